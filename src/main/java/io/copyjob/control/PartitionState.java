@@ -1,0 +1,21 @@
+package io.copyjob.control;
+
+import java.time.Instant;
+
+/**
+ * A row of the partitions table.
+ *
+ * @param lastRunTime the start of the last run that processed it, null when never run
+ * @param lastSuccessTime the start of the last run that succeeded on it: the delta watermark
+ * @param files files copied or verified by the last run
+ * @param bytes bytes copied by the last run
+ * @param error the first error of the last run, null when it succeeded
+ */
+public record PartitionState(
+    PartitionKey key,
+    PartitionStatus status,
+    Instant lastRunTime,
+    Instant lastSuccessTime,
+    long files,
+    long bytes,
+    String error) {}

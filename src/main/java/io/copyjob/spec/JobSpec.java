@@ -1,0 +1,91 @@
+package io.copyjob.spec;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A parsed and validated job file. Immutable; every transform receives the parts it needs from
+ * here, never the raw YAML.
+ *
+ * @param name the job's name, the key of its rows in the control store
+ * @param source where files are read from and how they are partitioned
+ * @param sink where files are written to
+ * @param copy how files are copied
+ * @param mode full (historical) or delta (by LastModified window)
+ * @param delta settings of delta mode
+ * @param control the JDBC control store
+ */
+public record JobSpec(
+    String name,
+    SourceSpec source,
+    SinkSpec sink,
+    CopySpec copy,
+    Mode mode,
+    DeltaSpec delta,
+    ControlSpec control)
+    implements Serializable {
+
+  /** How a run chooses partitions and files. */
+  public enum Mode {
+    /** Historical migration: copy the partitions not yet succeeded, every file in them. */
+    FULL,
+    /** Delta copy: every partition, files whose LastModified is in [last success, run start). */
+    DELTA
+  }
+
+  /** Where the copied files go below the sink root. */
+  public enum CopyBehavior {
+    /** The key below the source root is kept below the sink root. */
+    PRESERVE_HIERARCHY,
+    /** Every file lands directly below the sink root; '/' in its key becomes '_'. */
+    FLATTEN_HIERARCHY
+  }
+
+  /**
+   * @param root the root URI; keys and partition prefixes are relative to it
+   * @param partitions the partition prefixes the job file lists (may be empty: then the control
+   *     table's rows, or the whole root when it has none)
+   */
+  public record SourceSpec(URI root, List<String> partitions) implements Serializable {
+    public SourceSpec {
+      partitions = List.copyOf(partitions);
+    }
+  }
+
+  /**
+   * @param root the root URI files are written below
+   */
+  public record SinkSpec(URI root) implements Serializable {}
+
+  /**
+   * @param behavior preserve or flatten the hierarchy
+   * @param recursive whether files below sub-folders of a prefix are copied
+   * @param transfersPerWorker how many file transfers one worker keeps in flight
+   */
+  public record CopySpec(CopyBehavior behavior, boolean recursive, int transfersPerWorker)
+      implements Serializable {}
+
+  /**
+   * @param initialStart where a partition's first delta window starts; empty: take everything
+   */
+  public record DeltaSpec(Optional<Instant> initialStart) implements Serializable {
+    public static DeltaSpec none() {
+      return new DeltaSpec(Optional.empty());
+    }
+  }
+
+  /**
+   * @param url the JDBC URL
+   * @param user the user, may be null
+   * @param passwordEnv the name of the environment variable holding the password, may be null
+   */
+  public record ControlSpec(String url, String user, String passwordEnv) implements Serializable {
+    /** The password from the environment, or null. Never logged. */
+    public String password() {
+      return passwordEnv == null ? null : System.getenv(passwordEnv);
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package io.copyjob.store;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Files below a local folder ({@code file:///path/}). Listing walks one directory at a time, so
+ * memory grows with the depth of the tree, not the number of files. Writes go to a hidden temporary
+ * file beside the target, renamed into place when complete.
+ */
+public final class LocalStore implements Store {
+  static final String TEMP_MARK = ".copyjob-";
+  private static final int BUFFER = 1 << 20;
+
+  private final Path root;
+  private final URI rootUri;
+
+  public LocalStore(URI rootUri) {
+    this.root = Paths.get(rootUri).toAbsolutePath().normalize();
+    this.rootUri = root.toUri();
+  }
+
+  @Override
+  public URI root() {
+    return rootUri;
+  }
+
+  @Override
+  public Listing list(String prefix, boolean recursive) throws IOException {
+    int slash = prefix.lastIndexOf('/');
+    String dirPart = prefix.substring(0, slash + 1);
+    String namePart = prefix.substring(slash + 1);
+    Path dir = resolve(dirPart);
+    if (!Files.isDirectory(dir)) {
+      return new WalkListing(null, "", "", recursive);
+    }
+    return new WalkListing(dir, dirPart, namePart, recursive);
+  }
+
+  @Override
+  public Optional<FileInfo> stat(String key) throws IOException {
+    Path file = resolve(key);
+    try {
+      BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+      return attrs.isRegularFile() ? Optional.of(info(key, attrs)) : Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public InputStream open(String key) throws IOException {
+    Path file = resolve(key);
+    if (!Files.isRegularFile(file)) {
+      throw new FileNotFoundException(rootUri + key);
+    }
+    return Files.newInputStream(file);
+  }
+
+  @Override
+  public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
+    Path target = resolve(key);
+    Files.createDirectories(target.getParent());
+    Path temp =
+        target.resolveSibling("." + target.getFileName() + TEMP_MARK + UUID.randomUUID() + ".tmp");
+    MessageDigest md5 = Checksums.newMd5();
+    long written = 0;
+    try {
+      try (OutputStream out = Files.newOutputStream(temp)) {
+        byte[] buffer = new byte[BUFFER];
+        for (int n; (n = content.read(buffer)) != -1; ) {
+          out.write(buffer, 0, n);
+          md5.update(buffer, 0, n);
+          written += n;
+        }
+      }
+      if (written != source.size()) {
+        throw new IOException(
+            "read " + written + " bytes of " + source.key() + ", expected " + source.size());
+      }
+      if (source.lastModified() != null) {
+        Files.setLastModifiedTime(temp, FileTime.from(source.lastModified()));
+      }
+      moveIntoPlace(temp, target);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(temp);
+      throw e;
+    }
+    BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
+    return new FileInfo(key, attrs.size(), attrs.lastModifiedTime().toInstant(), hex(md5));
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    Files.deleteIfExists(resolve(key));
+  }
+
+  private static void moveIntoPlace(Path temp, Path target) throws IOException {
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private static String hex(MessageDigest md5) {
+    return Checksums.hex(md5.digest());
+  }
+
+  private Path resolve(String key) throws IOException {
+    Path path = root.resolve(key).normalize();
+    if (!path.startsWith(root)) {
+      throw new IOException("key escapes the root " + rootUri + ": " + key);
+    }
+    return path;
+  }
+
+  private static FileInfo info(String key, BasicFileAttributes attrs) {
+    return new FileInfo(key, attrs.size(), attrs.lastModifiedTime().toInstant(), null);
+  }
+
+  private static boolean isTemp(String name) {
+    return name.startsWith(".") && name.contains(TEMP_MARK) && name.endsWith(".tmp");
+  }
+
+  /** A depth-first walk holding one open directory stream per level. */
+  private static final class WalkListing implements Listing {
+    private final Deque<Level> levels = new ArrayDeque<>();
+    private final boolean recursive;
+    private FileInfo next;
+
+    private record Level(DirectoryStream<Path> stream, Iterator<Path> entries, String keyPrefix) {}
+
+    WalkListing(Path dir, String keyPrefix, String namePart, boolean recursive) throws IOException {
+      this.recursive = recursive;
+      if (dir != null) {
+        DirectoryStream<Path> stream =
+            Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(namePart));
+        levels.push(new Level(stream, stream.iterator(), keyPrefix));
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      try {
+        while (next == null && !levels.isEmpty()) {
+          Level level = levels.peek();
+          if (!level.entries.hasNext()) {
+            levels.pop().stream.close();
+            continue;
+          }
+          Path entry = level.entries.next();
+          String name = entry.getFileName().toString();
+          BasicFileAttributes attrs =
+              Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          if (attrs.isSymbolicLink()) {
+            attrs = Files.readAttributes(entry, BasicFileAttributes.class);
+            if (attrs.isDirectory()) {
+              continue; // directory links are not followed: they can make cycles
+            }
+          }
+          if (attrs.isRegularFile() && !isTemp(name)) {
+            next = info(level.keyPrefix + name, attrs);
+          } else if (attrs.isDirectory() && recursive) {
+            DirectoryStream<Path> stream = Files.newDirectoryStream(entry);
+            levels.push(new Level(stream, stream.iterator(), level.keyPrefix + name + "/"));
+          }
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return next != null;
+    }
+
+    @Override
+    public FileInfo next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      FileInfo result = next;
+      next = null;
+      return result;
+    }
+
+    @Override
+    public void close() throws IOException {
+      while (!levels.isEmpty()) {
+        levels.pop().stream.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package io.copyjob.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * The contract every store meets: a root (a bucket, a container, a folder) holding files by key.
+ *
+ * <p>Keys are relative to {@link #root()}, use '/' as separator and never start with '/'. A prefix
+ * is a key prefix exactly as S3's ListObjects treats one: {@code a} covers {@code a/x}, {@code
+ * apple.csv} and {@code ab/c}. Directories, where a store has them, are never listed as files.
+ *
+ * <p>A store is opened once per worker (in a DoFn's {@code @Setup}) and used from many threads at
+ * once: implementations are thread-safe.
+ *
+ * <p>Optional capabilities are asked for ({@link #serverSideCopy()}); the engine never asks which
+ * store it is.
+ */
+public interface Store extends AutoCloseable {
+
+  /** The root URI this store was opened on, ending in '/'. */
+  URI root();
+
+  /**
+   * Streams the files whose key starts with {@code prefix}, paged under the hood.
+   *
+   * @param recursive when false, only keys with no '/' after the prefix
+   */
+  Listing list(String prefix, boolean recursive) throws IOException;
+
+  /** The file at {@code key}, or empty when there is none. */
+  Optional<FileInfo> stat(String key) throws IOException;
+
+  /** Opens the file's content for streaming. Throws {@link java.io.FileNotFoundException}. */
+  InputStream open(String key) throws IOException;
+
+  /**
+   * Writes the content of {@code source} (its {@code size} bytes, read from {@code content}) to
+   * {@code key}, replacing any file there. The file becomes visible only when complete: a failed
+   * put leaves the old file or none, never a partial one. Memory use is bounded whatever the size.
+   *
+   * @param source the file being copied: its size, its MD5 when known before the write (so that
+   *     stores which can have the server verify it do) and its metadata to keep (last modified)
+   * @return the written file as the store now reports it (its size and, where the store has one,
+   *     its MD5); callers verify both
+   */
+  FileInfo put(String key, InputStream content, FileInfo source) throws IOException;
+
+  /** Removes the file; no error when it is not there. */
+  void delete(String key) throws IOException;
+
+  /**
+   * The MD5 (hex) of the file's content: the store's own when it keeps one, else computed by
+   * reading the file.
+   */
+  default String md5(String key) throws IOException {
+    Optional<FileInfo> info = stat(key);
+    if (info.isPresent() && info.get().md5() != null) {
+      return info.get().md5();
+    }
+    try (InputStream in = open(key)) {
+      return Checksums.md5Hex(in);
+    }
+  }
+
+  /** Server-side copy into this store, where the store can do one. */
+  default Optional<ServerSideCopy> serverSideCopy() {
+    return Optional.empty();
+  }
+
+  @Override
+  default void close() throws IOException {}
+}
