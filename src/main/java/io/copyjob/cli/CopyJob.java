@@ -1,0 +1,75 @@
+package io.copyjob.cli;
+
+import io.copyjob.pipeline.JobException;
+import io.copyjob.spec.SpecException;
+import java.sql.SQLException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code copyjob} command: run, plan, partitions, history. */
+@Command(
+    name = "copyjob",
+    mixinStandardHelpOptions = true,
+    versionProvider = CopyJob.Version.class,
+    description = "Copies files between stores as declared in a job file, on Apache Beam.",
+    subcommands = {
+      RunCommand.class,
+      PlanCommand.class,
+      PartitionsCommand.class,
+      HistoryCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class CopyJob implements Runnable {
+  /** Exit code of a run that failed, or of a store or database that could not be used. */
+  static final int FAILED = 1;
+
+  /** Exit code of a job file or command line that is not valid. */
+  static final int INVALID = 2;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec commandSpec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(
+        commandSpec.commandLine(), "a command is required: run, plan, partitions or history");
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns its exit code, printing errors as one line. */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new CopyJob());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("copyjob: " + describe(e));
+          return e instanceof SpecException ? INVALID : FAILED;
+        });
+    return cli.execute(args);
+  }
+
+  private static String describe(Exception e) {
+    if (e instanceof SpecException || e instanceof JobException) {
+      return e.getMessage();
+    }
+    if (e instanceof SQLException) {
+      return "control store: " + oneLine(e.getMessage());
+    }
+    return e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : ": " + oneLine(e.getMessage()));
+  }
+
+  private static String oneLine(String message) {
+    return message == null ? "" : message.replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = CopyJob.class.getPackage().getImplementationVersion();
+      return new String[] {"copyjob " + (version == null ? "dev" : version)};
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.copyjob.cli;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.RunRecord;
+import io.copyjob.monitor.RunReport;
+import io.copyjob.pipeline.JobException;
+import io.copyjob.spec.JobSpec;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code copyjob history JOB.yaml}: the last runs with their totals, or one run in detail. */
+@Command(
+    name = "history",
+    mixinStandardHelpOptions = true,
+    description = "Shows the job's last runs with their totals, or one run's partitions (--run).")
+final class HistoryCommand implements Callable<Integer> {
+  @Mixin JobFileOption job;
+
+  @Option(
+      names = "--limit",
+      defaultValue = "20",
+      description = "How many runs. Default: ${DEFAULT-VALUE}.")
+  int limit;
+
+  @Option(names = "--run", paramLabel = "ID", description = "Show this run and its partitions.")
+  Long runId;
+
+  @Spec CommandSpec commandSpec;
+
+  @Override
+  public Integer call() throws Exception {
+    JobSpec spec = job.parse();
+    PrintWriter out = commandSpec.commandLine().getOut();
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      if (runId == null) {
+        out.print(RunReport.history(control.history(spec.name(), limit)));
+      } else {
+        RunRecord run =
+            control
+                .run(runId)
+                .filter(r -> r.job().equals(spec.name()))
+                .orElseThrow(
+                    () -> new JobException("--run: job '" + spec.name() + "' has no run " + runId));
+        out.print(RunReport.summary(run));
+        out.println("  settings    " + run.settings());
+        out.println();
+        out.print(RunReport.partitionRuns(control.partitionRuns(runId)));
+      }
+    }
+    out.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,130 @@
+package io.copyjob.cli;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionKey;
+import io.copyjob.monitor.RunReport;
+import io.copyjob.pipeline.JobException;
+import io.copyjob.pipeline.Partitions;
+import io.copyjob.spec.JobSpec;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code copyjob partitions add|list|reset JOB.yaml}: the job's rows in the control table. */
+@Command(
+    name = "partitions",
+    mixinStandardHelpOptions = true,
+    description = "Adds, lists or resets the job's partitions in the control table.",
+    subcommands = {
+      PartitionsCommand.Add.class,
+      PartitionsCommand.ListPartitions.class,
+      PartitionsCommand.Reset.class
+    })
+final class PartitionsCommand implements Runnable {
+  @Spec CommandSpec commandSpec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(
+        commandSpec.commandLine(), "a subcommand is required: add, list or reset");
+  }
+
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
+      description = "Adds partition prefixes below the job's source root (existing ones are kept).")
+  static final class Add implements Callable<Integer> {
+    @Mixin JobFileOption job;
+
+    @Parameters(
+        index = "1..*",
+        paramLabel = "PREFIX",
+        arity = "1..*",
+        description = "Key prefixes.")
+    List<String> prefixes;
+
+    @Spec CommandSpec commandSpec;
+
+    @Override
+    public Integer call() throws Exception {
+      JobSpec spec = job.parse();
+      List<PartitionKey> keys = new ArrayList<>();
+      for (String prefix : prefixes) {
+        if (prefix.startsWith("/")) {
+          throw new JobException("PREFIX: must not start with '/': " + prefix);
+        }
+        keys.add(new PartitionKey(spec.source().root().toString(), prefix));
+      }
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        int added = control.addPartitions(spec.name(), keys);
+        commandSpec
+            .commandLine()
+            .getOut()
+            .printf("added %d partition(s), %d already there%n", added, keys.size() - added);
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "Lists the partitions and where each stands.")
+  static final class ListPartitions implements Callable<Integer> {
+    @Mixin JobFileOption job;
+
+    @Spec CommandSpec commandSpec;
+
+    @Override
+    public Integer call() throws Exception {
+      JobSpec spec = job.parse();
+      PrintWriter out = commandSpec.commandLine().getOut();
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        Partitions.register(control, spec);
+        out.print(RunReport.partitions(control.partitions(spec.name())));
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "reset",
+      mixinStandardHelpOptions = true,
+      description = "Marks partitions to be copied again by the next run.")
+  static final class Reset implements Callable<Integer> {
+    @Mixin JobFileOption job;
+
+    @Parameters(
+        index = "1..*",
+        paramLabel = "PREFIX",
+        arity = "0..*",
+        description = "Key prefixes.")
+    List<String> prefixes = new ArrayList<>();
+
+    @Option(names = "--all", description = "Reset every partition of the job.")
+    boolean all;
+
+    @Spec CommandSpec commandSpec;
+
+    @Override
+    public Integer call() throws Exception {
+      if (all == !prefixes.isEmpty()) {
+        throw new JobException("reset: give either prefixes or --all");
+      }
+      JobSpec spec = job.parse();
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        int reset = control.resetPartitions(spec.name(), all ? List.of() : prefixes);
+        commandSpec.commandLine().getOut().printf("reset %d partition(s)%n", reset);
+      }
+      return 0;
+    }
+  }
+}

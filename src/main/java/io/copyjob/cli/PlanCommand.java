@@ -1,0 +1,99 @@
+package io.copyjob.cli;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionState;
+import io.copyjob.monitor.Units;
+import io.copyjob.pipeline.Planner;
+import io.copyjob.pipeline.Planner.PartitionPlan;
+import io.copyjob.spec.JobSpec;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code copyjob plan JOB.yaml}: what a run would copy, without copying or recording anything. */
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    description =
+        "Dry run: lists the partitions, files and bytes a run would copy now. Writes nothing.")
+final class PlanCommand implements Callable<Integer> {
+  @Mixin JobFileOption job;
+
+  @Option(names = "--files", description = "Also print every file a run would copy.")
+  boolean files;
+
+  @Spec CommandSpec commandSpec;
+
+  @Override
+  public Integer call() throws Exception {
+    JobSpec spec = job.parse();
+    PrintWriter out = commandSpec.commandLine().getOut();
+    List<PartitionState> states = List.of();
+    Map<String, Instant> lastSuccess = Map.of();
+    if (controlStoreExists(spec)) {
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        states = control.partitions(spec.name());
+        lastSuccess = control.lastSuccessTimes(spec.name());
+      }
+    }
+    List<PartitionPlan> plan =
+        new Planner(spec)
+            .plan(
+                states,
+                lastSuccess,
+                Instant.now(),
+                (partition, file) -> {
+                  if (files) {
+                    out.println("  " + partition.root() + file.key() + "  " + file.size());
+                  }
+                });
+    long totalFiles = 0;
+    long totalBytes = 0;
+    int failed = 0;
+    for (PartitionPlan p : plan) {
+      totalFiles += p.files();
+      totalBytes += p.bytes();
+      String line =
+          String.format(
+              "partition '%s' of %s: %d files, %s",
+              p.key().prefix(), p.key().root(), p.files(), Units.bytes(p.bytes()));
+      if (p.error() != null) {
+        failed++;
+        line += "  (listing failed: " + p.error() + ")";
+      }
+      out.println(line);
+    }
+    out.printf(
+        "plan for job '%s' (%s): %d partition(s), %d files, %s%n",
+        spec.name(),
+        spec.mode().name().toLowerCase(java.util.Locale.ROOT),
+        plan.size(),
+        totalFiles,
+        Units.bytes(totalBytes));
+    out.flush();
+    return failed == 0 ? 0 : CopyJob.FAILED;
+  }
+
+  /**
+   * Whether there is a control store to read. An embedded H2 file that does not exist yet means a
+   * job never run: opening it would create it, and a plan writes nothing.
+   */
+  private static boolean controlStoreExists(JobSpec spec) {
+    String url = spec.control().url();
+    String prefix = "jdbc:h2:file:";
+    if (!url.startsWith(prefix)) {
+      return true;
+    }
+    String path = url.substring(prefix.length()).split(";", 2)[0];
+    return Files.exists(Path.of(path + ".mv.db"));
+  }
+}

@@ -1,0 +1,73 @@
+package io.copyjob.cli;
+
+import io.copyjob.control.RunRecord;
+import io.copyjob.control.RunStatus;
+import io.copyjob.monitor.RunReport;
+import io.copyjob.pipeline.FileCopyJob;
+import io.copyjob.spec.JobSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+/** {@code copyjob run JOB.yaml}: one run of the job; exit 0 only when it succeeded. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the job: copies the partitions not yet done (full mode) or the files changed since each"
+          + " partition's last success (delta mode), and records the outcome.",
+      "Options not listed here are passed to Beam (e.g. --targetParallelism=4)."
+    })
+final class RunCommand implements Callable<Integer> {
+  @Mixin JobFileOption job;
+
+  @Option(
+      names = "--runner",
+      defaultValue = "direct",
+      description = "direct (this machine) or flink. Default: ${DEFAULT-VALUE}.")
+  String runner;
+
+  @Option(
+      names = "--flink-master",
+      paramLabel = "HOST:PORT",
+      description = "The Flink JobManager, or [local] for an embedded cluster. Default: [local].")
+  String flinkMaster;
+
+  @Option(names = "--parallelism", description = "Workers (Flink) or threads (direct).")
+  Integer parallelism;
+
+  @Unmatched List<String> beamArgs = new ArrayList<>();
+
+  @Spec CommandSpec commandSpec;
+
+  @Override
+  public Integer call() throws Exception {
+    JobSpec spec = job.parse();
+    RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runner);
+    FileCopyJob fileCopy =
+        new FileCopyJob(
+            spec,
+            RunnerOptions.create(spec, chosen, flinkMaster, parallelism, beamArgs),
+            chosen.name().toLowerCase(java.util.Locale.ROOT),
+            Settings.json(spec),
+            System.err,
+            System.console() != null);
+    RunRecord run = fileCopy.run();
+    commandSpec.commandLine().getOut().print(RunReport.summary(run));
+    commandSpec.commandLine().getOut().flush();
+    if (run.status() != RunStatus.SUCCEEDED) {
+      commandSpec
+          .commandLine()
+          .getErr()
+          .println("copyjob: run " + run.runId() + " failed: " + run.error());
+      return CopyJob.FAILED;
+    }
+    return 0;
+  }
+}

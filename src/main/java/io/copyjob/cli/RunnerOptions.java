@@ -1,0 +1,67 @@
+package io.copyjob.cli;
+
+import io.copyjob.pipeline.JobException;
+import io.copyjob.spec.JobSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/** Turns the run command's runner settings and extra Beam options into pipeline options. */
+final class RunnerOptions {
+  private RunnerOptions() {}
+
+  /** The runners a user names with {@code --runner}. */
+  enum Runner {
+    DIRECT,
+    FLINK;
+
+    static Runner parse(String name) {
+      return switch (name.toLowerCase(Locale.ROOT)) {
+        case "direct", "directrunner" -> DIRECT;
+        case "flink", "flinkrunner" -> FLINK;
+        default -> throw new JobException("--runner: must be direct or flink, got '" + name + "'");
+      };
+    }
+  }
+
+  static PipelineOptions create(
+      JobSpec spec, Runner runner, String flinkMaster, Integer parallelism, List<String> beamArgs) {
+    List<String> args = new ArrayList<>(beamArgs);
+    PipelineOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).create();
+    options.setJobName(
+        "copyjob-" + spec.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-"));
+    if (runner == Runner.DIRECT) {
+      options.setRunner(DirectRunner.class);
+      DirectOptions direct = options.as(DirectOptions.class);
+      direct.setBlockOnRun(false); // the progress reporter polls while the pipeline runs
+      if (parallelism != null) {
+        direct.setTargetParallelism(parallelism);
+      }
+    } else {
+      String master = flinkMaster == null ? "[local]" : flinkMaster;
+      boolean remote = !master.equals("[local]") && !master.equals("[auto]");
+      if (remote && isEmbedded(spec.control().url())) {
+        throw new JobException(
+            "control.url: an embedded H2 file cannot be reached from a Flink cluster;"
+                + " use a PostgreSQL or SQL Server control store");
+      }
+      options.setRunner(FlinkRunner.class);
+      FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+      flink.setFlinkMaster(master);
+      if (parallelism != null) {
+        flink.setParallelism(parallelism);
+      }
+    }
+    return options;
+  }
+
+  static boolean isEmbedded(String jdbcUrl) {
+    return jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:h2:tcp:");
+  }
+}

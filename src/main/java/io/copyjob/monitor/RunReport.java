@@ -1,0 +1,191 @@
+package io.copyjob.monitor;
+
+import io.copyjob.control.PartitionResult;
+import io.copyjob.control.PartitionRunRecord;
+import io.copyjob.control.PartitionState;
+import io.copyjob.control.RunRecord;
+import io.copyjob.control.RunTotals;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The texts a person reads in the terminal: a run's summary, the history, the partitions. */
+public final class RunReport {
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+  private RunReport() {}
+
+  /** The summary printed at the end of a run. */
+  public static String summary(RunRecord run) {
+    RunTotals t = run.totals();
+    Duration duration = run.duration() == null ? Duration.ZERO : run.duration();
+    StringBuilder s = new StringBuilder();
+    s.append(
+        String.format(
+            Locale.ROOT, "run %d of job '%s': %s%n", run.runId(), run.job(), run.status()));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  partitions  %d succeeded, %d failed%n",
+            t.partitionsSucceeded(),
+            t.partitionsFailed()));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  files       %d copied, %d skipped, %d failed%n",
+            t.filesCopied(),
+            t.filesSkipped(),
+            t.filesFailed()));
+    s.append(String.format(Locale.ROOT, "  bytes       %s copied%n", Units.bytes(t.bytesCopied())));
+    s.append(String.format(Locale.ROOT, "  duration    %s%n", Units.duration(duration)));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  throughput  %s, %s%n",
+            Units.rate(t.bytesCopied(), duration),
+            Units.filesPerSecond(t.filesCopied() + t.filesSkipped(), duration)));
+    if (run.error() != null) {
+      s.append(String.format(Locale.ROOT, "  error       %s%n", run.error()));
+    }
+    return s.toString();
+  }
+
+  /** The runs, newest first, one line each. */
+  public static String history(List<RunRecord> runs) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(
+        new String[] {
+          "RUN",
+          "STATUS",
+          "STARTED (UTC)",
+          "MODE",
+          "DURATION",
+          "PARTITIONS OK/FAILED",
+          "FILES COPIED/SKIPPED/FAILED",
+          "BYTES",
+          "THROUGHPUT",
+          "ERROR"
+        });
+    for (RunRecord run : runs) {
+      RunTotals t = run.totals();
+      Duration d = run.duration();
+      rows.add(
+          new String[] {
+            Long.toString(run.runId()),
+            run.status().name(),
+            time(run.startedAt()),
+            run.mode(),
+            Units.duration(d),
+            t.partitionsSucceeded() + "/" + t.partitionsFailed(),
+            t.filesCopied() + "/" + t.filesSkipped() + "/" + t.filesFailed(),
+            Units.bytes(t.bytesCopied()),
+            d == null ? "-" : Units.rate(t.bytesCopied(), d),
+            shorten(run.error())
+          });
+    }
+    return table(rows);
+  }
+
+  /** The partitions of a job with where each stands. */
+  public static String partitions(List<PartitionState> partitions) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(
+        new String[] {
+          "ROOT",
+          "PREFIX",
+          "STATUS",
+          "LAST RUN (UTC)",
+          "LAST SUCCESS (UTC)",
+          "FILES",
+          "BYTES",
+          "ERROR"
+        });
+    for (PartitionState p : partitions) {
+      rows.add(
+          new String[] {
+            p.key().root(),
+            quote(p.key().prefix()),
+            p.status().name(),
+            time(p.lastRunTime()),
+            time(p.lastSuccessTime()),
+            Long.toString(p.files()),
+            Units.bytes(p.bytes()),
+            shorten(p.error())
+          });
+    }
+    return table(rows);
+  }
+
+  /** One run's partitions, as recorded by RecordPartitionResult. */
+  public static String partitionRuns(List<PartitionRunRecord> records) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(
+        new String[] {
+          "PREFIX",
+          "RESULT",
+          "WINDOW START",
+          "WINDOW END",
+          "COPIED",
+          "SKIPPED",
+          "FAILED",
+          "BYTES",
+          "ERROR"
+        });
+    for (PartitionRunRecord record : records) {
+      PartitionResult r = record.result();
+      rows.add(
+          new String[] {
+            quote(r.key().prefix()),
+            r.succeeded() ? "succeeded" : "failed",
+            time(r.windowStart()),
+            time(r.windowEnd()),
+            Long.toString(r.filesCopied()),
+            Long.toString(r.filesSkipped()),
+            Long.toString(r.filesFailed()),
+            Units.bytes(r.bytesCopied()),
+            shorten(r.firstError())
+          });
+    }
+    return table(rows);
+  }
+
+  static String time(Instant instant) {
+    return instant == null ? "-" : TIME.format(instant);
+  }
+
+  private static String quote(String prefix) {
+    return "'" + prefix + "'";
+  }
+
+  private static String shorten(String error) {
+    if (error == null) {
+      return "";
+    }
+    return error.length() <= 80 ? error : error.substring(0, 77) + "...";
+  }
+
+  /** Left-aligned columns two spaces apart; the last column is not padded. */
+  static String table(List<String[]> rows) {
+    int columns = rows.get(0).length;
+    int[] widths = new int[columns];
+    for (String[] row : rows) {
+      for (int i = 0; i < columns; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    StringBuilder s = new StringBuilder();
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < columns; i++) {
+        line.append(i == columns - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
+      }
+      s.append(line.toString().stripTrailing()).append(System.lineSeparator());
+    }
+    return s.toString();
+  }
+}

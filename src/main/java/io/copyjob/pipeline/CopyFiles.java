@@ -1,0 +1,145 @@
+package io.copyjob.pipeline;
+
+import io.copyjob.spec.JobSpec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Copies each file to the sink, with {@code copy.transfersPerWorker} transfers in flight per DoFn
+ * instance: one blocking copy per element would leave a worker idle on every request's latency.
+ * Every file gives one {@link FileResult}; a bundle completes only when all its copies have.
+ */
+public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollection<FileResult>> {
+  private final JobSpec spec;
+
+  public CopyFiles(JobSpec spec) {
+    this.spec = spec;
+  }
+
+  @Override
+  public PCollection<FileResult> expand(PCollection<FileToCopy> files) {
+    return files
+        .apply("Copy and verify", ParDo.of(new CopyFn(spec)))
+        .setCoder(SerializableCoder.of(FileResult.class));
+  }
+
+  static final class CopyFn extends DoFn<FileToCopy, FileResult> {
+    private final JobSpec spec;
+    private final Counter filesCopied = CopyMetrics.counter(CopyMetrics.FILES_COPIED);
+    private final Counter filesSkipped = CopyMetrics.counter(CopyMetrics.FILES_SKIPPED);
+    private final Counter filesFailed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
+    private final Counter bytesCopied = CopyMetrics.counter(CopyMetrics.BYTES_COPIED);
+    private transient StoreCache stores;
+    private transient ExecutorService transfers;
+    private transient Semaphore slots;
+    private transient List<Future<?>> inFlight;
+    private transient Queue<FileResult> done;
+
+    CopyFn(JobSpec spec) {
+      this.spec = spec;
+    }
+
+    @Setup
+    public void setup() {
+      int transfersPerWorker = spec.copy().transfersPerWorker();
+      stores = new StoreCache();
+      transfers = Executors.newFixedThreadPool(transfersPerWorker, daemonThreads());
+      slots = new Semaphore(transfersPerWorker);
+    }
+
+    @StartBundle
+    public void startBundle() {
+      inFlight = new ArrayList<>();
+      done = new ConcurrentLinkedQueue<>();
+    }
+
+    @ProcessElement
+    public void process(@Element FileToCopy item, OutputReceiver<FileResult> out)
+        throws InterruptedException {
+      slots.acquire(); // bounds the queue: at most transfersPerWorker files are held at once
+      try {
+        inFlight.add(transfers.submit(() -> copy(item)));
+      } catch (RuntimeException e) {
+        slots.release();
+        throw e;
+      }
+      for (FileResult result; (result = done.poll()) != null; ) {
+        out.output(result);
+      }
+    }
+
+    private void copy(FileToCopy item) {
+      try {
+        FileCopier copier =
+            new FileCopier(
+                stores.get(item.partition().root()), stores.get(spec.sink().root().toString()));
+        FileResult result =
+            copier.copy(item, KeyMapping.sinkKey(spec.copy().behavior(), item.file().key()));
+        count(result);
+        done.add(result);
+      } finally {
+        slots.release();
+      }
+    }
+
+    private void count(FileResult result) {
+      switch (result.outcome()) {
+        case COPIED -> {
+          filesCopied.inc();
+          bytesCopied.inc(result.bytes());
+        }
+        case SKIPPED -> filesSkipped.inc();
+        case FAILED -> filesFailed.inc();
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext c)
+        throws InterruptedException, ExecutionException {
+      for (Future<?> transfer : inFlight) {
+        transfer.get(); // a copy that threw (rather than returning FAILED) fails the bundle
+      }
+      for (FileResult result; (result = done.poll()) != null; ) {
+        c.output(result, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
+      }
+      inFlight = null;
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      if (transfers != null) {
+        transfers.shutdownNow();
+      }
+      if (stores != null) {
+        stores.close();
+      }
+    }
+
+    private static ThreadFactory daemonThreads() {
+      AtomicInteger n = new AtomicInteger();
+      return runnable -> {
+        Thread thread = new Thread(runnable, "copyjob-transfer-" + n.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+      };
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package io.copyjob.pipeline;
+
+import io.copyjob.pipeline.FileResult.Outcome;
+import io.copyjob.store.CantCopyException;
+import io.copyjob.store.Checksums;
+import io.copyjob.store.FileInfo;
+import io.copyjob.store.ServerSideCopy;
+import io.copyjob.store.Store;
+import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.Optional;
+import org.apache.beam.sdk.util.BackOff;
+import org.apache.beam.sdk.util.BackOffUtils;
+import org.apache.beam.sdk.util.FluentBackoff;
+import org.apache.beam.sdk.util.Sleeper;
+import org.joda.time.Duration;
+
+/**
+ * Copies one file from a source store to a sink store and verifies it: the bytes read equal the
+ * listed size, the MD5 of what was read equals the source's own MD5 where it has one, and the
+ * sink's report of the written file (size, and MD5 where it keeps one) equals what was read. A file
+ * already at the sink with the same size and MD5 is skipped.
+ */
+final class FileCopier {
+  private static final FluentBackoff BACKOFF =
+      FluentBackoff.DEFAULT
+          .withMaxRetries(3)
+          .withInitialBackoff(Duration.millis(200))
+          .withMaxBackoff(Duration.standardSeconds(10));
+
+  private final Store source;
+  private final Store sink;
+  private final Sleeper sleeper;
+
+  FileCopier(Store source, Store sink, Sleeper sleeper) {
+    this.source = source;
+    this.sink = sink;
+    this.sleeper = sleeper;
+  }
+
+  FileCopier(Store source, Store sink) {
+    this(source, sink, Sleeper.DEFAULT);
+  }
+
+  /** Copies {@code file} to {@code sinkKey}, retrying what may pass; failures come back as data. */
+  FileResult copy(FileToCopy item, String sinkKey) {
+    FileInfo file = item.file();
+    BackOff backoff = BACKOFF.backoff();
+    while (true) {
+      try {
+        return copyOnce(item, sinkKey);
+      } catch (IOException | RuntimeException e) {
+        if (!isRetryable(e) || !sleepBeforeRetry(backoff)) {
+          return new FileResult(item.partition(), file.key(), Outcome.FAILED, 0, describe(file, e));
+        }
+      }
+    }
+  }
+
+  private FileResult copyOnce(FileToCopy item, String sinkKey) throws IOException {
+    FileInfo file = item.file();
+    if (alreadyAtSink(file, sinkKey)) {
+      return new FileResult(item.partition(), file.key(), Outcome.SKIPPED, 0, null);
+    }
+    Optional<ServerSideCopy> serverSide = sink.serverSideCopy();
+    if (serverSide.isPresent()) {
+      try {
+        FileInfo written = serverSide.get().copy(source, file, sinkKey);
+        verify(file, sinkKey, written, file.md5());
+        return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null);
+      } catch (CantCopyException e) {
+        // The pair of stores cannot copy server-side: stream it through this worker instead.
+      }
+    }
+    MessageDigest md5 = Checksums.newMd5();
+    FileInfo written;
+    CountingInputStream counted;
+    try (InputStream in = source.open(file.key())) {
+      counted = new CountingInputStream(new DigestInputStream(in, md5));
+      written = sink.put(sinkKey, counted, file);
+    }
+    String readMd5 = Checksums.hex(md5.digest());
+    if (counted.count != file.size()) {
+      sink.delete(sinkKey);
+      throw new ChecksumMismatchException(
+          "read " + counted.count + " bytes, the listing said " + file.size());
+    }
+    if (file.md5() != null && !file.md5().equals(readMd5)) {
+      sink.delete(sinkKey);
+      throw new ChecksumMismatchException(
+          "MD5 of the bytes read " + readMd5 + " differs from the source's " + file.md5());
+    }
+    verify(file, sinkKey, written, readMd5);
+    return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null);
+  }
+
+  /** Checks the sink's report of the written file; removes it when it does not match. */
+  private void verify(FileInfo file, String sinkKey, FileInfo written, String expectedMd5)
+      throws IOException {
+    String problem = null;
+    if (written.size() != file.size()) {
+      problem = "sink has " + written.size() + " bytes, source " + file.size();
+    } else if (expectedMd5 != null && written.md5() != null && !expectedMd5.equals(written.md5())) {
+      problem = "sink MD5 " + written.md5() + " differs from the source's " + expectedMd5;
+    }
+    if (problem != null) {
+      sink.delete(sinkKey);
+      throw new ChecksumMismatchException(problem);
+    }
+  }
+
+  private boolean alreadyAtSink(FileInfo file, String sinkKey) throws IOException {
+    Optional<FileInfo> existing = sink.stat(sinkKey);
+    if (existing.isEmpty() || existing.get().size() != file.size()) {
+      return false;
+    }
+    String sourceMd5 = file.md5() != null ? file.md5() : source.md5(file.key());
+    String sinkMd5 = existing.get().md5() != null ? existing.get().md5() : sink.md5(sinkKey);
+    return sourceMd5.equals(sinkMd5);
+  }
+
+  /**
+   * A vanished or forbidden source file will not come back by retrying; anything else of I/O (a
+   * reset connection, a throttled request, a checksum mismatch) may pass.
+   */
+  private static boolean isRetryable(Exception e) {
+    return e instanceof IOException
+        && !(e instanceof FileNotFoundException
+            || e instanceof NoSuchFileException
+            || e instanceof AccessDeniedException);
+  }
+
+  private boolean sleepBeforeRetry(BackOff backoff) {
+    try {
+      return BackOffUtils.next(sleeper, backoff);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String describe(FileInfo file, Exception e) {
+    String reason = e.getMessage() == null ? "" : ": " + e.getMessage();
+    return file.key() + ": " + e.getClass().getSimpleName() + reason;
+  }
+
+  /** The bytes read or written do not match what the listing or the sink says. */
+  static final class ChecksumMismatchException extends IOException {
+    ChecksumMismatchException(String message) {
+      super(message);
+    }
+  }
+
+  private static final class CountingInputStream extends FilterInputStream {
+    long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b != -1) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+      int n = super.read(buffer, offset, length);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package io.copyjob.pipeline;
+
+import io.copyjob.control.PartitionKey;
+import java.io.Serializable;
+
+/**
+ * What happened to one file, or to a partition's listing (then {@code key} is null). Failures are
+ * data: they are counted against their partition, never dropped.
+ *
+ * @param bytes the bytes written to the sink (0 when skipped or failed)
+ * @param error why it failed, null otherwise
+ */
+public record FileResult(
+    PartitionKey partition, String key, Outcome outcome, long bytes, String error)
+    implements Serializable {
+
+  /** What the copy of a file came to. */
+  public enum Outcome {
+    /** Written and verified at the sink. */
+    COPIED,
+    /** Already at the sink with the same size and checksum. */
+    SKIPPED,
+    /** Not copied; {@link #error()} says why. */
+    FAILED
+  }
+
+  public static FileResult listingFailed(PartitionKey partition, String error) {
+    return new FileResult(partition, null, Outcome.FAILED, 0, error);
+  }
+}

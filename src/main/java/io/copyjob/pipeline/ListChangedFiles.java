@@ -1,0 +1,111 @@
+package io.copyjob.pipeline;
+
+import io.copyjob.control.PartitionKey;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.store.FileInfo;
+import io.copyjob.store.Listing;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.Map;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Lists each partition's files under its prefix, streamed page by page, and keeps those whose
+ * LastModified lies in the partition's window (see {@link DeltaWindow}). A partition whose listing
+ * fails gives one failed {@link FileResult} on {@link #FAILURES}.
+ */
+public final class ListChangedFiles
+    extends PTransform<PCollection<PartitionKey>, PCollectionTuple> {
+  public static final TupleTag<FileToCopy> FILES = new TupleTag<>() {};
+  public static final TupleTag<FileResult> FAILURES = new TupleTag<>() {};
+
+  private final JobSpec spec;
+  private final RunContext run;
+  private final PCollectionView<Map<String, Long>> watermarks;
+
+  public ListChangedFiles(
+      JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
+    this.spec = spec;
+    this.run = run;
+    this.watermarks = watermarks;
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<PartitionKey> partitions) {
+    PCollectionTuple out =
+        partitions.apply(
+            "List prefix",
+            ParDo.of(new ListFn(spec, run, watermarks))
+                .withSideInputs(watermarks)
+                .withOutputTags(FILES, TupleTagList.of(FAILURES)));
+    out.get(FILES).setCoder(SerializableCoder.of(FileToCopy.class));
+    out.get(FAILURES).setCoder(SerializableCoder.of(FileResult.class));
+    return out;
+  }
+
+  static final class ListFn extends DoFn<PartitionKey, FileToCopy> {
+    private final JobSpec spec;
+    private final RunContext run;
+    private final PCollectionView<Map<String, Long>> watermarks;
+    private final Counter partitionsListed = CopyMetrics.counter(CopyMetrics.PARTITIONS_LISTED);
+    private final Counter filesListed = CopyMetrics.counter(CopyMetrics.FILES_LISTED);
+    private final Counter bytesListed = CopyMetrics.counter(CopyMetrics.BYTES_LISTED);
+    private transient StoreCache stores;
+
+    ListFn(JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
+      this.spec = spec;
+      this.run = run;
+      this.watermarks = watermarks;
+    }
+
+    @Setup
+    public void setup() {
+      stores = new StoreCache();
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      PartitionKey partition = c.element();
+      DeltaWindow window =
+          DeltaWindow.of(spec, c.sideInput(watermarks).get(partition.id()), run.runStart());
+      try (Listing listing =
+          stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive())) {
+        while (listing.hasNext()) {
+          FileInfo file = listing.next();
+          if (window.contains(file.lastModified())) {
+            filesListed.inc();
+            bytesListed.inc(file.size());
+            c.output(new FileToCopy(partition, file));
+          }
+        }
+      } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+        c.output(
+            FAILURES,
+            FileResult.listingFailed(
+                partition, "listing " + describe(partition) + " failed: " + e.getMessage()));
+      }
+      partitionsListed.inc();
+    }
+
+    private static String describe(PartitionKey partition) {
+      return URI.create(partition.root()) + partition.prefix();
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      if (stores != null) {
+        stores.close();
+      }
+    }
+  }
+}

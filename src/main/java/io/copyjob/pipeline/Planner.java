@@ -1,0 +1,92 @@
+package io.copyjob.pipeline;
+
+import io.copyjob.control.PartitionKey;
+import io.copyjob.control.PartitionState;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.store.FileInfo;
+import io.copyjob.store.Listing;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * A dry run: which partitions a run would copy and how many files and bytes, from the same listings
+ * and windows as the pipeline, streamed so that memory stays flat however many files a partition
+ * has. Writes nothing anywhere.
+ */
+public final class Planner {
+  private final JobSpec spec;
+
+  public Planner(JobSpec spec) {
+    this.spec = spec;
+  }
+
+  /** One partition's share of the plan; {@code error} is set when its listing failed. */
+  public record PartitionPlan(
+      PartitionKey key, DeltaWindow window, long files, long bytes, String error) {}
+
+  /**
+   * Plans a run that would start at {@code runStart}.
+   *
+   * @param states the job's rows in the control table (empty when it has none yet)
+   * @param lastSuccess last success time per partition id, as {@code ReadWatermarks} reads it
+   * @param eachFile called for every file the run would copy
+   */
+  public List<PartitionPlan> plan(
+      List<PartitionState> states,
+      Map<String, Instant> lastSuccess,
+      Instant runStart,
+      BiConsumer<PartitionKey, FileInfo> eachFile) {
+    Map<String, PartitionKey> toRun = new LinkedHashMap<>();
+    for (PartitionState state : states) {
+      if (Partitions.runs(spec, state)) {
+        toRun.put(state.key().id(), state.key());
+      }
+    }
+    for (PartitionKey declared : Partitions.declared(spec, !states.isEmpty())) {
+      boolean known = states.stream().anyMatch(s -> s.key().equals(declared));
+      if (!known) {
+        toRun.put(declared.id(), declared);
+      }
+    }
+    List<PartitionPlan> plans = new ArrayList<>();
+    try (StoreCache stores = new StoreCache()) {
+      for (PartitionKey key : toRun.values()) {
+        Instant last = lastSuccess.get(key.id());
+        DeltaWindow window =
+            DeltaWindow.of(spec, last == null ? null : last.toEpochMilli(), runStart);
+        plans.add(planPartition(stores, key, window, eachFile));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return plans;
+  }
+
+  private PartitionPlan planPartition(
+      StoreCache stores,
+      PartitionKey key,
+      DeltaWindow window,
+      BiConsumer<PartitionKey, FileInfo> eachFile) {
+    long files = 0;
+    long bytes = 0;
+    try (Listing listing = stores.get(key.root()).list(key.prefix(), spec.copy().recursive())) {
+      while (listing.hasNext()) {
+        FileInfo file = listing.next();
+        if (window.contains(file.lastModified())) {
+          files++;
+          bytes += file.size();
+          eachFile.accept(key, file);
+        }
+      }
+      return new PartitionPlan(key, window, files, bytes, null);
+    } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+      return new PartitionPlan(key, window, files, bytes, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package io.copyjob.pipeline;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionKey;
+import io.copyjob.control.PartitionResult;
+import io.copyjob.spec.JobSpec;
+import java.sql.SQLException;
+import java.util.Iterator;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * Joins the file results with the partition list, so that a partition with no files is recorded too
+ * (and succeeds), and records each partition in the control store in one transaction: its
+ * partition_runs row and its status. A partition with any failed file, or a failed listing, is
+ * recorded as failed with its first error.
+ */
+public final class RecordPartitionResult
+    extends PTransform<PCollection<FileResult>, PCollection<PartitionResult>> {
+  private static final TupleTag<PartitionKey> PARTITION = new TupleTag<>() {};
+  private static final TupleTag<PartitionTally> TALLY = new TupleTag<>() {};
+
+  private final JobSpec spec;
+  private final RunContext run;
+  private final PCollection<PartitionKey> partitions;
+  private final PCollectionView<Map<String, Long>> watermarks;
+
+  public RecordPartitionResult(
+      JobSpec spec,
+      RunContext run,
+      PCollection<PartitionKey> partitions,
+      PCollectionView<Map<String, Long>> watermarks) {
+    this.spec = spec;
+    this.run = run;
+    this.partitions = partitions;
+    this.watermarks = watermarks;
+  }
+
+  @Override
+  public PCollection<PartitionResult> expand(PCollection<FileResult> results) {
+    PCollection<KV<String, PartitionTally>> tallies =
+        results
+            .apply(
+                "Key by partition",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(), TypeDescriptor.of(FileResult.class)))
+                    .via(r -> KV.of(r.partition().id(), r)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FileResult.class)))
+            .apply("Sum per partition", Combine.perKey(new PartitionTally.SumFn()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PartitionTally.class)));
+    PCollection<KV<String, PartitionKey>> keyed =
+        partitions
+            .apply(
+                "Key partitions",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(), TypeDescriptor.of(PartitionKey.class)))
+                    .via(p -> KV.of(p.id(), p)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PartitionKey.class)));
+    return KeyedPCollectionTuple.of(PARTITION, keyed)
+        .and(TALLY, tallies)
+        .apply("Join with partitions", CoGroupByKey.create())
+        .apply(
+            "Write partition status",
+            ParDo.of(new RecordFn(spec, run, watermarks)).withSideInputs(watermarks))
+        .setCoder(SerializableCoder.of(PartitionResult.class));
+  }
+
+  static final class RecordFn extends DoFn<KV<String, CoGbkResult>, PartitionResult> {
+    private final JobSpec spec;
+    private final RunContext run;
+    private final PCollectionView<Map<String, Long>> watermarks;
+    private final Counter recorded = CopyMetrics.counter(CopyMetrics.PARTITIONS_RECORDED);
+    private transient ControlStore control;
+
+    RecordFn(JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
+      this.spec = spec;
+      this.run = run;
+      this.watermarks = watermarks;
+    }
+
+    @Setup
+    public void setup() throws SQLException {
+      control = ControlStore.open(spec.control());
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) throws SQLException {
+      Iterator<PartitionKey> keys = c.element().getValue().getAll(PARTITION).iterator();
+      if (!keys.hasNext()) {
+        throw new IllegalStateException(
+            "results for a partition this run did not read: " + c.element().getKey());
+      }
+      PartitionKey key = keys.next();
+      PartitionTally tally = PartitionTally.EMPTY;
+      for (PartitionTally t : c.element().getValue().getAll(TALLY)) {
+        tally = tally.plus(t);
+      }
+      DeltaWindow window =
+          DeltaWindow.of(spec, c.sideInput(watermarks).get(key.id()), run.runStart());
+      PartitionResult result =
+          new PartitionResult(
+              key,
+              tally.copied(),
+              tally.skipped(),
+              tally.failed(),
+              tally.bytes(),
+              tally.firstError(),
+              window.start(),
+              window.end());
+      control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
+      recorded.inc();
+      c.output(result);
+    }
+
+    @Teardown
+    public void teardown() throws SQLException {
+      if (control != null) {
+        control.close();
+      }
+    }
+  }
+}

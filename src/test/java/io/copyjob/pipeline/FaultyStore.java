@@ -1,0 +1,77 @@
+package io.copyjob.pipeline;
+
+import io.copyjob.store.FileInfo;
+import io.copyjob.store.Listing;
+import io.copyjob.store.LocalStore;
+import io.copyjob.store.Store;
+import io.copyjob.store.StoreProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.AccessDeniedException;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Local files ({@code faulty:///path/}) some of which cannot be read. Tests run as root in CI, and
+ * root reads a file whatever its permissions, so an unreadable file is made here: opening a key in
+ * {@link #UNREADABLE} fails as a permission error would.
+ */
+public final class FaultyStore implements Store {
+  public static final Set<String> UNREADABLE = ConcurrentHashMap.newKeySet();
+
+  private final URI root;
+  private final LocalStore files;
+
+  FaultyStore(URI root) {
+    this.root = root;
+    this.files = new LocalStore(URI.create("file://" + root.getPath()));
+  }
+
+  @Override
+  public URI root() {
+    return root;
+  }
+
+  @Override
+  public Listing list(String prefix, boolean recursive) throws IOException {
+    return files.list(prefix, recursive);
+  }
+
+  @Override
+  public Optional<FileInfo> stat(String key) throws IOException {
+    return files.stat(key);
+  }
+
+  @Override
+  public InputStream open(String key) throws IOException {
+    if (UNREADABLE.contains(key)) {
+      throw new AccessDeniedException(root + key);
+    }
+    return files.open(key);
+  }
+
+  @Override
+  public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
+    return files.put(key, content, source);
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    files.delete(key);
+  }
+
+  /** Registered in META-INF/services of the tests. */
+  public static final class Provider implements StoreProvider {
+    @Override
+    public String scheme() {
+      return "faulty";
+    }
+
+    @Override
+    public Store open(URI root) {
+      return new FaultyStore(root);
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package io.copyjob.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionKey;
+import io.copyjob.control.PartitionResult;
+import io.copyjob.control.PartitionRunRecord;
+import io.copyjob.control.PartitionState;
+import io.copyjob.control.PartitionStatus;
+import io.copyjob.control.RunRecord;
+import io.copyjob.control.RunStatus;
+import io.copyjob.control.RunTotals;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.JobSpec.ControlSpec;
+import io.copyjob.spec.JobSpec.CopyBehavior;
+import io.copyjob.spec.JobSpec.CopySpec;
+import io.copyjob.spec.JobSpec.DeltaSpec;
+import io.copyjob.spec.JobSpec.Mode;
+import io.copyjob.spec.JobSpec.SinkSpec;
+import io.copyjob.spec.JobSpec.SourceSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The file copy pipeline end to end on the DirectRunner, with local files and the embedded H2
+ * control store: bytes at the sink, statuses and counts in the control tables.
+ */
+public class FileCopyPipelineTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  protected Path source;
+  protected Path sink;
+  private String job;
+  private Map<String, byte[]> partitionA;
+  private Map<String, byte[]> partitionB;
+
+  /** The control store the runs use; subclasses run the same tests on another database. */
+  protected ControlSpec controlSpec() throws Exception {
+    return new ControlSpec(
+        "jdbc:h2:file:" + tmp.getRoot().toPath().resolve("control/copyjob") + ";AUTO_SERVER=TRUE",
+        null,
+        null);
+  }
+
+  @Before
+  public void makeSource() throws Exception {
+    job = "test-" + UUID.randomUUID().toString().substring(0, 8);
+    source = tmp.newFolder("source").toPath();
+    sink = tmp.getRoot().toPath().resolve("sink");
+    partitionA = new LinkedHashMap<>();
+    partitionA.put("a/one.txt", TestTrees.write(source, "a/one.txt", 10_000));
+    partitionA.put(
+        "a/nested/deeper/two.bin", TestTrees.write(source, "a/nested/deeper/two.bin", 300_000));
+    partitionA.put("a/zero.bin", TestTrees.write(source, "a/zero.bin", 0));
+    partitionA.put(
+        "a/with space/ünïcödé 文件.txt",
+        TestTrees.write(source, "a/with space/ünïcödé 文件.txt", 2_345));
+    // A key prefix, not a folder: "a" covers apple.csv too.
+    partitionA.put("apple.csv", TestTrees.write(source, "apple.csv", 777));
+    partitionB = new LinkedHashMap<>();
+    partitionB.put("b/three.bin", TestTrees.write(source, "b/three.bin", 1_500_000));
+    partitionB.put("b/four.txt", TestTrees.write(source, "b/four.txt", 42));
+    TestTrees.write(source, "c/outside.txt", 100); // in no partition: never copied
+  }
+
+  @After
+  public void clearFaults() {
+    FaultyStore.UNREADABLE.clear();
+  }
+
+  @Test
+  public void copiesEveryPartitionAndRecordsEachOne() throws Exception {
+    JobSpec spec = spec(source.toUri(), Mode.FULL, List.of("a", "b", "z"));
+
+    RunRecord run = run(spec);
+
+    TestTrees.assertTree(sink, union(partitionA, partitionB));
+    assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(run.error()).isNull();
+    assertThat(run.totals())
+        .isEqualTo(new RunTotals(3, 0, 7, 0, 0, bytes(partitionA) + bytes(partitionB)));
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      Map<String, PartitionState> states = states(control);
+      assertThat(states.keySet()).containsExactly("a", "b", "z");
+      assertThat(states.values()).allMatch(p -> p.status() == PartitionStatus.SUCCEEDED);
+      assertThat(states.get("a").files()).isEqualTo(5);
+      assertThat(states.get("a").bytes()).isEqualTo(bytes(partitionA));
+      assertThat(states.get("z").files()).isZero();
+      assertThat(states.get("a").lastSuccessTime()).isEqualTo(run.startedAt());
+      Map<String, PartitionResult> results = results(control, run.runId());
+      assertThat(results.get("a"))
+          .isEqualTo(
+              new PartitionResult(key(spec, "a"), 5, 0, 0, bytes(partitionA), null, null, null));
+      assertThat(results.get("b"))
+          .isEqualTo(
+              new PartitionResult(key(spec, "b"), 2, 0, 0, bytes(partitionB), null, null, null));
+      assertThat(results.get("z"))
+          .isEqualTo(new PartitionResult(key(spec, "z"), 0, 0, 0, 0, null, null, null));
+    }
+  }
+
+  @Test
+  public void rerunCopiesNothingAndARecheckSkipsEveryFile() throws Exception {
+    JobSpec spec = spec(source.toUri(), Mode.FULL, List.of("a", "b", "z"));
+    run(spec);
+
+    RunRecord second = run(spec);
+    assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(second.totals()).isEqualTo(RunTotals.ZERO); // every partition already succeeded
+
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.resetPartitions(job, List.of())).isEqualTo(3);
+    }
+    RunRecord recheck = run(spec);
+    assertThat(recheck.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(recheck.totals()).isEqualTo(new RunTotals(3, 0, 0, 7, 0, 0));
+    TestTrees.assertTree(sink, union(partitionA, partitionB));
+  }
+
+  @Test
+  public void anUnreadableFileFailsItsOwnPartitionOnlyAndARerunCopiesOnlyThatPartition()
+      throws Exception {
+    URI faultyRoot = URI.create("faulty://" + source.toUri().getPath());
+    JobSpec spec = spec(faultyRoot, Mode.FULL, List.of("a", "b"));
+    FaultyStore.UNREADABLE.add("b/three.bin");
+
+    RunRecord first = run(spec);
+
+    assertThat(first.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(first.error())
+        .isEqualTo(
+            "1 partition(s) failed; first partition 'b': b/three.bin: AccessDeniedException: "
+                + faultyRoot
+                + "b/three.bin");
+    assertThat(first.totals()).isEqualTo(new RunTotals(1, 1, 6, 0, 1, bytes(partitionA) + 42));
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      Map<String, PartitionState> states = states(control);
+      assertThat(states.get("a").status()).isEqualTo(PartitionStatus.SUCCEEDED);
+      assertThat(states.get("b").status()).isEqualTo(PartitionStatus.FAILED);
+      assertThat(states.get("b").error()).startsWith("b/three.bin: AccessDeniedException");
+      assertThat(states.get("b").lastSuccessTime()).isNull();
+    }
+
+    FaultyStore.UNREADABLE.clear();
+    RunRecord second = run(spec);
+
+    assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(second.totals()).isEqualTo(new RunTotals(1, 0, 1, 1, 0, 1_500_000));
+    TestTrees.assertTree(sink, union(partitionA, partitionB));
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(results(control, second.runId()).keySet()).containsExactly("b");
+      assertThat(states(control).values()).allMatch(p -> p.status() == PartitionStatus.SUCCEEDED);
+    }
+  }
+
+  @Test
+  public void deltaModeCopiesOnlyFilesChangedSinceEachPartitionsLastSuccess() throws Exception {
+    JobSpec spec = spec(source.toUri(), Mode.DELTA, List.of("a", "b"));
+    RunRecord first = run(spec);
+    assertThat(first.totals().filesCopied()).isEqualTo(7);
+
+    Thread.sleep(20);
+    byte[] changed = TestTrees.write(source, "a/one.txt", 11_000);
+    byte[] added = TestTrees.write(source, "b/five.txt", 55);
+    // A file changed before the last run's start is outside the window, whatever its content.
+    Files.setLastModifiedTime(
+        source.resolve("b/four.txt"), FileTime.from(first.startedAt().minusSeconds(60)));
+    Thread.sleep(20);
+
+    RunRecord second = run(spec);
+
+    assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(second.totals()).isEqualTo(new RunTotals(2, 0, 2, 0, 0, 11_000 + 55));
+    Map<String, byte[]> expected = union(partitionA, partitionB);
+    expected.put("a/one.txt", changed);
+    expected.put("b/five.txt", added);
+    TestTrees.assertTree(sink, expected);
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      PartitionResult a = results(control, second.runId()).get("a");
+      assertThat(a.windowStart()).isEqualTo(first.startedAt());
+      assertThat(a.windowEnd()).isEqualTo(second.startedAt());
+      assertThat(states(control).get("a").lastSuccessTime()).isEqualTo(second.startedAt());
+    }
+  }
+
+  @Test
+  public void flattenHierarchyPutsEveryFileDirectlyBelowTheSink() throws Exception {
+    JobSpec spec =
+        withCopy(
+            spec(source.toUri(), Mode.FULL, List.of("a")),
+            new CopySpec(CopyBehavior.FLATTEN_HIERARCHY, true, 4));
+    run(spec);
+    assertThat(TestTrees.read(sink).keySet())
+        .containsExactlyInAnyOrder(
+            "a_one.txt",
+            "a_nested_deeper_two.bin",
+            "a_zero.bin",
+            "a_with space_ünïcödé 文件.txt",
+            "apple.csv");
+  }
+
+  @Test
+  public void nonRecursiveCopiesOnlyTheFilesDirectlyUnderThePrefix() throws Exception {
+    JobSpec spec =
+        withCopy(
+            spec(source.toUri(), Mode.FULL, List.of("a/")),
+            new CopySpec(CopyBehavior.PRESERVE_HIERARCHY, false, 4));
+    run(spec);
+    assertThat(TestTrees.read(sink).keySet()).containsExactlyInAnyOrder("a/one.txt", "a/zero.bin");
+  }
+
+  protected JobSpec spec(URI root, Mode mode, List<String> partitions) throws Exception {
+    return new JobSpec(
+        job,
+        new SourceSpec(root, partitions),
+        new SinkSpec(sink.toUri()),
+        new CopySpec(CopyBehavior.PRESERVE_HIERARCHY, true, 4),
+        mode,
+        DeltaSpec.none(),
+        controlSpec());
+  }
+
+  private static JobSpec withCopy(JobSpec s, CopySpec copy) {
+    return new JobSpec(s.name(), s.source(), s.sink(), copy, s.mode(), s.delta(), s.control());
+  }
+
+  protected static RunRecord run(JobSpec spec) throws Exception {
+    PipelineOptions options = PipelineOptionsFactory.create();
+    options.setRunner(DirectRunner.class);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    PrintStream progress = new PrintStream(new ByteArrayOutputStream(), true, "UTF-8");
+    return new FileCopyJob(spec, options, "direct", "{}", progress, false).run();
+  }
+
+  private Map<String, PartitionState> states(ControlStore control) throws Exception {
+    return control.partitions(job).stream()
+        .collect(
+            Collectors.toMap(
+                p -> p.key().prefix(), p -> p, (x, y) -> x, java.util.LinkedHashMap::new));
+  }
+
+  private static Map<String, PartitionResult> results(ControlStore control, long runId)
+      throws Exception {
+    return control.partitionRuns(runId).stream()
+        .map(PartitionRunRecord::result)
+        .collect(Collectors.toMap(r -> r.key().prefix(), r -> r));
+  }
+
+  private static PartitionKey key(JobSpec spec, String prefix) {
+    return new PartitionKey(spec.source().root().toString(), prefix);
+  }
+
+  @SafeVarargs
+  private static Map<String, byte[]> union(Map<String, byte[]>... parts) {
+    Map<String, byte[]> all = new LinkedHashMap<>();
+    for (Map<String, byte[]> part : parts) {
+      all.putAll(part);
+    }
+    return all;
+  }
+
+  private static long bytes(Map<String, byte[]> files) {
+    return files.values().stream().mapToLong(b -> b.length).sum();
+  }
+}
