@@ -1,60 +1,272 @@
 package io.copyjob.control;
 
+import static io.copyjob.control.Schema.PARTITIONS;
+import static io.copyjob.control.Schema.PARTITION_RUNS;
+
 import io.copyjob.spec.JobSpec;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The JDBC control store: partitions, runs, partition runs, watermarks and leases of every job. The
  * schema is created on first use; every statement is parameterised.
+ *
+ * <p>One store holds one connection and is not thread-safe: open one per thread (in a DoFn, one per
+ * instance in {@code @Setup}). Writes that touch several rows run in one transaction, retried when
+ * a concurrent writer inserted the same key first, so two processes sharing the database stay
+ * consistent. Errors name the table and the operation, never the password or the URL's properties.
  */
 public final class ControlStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ControlStore.class);
+
+  /** A transaction that lost an insert race is run again this many times in all. */
+  private static final int ATTEMPTS = 3;
+
+  private final Connection conn;
+  private final Dialect dialect;
+  private final Clock clock;
+  private final RunTable runs;
+  private final LeaseTable leases;
+  private final WatermarkTable watermarks;
+
+  private ControlStore(Connection conn, Dialect dialect, Clock clock) {
+    this.conn = conn;
+    this.dialect = dialect;
+    this.clock = clock;
+    this.runs = new RunTable(conn, dialect);
+    this.leases = new LeaseTable(conn, dialect);
+    this.watermarks = new WatermarkTable(conn, dialect);
+  }
 
   /** Connects and creates the tables that are missing. */
   public static ControlStore open(JobSpec.ControlSpec spec) throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    return open(spec, Clock.systemUTC());
+  }
+
+  /** As {@link #open(JobSpec.ControlSpec)}, stamping {@code recorded_at} from {@code clock}. */
+  public static ControlStore open(JobSpec.ControlSpec spec, Clock clock) throws SQLException {
+    Dialect dialect = Dialect.forUrl(spec.url());
+    String where = Jdbc.redact(spec.url());
+    try {
+      // Loads the driver with this class's loader: DriverManager alone may not see drivers that
+      // came in a job jar (Flink's user-code class loader).
+      Class.forName(dialect.driverClass());
+    } catch (ClassNotFoundException e) {
+      throw new SQLException(
+          "control store " + where + ": JDBC driver " + dialect.driverClass() + " not found", e);
+    }
+    Properties props = new Properties();
+    if (spec.user() != null) {
+      props.setProperty("user", spec.user());
+    }
+    String password = spec.password();
+    if (password != null) {
+      props.setProperty("password", password);
+    }
+    Connection conn;
+    try {
+      conn = DriverManager.getConnection(spec.url(), props);
+    } catch (SQLException e) {
+      throw connectFailed(spec.url(), where, password, e);
+    }
+    ControlStore store = open(conn, dialect, clock);
+    LOG.debug("Control store open: {} ({})", where, dialect);
+    return store;
+  }
+
+  /**
+   * A store on an open connection, whose dialect is given rather than read from the URL (tests run
+   * the SQL Server dialect on H2's MSSQLServer mode). The store owns the connection.
+   */
+  static ControlStore open(Connection conn, Dialect dialect, Clock clock) throws SQLException {
+    try {
+      conn.setAutoCommit(true);
+      Schema.createMissing(conn, dialect);
+    } catch (SQLException | RuntimeException e) {
+      conn.close();
+      throw e;
+    }
+    return new ControlStore(conn, dialect, clock);
+  }
+
+  /**
+   * A connect error naming the redacted URL. A driver message that repeats the full URL (which may
+   * carry credentials) or the password is rewritten, and its cause dropped with it.
+   */
+  private static SQLException connectFailed(
+      String url, String where, String password, SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    boolean leaks =
+        (password != null && !password.isEmpty() && message.contains(password))
+            || (!url.equals(where) && message.contains(url));
+    if (leaks) {
+      message = message.replace(url, where);
+      if (password != null && !password.isEmpty()) {
+        message = message.replace(password, "****");
+      }
+    }
+    return new SQLException(
+        "control store " + where + ": cannot connect: " + message,
+        e.getSQLState(),
+        e.getErrorCode(),
+        leaks ? null : e);
+  }
+
+  public Dialect dialect() {
+    return dialect;
   }
 
   /** Inserts the partitions not yet in the table as PENDING; existing ones are left as they are. */
   public int addPartitions(String job, List<PartitionKey> keys) throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    Jdbc.checkLength("job", job, Schema.JOB_LENGTH);
+    Set<PartitionKey> wanted = new LinkedHashSet<>(keys);
+    for (PartitionKey k : wanted) {
+      checkKey(k);
+    }
+    return inTransaction(
+        PARTITIONS,
+        "add partitions",
+        () -> {
+          Set<String> present = new HashSet<>();
+          try (PreparedStatement ps =
+              conn.prepareStatement("SELECT key_hash FROM " + PARTITIONS + " WHERE job = ?")) {
+            ps.setString(1, job);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                present.add(rs.getString(1));
+              }
+            }
+          }
+          int inserted = 0;
+          try (PreparedStatement ps =
+              conn.prepareStatement(
+                  "INSERT INTO "
+                      + PARTITIONS
+                      + " (job, key_hash, source_root, prefix, status, files, bytes)"
+                      + " VALUES (?, ?, ?, ?, ?, 0, 0)")) {
+            for (PartitionKey k : wanted) {
+              String hash = hash(k);
+              if (present.contains(hash)) {
+                continue;
+              }
+              ps.setString(1, job);
+              ps.setString(2, hash);
+              ps.setString(3, k.root());
+              ps.setString(4, k.prefix());
+              ps.setString(5, PartitionStatus.PENDING.name());
+              ps.addBatch();
+              inserted++;
+            }
+            if (inserted > 0) {
+              ps.executeBatch();
+            }
+          }
+          return inserted;
+        });
   }
 
   /** Every partition of the job, ordered by root then prefix. */
   public List<PartitionState> partitions(String job) throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    String sql =
+        "SELECT source_root, prefix, status, last_run_time, last_success_time, files, bytes, error"
+            + " FROM "
+            + PARTITIONS
+            + " WHERE job = ? ORDER BY source_root, prefix";
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      ps.setString(1, job);
+      List<PartitionState> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new PartitionState(
+                  new PartitionKey(rs.getString("source_root"), rs.getString("prefix")),
+                  PartitionStatus.valueOf(rs.getString("status")),
+                  dialect.getInstant(rs, "last_run_time"),
+                  dialect.getInstant(rs, "last_success_time"),
+                  rs.getLong("files"),
+                  rs.getLong("bytes"),
+                  rs.getString("error")));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw Jdbc.wrap(PARTITIONS, "read partitions", e);
+    }
   }
 
-  /** Marks the given partitions (all of the job's when empty) PENDING; returns how many. */
+  /**
+   * Marks the given partitions (all of the job's when empty) PENDING and clears their error;
+   * returns how many. A prefix matches exactly, under every root of the job. The last success time
+   * is kept: it is the delta watermark, and a reset asks for a full copy, not a new window.
+   */
   public int resetPartitions(String job, List<String> prefixes) throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    String sql = "UPDATE " + PARTITIONS + " SET status = ?, error = NULL WHERE job = ?";
+    return inTransaction(
+        PARTITIONS,
+        "reset partitions",
+        () -> {
+          if (prefixes.isEmpty()) {
+            try (PreparedStatement ps = conn.prepareStatement(sql)) {
+              ps.setString(1, PartitionStatus.PENDING.name());
+              ps.setString(2, job);
+              return ps.executeUpdate();
+            }
+          }
+          int count = 0;
+          try (PreparedStatement ps = conn.prepareStatement(sql + " AND prefix = ?")) {
+            for (String prefix : new LinkedHashSet<>(prefixes)) {
+              ps.setString(1, PartitionStatus.PENDING.name());
+              ps.setString(2, job);
+              ps.setString(3, prefix);
+              count += ps.executeUpdate();
+            }
+          }
+          return count;
+        });
   }
 
   /** Inserts a RUNNING run and returns its id. */
   public long startRun(
       String job, Instant startedAt, String mode, String runner, String settingsJson)
       throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    return runs.start(job, startedAt, mode, runner, settingsJson);
   }
 
   /** Sets a run's end, status, totals and error (null when none). */
   public void finishRun(
       long runId, RunStatus status, RunTotals totals, Instant endedAt, String error)
       throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    runs.finish(runId, status, totals, endedAt, error);
   }
 
   public Optional<RunRecord> run(long runId) throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    return runs.read(runId);
   }
 
   /** The job's last {@code limit} runs, newest first. */
   public List<RunRecord> history(String job, int limit) throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    return runs.history(job, limit);
   }
 
   /**
@@ -64,16 +276,44 @@ public final class ControlStore implements AutoCloseable {
    */
   public void recordPartitionResult(long runId, String job, Instant runTime, PartitionResult result)
       throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    Jdbc.checkLength("job", job, Schema.JOB_LENGTH);
+    checkKey(result.key());
+    Instant recordedAt = clock.instant();
+    inTransaction(
+        PARTITION_RUNS + ", " + PARTITIONS,
+        "record partition result of run " + runId,
+        () -> {
+          PartitionRows.replacePartitionRun(
+              conn, dialect, runId, job, hash(result.key()), runTime, result, recordedAt);
+          PartitionRows.updatePartition(
+              conn, dialect, runId, job, hash(result.key()), runTime, result);
+          return null;
+        });
   }
 
   public List<PartitionRunRecord> partitionRuns(long runId) throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    try {
+      return PartitionRows.partitionRuns(conn, dialect, runId);
+    } catch (SQLException e) {
+      throw Jdbc.wrap(PARTITION_RUNS, "read partition runs of run " + runId, e);
+    }
   }
 
   /** Last success time per partition ({@link PartitionKey#id()}), for those that have one. */
   public Map<String, Instant> lastSuccessTimes(String job) throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    try (PreparedStatement ps = conn.prepareStatement(ControlQueries.lastSuccessTimes())) {
+      ps.setString(1, job);
+      Map<String, Instant> out = new LinkedHashMap<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          PartitionKey key = new PartitionKey(rs.getString("source_root"), rs.getString("prefix"));
+          out.put(key.id(), dialect.getInstant(rs, "last_success_time"));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw Jdbc.wrap(PARTITIONS, "read last success times", e);
+    }
   }
 
   /**
@@ -82,13 +322,105 @@ public final class ControlStore implements AutoCloseable {
    */
   public boolean acquireLease(String job, String owner, Instant now, Duration ttl)
       throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    return leases.acquire(job, owner, now, ttl);
   }
 
+  /**
+   * Extends the owner's lease to {@code now + ttl}; false when the lease is no longer this owner's
+   * (another took it after it expired, or it was released).
+   */
+  public boolean renewLease(String job, String owner, Instant now, Duration ttl)
+      throws SQLException {
+    return leases.renew(job, owner, now, ttl);
+  }
+
+  /** Notes on the owner's lease which run holds it; false when the lease is not this owner's. */
+  public boolean setLeaseRun(String job, String owner, long runId) throws SQLException {
+    return leases.setRun(job, owner, runId);
+  }
+
+  /** The job's lease, expired or not, or empty when there is none. */
+  public Optional<Lease> lease(String job) throws SQLException {
+    return leases.read(job);
+  }
+
+  /** Deletes the job's lease if it is {@code owner}'s; another owner's lease is left alone. */
   public void releaseLease(String job, String owner) throws SQLException {
-    throw new UnsupportedOperationException("not yet");
+    leases.release(job, owner);
+  }
+
+  /** The watermark of a table's column for the job (tabular delta copy), or empty. */
+  public Optional<String> watermark(String job, String table, String column) throws SQLException {
+    return watermarks.read(job, table, column);
+  }
+
+  /** Sets the watermark of a table's column for the job, replacing the previous one. */
+  public void putWatermark(String job, String table, String column, String value, Instant updatedAt)
+      throws SQLException {
+    inTransaction(
+        Schema.WATERMARKS,
+        "put watermark",
+        () -> {
+          watermarks.put(job, table, column, value, updatedAt);
+          return null;
+        });
   }
 
   @Override
-  public void close() throws SQLException {}
+  public void close() throws SQLException {
+    conn.close();
+  }
+
+  /** The {@code key_hash} of a partition: SHA-256 of its id, in lower-case hex. */
+  static String hash(PartitionKey key) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha.digest(key.id().getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  private static void checkKey(PartitionKey key) {
+    Jdbc.checkLength("partition root", key.root(), Schema.ROOT_LENGTH);
+    Jdbc.checkLength("partition prefix", key.prefix(), Schema.PREFIX_LENGTH);
+  }
+
+  private interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction. A unique-key violation means a concurrent writer inserted
+   * the same row first; the work is run again, and then sees that row and updates it.
+   */
+  private <T> T inTransaction(String table, String operation, Work<T> work) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      conn.setAutoCommit(false);
+      try {
+        T result = work.run();
+        conn.commit();
+        return result;
+      } catch (SQLException e) {
+        rollback(e);
+        if (attempt < ATTEMPTS && Jdbc.isUniqueViolation(e)) {
+          continue;
+        }
+        throw Jdbc.wrap(table, operation, e);
+      } catch (RuntimeException | Error e) {
+        rollback(e);
+        throw e;
+      } finally {
+        conn.setAutoCommit(true);
+      }
+    }
+  }
+
+  private void rollback(Throwable cause) {
+    try {
+      conn.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+  }
 }

@@ -1,0 +1,103 @@
+package io.copyjob.control;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/** Small JDBC helpers of the control store: error wrapping, URL redaction, length checks. */
+final class Jdbc {
+  private Jdbc() {}
+
+  /** Sets a statement's parameters. */
+  interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  /**
+   * Whether the error is a unique-key violation: SQLState 23505 on PostgreSQL and H2; on SQL Server
+   * SQLState 23000 with error 2627 (constraint) or 2601 (unique index).
+   */
+  static boolean isUniqueViolation(SQLException e) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      if ("23505".equals(x.getSQLState()) || x.getErrorCode() == 2627 || x.getErrorCode() == 2601) {
+        return true;
+      }
+      if (x.getNextException() == x) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /** An error naming the table and the operation, keeping the SQLState and the cause. */
+  static SQLException wrap(String table, String operation, SQLException e) {
+    return new SQLException(
+        table + ": " + operation + " failed: " + e.getMessage(),
+        e.getSQLState(),
+        e.getErrorCode(),
+        e);
+  }
+
+  /** "jdbc:xyz:" of a URL, nothing after: safe in any message. */
+  static String scheme(String url) {
+    if (url == null) {
+      return "(none)";
+    }
+    int first = url.indexOf(':');
+    int second = first < 0 ? -1 : url.indexOf(':', first + 1);
+    return second < 0 ? "(malformed)" : url.substring(0, second + 1);
+  }
+
+  /**
+   * The URL without what may hold credentials: user info before '@', and every property after the
+   * first ';' (H2, SQL Server) or '?' (PostgreSQL).
+   */
+  static String redact(String url) {
+    if (url == null) {
+      return "(none)";
+    }
+    String cut = url;
+    int end = indexOfAny(cut, ';', '?');
+    if (end >= 0) {
+      cut = cut.substring(0, end);
+    }
+    int at = cut.lastIndexOf('@');
+    int slashes = cut.indexOf("//");
+    if (at >= 0 && slashes >= 0 && at > slashes) {
+      cut = cut.substring(0, slashes + 2) + cut.substring(at + 1);
+    }
+    return cut;
+  }
+
+  private static int indexOfAny(String s, char a, char b) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) == a || s.charAt(i) == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** At most {@code max} chars, never cutting a surrogate pair in two; null stays null. */
+  static String truncate(String s, int max) {
+    if (s == null || s.length() <= max) {
+      return s;
+    }
+    int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+    return s.substring(0, end);
+  }
+
+  /**
+   * Checks a value that is part of a key against its column's length, so an overlong value fails
+   * with a message naming it instead of a driver's "value too long" (or a silent cut).
+   */
+  static String checkLength(String what, String value, int max) {
+    if (value == null) {
+      throw new IllegalArgumentException(what + ": required");
+    }
+    if (value.length() > max) {
+      throw new IllegalArgumentException(
+          what + ": " + value.length() + " characters, at most " + max + " are stored");
+    }
+    return value;
+  }
+}

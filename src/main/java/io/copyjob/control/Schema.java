@@ -1,0 +1,177 @@
+package io.copyjob.control;
+
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The control store's tables, their column sizes and their creation.
+ *
+ * <p>Key columns are bounded so that every unique key fits the databases' index limits: SQL Server
+ * caps a clustered key at 900 bytes and a nonclustered one at 1700 (NVARCHAR takes 2 bytes a char),
+ * PostgreSQL a btree entry at about 2700 bytes (up to 4 bytes a char in UTF-8). A partition (root
+ * and prefix up to 1024 chars each) is therefore keyed by {@code key_hash}, the SHA-256 of {@link
+ * PartitionKey#id()}, and root and prefix are plain columns.
+ *
+ * <p>Each table is created by one statement, its keys declared inline, so creation is all or
+ * nothing per table and "create when missing" needs no separate index check (SQL Server has no
+ * {@code CREATE INDEX IF NOT EXISTS}).
+ */
+final class Schema {
+  private Schema() {}
+
+  static final String PARTITIONS = "copyjob_partitions";
+  static final String RUNS = "copyjob_runs";
+  static final String PARTITION_RUNS = "copyjob_partition_runs";
+  static final String WATERMARKS = "copyjob_watermarks";
+  static final String LEASES = "copyjob_leases";
+
+  /** Every table, in creation order. */
+  static final List<String> TABLES = List.of(PARTITIONS, RUNS, PARTITION_RUNS, WATERMARKS, LEASES);
+
+  static final int JOB_LENGTH = 200;
+  static final int ROOT_LENGTH = 1024;
+  static final int PREFIX_LENGTH = 1024;
+  static final int HASH_LENGTH = 64;
+  static final int STATUS_LENGTH = 16;
+  static final int MODE_LENGTH = 16;
+  static final int RUNNER_LENGTH = 200;
+  static final int OWNER_LENGTH = 200;
+  static final int TABLE_NAME_LENGTH = 256;
+  static final int COLUMN_NAME_LENGTH = 128;
+  static final int WATERMARK_LENGTH = 4000;
+
+  /** Errors are cut to this many chars: SQL Server's largest NVARCHAR short of MAX. */
+  static final int ERROR_LENGTH = 4000;
+
+  /** The CREATE TABLE statement of a table, without "IF NOT EXISTS". */
+  static String createTable(Dialect d, String table) {
+    String job = "job " + d.varchar(JOB_LENGTH) + " NOT NULL";
+    String hash = "key_hash " + d.varchar(HASH_LENGTH) + " NOT NULL";
+    String root = "source_root " + d.varchar(ROOT_LENGTH) + " NOT NULL";
+    String prefix = "prefix " + d.varchar(PREFIX_LENGTH) + " NOT NULL";
+    String error = "error " + d.varchar(ERROR_LENGTH);
+    String counts =
+        "files_copied BIGINT NOT NULL, files_skipped BIGINT NOT NULL, files_failed BIGINT NOT NULL,"
+            + " bytes_copied BIGINT NOT NULL";
+    String ts = d.timestamp();
+    return switch (table) {
+      case PARTITIONS ->
+          columns(
+              table,
+              job,
+              hash,
+              root,
+              prefix,
+              "status " + d.varchar(STATUS_LENGTH) + " NOT NULL",
+              "last_run_id BIGINT",
+              "last_run_time " + ts,
+              "last_success_time " + ts,
+              "files BIGINT NOT NULL",
+              "bytes BIGINT NOT NULL",
+              error,
+              "CONSTRAINT copyjob_partitions_pk PRIMARY KEY (job, key_hash)");
+      case RUNS ->
+          columns(
+              table,
+              "run_id " + d.identity() + " PRIMARY KEY",
+              job,
+              "status " + d.varchar(STATUS_LENGTH) + " NOT NULL",
+              "started_at " + ts + " NOT NULL",
+              "ended_at " + ts,
+              "mode " + d.varchar(MODE_LENGTH),
+              "runner " + d.varchar(RUNNER_LENGTH),
+              "partitions_succeeded BIGINT NOT NULL",
+              "partitions_failed BIGINT NOT NULL",
+              counts,
+              "settings " + d.longText(),
+              error,
+              // Unique only because run_id is; declared to get the index history() reads by.
+              "CONSTRAINT copyjob_runs_job UNIQUE (job, run_id)");
+      case PARTITION_RUNS ->
+          columns(
+              table,
+              "run_id BIGINT NOT NULL",
+              job,
+              hash,
+              root,
+              prefix,
+              "run_time " + ts + " NOT NULL",
+              "succeeded " + d.bool() + " NOT NULL",
+              counts,
+              error,
+              "window_start " + ts,
+              "window_end " + ts,
+              "recorded_at " + ts + " NOT NULL",
+              "CONSTRAINT copyjob_partition_runs_pk PRIMARY KEY (run_id, key_hash)");
+      case WATERMARKS ->
+          columns(
+              table,
+              job,
+              "table_name " + d.varchar(TABLE_NAME_LENGTH) + " NOT NULL",
+              "column_name " + d.varchar(COLUMN_NAME_LENGTH) + " NOT NULL",
+              // "value" is a reserved word in H2.
+              "watermark " + d.varchar(WATERMARK_LENGTH) + " NOT NULL",
+              "updated_at " + ts + " NOT NULL",
+              // Up to 1168 bytes on SQL Server: fits a nonclustered (UNIQUE), not a clustered (PK)
+              // key.
+              "CONSTRAINT copyjob_watermarks_key UNIQUE (job, table_name, column_name)");
+      case LEASES ->
+          columns(
+              table,
+              job + " PRIMARY KEY",
+              "owner " + d.varchar(OWNER_LENGTH) + " NOT NULL",
+              "run_id BIGINT",
+              "expires_at " + ts + " NOT NULL");
+      default -> throw new IllegalArgumentException("unknown table " + table);
+    };
+  }
+
+  private static String columns(String table, String... columns) {
+    return "CREATE TABLE " + table + " (" + String.join(", ", columns) + ")";
+  }
+
+  /**
+   * Creates the tables that are missing. Safe when several processes open the store at once: a
+   * CREATE that fails is ignored when the table exists afterwards (another process made it; even
+   * PostgreSQL's IF NOT EXISTS can fail so, on its catalog's unique index).
+   */
+  static void createMissing(Connection conn, Dialect d) throws SQLException {
+    for (String table : TABLES) {
+      if (!d.createIfNotExists() && exists(conn, table)) {
+        continue;
+      }
+      String ddl = createTable(d, table);
+      if (d.createIfNotExists()) {
+        ddl = ddl.replaceFirst("^CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ");
+      }
+      try (Statement st = conn.createStatement()) {
+        st.execute(ddl);
+      } catch (SQLException e) {
+        if (!exists(conn, table)) {
+          throw Jdbc.wrap(table, "create table", e);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether the table is in the connection's current schema. Asks JDBC metadata, which every driver
+   * has, rather than INFORMATION_SCHEMA or OBJECT_ID; names are compared ignoring case because H2
+   * stores unquoted names upper case, PostgreSQL lower case.
+   */
+  static boolean exists(Connection conn, String table) throws SQLException {
+    DatabaseMetaData meta = conn.getMetaData();
+    try (ResultSet rs = meta.getTables(conn.getCatalog(), conn.getSchema(), null, null)) {
+      while (rs.next()) {
+        if (table.equalsIgnoreCase(rs.getString("TABLE_NAME"))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+}

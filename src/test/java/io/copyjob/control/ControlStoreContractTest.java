@@ -1,0 +1,469 @@
+package io.copyjob.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
+
+import io.copyjob.spec.JobSpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * The control store's contract, run against every database. A subclass supplies a fresh, empty
+ * database (or schema) per test: {@link #openStore()} and {@link #connect()} both reach it.
+ */
+public abstract class ControlStoreContractTest {
+  static final String JOB = "job-a";
+  static final String ROOT = "s3://bucket-one/";
+  static final String ROOT2 = "s3://bucket-two/";
+  static final Instant T1 = Instant.parse("2024-05-01T10:00:00.123456Z");
+  static final Instant T2 = Instant.parse("2024-05-02T10:00:00.5Z");
+  static final Instant T3 = Instant.parse("2024-05-03T10:00:00Z");
+
+  /** A store on the test's database; the schema is created when missing. */
+  protected abstract ControlStore openStore() throws Exception;
+
+  /** A plain JDBC connection to the same database (and schema). */
+  protected abstract Connection connect() throws Exception;
+
+  private ControlStore store;
+
+  @Before
+  public void openTheStore() throws Exception {
+    store = openStore();
+  }
+
+  @After
+  public void closeTheStore() throws Exception {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  static PartitionKey key(String prefix) {
+    return new PartitionKey(ROOT, prefix);
+  }
+
+  static PartitionResult ok(PartitionKey key, long copied, long skipped, long bytes) {
+    return new PartitionResult(key, copied, skipped, 0, bytes, null, null, T1);
+  }
+
+  static PartitionResult failed(PartitionKey key, long copied, long failed, String error) {
+    return new PartitionResult(key, copied, 0, failed, 10, error, T1, T2);
+  }
+
+  @Test
+  public void openingAgainKeepsTablesAndRows() throws Exception {
+    store.addPartitions(JOB, List.of(key("a")));
+    store.close();
+    store = openStore();
+    try (ControlStore again = openStore()) {
+      assertThat(again.partitions(JOB)).extracting(PartitionState::key).containsExactly(key("a"));
+    }
+    try (Connection c = connect()) {
+      for (String table : Schema.TABLES) {
+        assertThat(Schema.exists(c, table)).as(table).isTrue();
+      }
+    }
+  }
+
+  @Test
+  public void openingConcurrentlyCreatesTheSchemaOnce() throws Exception {
+    store.close();
+    try (Connection c = connect();
+        var st = c.createStatement()) {
+      for (String table : Schema.TABLES) {
+        st.execute("DROP TABLE " + table);
+      }
+    }
+    List<ControlStore> opened =
+        race(
+            4,
+            i -> {
+              ControlStore s = openStore();
+              s.addPartitions(JOB, List.of(key("p" + i)));
+              return s;
+            });
+    for (ControlStore s : opened) {
+      s.close();
+    }
+    store = openStore();
+    assertThat(store.partitions(JOB))
+        .extracting(PartitionState::key)
+        .containsExactly(key("p0"), key("p1"), key("p2"), key("p3"));
+  }
+
+  @Test
+  public void addPartitionsInsertsOnlyTheMissingOnesAsPending() throws Exception {
+    assertThat(store.addPartitions(JOB, List.of(key("b"), key("a"), key("a")))).isEqualTo(2);
+    store.recordPartitionResult(1, JOB, T1, ok(key("a"), 3, 0, 30));
+
+    assertThat(store.addPartitions(JOB, List.of(key("a"), key("c")))).isEqualTo(1);
+    assertThat(store.addPartitions(JOB, List.of())).isZero();
+
+    assertThat(store.partitions(JOB))
+        .containsExactly(
+            new PartitionState(key("a"), PartitionStatus.SUCCEEDED, T1, T1, 3, 30, null),
+            new PartitionState(key("b"), PartitionStatus.PENDING, null, null, 0, 0, null),
+            new PartitionState(key("c"), PartitionStatus.PENDING, null, null, 0, 0, null));
+    assertThat(store.partitions("other-job")).isEmpty();
+  }
+
+  @Test
+  public void severalRootsShareTheTable() throws Exception {
+    PartitionKey one = new PartitionKey(ROOT, "x/");
+    PartitionKey two = new PartitionKey(ROOT2, "x/");
+    PartitionKey whole = new PartitionKey(ROOT2, "");
+    assertThat(store.addPartitions(JOB, List.of(two, one, whole))).isEqualTo(3);
+    store.recordPartitionResult(1, JOB, T1, ok(two, 1, 0, 5));
+
+    assertThat(store.partitions(JOB))
+        .extracting(PartitionState::key, PartitionState::status)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(one, PartitionStatus.PENDING),
+            org.assertj.core.groups.Tuple.tuple(whole, PartitionStatus.PENDING),
+            org.assertj.core.groups.Tuple.tuple(two, PartitionStatus.SUCCEEDED));
+    assertThat(store.lastSuccessTimes(JOB)).containsExactly(entry(two.id(), T1));
+  }
+
+  @Test
+  public void longKeysAndNonAsciiPrefixesAreStored() throws Exception {
+    String longPrefix = "d/".repeat(512);
+    PartitionKey a = new PartitionKey("s3://" + "r".repeat(1019), longPrefix);
+    PartitionKey b = new PartitionKey(ROOT, "données/ü€😀/");
+    assertThat(store.addPartitions(JOB, List.of(a, b))).isEqualTo(2);
+    assertThat(store.addPartitions(JOB, List.of(a, b))).isZero();
+    assertThat(store.partitions(JOB))
+        .extracting(PartitionState::key)
+        .containsExactlyInAnyOrder(a, b);
+
+    PartitionKey tooLong = new PartitionKey(ROOT, "x".repeat(1025));
+    assertThatThrownBy(() -> store.addPartitions(JOB, List.of(tooLong)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("partition prefix: 1025 characters, at most 1024 are stored");
+  }
+
+  @Test
+  public void resetMarksPartitionsPendingAndKeepsTheirWatermark() throws Exception {
+    PartitionKey a2 = new PartitionKey(ROOT2, "a");
+    store.addPartitions(JOB, List.of(key("a"), key("b"), a2));
+    store.addPartitions("other-job", List.of(key("a")));
+    store.recordPartitionResult(1, JOB, T1, ok(key("a"), 1, 0, 1));
+    store.recordPartitionResult(1, JOB, T1, failed(key("b"), 1, 1, "boom"));
+    store.recordPartitionResult(1, JOB, T1, ok(a2, 1, 0, 1));
+    store.recordPartitionResult(1, "other-job", T1, ok(key("a"), 1, 0, 1));
+
+    assertThat(store.resetPartitions(JOB, List.of("a", "a", "zzz"))).isEqualTo(2);
+    assertThat(store.partitions(JOB))
+        .containsExactly(
+            new PartitionState(key("a"), PartitionStatus.PENDING, T1, T1, 1, 1, null),
+            new PartitionState(key("b"), PartitionStatus.FAILED, T1, null, 1, 10, "boom"),
+            new PartitionState(a2, PartitionStatus.PENDING, T1, T1, 1, 1, null));
+
+    assertThat(store.resetPartitions(JOB, List.of())).isEqualTo(3);
+    assertThat(store.partitions(JOB))
+        .extracting(PartitionState::status, PartitionState::error)
+        .containsOnly(org.assertj.core.groups.Tuple.tuple(PartitionStatus.PENDING, null));
+    assertThat(store.partitions("other-job"))
+        .extracting(PartitionState::status)
+        .containsExactly(PartitionStatus.SUCCEEDED);
+  }
+
+  @Test
+  public void runsAreStartedFinishedAndListedNewestFirst() throws Exception {
+    long first = store.startRun(JOB, T1, "FULL", "DirectRunner", "{\"a\":1}");
+    long second = store.startRun(JOB, T2, "DELTA", "FlinkRunner", "{}");
+    long third = store.startRun(JOB, T3, "DELTA", "FlinkRunner", null);
+    long elsewhere = store.startRun("other-job", T3, "FULL", "DirectRunner", "{}");
+    assertThat(List.of(first, second, third, elsewhere)).doesNotHaveDuplicates();
+    assertThat(second).isGreaterThan(first);
+    assertThat(third).isGreaterThan(second);
+
+    RunTotals totals = new RunTotals(2, 1, 10, 4, 1, 1000);
+    store.finishRun(first, RunStatus.FAILED, totals, T2, "1 partition failed");
+    store.finishRun(second, RunStatus.SUCCEEDED, RunTotals.ZERO, T3, null);
+
+    assertThat(store.run(first))
+        .contains(
+            new RunRecord(
+                first,
+                JOB,
+                RunStatus.FAILED,
+                T1,
+                T2,
+                "FULL",
+                "DirectRunner",
+                totals,
+                "{\"a\":1}",
+                "1 partition failed"));
+    assertThat(store.run(third))
+        .contains(
+            new RunRecord(
+                third,
+                JOB,
+                RunStatus.RUNNING,
+                T3,
+                null,
+                "DELTA",
+                "FlinkRunner",
+                RunTotals.ZERO,
+                null,
+                null));
+    assertThat(store.run(third).orElseThrow().duration()).isNull();
+    assertThat(store.run(first).orElseThrow().duration()).isEqualTo(Duration.between(T1, T2));
+    assertThat(store.run(elsewhere + 1000)).isEmpty();
+
+    assertThat(store.history(JOB, 2)).extracting(RunRecord::runId).containsExactly(third, second);
+    assertThat(store.history(JOB, 10))
+        .extracting(RunRecord::runId)
+        .containsExactly(third, second, first);
+    assertThat(store.history("no-such-job", 10)).isEmpty();
+    assertThatThrownBy(() -> store.finishRun(elsewhere + 1000, RunStatus.FAILED, totals, T3, null))
+        .isInstanceOf(SQLException.class)
+        .hasMessageContaining("copyjob_runs: finish run");
+  }
+
+  @Test
+  public void aFailureAfterASuccessKeepsTheLastSuccessTime() throws Exception {
+    store.addPartitions(JOB, List.of(key("a")));
+    long run1 = store.startRun(JOB, T1, "DELTA", "DirectRunner", "{}");
+    store.recordPartitionResult(run1, JOB, T1, ok(key("a"), 3, 2, 300));
+    assertThat(store.partitions(JOB))
+        .containsExactly(
+            new PartitionState(key("a"), PartitionStatus.SUCCEEDED, T1, T1, 5, 300, null));
+
+    long run2 = store.startRun(JOB, T2, "DELTA", "DirectRunner", "{}");
+    store.recordPartitionResult(run2, JOB, T2, failed(key("a"), 1, 2, "403 on a/x"));
+    assertThat(store.partitions(JOB))
+        .containsExactly(
+            new PartitionState(key("a"), PartitionStatus.FAILED, T2, T1, 1, 10, "403 on a/x"));
+    assertThat(store.lastSuccessTimes(JOB)).containsExactly(entry(key("a").id(), T1));
+
+    long run3 = store.startRun(JOB, T3, "DELTA", "DirectRunner", "{}");
+    store.recordPartitionResult(run3, JOB, T3, ok(key("a"), 2, 3, 20));
+    assertThat(store.partitions(JOB))
+        .containsExactly(
+            new PartitionState(key("a"), PartitionStatus.SUCCEEDED, T3, T3, 5, 20, null));
+
+    assertThat(store.partitionRuns(run2))
+        .containsExactly(new PartitionRunRecord(run2, T2, failed(key("a"), 1, 2, "403 on a/x")));
+  }
+
+  @Test
+  public void recordingTwiceInOneRunReplacesTheRow() throws Exception {
+    long run = store.startRun(JOB, T1, "FULL", "DirectRunner", "{}");
+    store.recordPartitionResult(run, JOB, T1, failed(key("a"), 1, 1, "first attempt"));
+    store.recordPartitionResult(run, JOB, T1, ok(key("a"), 4, 1, 40));
+    store.recordPartitionResult(run, JOB, T1, ok(key("b"), 0, 0, 0));
+
+    assertThat(store.partitionRuns(run))
+        .containsExactly(
+            new PartitionRunRecord(run, T1, ok(key("a"), 4, 1, 40)),
+            new PartitionRunRecord(run, T1, ok(key("b"), 0, 0, 0)));
+    // A partition not added before is inserted by its first result.
+    assertThat(store.partitions(JOB))
+        .containsExactly(
+            new PartitionState(key("a"), PartitionStatus.SUCCEEDED, T1, T1, 5, 40, null),
+            new PartitionState(key("b"), PartitionStatus.SUCCEEDED, T1, T1, 0, 0, null));
+    assertThat(store.partitionRuns(run + 1)).isEmpty();
+  }
+
+  @Test
+  public void longErrorsAreCutToTheColumn() throws Exception {
+    String error = "e".repeat(3999) + "😀" + "tail";
+    store.recordPartitionResult(1, JOB, T1, failed(key("a"), 0, 1, error));
+    String cut = "e".repeat(3999);
+    assertThat(store.partitions(JOB)).extracting(PartitionState::error).containsExactly(cut);
+    assertThat(store.partitionRuns(1))
+        .extracting(r -> r.result().firstError())
+        .containsExactly(cut);
+  }
+
+  @Test
+  public void instantsReadBackInUtcToTheMicrosecond() throws Exception {
+    Instant nanos = Instant.parse("2024-12-31T23:59:59.123456789Z");
+    long run = store.startRun(JOB, nanos, "FULL", "DirectRunner", "{}");
+    assertThat(store.run(run).orElseThrow().startedAt())
+        .isEqualTo(Instant.parse("2024-12-31T23:59:59.123456Z"));
+  }
+
+  @Test
+  public void lastSuccessTimesOnlyListPartitionsThatSucceeded() throws Exception {
+    store.addPartitions(JOB, List.of(key("never")));
+    store.recordPartitionResult(1, JOB, T1, ok(key("a"), 1, 0, 1));
+    store.recordPartitionResult(2, JOB, T2, ok(key("b"), 1, 0, 1));
+    store.recordPartitionResult(2, JOB, T2, failed(key("c"), 0, 1, "x"));
+    assertThat(store.lastSuccessTimes(JOB))
+        .containsExactly(entry(key("a").id(), T1), entry(key("b").id(), T2));
+    assertThat(store.lastSuccessTimes("other-job")).isEmpty();
+  }
+
+  @Test
+  public void aLeaseIsHeldByOneOwnerUntilItExpiresOrIsReleased() throws Exception {
+    Duration ttl = Duration.ofMinutes(10);
+    assertThat(store.lease(JOB)).isEmpty();
+    assertThat(store.acquireLease(JOB, "host-1", T1, ttl)).isTrue();
+    assertThat(store.acquireLease(JOB, "host-2", T1.plusSeconds(60), ttl)).isFalse();
+    assertThat(store.acquireLease("other-job", "host-2", T1, ttl)).isTrue();
+
+    // The owner again: extended.
+    assertThat(store.setLeaseRun(JOB, "host-1", 7)).isTrue();
+    assertThat(store.acquireLease(JOB, "host-1", T1.plusSeconds(300), ttl)).isTrue();
+    assertThat(store.lease(JOB))
+        .contains(new Lease(JOB, "host-1", 7L, T1.plusSeconds(300).plus(ttl)));
+
+    // Expired at exactly expires_at is still held; a microsecond later it is free.
+    Instant expiry = T1.plusSeconds(300).plus(ttl);
+    assertThat(store.acquireLease(JOB, "host-2", expiry, ttl)).isFalse();
+    Instant later = expiry.plusNanos(1000);
+    assertThat(store.acquireLease(JOB, "host-2", later, ttl)).isTrue();
+    assertThat(store.lease(JOB)).contains(new Lease(JOB, "host-2", null, later.plus(ttl)));
+
+    assertThat(store.renewLease(JOB, "host-1", later, ttl)).isFalse();
+    assertThat(store.setLeaseRun(JOB, "host-1", 8)).isFalse();
+    assertThat(store.renewLease(JOB, "host-2", later.plusSeconds(1), ttl)).isTrue();
+    assertThat(store.lease(JOB).orElseThrow().expiresAt())
+        .isEqualTo(later.plusSeconds(1).plus(ttl));
+
+    store.releaseLease(JOB, "host-1");
+    assertThat(store.lease(JOB)).map(Lease::owner).contains("host-2");
+    store.releaseLease(JOB, "host-2");
+    assertThat(store.lease(JOB)).isEmpty();
+    assertThat(store.acquireLease(JOB, "host-1", later, ttl)).isTrue();
+    assertThat(store.lease("other-job")).map(Lease::owner).contains("host-2");
+  }
+
+  @Test
+  public void exactlyOneOfRacingOwnersGetsTheLease() throws Exception {
+    Duration ttl = Duration.ofMinutes(1);
+    for (int round = 0; round < 5; round++) {
+      String job = "race-" + round;
+      // Free lease, then an expired one: both races have one winner.
+      assertThat(racingAcquires(job, T1, ttl)).containsOnlyOnce(true);
+      assertThat(racingAcquires(job, T1.plus(Duration.ofHours(1)), ttl)).containsOnlyOnce(true);
+    }
+  }
+
+  private List<Boolean> racingAcquires(String job, Instant now, Duration ttl) throws Exception {
+    List<ControlStore> stores = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        stores.add(openStore());
+      }
+      return race(stores.size(), i -> stores.get(i).acquireLease(job, "owner-" + i, now, ttl));
+    } finally {
+      for (ControlStore s : stores) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  public void watermarksArePutAndReplaced() throws Exception {
+    assertThat(store.watermark(JOB, "public.orders", "updated_at")).isEmpty();
+    store.putWatermark(JOB, "public.orders", "updated_at", "2024-05-01T10:00:00Z", T1);
+    store.putWatermark(JOB, "public.orders", "id", "42", T1);
+    store.putWatermark("other-job", "public.orders", "updated_at", "other", T1);
+    store.putWatermark(JOB, "public.orders", "updated_at", "2024-05-02T10:00:00Z", T2);
+
+    assertThat(store.watermark(JOB, "public.orders", "updated_at"))
+        .contains("2024-05-02T10:00:00Z");
+    assertThat(store.watermark(JOB, "public.orders", "id")).contains("42");
+    assertThat(store.watermark("other-job", "public.orders", "updated_at")).contains("other");
+    assertThatThrownBy(() -> store.putWatermark(JOB, "t", "c", "v".repeat(4001), T1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("watermark value: 4001 characters, at most 4000 are stored");
+  }
+
+  @Test
+  public void controlQueriesReturnTheRowsThePipelineReads() throws Exception {
+    PartitionKey b2 = new PartitionKey(ROOT2, "b");
+    store.addPartitions(JOB, List.of(key("a"), key("b"), key("c"), b2, key("d")));
+    store.addPartitions("other-job", List.of(key("z")));
+    store.recordPartitionResult(1, JOB, T1, ok(key("a"), 1, 0, 1));
+    store.recordPartitionResult(1, JOB, T1, failed(key("b"), 0, 1, "x"));
+    store.recordPartitionResult(2, JOB, T2, ok(b2, 1, 0, 1));
+    store.recordPartitionResult(3, JOB, T3, ok(key("c"), 1, 0, 1));
+    store.resetPartitions(JOB, List.of("c"));
+
+    assertThat(query(ControlQueries.partitionsToCopy(JobSpec.Mode.FULL)))
+        .containsExactly(List.of(ROOT, "b"), List.of(ROOT, "c"), List.of(ROOT, "d"));
+    assertThat(query(ControlQueries.partitionsToCopy(JobSpec.Mode.DELTA)))
+        .containsExactly(
+            List.of(ROOT, "a"),
+            List.of(ROOT, "b"),
+            List.of(ROOT, "c"),
+            List.of(ROOT, "d"),
+            List.of(ROOT2, "b"));
+    assertThat(query(ControlQueries.lastSuccessTimes()))
+        .containsExactly(List.of(ROOT, "a", T1), List.of(ROOT, "c", T3), List.of(ROOT2, "b", T2));
+  }
+
+  /** Runs a ControlQueries query for JOB; each row as its columns, timestamps as instants. */
+  private List<List<Object>> query(String sql) throws Exception {
+    assertThat(sql.chars().filter(ch -> ch == '?').count()).isEqualTo(1);
+    List<List<Object>> rows = new ArrayList<>();
+    try (Connection c = connect();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, JOB);
+      try (ResultSet rs = ps.executeQuery()) {
+        int columns = rs.getMetaData().getColumnCount();
+        while (rs.next()) {
+          List<Object> row = new ArrayList<>();
+          row.add(rs.getString("source_root"));
+          row.add(rs.getString("prefix"));
+          if (columns == 3) {
+            row.add(store.dialect().getInstant(rs, "last_success_time"));
+          }
+          rows.add(row);
+        }
+      }
+    }
+    return rows;
+  }
+
+  interface Task<T> {
+    T call(int index) throws Exception;
+  }
+
+  /** Runs {@code n} tasks released at the same instant; their results in index order. */
+  static <T> List<T> race(int n, Task<T> task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<T>> futures = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int index = i;
+        Callable<T> c =
+            () -> {
+              start.await();
+              return task.call(index);
+            };
+        futures.add(pool.submit(c));
+      }
+      start.countDown();
+      List<T> results = new ArrayList<>();
+      for (Future<T> f : futures) {
+        results.add(f.get());
+      }
+      return Collections.unmodifiableList(results);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
