@@ -2,6 +2,7 @@ package io.copyjob.spec;
 
 import java.io.Serializable;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -83,6 +84,26 @@ public record JobSpec(
    * @param passwordEnv the name of the environment variable holding the password, may be null
    */
   public record ControlSpec(String url, String user, String passwordEnv) implements Serializable {
+    /**
+     * The store used when the job file names none: an H2 database in {@code .copyjob/} beside the
+     * job file. {@code AUTO_SERVER} lets a second process (e.g. {@code copyjob history} during a
+     * run) open it while the run holds it.
+     */
+    public static ControlSpec embeddedIn(Path jobDir) {
+      Path database = jobDir.toAbsolutePath().normalize().resolve(".copyjob").resolve("copyjob");
+      return new ControlSpec("jdbc:h2:file:" + database + ";AUTO_SERVER=TRUE", null, null);
+    }
+
+    /**
+     * True when the database runs inside the copyjob process (an H2 file or in-memory database), so
+     * there is no server to reach; false for H2 over tcp/ssl and every other database.
+     */
+    public boolean isEmbedded() {
+      return url.startsWith("jdbc:h2:")
+          && !url.startsWith("jdbc:h2:tcp:")
+          && !url.startsWith("jdbc:h2:ssl:");
+    }
+
     /** The password from the environment, or null. Never logged. */
     public String password() {
       return passwordEnv == null ? null : System.getenv(passwordEnv);

@@ -1,12 +1,261 @@
 package io.copyjob.spec;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.copyjob.spec.JobSpec.ControlSpec;
+import io.copyjob.spec.JobSpec.CopyBehavior;
+import io.copyjob.spec.JobSpec.CopySpec;
+import io.copyjob.spec.JobSpec.DeltaSpec;
+import io.copyjob.spec.JobSpec.Mode;
+import io.copyjob.spec.JobSpec.SinkSpec;
+import io.copyjob.spec.JobSpec.SourceSpec;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
-/** Temporary: replaced by the real parser. */
+/**
+ * Reads a YAML job file into a validated {@link JobSpec}. {@code examples/} shows the format with
+ * comments.
+ *
+ * <p>Every problem is a {@link SpecException} with one line naming the file and the field path
+ * ({@code job.yaml: copy.transfersPerWorker: must be between 1 and 1024, got 0}) or, for YAML
+ * syntax, the line ({@code job.yaml line 3: mapping values are not allowed here}). Only the first
+ * problem is reported. Unknown fields are errors, so a typo never silently falls back to a default.
+ */
 public final class JobSpecParser {
-  private JobSpecParser() {}
+  static final int MAX_TRANSFERS_PER_WORKER = 1024;
 
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  // A password as a URL property (pgjdbc ?password=, mssql-jdbc ;password=) is a secret in the
+  // file.
+  private static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&;:](password|pwd)=");
+
+  private static final List<String> JOB_FIELDS =
+      List.of("name", "source", "sink", "copy", "mode", "delta", "control");
+  private static final List<String> SOURCE_FIELDS = List.of("root", "partitions");
+  private static final List<String> SINK_FIELDS = List.of("root");
+  private static final List<String> COPY_FIELDS =
+      List.of("behavior", "recursive", "transfersPerWorker");
+  private static final List<String> DELTA_FIELDS = List.of("initialStart");
+  private static final List<String> CONTROL_FIELDS = List.of("url", "user", "passwordEnv");
+
+  // Duplicate keys would otherwise be resolved silently by "last one wins".
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  private final Path baseDir;
+
+  private JobSpecParser(Path baseDir) {
+    this.baseDir = baseDir;
+  }
+
+  /**
+   * Parses the job file at {@code jobFile}; relative paths in it are resolved against its folder.
+   * Messages name the file as given.
+   */
   public static JobSpec parse(Path jobFile) {
-    throw new UnsupportedOperationException("not yet");
+    String file = jobFile.toString();
+    if (Files.isDirectory(jobFile)) {
+      throw new SpecException(file + ": is a folder, not a job file");
+    }
+    String yaml;
+    try {
+      yaml = Files.readString(jobFile);
+    } catch (NoSuchFileException e) {
+      throw new SpecException(file + ": no such file");
+    } catch (CharacterCodingException e) {
+      throw new SpecException(file + ": not UTF-8 text");
+    } catch (IOException e) {
+      throw new SpecException(file + ": cannot read (" + e.getMessage() + ")");
+    }
+    return parse(yaml, jobFile.toAbsolutePath().normalize().getParent(), file);
+  }
+
+  /**
+   * Parses {@code yaml} as if it were the job file {@code fileName} in the folder {@code baseDir}:
+   * relative roots and the default control store are placed there, and messages name {@code
+   * fileName}.
+   */
+  public static JobSpec parse(String yaml, Path baseDir, String fileName) {
+    Node job = Node.document(fileName, readTree(yaml, fileName));
+    return new JobSpecParser(baseDir.toAbsolutePath().normalize()).job(job);
+  }
+
+  private static JsonNode readTree(String yaml, String fileName) {
+    try (JsonParser parser = YAML.createParser(yaml)) {
+      JsonNode tree = YAML.readTree(parser);
+      if (tree == null) {
+        throw new SpecException(fileName + ": empty job file");
+      }
+      // A second document (after ---) would otherwise be ignored without a word.
+      if (parser.nextToken() != null) {
+        throw new SpecException(
+            at(fileName, parser.currentTokenLocation()) + "a job file holds one YAML document");
+      }
+      return tree;
+    } catch (JsonProcessingException e) {
+      throw new SpecException(at(fileName, e.getLocation()) + shortReason(e));
+    } catch (IOException e) {
+      throw new SpecException(fileName + ": cannot read (" + e.getMessage() + ")");
+    }
+  }
+
+  private static String at(String fileName, JsonLocation location) {
+    return location == null || location.getLineNr() < 1
+        ? fileName + ": "
+        : fileName + " line " + location.getLineNr() + ": ";
+  }
+
+  /** SnakeYAML's message spans several lines with a caret drawing; keep only what went wrong. */
+  private static String shortReason(JsonProcessingException e) {
+    if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblem() != null) {
+      return yaml.getProblem();
+    }
+    String first = e.getOriginalMessage().lines().findFirst().orElse("").trim();
+    // Jackson capitalises ("Duplicate field 'name'"); every other reason here is lower case.
+    return first.isEmpty() ? first : Character.toLowerCase(first.charAt(0)) + first.substring(1);
+  }
+
+  private JobSpec job(Node job) {
+    job.mapping(JOB_FIELDS);
+    String name = name(job.get("name"));
+    SourceSpec source = source(job.get("source").mapping(SOURCE_FIELDS));
+    Node sinkNode = job.get("sink").mapping(SINK_FIELDS);
+    SinkSpec sink = new SinkSpec(root(sinkNode.get("root")));
+    if (Roots.overlap(source.root(), sink.root())) {
+      throw sinkNode.get("root").error("must not overlap source.root");
+    }
+    CopySpec copy = copy(job.get("copy").mapping(COPY_FIELDS));
+    Mode mode = job.get("mode").oneOf(Mode.FULL, JobSpecs.MODES);
+    DeltaSpec delta = delta(job.get("delta").mapping(DELTA_FIELDS), mode);
+    ControlSpec control = control(job.get("control"));
+    return new JobSpec(name, source, sink, copy, mode, delta, control);
+  }
+
+  private static String name(Node node) {
+    String name = node.text();
+    if (!NAME.matcher(name).matches()) {
+      throw node.error(
+          "must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit, got '"
+              + name
+              + "'");
+    }
+    return name;
+  }
+
+  private SourceSpec source(Node node) {
+    URI root = root(node.get("root"));
+    List<String> partitions = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Node element : node.get("partitions").elements()) {
+      String prefix = element.textAllowingEmpty();
+      if (prefix.startsWith("/")) {
+        throw element.error(
+            "must not start with '/' (a prefix is relative to source.root), got '" + prefix + "'");
+      }
+      if (!seen.add(prefix)) {
+        throw element.error("duplicate partition '" + prefix + "'");
+      }
+      partitions.add(prefix);
+    }
+    return new SourceSpec(root, partitions);
+  }
+
+  private URI root(Node node) {
+    String text = node.text();
+    try {
+      return Roots.resolve(text, baseDir);
+    } catch (IllegalArgumentException e) {
+      throw node.error(e.getMessage());
+    }
+  }
+
+  private static CopySpec copy(Node node) {
+    CopyBehavior behavior =
+        node.get("behavior").oneOf(CopyBehavior.PRESERVE_HIERARCHY, JobSpecs.BEHAVIORS);
+    boolean recursive = node.get("recursive").bool(true);
+    int transfers = node.get("transfersPerWorker").intBetween(16, 1, MAX_TRANSFERS_PER_WORKER);
+    return new CopySpec(behavior, recursive, transfers);
+  }
+
+  private static DeltaSpec delta(Node node, Mode mode) {
+    Node startNode = node.get("initialStart");
+    Optional<Instant> start = startNode.optText().map(text -> instant(startNode, text));
+    if (start.isPresent() && mode != Mode.DELTA) {
+      throw startNode.error("only used with mode delta");
+    }
+    return new DeltaSpec(start);
+  }
+
+  /** An ISO-8601 instant, or a date meaning its midnight UTC. */
+  private static Instant instant(Node node, String text) {
+    try {
+      return text.contains("T")
+          ? Instant.parse(text)
+          : LocalDate.parse(text).atStartOfDay(ZoneOffset.UTC).toInstant();
+    } catch (DateTimeException e) {
+      throw node.error(
+          "must be an instant like 2019-01-01T00:00:00Z or a date like 2019-01-01, got '"
+              + text
+              + "'");
+    }
+  }
+
+  private ControlSpec control(Node node) {
+    // Checked before the unknown-field check so the message says what to do instead.
+    if (node.get("password").exists()) {
+      throw node.get("password")
+          .error(
+              "not allowed in a job file; name an environment variable with control.passwordEnv");
+    }
+    node.mapping(CONTROL_FIELDS);
+    Node url = node.get("url");
+    return new ControlSpec(
+        url.optText()
+            .map(text -> checkedUrl(url, text))
+            .orElseGet(() -> ControlSpec.embeddedIn(baseDir).url()),
+        node.get("user").optText().orElse(null),
+        passwordEnvOrNull(node.get("passwordEnv")));
+  }
+
+  // The URL is not echoed in these messages: it may hold credentials.
+  private static String checkedUrl(Node node, String url) {
+    if (!url.startsWith("jdbc:")) {
+      throw node.error("must be a JDBC URL starting with 'jdbc:'");
+    }
+    if (URL_PASSWORD.matcher(url).find()) {
+      throw node.error(
+          "must not hold a password; name an environment variable with control.passwordEnv");
+    }
+    return url;
+  }
+
+  private static String passwordEnvOrNull(Node node) {
+    Optional<String> name = node.optText();
+    if (name.isPresent() && !ENV_NAME.matcher(name.get()).matches()) {
+      // Not echoed: a value that is no variable name may be the password itself.
+      throw node.error(
+          "must be the name of an environment variable (letters, digits and '_'), not a password");
+    }
+    return name.orElse(null);
   }
 }

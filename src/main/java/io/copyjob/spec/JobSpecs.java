@@ -1,0 +1,88 @@
+package io.copyjob.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.copyjob.spec.JobSpec.CopyBehavior;
+import io.copyjob.spec.JobSpec.Mode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Job specs as text: the keywords of the job file and the settings record of a run. */
+public final class JobSpecs {
+  /** The job file's spelling of each mode, in the order messages list them. */
+  static final Map<String, Mode> MODES = ordered("full", Mode.FULL, "delta", Mode.DELTA);
+
+  /** The job file's spelling of each copy behavior, in the order messages list them. */
+  static final Map<String, CopyBehavior> BEHAVIORS =
+      ordered(
+          "preserveHierarchy",
+          CopyBehavior.PRESERVE_HIERARCHY,
+          "flattenHierarchy",
+          CopyBehavior.FLATTEN_HIERARCHY);
+
+  // Drivers take a password as a URL property too (…?password=x, …;password=x). The parser refuses
+  // those; this is the second line of defence for specs built in code.
+  private static final Pattern URL_SECRET = Pattern.compile("(?i)((?:password|pwd)=)[^;&]*");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private JobSpecs() {}
+
+  /**
+   * The settings a run used, as compact JSON with the job file's keys and spellings, for the run
+   * history. The output is itself a valid job file that parses back to an equal spec.
+   *
+   * <p>It must never contain a secret. Today the spec holds none: only the <em>name</em> of the
+   * environment variable with the control store's password ({@code passwordEnv}), which is kept. A
+   * password-like property in the control URL is masked. Any secret-bearing field added to {@link
+   * JobSpec} later must be left out or masked here.
+   */
+  public static String toJson(JobSpec spec) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("name", spec.name());
+    ObjectNode source = root.putObject("source");
+    source.put("root", spec.source().root().toString());
+    spec.source().partitions().forEach(source.putArray("partitions")::add);
+    root.putObject("sink").put("root", spec.sink().root().toString());
+    root.putObject("copy")
+        .put("behavior", keyword(BEHAVIORS, spec.copy().behavior()))
+        .put("recursive", spec.copy().recursive())
+        .put("transfersPerWorker", spec.copy().transfersPerWorker());
+    root.put("mode", keyword(MODES, spec.mode()));
+    spec.delta()
+        .initialStart()
+        .ifPresent(start -> root.putObject("delta").put("initialStart", start.toString()));
+    ObjectNode control = root.putObject("control");
+    control.put("url", URL_SECRET.matcher(spec.control().url()).replaceAll("$1***"));
+    if (spec.control().user() != null) {
+      control.put("user", spec.control().user());
+    }
+    if (spec.control().passwordEnv() != null) {
+      control.put("passwordEnv", spec.control().passwordEnv());
+    }
+    try {
+      return JSON.writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write a JSON tree of strings", e);
+    }
+  }
+
+  /** The job file's spelling of {@code value}. */
+  static <E> String keyword(Map<String, E> keywords, E value) {
+    return keywords.entrySet().stream()
+        .filter(e -> e.getValue() == value)
+        .map(Map.Entry::getKey)
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no keyword for " + value));
+  }
+
+  private static <E> Map<String, E> ordered(String k1, E v1, String k2, E v2) {
+    Map<String, E> map = new LinkedHashMap<>();
+    map.put(k1, v1);
+    map.put(k2, v2);
+    return Collections.unmodifiableMap(map);
+  }
+}

@@ -1,0 +1,174 @@
+package io.copyjob.spec;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.Parameterized;
+import org.junit.runners.Parameterized.Parameter;
+import org.junit.runners.Parameterized.Parameters;
+
+/** Each invalid job file and the exact one-line message it gets. */
+@RunWith(Parameterized.class)
+public class JobSpecParserErrorsTest {
+  private static final String SOURCE = "source:\n  root: file:///data/src/\n";
+  private static final String SINK = "sink:\n  root: file:///data/dst/\n";
+  private static final String VALID = "name: j\n" + SOURCE + SINK;
+
+  @Parameters(name = "{index}: {1}")
+  public static List<Object[]> cases() {
+    return List.of(
+        row("", "job.yaml: empty job file"),
+        row("# nothing but a comment\n", "job.yaml: empty job file"),
+        row(
+            "name: j\nsource:\n  root: a\n   partitions: [a]\n",
+            "job.yaml line 4: mapping values are not allowed here"),
+        row(
+            "name: j\nsource: {root: a\n",
+            "job.yaml line 2: expected ',' or '}', but got <stream end>"),
+        row("name: a\nname: b\n", "job.yaml line 2: duplicate field 'name'"),
+        row(VALID + "---\nname: k\n", "job.yaml line 7: a job file holds one YAML document"),
+        row(
+            "- name: j\n",
+            "job.yaml: must be a mapping with the fields"
+                + " name, source, sink, copy, mode, delta, control, got a list"),
+        row(SOURCE + SINK, "job.yaml: name: required"),
+        row(
+            "name: my job\n" + SOURCE + SINK,
+            "job.yaml: name: must be 1 to 100 letters, digits, '.', '_' or '-',"
+                + " starting with a letter or digit, got 'my job'"),
+        row(
+            "name: j\nsourse:\n  root: a\n" + SINK,
+            "job.yaml: unknown field 'sourse' (did you mean 'source'?)"),
+        row(
+            "name: j\nsource:\n  rooot: a\n" + SINK,
+            "job.yaml: source: unknown field 'rooot' (did you mean 'root'?)"),
+        row(
+            VALID + "colour: red\n",
+            "job.yaml: unknown field 'colour'"
+                + " (known fields: name, source, sink, copy, mode, delta, control)"),
+        row(
+            VALID + "copy:\n  transfers_per_worker: 8\n",
+            "job.yaml: copy: unknown field 'transfers_per_worker'"
+                + " (did you mean 'transfersPerWorker'?)"),
+        row("name: j\n" + SINK, "job.yaml: source.root: required"),
+        row(
+            "name: j\nsource: /data/src\n" + SINK,
+            "job.yaml: source: must be a mapping with the fields root, partitions,"
+                + " got '/data/src'"),
+        row("name: j\n" + SOURCE + "sink:\n  root:\n", "job.yaml: sink.root: required"),
+        row(
+            "name: j\n" + SOURCE + "sink:\n  root: [a, b]\n",
+            "job.yaml: sink.root: must be a string, got a list"),
+        row(
+            "name: j\n" + SOURCE + "sink:\n  root: ftp://host/dst/\n",
+            "job.yaml: sink.root: unsupported scheme 'ftp:';"
+                + " use file:, s3:, azfs:, abfss:, https:, hdfs:, adl: or a path"),
+        row(
+            "name: j\n" + SOURCE + "sink:\n  root: file://data/dst/\n",
+            "job.yaml: sink.root: file: URI names host 'data';"
+                + " write a local folder with three slashes, e.g. file:///data/src/"),
+        row(
+            "name: j\n" + SOURCE + "sink:\n  root: s3:///dst/\n",
+            "job.yaml: sink.root: must name a bucket, account or host, e.g. s3://NAME/path/"),
+        row(
+            "name: j\n" + SOURCE + "sink:\n  root: https://acct.blob.example/c?sig=abc\n",
+            "job.yaml: sink.root: must not have a query (?…) or fragment (#…)"),
+        row(
+            "name: j\n" + SOURCE + "sink:\n  root: file:///data/src/sub\n",
+            "job.yaml: sink.root: must not overlap source.root"),
+        row(
+            "name: j\n" + SOURCE + "sink:\n  root: /data\n",
+            "job.yaml: sink.root: must not overlap source.root"),
+        row(
+            "name: j\nsource:\n  root: s3://b/x/\n" + "sink:\n  root: s3://B/x/y/../\n",
+            "job.yaml: sink.root: must not overlap source.root"),
+        row(
+            "name: j\nsource:\n  root: a\n  partitions: a\n" + SINK,
+            "job.yaml: source.partitions: must be a list, got 'a'"),
+        row(
+            "name: j\nsource:\n  root: a\n  partitions: [a, /b]\n" + SINK,
+            "job.yaml: source.partitions[1]: must not start with '/'"
+                + " (a prefix is relative to source.root), got '/b'"),
+        row(
+            "name: j\nsource:\n  root: a\n  partitions: [a, b, a]\n" + SINK,
+            "job.yaml: source.partitions[2]: duplicate partition 'a'"),
+        row(
+            "name: j\nsource:\n  root: a\n  partitions: [a, 2019]\n" + SINK,
+            "job.yaml: source.partitions[1]: must be a string, got '2019'; put it in quotes"),
+        row(
+            "name: j\nsource:\n  root: a\n  partitions: [a, ~]\n" + SINK,
+            "job.yaml: source.partitions[1]: must be a string, got nothing"),
+        row(
+            VALID + "copy:\n  behavior: flatten\n",
+            "job.yaml: copy.behavior: must be one of preserveHierarchy, flattenHierarchy,"
+                + " got 'flatten'"),
+        row(
+            VALID + "copy:\n  recursive: maybe\n",
+            "job.yaml: copy.recursive: must be true or false"),
+        row(
+            VALID + "copy:\n  transfersPerWorker: 0\n",
+            "job.yaml: copy.transfersPerWorker: must be between 1 and 1024, got 0"),
+        row(
+            VALID + "copy:\n  transfersPerWorker: 99999999999\n",
+            "job.yaml: copy.transfersPerWorker: must be between 1 and 1024, got 99999999999"),
+        row(
+            VALID + "copy:\n  transfersPerWorker: 1.5\n",
+            "job.yaml: copy.transfersPerWorker: must be a whole number, got '1.5'"),
+        row(
+            VALID + "copy:\n  transfersPerWorker: '8'\n",
+            "job.yaml: copy.transfersPerWorker: must be a whole number, got '8'"),
+        row(
+            VALID + "copy: fast\n",
+            "job.yaml: copy: must be a mapping with the fields"
+                + " behavior, recursive, transfersPerWorker, got 'fast'"),
+        row(
+            VALID + "mode: incremental\n",
+            "job.yaml: mode: must be one of full, delta, got 'incremental'"),
+        row(
+            VALID + "mode: delta\ndelta:\n  initialStart: 2019-13-01\n",
+            "job.yaml: delta.initialStart: must be an instant like 2019-01-01T00:00:00Z"
+                + " or a date like 2019-01-01, got '2019-13-01'"),
+        row(
+            VALID + "mode: delta\ndelta:\n  initialStart: 2019-01-01T00:00:00\n",
+            "job.yaml: delta.initialStart: must be an instant like 2019-01-01T00:00:00Z"
+                + " or a date like 2019-01-01, got '2019-01-01T00:00:00'"),
+        row(
+            VALID + "delta:\n  initialStart: 2019-01-01\n",
+            "job.yaml: delta.initialStart: only used with mode delta"),
+        row(
+            VALID + "control:\n  url: postgresql://db/copyjob\n",
+            "job.yaml: control.url: must be a JDBC URL starting with 'jdbc:'"),
+        row(
+            VALID + "control:\n  url: jdbc:postgresql://db/copyjob?user=c&password=s3cret\n",
+            "job.yaml: control.url: must not hold a password;"
+                + " name an environment variable with control.passwordEnv"),
+        row(
+            VALID + "control:\n  user: copyjob\n  password: s3cret\n",
+            "job.yaml: control.password: not allowed in a job file;"
+                + " name an environment variable with control.passwordEnv"),
+        row(
+            VALID + "control:\n  passwordEnv: s3cret!\n",
+            "job.yaml: control.passwordEnv: must be the name of an environment variable"
+                + " (letters, digits and '_'), not a password"));
+  }
+
+  @Parameter(0)
+  public String yaml;
+
+  @Parameter(1)
+  public String message;
+
+  @Test
+  public void refusesWithExactMessage() {
+    assertThatThrownBy(() -> JobSpecParser.parse(yaml, Path.of("/jobs"), "job.yaml"))
+        .isInstanceOf(SpecException.class)
+        .hasMessage(message);
+  }
+
+  private static Object[] row(String yaml, String message) {
+    return new Object[] {yaml, message};
+  }
+}
