@@ -2,6 +2,7 @@ package io.copyjob.cli;
 
 import io.copyjob.pipeline.JobException;
 import io.copyjob.spec.SpecException;
+import java.io.PrintWriter;
 import java.sql.SQLException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,7 +41,12 @@ public final class CopyJob implements Runnable {
 
   /** Runs the command line and returns its exit code, printing errors as one line. */
   public static int execute(String... args) {
-    CommandLine cli = new CommandLine(new CopyJob());
+    return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** The same, writing to {@code out} and {@code err}. */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(new CopyJob()).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("copyjob: " + describe(e));

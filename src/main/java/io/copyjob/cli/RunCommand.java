@@ -5,6 +5,7 @@ import io.copyjob.control.RunStatus;
 import io.copyjob.monitor.RunReport;
 import io.copyjob.pipeline.FileCopyJob;
 import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.JobSpecs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -55,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
             spec,
             RunnerOptions.create(spec, chosen, flinkMaster, parallelism, beamArgs),
             chosen.name().toLowerCase(java.util.Locale.ROOT),
-            Settings.json(spec),
+            JobSpecs.toJson(spec),
             System.err,
             System.console() != null);
     RunRecord run = fileCopy.run();

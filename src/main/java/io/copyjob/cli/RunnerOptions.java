@@ -46,7 +46,7 @@ final class RunnerOptions {
     } else {
       String master = flinkMaster == null ? "[local]" : flinkMaster;
       boolean remote = !master.equals("[local]") && !master.equals("[auto]");
-      if (remote && isEmbedded(spec.control().url())) {
+      if (remote && spec.control().isEmbedded()) {
         throw new JobException(
             "control.url: an embedded H2 file cannot be reached from a Flink cluster;"
                 + " use a PostgreSQL or SQL Server control store");
@@ -59,9 +59,5 @@ final class RunnerOptions {
       }
     }
     return options;
-  }
-
-  static boolean isEmbedded(String jdbcUrl) {
-    return jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:h2:tcp:");
   }
 }

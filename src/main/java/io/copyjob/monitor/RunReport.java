@@ -101,8 +101,8 @@ public final class RunReport {
           "STATUS",
           "LAST RUN (UTC)",
           "LAST SUCCESS (UTC)",
-          "FILES",
-          "BYTES",
+          "FILES (LAST RUN)",
+          "BYTES COPIED",
           "ERROR"
         });
     for (PartitionState p : partitions) {

@@ -1,5 +1,6 @@
 package io.copyjob.pipeline;
 
+import io.copyjob.control.Dialect;
 import io.copyjob.spec.JobSpec.ControlSpec;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
 
@@ -9,7 +10,7 @@ final class ControlJdbc {
 
   static JdbcIO.DataSourceConfiguration dataSource(ControlSpec control) {
     JdbcIO.DataSourceConfiguration config =
-        JdbcIO.DataSourceConfiguration.create(driverClass(control.url()), control.url());
+        JdbcIO.DataSourceConfiguration.create(Dialect.driverClass(control.url()), control.url());
     if (control.user() != null) {
       config = config.withUsername(control.user());
     }
@@ -18,16 +19,5 @@ final class ControlJdbc {
       config = config.withPassword(password);
     }
     return config;
-  }
-
-  static String driverClass(String url) {
-    if (url.startsWith("jdbc:h2:")) {
-      return "org.h2.Driver";
-    } else if (url.startsWith("jdbc:postgresql:")) {
-      return "org.postgresql.Driver";
-    } else if (url.startsWith("jdbc:sqlserver:")) {
-      return "com.microsoft.sqlserver.jdbc.SQLServerDriver";
-    }
-    throw new IllegalArgumentException("control.url: unsupported JDBC URL kind");
   }
 }

@@ -82,6 +82,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
         throw e;
       }
       for (FileResult result; (result = done.poll()) != null; ) {
+        count(result);
         out.output(result);
       }
     }
@@ -93,13 +94,13 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
                 stores.get(item.partition().root()), stores.get(spec.sink().root().toString()));
         FileResult result =
             copier.copy(item, KeyMapping.sinkKey(spec.copy().behavior(), item.file().key()));
-        count(result);
         done.add(result);
       } finally {
         slots.release();
       }
     }
 
+    /** Counts on the DoFn's thread: Beam's metrics container is per thread. */
     private void count(FileResult result) {
       switch (result.outcome()) {
         case COPIED -> {
@@ -118,6 +119,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
         transfer.get(); // a copy that threw (rather than returning FAILED) fails the bundle
       }
       for (FileResult result; (result = done.poll()) != null; ) {
+        count(result);
         c.output(result, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
       }
       inFlight = null;

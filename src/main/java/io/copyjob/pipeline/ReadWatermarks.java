@@ -1,9 +1,9 @@
 package io.copyjob.pipeline;
 
 import io.copyjob.control.ControlQueries;
+import io.copyjob.control.Dialect;
 import io.copyjob.control.PartitionKey;
 import io.copyjob.spec.JobSpec;
-import java.time.OffsetDateTime;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -29,6 +29,7 @@ public final class ReadWatermarks extends PTransform<PBegin, PCollectionView<Map
   @Override
   public PCollectionView<Map<String, Long>> expand(PBegin input) {
     String job = spec.name();
+    Dialect dialect = Dialect.forUrl(spec.control().url());
     return input
         .apply(
             "Query last success times",
@@ -40,7 +41,7 @@ public final class ReadWatermarks extends PTransform<PBegin, PCollectionView<Map
                     row ->
                         KV.of(
                             new PartitionKey(row.getString(1), row.getString(2)).id(),
-                            row.getObject(3, OffsetDateTime.class).toInstant().toEpochMilli()))
+                            dialect.getInstant(row, "last_success_time").toEpochMilli()))
                 .withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
                 .withOutputParallelization(false))
         .apply("As map", View.asMap());

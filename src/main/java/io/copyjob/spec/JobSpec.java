@@ -70,11 +70,17 @@ public record JobSpec(
       implements Serializable {}
 
   /**
-   * @param initialStart where a partition's first delta window starts; empty: take everything
+   * @param start where a partition's first delta window starts; null: take everything (a field of
+   *     type Optional would not be Serializable, and transforms carry these values to workers)
    */
-  public record DeltaSpec(Optional<Instant> initialStart) implements Serializable {
+  public record DeltaSpec(Instant start) implements Serializable {
     public static DeltaSpec none() {
-      return new DeltaSpec(Optional.empty());
+      return new DeltaSpec(null);
+    }
+
+    /** Where a partition's first delta window starts; empty: take everything. */
+    public Optional<Instant> initialStart() {
+      return Optional.ofNullable(start);
     }
   }
 

@@ -203,7 +203,7 @@ public final class JobSpecParser {
     if (start.isPresent() && mode != Mode.DELTA) {
       throw startNode.error("only used with mode delta");
     }
-    return new DeltaSpec(start);
+    return new DeltaSpec(start.orElse(null));
   }
 
   /** An ISO-8601 instant, or a date meaning its midnight UTC. */

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -58,7 +57,7 @@ public class JobSpecParserTest {
                 new SinkSpec(URI.create("abfss://container@account.dfs.core.windows.net/copy/")),
                 new CopySpec(CopyBehavior.FLATTEN_HIERARCHY, false, 64),
                 Mode.DELTA,
-                new DeltaSpec(Optional.of(Instant.parse("2019-01-01T06:30:00Z"))),
+                new DeltaSpec(Instant.parse("2019-01-01T06:30:00Z")),
                 new ControlSpec(
                     "jdbc:postgresql://127.0.0.1:5432/copyjob", "copyjob", "PGPASSWORD")));
   }
@@ -129,9 +128,9 @@ public class JobSpecParserTest {
     String job = "name: j\nsource:\n  root: /a\nsink:\n  root: /b\nmode: delta\n";
 
     assertThat(parse(job + "delta:\n  initialStart: 2019-01-01\n").delta())
-        .isEqualTo(new DeltaSpec(Optional.of(Instant.parse("2019-01-01T00:00:00Z"))));
+        .isEqualTo(new DeltaSpec(Instant.parse("2019-01-01T00:00:00Z")));
     assertThat(parse(job + "delta:\n  initialStart: '2019-01-01T02:00:00+02:00'\n").delta())
-        .isEqualTo(new DeltaSpec(Optional.of(Instant.parse("2019-01-01T00:00:00Z"))));
+        .isEqualTo(new DeltaSpec(Instant.parse("2019-01-01T00:00:00Z")));
     assertThat(parse(job).delta()).isEqualTo(DeltaSpec.none());
   }
 

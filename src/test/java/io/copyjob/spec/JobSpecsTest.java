@@ -13,7 +13,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.junit.Test;
 
 public class JobSpecsTest {
@@ -24,7 +23,7 @@ public class JobSpecsTest {
           new SinkSpec(URI.create("azfs://account/container/")),
           new CopySpec(CopyBehavior.FLATTEN_HIERARCHY, false, 32),
           Mode.DELTA,
-          new DeltaSpec(Optional.of(Instant.parse("2019-01-01T00:00:00Z"))),
+          new DeltaSpec(Instant.parse("2019-01-01T00:00:00Z")),
           new ControlSpec("jdbc:postgresql://db/copyjob", "copyjob", "PGPASSWORD"));
 
   @Test

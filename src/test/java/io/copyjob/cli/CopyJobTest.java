@@ -1,0 +1,161 @@
+package io.copyjob.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.pipeline.TestTrees;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.JobSpecParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The commands as a user types them: exit codes, what they print, what they write. */
+public class CopyJobTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private Path dir;
+  private Path jobFile;
+  private Map<String, byte[]> files;
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @Before
+  public void makeJob() throws Exception {
+    dir = tmp.getRoot().toPath();
+    Path source = dir.resolve("src");
+    files =
+        Map.of(
+            "x/1.bin", TestTrees.write(source, "x/1.bin", 1000),
+            "x/2.bin", TestTrees.write(source, "x/2.bin", 2000),
+            "y/3.bin", TestTrees.write(source, "y/3.bin", 3000));
+    jobFile = dir.resolve("job.yaml");
+    Files.writeString(
+        jobFile,
+        String.join(
+            "\n",
+            "name: cli",
+            "source:",
+            "  root: ./src/",
+            "  partitions: [x, y]",
+            "sink:",
+            "  root: ./dst/",
+            ""));
+  }
+
+  private int copyjob(String... args) {
+    return CopyJob.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+  }
+
+  @Test
+  public void runCopiesPrintsTheSummaryAndExitsZero() throws Exception {
+    assertThat(copyjob("run", jobFile.toString())).isZero();
+
+    TestTrees.assertTree(dir.resolve("dst"), files);
+    assertThat(out.toString())
+        .startsWith("run 1 of job 'cli': SUCCEEDED")
+        .contains("partitions  2 succeeded, 0 failed")
+        .contains("files       3 copied, 0 skipped, 0 failed")
+        .contains("bytes       5.9 KiB copied");
+    assertThat(err.toString()).doesNotContain("copyjob:");
+  }
+
+  @Test
+  public void historyAndPartitionsShowWhatTheRunsRecorded() throws Exception {
+    copyjob("run", jobFile.toString());
+    assertThat(copyjob("partitions", "reset", jobFile.toString(), "x")).isZero();
+    copyjob("run", jobFile.toString());
+    out.getBuffer().setLength(0);
+
+    assertThat(copyjob("history", jobFile.toString())).isZero();
+    String[] history = out.toString().split("\\R");
+    assertThat(history).hasSize(3);
+    assertThat(history[1]).startsWith("2    SUCCEEDED").contains("1/0").contains("0/2/0");
+    assertThat(history[2]).startsWith("1    SUCCEEDED").contains("2/0").contains("3/0/0");
+
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("partitions", "list", jobFile.toString())).isZero();
+    assertThat(out.toString().split("\\R"))
+        .hasSize(3)
+        .satisfies(lines -> assertThat(lines[1]).containsPattern("'x'\\s+SUCCEEDED"))
+        .satisfies(lines -> assertThat(lines[2]).containsPattern("'y'\\s+SUCCEEDED"));
+
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("history", jobFile.toString(), "--run", "2")).isZero();
+    assertThat(out.toString())
+        .contains("run 2 of job 'cli': SUCCEEDED")
+        .contains("\"name\":\"cli\"")
+        .containsPattern("'x'\\s+succeeded");
+  }
+
+  @Test
+  public void anInvalidJobFileIsOneLineNamingTheFieldAndExitsTwo() throws Exception {
+    Files.writeString(jobFile, Files.readString(jobFile) + "copy:\n  transfersPerWorker: 0\n");
+
+    assertThat(copyjob("run", jobFile.toString())).isEqualTo(2);
+
+    assertThat(err.toString())
+        .isEqualTo(
+            "copyjob: "
+                + jobFile
+                + ": copy.transfersPerWorker: must be between 1 and 1024, got 0"
+                + System.lineSeparator());
+    assertThat(dir.resolve("dst")).doesNotExist();
+  }
+
+  @Test
+  public void aFailedRunExitsOneWithTheReason() throws Exception {
+    // A non-empty folder where y/3.bin must go: the write cannot replace it.
+    TestTrees.write(dir.resolve("dst"), "y/3.bin/blocker", 1);
+
+    assertThat(copyjob("run", jobFile.toString())).isEqualTo(1);
+
+    assertThat(out.toString())
+        .startsWith("run 1 of job 'cli': FAILED")
+        .contains("partitions  1 succeeded, 1 failed")
+        .contains("files       2 copied, 0 skipped, 1 failed");
+    assertThat(err.toString())
+        .startsWith(
+            "copyjob: run 1 failed: 1 partition(s) failed; first partition 'y': y/3.bin:"
+                + " FileSystemException")
+        .contains("Is a directory")
+        .hasLineCount(1);
+  }
+
+  @Test
+  public void planWritesNothingAndCountsWhatARunWouldCopy() throws Exception {
+    assertThat(copyjob("plan", jobFile.toString())).isZero();
+
+    assertThat(out.toString())
+        .contains("partition 'x' of " + dir.resolve("src").toUri() + ": 2 files, 2.9 KiB")
+        .contains("partition 'y' of " + dir.resolve("src").toUri() + ": 1 files, 2.9 KiB")
+        .contains("plan for job 'cli' (full): 2 partition(s), 3 files, 5.9 KiB");
+    assertThat(dir.resolve(".copyjob")).doesNotExist();
+    assertThat(dir.resolve("dst")).doesNotExist();
+  }
+
+  @Test
+  public void aSecondRunOfARunningJobIsRefused() throws Exception {
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.acquireLease("cli", "someone-else", Instant.now(), Duration.ofMinutes(1)))
+          .isTrue();
+    }
+
+    assertThat(copyjob("run", jobFile.toString())).isEqualTo(1);
+
+    assertThat(err.toString())
+        .isEqualTo(
+            "copyjob: job 'cli' is already running elsewhere (its lease is held)"
+                + System.lineSeparator());
+    assertThat(dir.resolve("dst")).doesNotExist();
+  }
+}
