@@ -107,7 +107,7 @@ pg_ensure() {
   base="$(_pg_base)"
   data="$base/data"
   sock="$(_pg_sockdir)"
-  _COPYJOB_PG_BIN="$bin" _COPYJOB_PG_SOCK="$sock" _COPYJOB_PG_PORT="$port"
+  _COPYJOB_PG_BIN="$bin" _COPYJOB_PG_SOCK="$sock"
 
   if [[ ! -f "$data/PG_VERSION" ]]; then
     _pg_log "initialising a cluster in $data"
@@ -118,11 +118,26 @@ pg_ensure() {
     }
   fi
 
-  if ! _pg_as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  if _pg_as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    # Already running (an earlier call): on the port it was started with.
+    port="$(cat "$base/port" 2>/dev/null || echo "$port")"
+  else
     if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -t 2; then
-      _pg_log "port $port is taken by another server; set COPYJOB_PG_PORT to a free port"
-      return 1
+      if [[ -n "${COPYJOB_PG_PORT:-}" ]]; then
+        _pg_log "port $port is taken by another server; set COPYJOB_PG_PORT to a free port"
+        return 1
+      fi
+      # Another checkout's server holds the default port: take the next free one.
+      local tries=0
+      while "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -t 2; do
+        port=$((port + 1)) tries=$((tries + 1))
+        if ((tries > 50)); then
+          _pg_log "no free port from ${COPYJOB_PG_PORT:-55432} on; set COPYJOB_PG_PORT"
+          return 1
+        fi
+      done
     fi
+    echo "$port" >"$base/port"
     _pg_log "starting PostgreSQL on 127.0.0.1:$port"
     _pg_as_owner "$bin/pg_ctl" -D "$data" -l "$base/postgres.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $sock" start >/dev/null || {
@@ -132,6 +147,7 @@ pg_ensure() {
     }
   fi
 
+  _COPYJOB_PG_PORT="$port"
   if [[ "$(_pg_psql -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'copyjob'")" != 1 ]]; then
     _pg_psql -c "CREATE ROLE copyjob LOGIN PASSWORD 'copyjob'" || return 1
   fi
