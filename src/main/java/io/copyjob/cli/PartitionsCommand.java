@@ -1,12 +1,16 @@
 package io.copyjob.cli;
 
+import io.copyjob.control.AdfPartitionTable;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionKey;
+import io.copyjob.control.RootNames;
 import io.copyjob.monitor.RunReport;
 import io.copyjob.pipeline.JobException;
 import io.copyjob.pipeline.Partitions;
 import io.copyjob.spec.JobSpec;
 import java.io.PrintWriter;
+import java.sql.Connection;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -50,17 +54,33 @@ final class PartitionsCommand implements Runnable {
         description = "Key prefixes.")
     List<String> prefixes;
 
+    @Option(
+        names = "--root",
+        paramLabel = "URI|NAME",
+        description =
+            "Another source root of these partitions: a URI, or a bucket or container name next to"
+                + " source.root (its files land below a folder of that name). Default: source.root.")
+    String root;
+
     @Spec CommandSpec commandSpec;
 
     @Override
     public Integer call() throws Exception {
       JobSpec spec = job.parse();
+      if (spec.partitionTable() != null) {
+        throw new JobException(
+            "partitions add: the partitions are the rows of "
+                + spec.partitionTable().table()
+                + "; insert them there");
+      }
+      String sourceRoot = spec.source().root().toString();
+      String partitionRoot = root == null ? sourceRoot : RootNames.resolve(sourceRoot, root);
       List<PartitionKey> keys = new ArrayList<>();
       for (String prefix : prefixes) {
         if (prefix.startsWith("/")) {
           throw new JobException("PREFIX: must not start with '/': " + prefix);
         }
-        keys.add(new PartitionKey(spec.source().root().toString(), prefix));
+        keys.add(new PartitionKey(partitionRoot, prefix));
       }
       try (ControlStore control = ControlStore.open(spec.control())) {
         int added = control.addPartitions(spec.name(), keys);
@@ -87,7 +107,21 @@ final class PartitionsCommand implements Runnable {
       JobSpec spec = job.parse();
       PrintWriter out = commandSpec.commandLine().getOut();
       try (ControlStore control = ControlStore.open(spec.control())) {
-        Partitions.register(control, spec);
+        if (spec.partitionTable() != null) {
+          Partitions.Selection next = Partitions.select(control, spec);
+          out.printf(
+              "%d partition(s) of %s the next run copies:%n",
+              next.partitions().size(), spec.partitionTable().table());
+          for (PartitionKey key : next.partitions()) {
+            Instant since = next.lastSuccess().get(key.id());
+            out.printf(
+                "  %s'%s'%s%n",
+                key.root(), key.prefix(), since == null ? "" : "  changed since " + since);
+          }
+          out.println("as copyjob recorded them:");
+        } else {
+          Partitions.register(control, spec);
+        }
         out.print(RunReport.partitions(control.partitions(spec.name())));
       }
       out.flush();
@@ -120,8 +154,27 @@ final class PartitionsCommand implements Runnable {
         throw new JobException("reset: give either prefixes or --all");
       }
       JobSpec spec = job.parse();
+      List<String> chosen = all ? List.of() : prefixes;
+      if (spec.partitionTable() != null) {
+        if (spec.mode() != JobSpec.Mode.FULL) {
+          throw new JobException(
+              "partitions reset: in delta mode each run adds rows to "
+                  + spec.partitionTable().table()
+                  + "; there is no status to reset");
+        }
+        AdfPartitionTable table =
+            new AdfPartitionTable(spec.partitionTable(), spec.source().root().toString());
+        try (Connection connection = table.connect()) {
+          int reset = table.reset(connection, chosen);
+          commandSpec
+              .commandLine()
+              .getOut()
+              .printf("reset %d row(s) of %s%n", reset, spec.partitionTable().table());
+        }
+        return 0;
+      }
       try (ControlStore control = ControlStore.open(spec.control())) {
-        int reset = control.resetPartitions(spec.name(), all ? List.of() : prefixes);
+        int reset = control.resetPartitions(spec.name(), chosen);
         commandSpec.commandLine().getOut().printf("reset %d partition(s)%n", reset);
       }
       return 0;

@@ -1,8 +1,8 @@
 package io.copyjob.cli;
 
 import io.copyjob.control.ControlStore;
-import io.copyjob.control.PartitionState;
 import io.copyjob.monitor.Units;
+import io.copyjob.pipeline.Partitions;
 import io.copyjob.pipeline.Planner;
 import io.copyjob.pipeline.Planner.PartitionPlan;
 import io.copyjob.spec.JobSpec;
@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,19 +36,18 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     JobSpec spec = job.parse();
     PrintWriter out = commandSpec.commandLine().getOut();
-    List<PartitionState> states = List.of();
-    Map<String, Instant> lastSuccess = Map.of();
+    Partitions.Selection selection;
     if (controlStoreExists(spec)) {
       try (ControlStore control = ControlStore.open(spec.control())) {
-        states = control.partitions(spec.name());
-        lastSuccess = control.lastSuccessTimes(spec.name());
+        selection = Partitions.select(control, spec);
       }
+    } else {
+      selection = Partitions.select(null, spec);
     }
     List<PartitionPlan> plan =
         new Planner(spec)
             .plan(
-                states,
-                lastSuccess,
+                selection,
                 Instant.now(),
                 (partition, file) -> {
                   if (files) {

@@ -93,7 +93,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
             new FileCopier(
                 stores.get(item.partition().root()), stores.get(spec.sink().root().toString()));
         FileResult result =
-            copier.copy(item, KeyMapping.sinkKey(spec.copy().behavior(), item.file().key()));
+            copier.copy(item, KeyMapping.sinkKey(spec, item.partition(), item.file().key()));
         done.add(result);
       } finally {
         slots.release();

@@ -73,8 +73,7 @@ public final class FileCopyJob {
 
   private RunRecord runHoldingLease(ControlStore control) throws SQLException {
     Partitions.register(control, spec);
-    long partitionsToRun =
-        control.partitions(spec.name()).stream().filter(p -> Partitions.runs(spec, p)).count();
+    long partitionsToRun = Partitions.select(control, spec).partitions().size();
     Instant runStart = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     long runId = control.startRun(spec.name(), runStart, modeName(), runnerName, settingsJson);
     try {

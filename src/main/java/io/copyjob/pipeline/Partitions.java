@@ -1,13 +1,18 @@
 package io.copyjob.pipeline;
 
+import io.copyjob.control.AdfPartitionTable;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionKey;
 import io.copyjob.control.PartitionState;
 import io.copyjob.control.PartitionStatus;
 import io.copyjob.spec.JobSpec;
+import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** How a job's partitions are registered in, and chosen from, the control table. */
 public final class Partitions {
@@ -30,14 +35,55 @@ public final class Partitions {
     return keys;
   }
 
-  /** Inserts the declared partitions that the control table does not have yet. */
+  /**
+   * Inserts the declared partitions that the control table does not have yet. An adopted (ADF)
+   * table is left as it is: its rows are the partitions.
+   */
   public static void register(ControlStore control, JobSpec spec) throws SQLException {
+    if (spec.partitionTable() != null) {
+      return;
+    }
     boolean hasPartitions = !control.partitions(spec.name()).isEmpty();
     List<PartitionKey> declared = declared(spec, hasPartitions);
     if (!declared.isEmpty()) {
       control.addPartitions(spec.name(), declared);
     }
   }
+
+  /**
+   * The partitions a run would copy now, as ReadPartitions reads them, with the start of each one's
+   * next window ({@link PartitionKey#id()} to time); for plan and progress, which run outside the
+   * pipeline. Registers nothing: declared partitions not yet in the table are included.
+   */
+  public static Selection select(ControlStore control, JobSpec spec) throws SQLException {
+    if (spec.partitionTable() != null) {
+      AdfPartitionTable table =
+          new AdfPartitionTable(spec.partitionTable(), spec.source().root().toString());
+      try (Connection connection = table.connect()) {
+        return new Selection(
+            table.partitions(connection, spec.mode()),
+            table.lastSuccessTimes(connection, spec.mode()));
+      }
+    }
+    List<PartitionState> states = control == null ? List.of() : control.partitions(spec.name());
+    Map<String, PartitionKey> toRun = new LinkedHashMap<>();
+    for (PartitionState state : states) {
+      if (runs(spec, state)) {
+        toRun.put(state.key().id(), state.key());
+      }
+    }
+    for (PartitionKey declared : declared(spec, !states.isEmpty())) {
+      if (states.stream().noneMatch(s -> s.key().equals(declared))) {
+        toRun.put(declared.id(), declared);
+      }
+    }
+    Map<String, Instant> lastSuccess =
+        control == null ? Map.of() : control.lastSuccessTimes(spec.name());
+    return new Selection(new ArrayList<>(toRun.values()), lastSuccess);
+  }
+
+  /** The partitions a run copies and where each one's window starts. */
+  public record Selection(List<PartitionKey> partitions, Map<String, Instant> lastSuccess) {}
 
   /** Whether a run in the job's mode copies this partition (the query ReadPartitions runs). */
   public static boolean runs(JobSpec spec, PartitionState state) {

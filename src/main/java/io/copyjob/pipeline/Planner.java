@@ -1,7 +1,6 @@
 package io.copyjob.pipeline;
 
 import io.copyjob.control.PartitionKey;
-import io.copyjob.control.PartitionState;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
@@ -9,9 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
@@ -33,31 +30,17 @@ public final class Planner {
   /**
    * Plans a run that would start at {@code runStart}.
    *
-   * @param states the job's rows in the control table (empty when it has none yet)
-   * @param lastSuccess last success time per partition id, as {@code ReadWatermarks} reads it
+   * @param selection the partitions the run would copy and their last success times
    * @param eachFile called for every file the run would copy
    */
   public List<PartitionPlan> plan(
-      List<PartitionState> states,
-      Map<String, Instant> lastSuccess,
+      Partitions.Selection selection,
       Instant runStart,
       BiConsumer<PartitionKey, FileInfo> eachFile) {
-    Map<String, PartitionKey> toRun = new LinkedHashMap<>();
-    for (PartitionState state : states) {
-      if (Partitions.runs(spec, state)) {
-        toRun.put(state.key().id(), state.key());
-      }
-    }
-    for (PartitionKey declared : Partitions.declared(spec, !states.isEmpty())) {
-      boolean known = states.stream().anyMatch(s -> s.key().equals(declared));
-      if (!known) {
-        toRun.put(declared.id(), declared);
-      }
-    }
     List<PartitionPlan> plans = new ArrayList<>();
     try (StoreCache stores = new StoreCache()) {
-      for (PartitionKey key : toRun.values()) {
-        Instant last = lastSuccess.get(key.id());
+      for (PartitionKey key : selection.partitions()) {
+        Instant last = selection.lastSuccess().get(key.id());
         DeltaWindow window =
             DeltaWindow.of(spec, last == null ? null : last.toEpochMilli(), runStart);
         plans.add(planPartition(stores, key, window, eachFile));

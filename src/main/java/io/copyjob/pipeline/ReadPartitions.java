@@ -1,7 +1,7 @@
 package io.copyjob.pipeline;
 
-import io.copyjob.control.ControlQueries;
 import io.copyjob.control.PartitionKey;
+import io.copyjob.control.PartitionQueries;
 import io.copyjob.spec.JobSpec;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
@@ -10,8 +10,8 @@ import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Reads the partitions this run copies from the control table: in full mode those not yet
- * succeeded, in delta mode all of them.
+ * Reads the partitions this run copies from the control table (copyjob's own or an adopted one): in
+ * full mode those not yet succeeded, in delta mode all of them.
  */
 public final class ReadPartitions extends PTransform<PBegin, PCollection<PartitionKey>> {
   private final JobSpec spec;
@@ -22,14 +22,14 @@ public final class ReadPartitions extends PTransform<PBegin, PCollection<Partiti
 
   @Override
   public PCollection<PartitionKey> expand(PBegin input) {
-    String job = spec.name();
+    PartitionQueries queries = PartitionQueries.of(spec);
     return input.apply(
         "Query control table",
         JdbcIO.<PartitionKey>read()
-            .withDataSourceConfiguration(ControlJdbc.dataSource(spec.control()))
-            .withQuery(ControlQueries.partitionsToCopy(spec.mode()))
-            .withStatementPreparator(statement -> statement.setString(1, job))
-            .withRowMapper(row -> new PartitionKey(row.getString(1), row.getString(2)))
+            .withDataSourceConfiguration(ControlJdbc.dataSource(queries.connection()))
+            .withQuery(queries.partitionsToCopy(spec.mode()))
+            .withStatementPreparator(queries::bind)
+            .withRowMapper(queries::key)
             .withCoder(SerializableCoder.of(PartitionKey.class)));
   }
 }

@@ -1,8 +1,7 @@
 package io.copyjob.pipeline;
 
-import io.copyjob.control.ControlQueries;
-import io.copyjob.control.Dialect;
 import io.copyjob.control.PartitionKey;
+import io.copyjob.control.PartitionQueries;
 import io.copyjob.spec.JobSpec;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -28,20 +27,16 @@ public final class ReadWatermarks extends PTransform<PBegin, PCollectionView<Map
 
   @Override
   public PCollectionView<Map<String, Long>> expand(PBegin input) {
-    String job = spec.name();
-    Dialect dialect = Dialect.forUrl(spec.control().url());
+    PartitionQueries queries = PartitionQueries.of(spec);
     return input
         .apply(
             "Query last success times",
             JdbcIO.<KV<String, Long>>read()
-                .withDataSourceConfiguration(ControlJdbc.dataSource(spec.control()))
-                .withQuery(ControlQueries.lastSuccessTimes())
-                .withStatementPreparator(statement -> statement.setString(1, job))
+                .withDataSourceConfiguration(ControlJdbc.dataSource(queries.connection()))
+                .withQuery(queries.lastSuccessTimes(spec.mode()))
+                .withStatementPreparator(queries::bind)
                 .withRowMapper(
-                    row ->
-                        KV.of(
-                            new PartitionKey(row.getString(1), row.getString(2)).id(),
-                            dialect.getInstant(row, "last_success_time").toEpochMilli()))
+                    row -> KV.of(queries.key(row).id(), queries.lastSuccess(row).toEpochMilli()))
                 .withCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
                 .withOutputParallelization(false))
         .apply("As map", View.asMap());

@@ -1,9 +1,11 @@
 package io.copyjob.pipeline;
 
+import io.copyjob.control.AdfPartitionTable;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionKey;
 import io.copyjob.control.PartitionResult;
 import io.copyjob.spec.JobSpec;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Iterator;
 import java.util.Map;
@@ -90,6 +92,8 @@ public final class RecordPartitionResult
     private final PCollectionView<Map<String, Long>> watermarks;
     private final Counter recorded = CopyMetrics.counter(CopyMetrics.PARTITIONS_RECORDED);
     private transient ControlStore control;
+    private transient AdfPartitionTable adfTable;
+    private transient Connection adfConnection;
 
     RecordFn(JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
       this.spec = spec;
@@ -100,6 +104,10 @@ public final class RecordPartitionResult
     @Setup
     public void setup() throws SQLException {
       control = ControlStore.open(spec.control());
+      if (spec.partitionTable() != null) {
+        adfTable = new AdfPartitionTable(spec.partitionTable(), spec.source().root().toString());
+        adfConnection = adfTable.connect();
+      }
     }
 
     @ProcessElement
@@ -126,6 +134,11 @@ public final class RecordPartitionResult
               tally.firstError(),
               window.start(),
               window.end());
+      if (adfTable != null) {
+        // The adopted table first: it decides what the next run copies. A retried bundle writes
+        // both again, which each makes idempotent.
+        adfTable.record(adfConnection, result, run.runStart(), spec.mode());
+      }
       control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
       recorded.inc();
       c.output(result);
@@ -135,6 +148,9 @@ public final class RecordPartitionResult
     public void teardown() throws SQLException {
       if (control != null) {
         control.close();
+      }
+      if (adfConnection != null) {
+        adfConnection.close();
       }
     }
   }

@@ -17,7 +17,10 @@ import java.util.Optional;
  * @param copy how files are copied
  * @param mode full (historical) or delta (by LastModified window)
  * @param delta settings of delta mode
- * @param control the JDBC control store
+ * @param control the JDBC control store: copyjob's own tables (runs, history, leases, and the
+ *     partitions unless {@code partitionTable} is given)
+ * @param partitionTable an existing control table (Azure Data Factory's) used as it is for the
+ *     partitions and their outcomes; null when copyjob's own table holds them
  */
 public record JobSpec(
     String name,
@@ -26,8 +29,21 @@ public record JobSpec(
     CopySpec copy,
     Mode mode,
     DeltaSpec delta,
-    ControlSpec control)
+    ControlSpec control,
+    PartitionTableSpec partitionTable)
     implements Serializable {
+
+  /** A job whose partitions live in copyjob's own control table. */
+  public JobSpec(
+      String name,
+      SourceSpec source,
+      SinkSpec sink,
+      CopySpec copy,
+      Mode mode,
+      DeltaSpec delta,
+      ControlSpec control) {
+    this(name, source, sink, copy, mode, delta, control, null);
+  }
 
   /** How a run chooses partitions and files. */
   public enum Mode {
@@ -115,4 +131,25 @@ public record JobSpec(
       return passwordEnv == null ? null : System.getenv(passwordEnv);
     }
   }
+
+  /**
+   * An existing control table, as the Azure Data Factory migration templates define it, read and
+   * updated the way those templates do. In full mode a row is {@code (prefix, success)} and a run
+   * copies the rows whose success is 0, then sets it to 1; in delta mode a row is {@code (prefix,
+   * runTime, success)}, a partition's window starts at its latest successful run time, and every
+   * run inserts one row per partition. The names are SQL identifiers, checked when parsed.
+   *
+   * @param connection the database holding the table
+   * @param table the table, optionally schema-qualified ({@code dbo.s3_partition_control_table})
+   * @param rootColumn the column naming each partition's root (a bucket or container name, or a
+   *     URI), or null when every partition is below {@code source.root}
+   */
+  public record PartitionTableSpec(
+      ControlSpec connection,
+      String table,
+      String prefixColumn,
+      String successColumn,
+      String runTimeColumn,
+      String rootColumn)
+      implements Serializable {}
 }

@@ -11,6 +11,7 @@ import io.copyjob.spec.JobSpec.CopyBehavior;
 import io.copyjob.spec.JobSpec.CopySpec;
 import io.copyjob.spec.JobSpec.DeltaSpec;
 import io.copyjob.spec.JobSpec.Mode;
+import io.copyjob.spec.JobSpec.PartitionTableSpec;
 import io.copyjob.spec.JobSpec.SinkSpec;
 import io.copyjob.spec.JobSpec.SourceSpec;
 import java.io.IOException;
@@ -56,7 +57,22 @@ public final class JobSpecParser {
   private static final List<String> COPY_FIELDS =
       List.of("behavior", "recursive", "transfersPerWorker");
   private static final List<String> DELTA_FIELDS = List.of("initialStart");
-  private static final List<String> CONTROL_FIELDS = List.of("url", "user", "passwordEnv");
+  private static final List<String> CONTROL_FIELDS =
+      List.of("url", "user", "passwordEnv", "partitionTable");
+  private static final List<String> PARTITION_TABLE_FIELDS =
+      List.of(
+          "url",
+          "user",
+          "passwordEnv",
+          "table",
+          "prefixColumn",
+          "successColumn",
+          "runTimeColumn",
+          "rootColumn");
+  // Names that are put into SQL text: only plain identifiers, optionally schema-qualified.
+  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+  private static final Pattern TABLE =
+      Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,127}\\.)?[A-Za-z_][A-Za-z0-9_]{0,127}");
 
   // Duplicate keys would otherwise be resolved silently by "last one wins".
   private static final ObjectMapper YAML =
@@ -148,7 +164,14 @@ public final class JobSpecParser {
     Mode mode = job.get("mode").oneOf(Mode.FULL, JobSpecs.MODES);
     DeltaSpec delta = delta(job.get("delta").mapping(DELTA_FIELDS), mode);
     ControlSpec control = control(job.get("control"));
-    return new JobSpec(name, source, sink, copy, mode, delta, control);
+    PartitionTableSpec partitionTable =
+        partitionTable(job.get("control").get("partitionTable"), control);
+    if (partitionTable != null && !source.partitions().isEmpty()) {
+      throw job.get("source")
+          .get("partitions")
+          .error("not used with control.partitionTable: the partitions are that table's rows");
+    }
+    return new JobSpec(name, source, sink, copy, mode, delta, control, partitionTable);
   }
 
   private static String name(Node node) {
@@ -235,6 +258,47 @@ public final class JobSpecParser {
             .orElseGet(() -> ControlSpec.embeddedIn(baseDir).url()),
         node.get("user").optText().orElse(null),
         passwordEnvOrNull(node.get("passwordEnv")));
+  }
+
+  /** An existing (Azure Data Factory) control table; null when the job file names none. */
+  private PartitionTableSpec partitionTable(Node node, ControlSpec control) {
+    if (!node.isPresent()) {
+      return null;
+    }
+    if (node.get("password").exists()) {
+      throw node.get("password")
+          .error(
+              "not allowed in a job file; name an environment variable with"
+                  + " control.partitionTable.passwordEnv");
+    }
+    node.mapping(PARTITION_TABLE_FIELDS);
+    Node url = node.get("url");
+    ControlSpec connection =
+        url.isPresent()
+            ? new ControlSpec(
+                checkedUrl(url, url.text()),
+                node.get("user").optText().orElse(null),
+                passwordEnvOrNull(node.get("passwordEnv")))
+            : control;
+    Node table = node.get("table");
+    if (!TABLE.matcher(table.text()).matches()) {
+      throw table.error("must be a table name like s3_partition_control_table or dbo.name");
+    }
+    return new PartitionTableSpec(
+        connection,
+        table.text(),
+        identifier(node.get("prefixColumn"), "PartitionPrefix"),
+        identifier(node.get("successColumn"), "SuccessOrFailure"),
+        identifier(node.get("runTimeColumn"), "JobRunTime"),
+        node.get("rootColumn").isPresent() ? identifier(node.get("rootColumn"), null) : null);
+  }
+
+  private static String identifier(Node node, String defaultValue) {
+    String name = node.optText().orElse(defaultValue);
+    if (!IDENTIFIER.matcher(name).matches()) {
+      throw node.error("must be a column name (letters, digits and '_'), got '" + name + "'");
+    }
+    return name;
   }
 
   // The URL is not echoed in these messages: it may hold credentials.

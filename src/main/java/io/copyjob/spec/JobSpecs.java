@@ -63,6 +63,25 @@ public final class JobSpecs {
     if (spec.control().passwordEnv() != null) {
       control.put("passwordEnv", spec.control().passwordEnv());
     }
+    JobSpec.PartitionTableSpec table = spec.partitionTable();
+    if (table != null) {
+      ObjectNode adopted = control.putObject("partitionTable");
+      adopted.put("url", URL_SECRET.matcher(table.connection().url()).replaceAll("$1***"));
+      if (table.connection().user() != null) {
+        adopted.put("user", table.connection().user());
+      }
+      if (table.connection().passwordEnv() != null) {
+        adopted.put("passwordEnv", table.connection().passwordEnv());
+      }
+      adopted
+          .put("table", table.table())
+          .put("prefixColumn", table.prefixColumn())
+          .put("successColumn", table.successColumn())
+          .put("runTimeColumn", table.runTimeColumn());
+      if (table.rootColumn() != null) {
+        adopted.put("rootColumn", table.rootColumn());
+      }
+    }
     try {
       return JSON.writeValueAsString(root);
     } catch (JsonProcessingException e) {

@@ -158,4 +158,19 @@ public class CopyJobTest {
                 + System.lineSeparator());
     assertThat(dir.resolve("dst")).doesNotExist();
   }
+
+  @Test
+  public void partitionsOfAnotherRootLandBelowAFolderOfItsName() throws Exception {
+    byte[] other = TestTrees.write(dir.resolve("src2"), "z/9.bin", 900);
+    assertThat(copyjob("partitions", "add", jobFile.toString(), "z", "--root", "src2")).isZero();
+    assertThat(out.toString())
+        .isEqualTo("added 1 partition(s), 0 already there" + System.lineSeparator());
+
+    assertThat(copyjob("run", jobFile.toString())).isZero();
+
+    Map<String, byte[]> expected = new java.util.HashMap<>(files);
+    expected.put("src2/z/9.bin", other);
+    TestTrees.assertTree(dir.resolve("dst"), expected);
+    assertThat(out.toString()).contains("partitions  3 succeeded, 0 failed");
+  }
 }

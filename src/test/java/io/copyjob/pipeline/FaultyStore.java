@@ -21,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FaultyStore implements Store {
   public static final Set<String> UNREADABLE = ConcurrentHashMap.newKeySet();
 
+  /** Keys whose opening takes a second: keeps a run going while a test does something else. */
+  public static final Set<String> SLOW = ConcurrentHashMap.newKeySet();
+
   private final URI root;
   private final LocalStore files;
 
@@ -48,6 +51,14 @@ public final class FaultyStore implements Store {
   public InputStream open(String key) throws IOException {
     if (UNREADABLE.contains(key)) {
       throw new AccessDeniedException(root + key);
+    }
+    if (SLOW.contains(key)) {
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException();
+      }
     }
     return files.open(key);
   }

@@ -25,10 +25,16 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
@@ -85,6 +91,7 @@ public class FileCopyPipelineTest {
   @After
   public void clearFaults() {
     FaultyStore.UNREADABLE.clear();
+    FaultyStore.SLOW.clear();
   }
 
   @Test
@@ -199,6 +206,35 @@ public class FileCopyPipelineTest {
       assertThat(a.windowStart()).isEqualTo(first.startedAt());
       assertThat(a.windowEnd()).isEqualTo(second.startedAt());
       assertThat(states(control).get("a").lastSuccessTime()).isEqualTo(second.startedAt());
+    }
+  }
+
+  @Test
+  public void twoConcurrentRunsOfOneJobOneIsRefused() throws Exception {
+    JobSpec spec =
+        spec(URI.create("faulty://" + source.toUri().getPath()), Mode.FULL, List.of("a"));
+    FaultyStore.SLOW.add("a/one.txt"); // the first run holds the lease a while
+    ExecutorService runs = Executors.newFixedThreadPool(2);
+    try {
+      List<Future<RunRecord>> results =
+          runs.invokeAll(List.<Callable<RunRecord>>of(() -> run(spec), () -> run(spec)));
+      List<String> outcomes = new ArrayList<>();
+      for (Future<RunRecord> result : results) {
+        try {
+          outcomes.add(result.get().status().name());
+        } catch (ExecutionException e) {
+          outcomes.add(e.getCause().getMessage());
+        }
+      }
+      assertThat(outcomes)
+          .containsExactlyInAnyOrder(
+              "SUCCEEDED", "job '" + job + "' is already running elsewhere (its lease is held)");
+    } finally {
+      runs.shutdownNow();
+    }
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.history(job, 10)).hasSize(1);
+      assertThat(control.lease(job)).isEmpty(); // released at the end of the run
     }
   }
 

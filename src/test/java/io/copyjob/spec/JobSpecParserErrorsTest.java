@@ -152,7 +152,28 @@ public class JobSpecParserErrorsTest {
         row(
             VALID + "control:\n  passwordEnv: s3cret!\n",
             "job.yaml: control.passwordEnv: must be the name of an environment variable"
-                + " (letters, digits and '_'), not a password"));
+                + " (letters, digits and '_'), not a password"),
+        row(
+            VALID + "control:\n  partitionTable:\n    prefixColumn: PartitionPrefix\n",
+            "job.yaml: control.partitionTable.table: required"),
+        row(
+            VALID + "control:\n  partitionTable:\n    table: \"t; DROP TABLE x\"\n",
+            "job.yaml: control.partitionTable.table: must be a table name like"
+                + " s3_partition_control_table or dbo.name"),
+        row(
+            VALID + "control:\n  partitionTable:\n    table: t\n    prefixColumn: \"a b\"\n",
+            "job.yaml: control.partitionTable.prefixColumn: must be a column name (letters, digits"
+                + " and '_'), got 'a b'"),
+        row(
+            VALID + "control:\n  partitionTable:\n    table: t\n    password: x\n",
+            "job.yaml: control.partitionTable.password: not allowed in a job file; name an"
+                + " environment variable with control.partitionTable.passwordEnv"),
+        row(
+            "name: j\nsource:\n  root: file:///data/src/\n  partitions: [a]\n"
+                + SINK
+                + "control:\n  partitionTable:\n    table: t\n",
+            "job.yaml: source.partitions: not used with control.partitionTable: the partitions"
+                + " are that table's rows"));
   }
 
   @Parameter(0)

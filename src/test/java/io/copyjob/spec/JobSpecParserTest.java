@@ -188,4 +188,35 @@ public class JobSpecParserTest {
     String yaml = "name: j\nsource:\n  root: " + root + "\nsink:\n  root: s3://elsewhere/\n";
     return parse(yaml).source().root();
   }
+
+  @Test
+  public void anAdoptedControlTableTakesTheSeedsColumnNamesByDefault() {
+    JobSpec spec =
+        JobSpecParser.parse(
+            "name: migrate\n"
+                + "source:\n  root: s3://bucket/\n"
+                + "sink:\n  root: file:///data/dst/\n"
+                + "control:\n"
+                + "  url: jdbc:postgresql://db/copyjob\n"
+                + "  partitionTable:\n"
+                + "    url: jdbc:sqlserver://adf.example:1433;databaseName=ops\n"
+                + "    user: adf\n"
+                + "    passwordEnv: ADF_PASSWORD\n"
+                + "    table: dbo.s3_partition_control_table\n"
+                + "    rootColumn: BucketName\n",
+            Path.of("/jobs"),
+            "job.yaml");
+    assertThat(spec.partitionTable())
+        .isEqualTo(
+            new JobSpec.PartitionTableSpec(
+                new JobSpec.ControlSpec(
+                    "jdbc:sqlserver://adf.example:1433;databaseName=ops", "adf", "ADF_PASSWORD"),
+                "dbo.s3_partition_control_table",
+                "PartitionPrefix",
+                "SuccessOrFailure",
+                "JobRunTime",
+                "BucketName"));
+    assertThat(JobSpecParser.parse(JobSpecs.toJson(spec), Path.of("/jobs"), "again.json"))
+        .isEqualTo(spec);
+  }
 }

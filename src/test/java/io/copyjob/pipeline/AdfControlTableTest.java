@@ -1,0 +1,220 @@
+package io.copyjob.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.Assume.assumeTrue;
+
+import io.copyjob.control.RunRecord;
+import io.copyjob.control.RunStatus;
+import io.copyjob.control.RunTotals;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.JobSpec.ControlSpec;
+import io.copyjob.spec.JobSpec.CopyBehavior;
+import io.copyjob.spec.JobSpec.CopySpec;
+import io.copyjob.spec.JobSpec.DeltaSpec;
+import io.copyjob.spec.JobSpec.Mode;
+import io.copyjob.spec.JobSpec.PartitionTableSpec;
+import io.copyjob.spec.JobSpec.SinkSpec;
+import io.copyjob.spec.JobSpec.SourceSpec;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * The two Azure Data Factory templates of seed 001 as copyjob runs, on their own control tables in
+ * a real PostgreSQL: historical migration with SuccessOrFailure, and delta copy with one JobRunTime
+ * row per partition per run. copyjob's own history goes to an H2 file beside them.
+ */
+public class AdfControlTableTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private Connection pg;
+  private String schema;
+  private Path source;
+  private Path sink;
+  private final Map<String, byte[]> files = new LinkedHashMap<>();
+
+  @Before
+  public void setUp() throws Exception {
+    String url = System.getenv("COPYJOB_TEST_PG_URL");
+    if (url == null && "1".equals(System.getenv("COPYJOB_REQUIRE_PG"))) {
+      throw new AssertionError(
+          "COPYJOB_TEST_PG_URL is not set; start PostgreSQL with scripts/test");
+    }
+    assumeTrue("no PostgreSQL configured", url != null);
+    pg =
+        DriverManager.getConnection(
+            url, System.getenv("COPYJOB_TEST_PG_USER"), System.getenv("COPYJOB_TEST_PG_PASSWORD"));
+    schema = "adf_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    execute("CREATE SCHEMA " + schema);
+    source = tmp.newFolder("s3").toPath();
+    sink = tmp.getRoot().toPath().resolve("adls");
+    for (String prefix : List.of("a", "b", "c", "d", "e", "f")) {
+      for (int i = 0; i < 3; i++) {
+        String key = prefix + "/part-" + i + ".csv";
+        files.put(key, TestTrees.write(source, key, 1000 * (i + 1)));
+      }
+    }
+  }
+
+  @After
+  public void tearDown() throws Exception {
+    FaultyStore.UNREADABLE.clear();
+    if (pg != null) {
+      execute("DROP SCHEMA " + schema + " CASCADE");
+      pg.close();
+    }
+  }
+
+  @Test
+  public void historicalMigrationSetsSuccessOrFailureAndARerunFixesTheFailedPartition()
+      throws Exception {
+    // The seed's table and rows, in PostgreSQL types (its bit is a boolean here).
+    String table = schema + ".s3_partition_control_table";
+    execute("CREATE TABLE " + table + " (PartitionPrefix varchar(255), SuccessOrFailure boolean)");
+    execute(
+        "INSERT INTO "
+            + table
+            + " (PartitionPrefix, SuccessOrFailure) VALUES"
+            + " ('a', false), ('b', false), ('c', false), ('d', false), ('e', false)");
+    JobSpec spec = spec(Mode.FULL, table, URI.create("faulty://" + source.toUri().getPath()));
+    FaultyStore.UNREADABLE.add("c/part-1.csv");
+
+    RunRecord first = FileCopyPipelineTest.run(spec);
+
+    assertThat(first.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(success(table))
+        .isEqualTo(Map.of("a", true, "b", true, "c", false, "d", true, "e", true));
+    assertThat(TestTrees.read(sink).keySet()).noneMatch(k -> k.startsWith("f/"));
+
+    FaultyStore.UNREADABLE.clear();
+    RunRecord second = FileCopyPipelineTest.run(spec);
+
+    assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(second.totals()).isEqualTo(new RunTotals(1, 0, 1, 2, 0, 2000));
+    assertThat(success(table)).containsOnlyKeys("a", "b", "c", "d", "e").doesNotContainValue(false);
+    Map<String, byte[]> expected = new LinkedHashMap<>(files);
+    expected.keySet().removeIf(k -> k.startsWith("f/"));
+    TestTrees.assertTree(sink, expected);
+  }
+
+  @Test
+  public void deltaCopyInsertsOneJobRunTimeRowPerPartitionAndCopiesOnlyChangedFiles()
+      throws Exception {
+    String table = schema + ".s3_partition_delta_control_table";
+    execute(
+        "CREATE TABLE "
+            + table
+            + " (PartitionPrefix varchar(255), JobRunTime timestamp, SuccessOrFailure boolean)");
+    execute(
+        "INSERT INTO "
+            + table
+            + " (PartitionPrefix, JobRunTime, SuccessOrFailure) VALUES"
+            + " ('a', '2019-01-01 00:00:00', true), ('b', '2019-01-01 00:00:00', true),"
+            + " ('c', '2019-01-01 00:00:00', true), ('d', '2019-01-01 00:00:00', true),"
+            + " ('e', '2019-01-01 00:00:00', true)");
+    // Files last modified before the seed's 1/1/2019 were migrated by the historical run.
+    Files.setLastModifiedTime(
+        source.resolve("a/part-0.csv"), FileTime.from(Instant.parse("2018-12-31T23:59:59Z")));
+    JobSpec spec = spec(Mode.DELTA, table, source.toUri());
+
+    RunRecord first = FileCopyPipelineTest.run(spec);
+
+    assertThat(first.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(first.totals()).isEqualTo(new RunTotals(5, 0, 14, 0, 0, 5 * 6000 - 1000));
+    assertThat(TestTrees.read(sink)).doesNotContainKey("a/part-0.csv");
+
+    Thread.sleep(20);
+    byte[] changed = TestTrees.write(source, "b/part-2.csv", 4321);
+    byte[] added = TestTrees.write(source, "d/new.csv", 12);
+    Thread.sleep(20);
+    RunRecord second = FileCopyPipelineTest.run(spec);
+
+    assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(second.totals()).isEqualTo(new RunTotals(5, 0, 2, 0, 0, 4321 + 12));
+    assertThat(TestTrees.read(sink).get("b/part-2.csv")).isEqualTo(changed);
+    assertThat(TestTrees.read(sink).get("d/new.csv")).isEqualTo(added);
+    List<String> rows = new ArrayList<>();
+    try (Statement s = pg.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT PartitionPrefix, JobRunTime, SuccessOrFailure FROM "
+                    + table
+                    + " ORDER BY PartitionPrefix, JobRunTime")) {
+      while (r.next()) {
+        rows.add(
+            r.getString(1)
+                + " "
+                + r.getObject(2, LocalDateTime.class).toInstant(ZoneOffset.UTC)
+                + " "
+                + r.getBoolean(3));
+      }
+    }
+    List<String> expected = new ArrayList<>();
+    for (String prefix : List.of("a", "b", "c", "d", "e")) {
+      expected.add(prefix + " 2019-01-01T00:00:00Z true");
+      expected.add(prefix + " " + first.startedAt() + " true");
+      expected.add(prefix + " " + second.startedAt() + " true");
+    }
+    assertThat(rows).containsExactlyElementsOf(expected);
+  }
+
+  private JobSpec spec(Mode mode, String table, URI root) throws Exception {
+    ControlSpec adfDatabase =
+        new ControlSpec(
+            System.getenv("COPYJOB_TEST_PG_URL"),
+            System.getenv("COPYJOB_TEST_PG_USER"),
+            "COPYJOB_TEST_PG_PASSWORD");
+    ControlSpec history =
+        new ControlSpec(
+            "jdbc:h2:file:" + tmp.getRoot().toPath().resolve("history") + ";AUTO_SERVER=TRUE",
+            null,
+            null);
+    return new JobSpec(
+        "adf-" + schema,
+        new SourceSpec(root, List.of()),
+        new SinkSpec(sink.toUri()),
+        new CopySpec(CopyBehavior.PRESERVE_HIERARCHY, true, 4),
+        mode,
+        DeltaSpec.none(),
+        history,
+        new PartitionTableSpec(
+            adfDatabase, table, "PartitionPrefix", "SuccessOrFailure", "JobRunTime", null));
+  }
+
+  private Map<String, Boolean> success(String table) throws Exception {
+    Map<String, Boolean> values = new LinkedHashMap<>();
+    try (Statement s = pg.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT PartitionPrefix, SuccessOrFailure FROM " + table + " ORDER BY 1")) {
+      while (r.next()) {
+        values.put(r.getString(1), r.getBoolean(2));
+      }
+    }
+    return values;
+  }
+
+  private void execute(String sql) throws Exception {
+    try (Statement s = pg.createStatement()) {
+      s.execute(sql);
+    }
+  }
+}
