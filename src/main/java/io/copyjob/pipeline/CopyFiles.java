@@ -60,7 +60,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     @Setup
     public void setup() {
       int transfersPerWorker = spec.copy().transfersPerWorker();
-      stores = new StoreCache();
+      stores = new StoreCache(spec.copy());
       transfers = Executors.newFixedThreadPool(transfersPerWorker, daemonThreads());
       slots = new Semaphore(transfersPerWorker);
     }

@@ -7,17 +7,27 @@ import io.copyjob.store.Listing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.IterableCoder;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Lists each partition's files under its prefix, streamed page by page, and keeps those whose
@@ -42,8 +52,35 @@ public final class ListChangedFiles
 
   @Override
   public PCollectionTuple expand(PCollection<PartitionKey> partitions) {
+    int slots = spec.copy().partitionsInFlight();
+    PCollection<KV<Integer, Iterable<PartitionKey>>> batches;
+    if (slots > 0) {
+      // ADF's batchCount: the partitions are dealt to this many slots, each listed in turn.
+      batches =
+          partitions
+              .apply(
+                  "Deal to " + slots + " slots",
+                  WithKeys.of((PartitionKey p) -> Math.floorMod(p.id().hashCode(), slots))
+                      .withKeyType(TypeDescriptors.integers()))
+              .setCoder(KvCoder.of(VarIntCoder.of(), SerializableCoder.of(PartitionKey.class)))
+              .apply("Group by slot", GroupByKey.create());
+    } else {
+      batches =
+          partitions
+              .apply(
+                  "One per batch",
+                  MapElements.into(
+                          TypeDescriptors.kvs(
+                              TypeDescriptors.integers(),
+                              TypeDescriptors.iterables(TypeDescriptor.of(PartitionKey.class))))
+                      .via(p -> KV.of(0, List.of(p))))
+              .setCoder(
+                  KvCoder.of(
+                      VarIntCoder.of(),
+                      IterableCoder.of(SerializableCoder.of(PartitionKey.class))));
+    }
     PCollectionTuple out =
-        partitions.apply(
+        batches.apply(
             "List prefix",
             ParDo.of(new ListFn(spec, run, watermarks))
                 .withSideInputs(watermarks)
@@ -53,7 +90,7 @@ public final class ListChangedFiles
     return out;
   }
 
-  static final class ListFn extends DoFn<PartitionKey, FileToCopy> {
+  static final class ListFn extends DoFn<KV<Integer, Iterable<PartitionKey>>, FileToCopy> {
     private final JobSpec spec;
     private final RunContext run;
     private final PCollectionView<Map<String, Long>> watermarks;
@@ -70,12 +107,17 @@ public final class ListChangedFiles
 
     @Setup
     public void setup() {
-      stores = new StoreCache();
+      stores = new StoreCache(spec.copy());
     }
 
     @ProcessElement
     public void process(ProcessContext c) {
-      PartitionKey partition = c.element();
+      for (PartitionKey partition : c.element().getValue()) {
+        list(partition, c);
+      }
+    }
+
+    private void list(PartitionKey partition, ProcessContext c) {
       DeltaWindow window =
           DeltaWindow.of(spec, c.sideInput(watermarks).get(partition.id()), run.runStart());
       try (Listing listing =

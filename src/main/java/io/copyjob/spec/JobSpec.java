@@ -81,9 +81,25 @@ public record JobSpec(
    * @param behavior preserve or flatten the hierarchy
    * @param recursive whether files below sub-folders of a prefix are copied
    * @param transfersPerWorker how many file transfers one worker keeps in flight
+   * @param partitionsInFlight how many partitions are listed at once (ADF's batchCount); 0: as many
+   *     as the runner has workers
+   * @param maxRequestsPerSecond a cap on store requests per second per worker process; 0: none
+   * @param maxBytesPerSecond a cap on bytes copied per second per worker process; 0: none
    */
-  public record CopySpec(CopyBehavior behavior, boolean recursive, int transfersPerWorker)
-      implements Serializable {}
+  public record CopySpec(
+      CopyBehavior behavior,
+      boolean recursive,
+      int transfersPerWorker,
+      int partitionsInFlight,
+      long maxRequestsPerSecond,
+      long maxBytesPerSecond)
+      implements Serializable {
+
+    /** Unthrottled, with partitions listed on every worker. */
+    public CopySpec(CopyBehavior behavior, boolean recursive, int transfersPerWorker) {
+      this(behavior, recursive, transfersPerWorker, 0, 0, 0);
+    }
+  }
 
   /**
    * @param start where a partition's first delta window starts; null: take everything (a field of

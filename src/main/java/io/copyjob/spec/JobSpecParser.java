@@ -55,7 +55,13 @@ public final class JobSpecParser {
   private static final List<String> SOURCE_FIELDS = List.of("root", "partitions");
   private static final List<String> SINK_FIELDS = List.of("root");
   private static final List<String> COPY_FIELDS =
-      List.of("behavior", "recursive", "transfersPerWorker");
+      List.of(
+          "behavior",
+          "recursive",
+          "transfersPerWorker",
+          "partitionsInFlight",
+          "maxRequestsPerSecond",
+          "maxBytesPerSecond");
   private static final List<String> DELTA_FIELDS = List.of("initialStart");
   private static final List<String> CONTROL_FIELDS =
       List.of("url", "user", "passwordEnv", "partitionTable");
@@ -217,7 +223,10 @@ public final class JobSpecParser {
         node.get("behavior").oneOf(CopyBehavior.PRESERVE_HIERARCHY, JobSpecs.BEHAVIORS);
     boolean recursive = node.get("recursive").bool(true);
     int transfers = node.get("transfersPerWorker").intBetween(16, 1, MAX_TRANSFERS_PER_WORKER);
-    return new CopySpec(behavior, recursive, transfers);
+    int partitionsInFlight = node.get("partitionsInFlight").intBetween(0, 0, 100_000);
+    long requests = node.get("maxRequestsPerSecond").intBetween(0, 0, 1_000_000);
+    long bytes = Sizes.bytes(node.get("maxBytesPerSecond"));
+    return new CopySpec(behavior, recursive, transfers, partitionsInFlight, requests, bytes);
   }
 
   private static DeltaSpec delta(Node node, Mode mode) {

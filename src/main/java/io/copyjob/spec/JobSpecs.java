@@ -50,7 +50,10 @@ public final class JobSpecs {
     root.putObject("copy")
         .put("behavior", keyword(BEHAVIORS, spec.copy().behavior()))
         .put("recursive", spec.copy().recursive())
-        .put("transfersPerWorker", spec.copy().transfersPerWorker());
+        .put("transfersPerWorker", spec.copy().transfersPerWorker())
+        .put("partitionsInFlight", spec.copy().partitionsInFlight())
+        .put("maxRequestsPerSecond", spec.copy().maxRequestsPerSecond())
+        .put("maxBytesPerSecond", spec.copy().maxBytesPerSecond());
     root.put("mode", keyword(MODES, spec.mode()));
     spec.delta()
         .initialStart()

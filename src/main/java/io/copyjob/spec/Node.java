@@ -125,6 +125,14 @@ final class Node {
     return value.intValueExact();
   }
 
+  /** A number or a string, as text: for values such as sizes that are written either way. */
+  String scalarText() {
+    if (!json.isTextual() && !json.isNumber()) {
+      throw error("must be a number or a string, got " + kind());
+    }
+    return json.asText();
+  }
+
   /** One of the {@code names}' values, matched exactly; the default when absent. */
   <E> E oneOf(E defaultValue, Map<String, E> names) {
     if (!isPresent()) {

@@ -12,6 +12,7 @@ import java.nio.file.AccessDeniedException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Local files ({@code faulty:///path/}) some of which cannot be read. Tests run as root in CI, and
@@ -20,6 +21,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class FaultyStore implements Store {
   public static final Set<String> UNREADABLE = ConcurrentHashMap.newKeySet();
+
+  /** When set, each listing takes 200 ms, and the most listings at once is kept. */
+  public static volatile boolean slowListings;
+
+  public static final AtomicInteger MOST_LISTINGS_AT_ONCE = new AtomicInteger();
+  private static final AtomicInteger LISTINGS_NOW = new AtomicInteger();
 
   /** Keys whose opening takes a second: keeps a run going while a test does something else. */
   public static final Set<String> SLOW = ConcurrentHashMap.newKeySet();
@@ -39,6 +46,17 @@ public final class FaultyStore implements Store {
 
   @Override
   public Listing list(String prefix, boolean recursive) throws IOException {
+    if (slowListings) {
+      MOST_LISTINGS_AT_ONCE.accumulateAndGet(LISTINGS_NOW.incrementAndGet(), Math::max);
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException();
+      } finally {
+        LISTINGS_NOW.decrementAndGet();
+      }
+    }
     return files.list(prefix, recursive);
   }
 

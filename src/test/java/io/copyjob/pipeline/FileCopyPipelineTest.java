@@ -92,6 +92,8 @@ public class FileCopyPipelineTest {
   public void clearFaults() {
     FaultyStore.UNREADABLE.clear();
     FaultyStore.SLOW.clear();
+    FaultyStore.slowListings = false;
+    FaultyStore.MOST_LISTINGS_AT_ONCE.set(0);
   }
 
   @Test
@@ -236,6 +238,25 @@ public class FileCopyPipelineTest {
       assertThat(control.history(job, 10)).hasSize(1);
       assertThat(control.lease(job)).isEmpty(); // released at the end of the run
     }
+  }
+
+  @Test
+  public void partitionsInFlightBoundsHowManyPartitionsAreListedAtOnce() throws Exception {
+    JobSpec spec =
+        withCopy(
+            spec(
+                URI.create("faulty://" + source.toUri().getPath()),
+                Mode.FULL,
+                List.of("a", "b", "z")),
+            new CopySpec(CopyBehavior.PRESERVE_HIERARCHY, true, 4, 1, 0, 0));
+    FaultyStore.slowListings = true;
+
+    RunRecord run = run(spec);
+
+    assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(run.totals().partitionsSucceeded()).isEqualTo(3);
+    assertThat(FaultyStore.MOST_LISTINGS_AT_ONCE.get()).isEqualTo(1);
+    TestTrees.assertTree(sink, union(partitionA, partitionB));
   }
 
   @Test

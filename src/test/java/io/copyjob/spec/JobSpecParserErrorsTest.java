@@ -123,7 +123,15 @@ public class JobSpecParserErrorsTest {
         row(
             VALID + "copy: fast\n",
             "job.yaml: copy: must be a mapping with the fields"
-                + " behavior, recursive, transfersPerWorker, got 'fast'"),
+                + " behavior, recursive, transfersPerWorker, partitionsInFlight,"
+                + " maxRequestsPerSecond, maxBytesPerSecond, got 'fast'"),
+        row(
+            VALID + "copy:\n  maxBytesPerSecond: fast\n",
+            "job.yaml: copy.maxBytesPerSecond: must be a size like 104857600, 100MB or 1.5GiB,"
+                + " got 'fast'"),
+        row(
+            VALID + "copy:\n  partitionsInFlight: -1\n",
+            "job.yaml: copy.partitionsInFlight: must be between 0 and 100000, got -1"),
         row(
             VALID + "mode: incremental\n",
             "job.yaml: mode: must be one of full, delta, got 'incremental'"),

@@ -219,4 +219,19 @@ public class JobSpecParserTest {
     assertThat(JobSpecParser.parse(JobSpecs.toJson(spec), Path.of("/jobs"), "again.json"))
         .isEqualTo(spec);
   }
+
+  @Test
+  public void throttlesAndPartitionsInFlightAreRead() {
+    JobSpec spec =
+        JobSpecParser.parse(
+            "name: t\nsource:\n  root: /a/\nsink:\n  root: /b/\ncopy:\n"
+                + "  partitionsInFlight: 2\n  maxRequestsPerSecond: 500\n"
+                + "  maxBytesPerSecond: 1.5MiB\n",
+            Path.of("/jobs"),
+            "job.yaml");
+    assertThat(spec.copy())
+        .isEqualTo(
+            new JobSpec.CopySpec(
+                JobSpec.CopyBehavior.PRESERVE_HIERARCHY, true, 16, 2, 500, 1_572_864));
+  }
 }
