@@ -65,6 +65,22 @@ public interface Store extends AutoCloseable {
     }
   }
 
+  /**
+   * Checks that the root can be reached (credentials, bucket or container) and, when {@code create}
+   * and the store's connection allows it, creates a missing bucket or container. Throws one
+   * IOException whose message names the connection and what is wrong, never a secret.
+   */
+  default void prepare(boolean create) throws IOException {}
+
+  /**
+   * A URL from which anyone holding it can read the file for {@code validity}, where the store can
+   * make one (an S3 presigned GET): what a sink's server-side copy from another service reads.
+   */
+  default Optional<java.net.URL> presignedGetUrl(String key, java.time.Duration validity)
+      throws IOException {
+    return Optional.empty();
+  }
+
   /** Server-side copy into this store, where the store can do one. */
   default Optional<ServerSideCopy> serverSideCopy() {
     return Optional.empty();

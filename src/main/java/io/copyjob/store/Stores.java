@@ -1,17 +1,40 @@
 package io.copyjob.store;
 
+import io.copyjob.spec.Connection;
+import io.copyjob.store.s3.S3Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ServiceLoader;
 
-/** Opens the store a root URI names. */
+/** Opens the store a root URI names, with the connection that reaches it. */
 public final class Stores {
   private Stores() {}
 
-  /** Opens the store for {@code root}; throws IllegalArgumentException naming an unknown scheme. */
+  /** Opens {@code root} with the SDKs' default settings and credentials. */
   public static Store open(URI root) {
+    return open(root, null);
+  }
+
+  /**
+   * Opens the store for {@code root}.
+   *
+   * @param connection how to reach it; null: the SDK's defaults (the default credential chain)
+   * @throws IllegalArgumentException naming an unknown scheme or a connection of another kind
+   */
+  public static Store open(URI root, Connection connection) {
     String scheme = root.getScheme() == null ? "file" : root.getScheme();
-    if (scheme.equals("file")) {
-      return new LocalStore(root);
+    try {
+      switch (scheme) {
+        case "file":
+          return new LocalStore(root);
+        case "s3":
+          return S3Store.open(root, s3(root, connection), S3Store.Tuning.DEFAULT);
+        default:
+          break;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     for (StoreProvider provider : ServiceLoader.load(StoreProvider.class)) {
       if (provider.scheme().equals(scheme)) {
@@ -19,5 +42,16 @@ public final class Stores {
       }
     }
     throw new IllegalArgumentException("unsupported store scheme '" + scheme + "' in " + root);
+  }
+
+  private static Connection.S3 s3(URI root, Connection connection) {
+    if (connection == null) {
+      return new Connection.S3("default", null, null, false, null, null, null, false);
+    }
+    if (connection instanceof Connection.S3 s3) {
+      return s3;
+    }
+    throw new IllegalArgumentException(
+        "connection '" + connection.name() + "' is not an S3 connection, for " + root);
   }
 }

@@ -1,0 +1,54 @@
+package io.copyjob.spec;
+
+import java.io.Serializable;
+import java.net.URI;
+
+/**
+ * How to reach a store: declared once under {@code connections:} in the job file and named by a
+ * root. Secrets are never values here: only the names of the environment variables that hold them,
+ * read where the store is opened.
+ */
+public sealed interface Connection extends Serializable permits Connection.S3, Connection.Azure {
+  /** The connection's name in the job file, used in every message about it. */
+  String name();
+
+  /**
+   * Amazon S3, or an S3-compatible server.
+   *
+   * @param region the region; null: the SDK's default chain, else us-east-1
+   * @param endpoint an endpoint override (a local server, a compatible service); null: AWS
+   * @param pathStyle whether buckets are addressed as a path rather than a host name
+   * @param accessKeyIdEnv the variable holding the access key id; null (with the secret's): the
+   *     profile, else the SDK's default chain (environment, profile, instance role)
+   * @param createBucket create a missing bucket instead of failing
+   */
+  record S3(
+      String name,
+      String region,
+      URI endpoint,
+      boolean pathStyle,
+      String accessKeyIdEnv,
+      String secretAccessKeyEnv,
+      String profile,
+      boolean createBucket)
+      implements Connection {}
+
+  /**
+   * Azure Blob Storage / ADLS Gen2 through the Blob endpoint.
+   *
+   * @param account the storage account
+   * @param endpoint the Blob endpoint; null: {@code https://ACCOUNT.blob.core.windows.net}
+   * @param accountKeyEnv, sasTokenEnv, connectionStringEnv the variable holding that secret; at
+   *     most one; none: DefaultAzureCredential (managed identity, service principal, CLI login)
+   * @param createContainer create a missing container instead of failing
+   */
+  record Azure(
+      String name,
+      String account,
+      URI endpoint,
+      String accountKeyEnv,
+      String sasTokenEnv,
+      String connectionStringEnv,
+      boolean createContainer)
+      implements Connection {}
+}

@@ -1,0 +1,96 @@
+package io.copyjob.store.s3;
+
+import io.copyjob.spec.Connection;
+import java.io.IOException;
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.core.retry.RetryPolicy;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/** Builds the SDK's S3 client (and presigner) for a connection. */
+final class S3Clients {
+  /** Enough connections for every transfer of a worker, with listings and HEADs beside them. */
+  private static final int MAX_CONNECTIONS = 256;
+
+  private S3Clients() {}
+
+  static S3Client client(Connection.S3 c) throws IOException {
+    var builder =
+        S3Client.builder()
+            .region(region(c))
+            .credentialsProvider(credentials(c))
+            .serviceConfiguration(
+                S3Configuration.builder()
+                    .pathStyleAccessEnabled(c.pathStyle())
+                    // Verification is ours (Content-MD5 and ETag), on every path alike.
+                    .checksumValidationEnabled(false)
+                    .build())
+            .httpClientBuilder(
+                ApacheHttpClient.builder()
+                    .maxConnections(MAX_CONNECTIONS)
+                    .connectionTimeout(Duration.ofSeconds(10)))
+            // ADAPTIVE: exponential backoff with jitter, and client-side slowing down on 503
+            // SlowDown, which S3 sends when a prefix gets more requests than it takes.
+            .overrideConfiguration(
+                ClientOverrideConfiguration.builder()
+                    .retryPolicy(RetryPolicy.builder(RetryMode.ADAPTIVE).numRetries(5).build())
+                    .build());
+    if (c.endpoint() != null) {
+      builder.endpointOverride(c.endpoint());
+    }
+    return builder.build();
+  }
+
+  static S3Presigner presigner(Connection.S3 c) throws IOException {
+    var builder =
+        S3Presigner.builder()
+            .region(region(c))
+            .credentialsProvider(credentials(c))
+            .serviceConfiguration(
+                S3Configuration.builder().pathStyleAccessEnabled(c.pathStyle()).build());
+    if (c.endpoint() != null) {
+      builder.endpointOverride(c.endpoint());
+    }
+    return builder.build();
+  }
+
+  private static Region region(Connection.S3 c) {
+    return Region.of(c.region() == null ? "us-east-1" : c.region());
+  }
+
+  private static AwsCredentialsProvider credentials(Connection.S3 c) throws IOException {
+    if (c.accessKeyIdEnv() != null || c.secretAccessKeyEnv() != null) {
+      return StaticCredentialsProvider.create(
+          AwsBasicCredentials.create(
+              env(c, c.accessKeyIdEnv(), "accessKeyIdEnv"),
+              env(c, c.secretAccessKeyEnv(), "secretAccessKeyEnv")));
+    }
+    if (c.profile() != null) {
+      return ProfileCredentialsProvider.create(c.profile());
+    }
+    return DefaultCredentialsProvider.create();
+  }
+
+  private static String env(Connection.S3 c, String variable, String field) throws IOException {
+    if (variable == null) {
+      throw new IOException(
+          "connection '" + c.name() + "': " + field + " is needed with the other key variable");
+    }
+    String value = System.getenv(variable);
+    if (value == null || value.isEmpty()) {
+      throw new IOException(
+          "connection '" + c.name() + "': environment variable " + variable + " is not set");
+    }
+    return value;
+  }
+}

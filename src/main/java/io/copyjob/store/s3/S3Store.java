@@ -1,0 +1,389 @@
+package io.copyjob.store.s3;
+
+import io.copyjob.spec.Connection;
+import io.copyjob.store.CantCopyException;
+import io.copyjob.store.Checksums;
+import io.copyjob.store.FileInfo;
+import io.copyjob.store.Listing;
+import io.copyjob.store.ServerSideCopy;
+import io.copyjob.store.Store;
+import io.copyjob.store.ThrottledStore;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Objects below {@code s3://bucket/path/} through the AWS SDK v2: listings are ListObjectsV2 pages
+ * fetched as they are iterated; files up to {@link Tuning#partSize} go up in one PutObject with
+ * Content-MD5 (S3 refuses the body when it does not match), larger ones as a multipart upload of
+ * parts each verified the same way, holding one part in memory. A single-part object's ETag is its
+ * MD5 and is taken from the listing, so no HEAD is needed to verify or skip it.
+ */
+public final class S3Store implements Store {
+  /** Metadata key of the MD5 of a multipart object (whose ETag is not an MD5), when known. */
+  static final String MD5_METADATA = "copyjob-md5";
+
+  /** S3's largest single PutObject and CopyObject. */
+  private static final long MAX_SINGLE_COPY = 5L << 30;
+
+  /**
+   * @param pageSize keys per ListObjectsV2 page (S3 answers at most 1000)
+   * @param partSize bytes per multipart part, and the largest single PutObject (at least 5 MiB)
+   */
+  public record Tuning(int pageSize, int partSize) {
+    public static final Tuning DEFAULT = new Tuning(1000, 16 << 20);
+  }
+
+  private final URI root;
+  private final Connection.S3 connection;
+  private final Tuning tuning;
+  private final String bucket;
+  private final String base;
+  private final S3Client s3;
+  private S3Presigner presigner;
+
+  private S3Store(URI root, Connection.S3 connection, Tuning tuning, S3Client s3) {
+    this.root = root;
+    this.connection = connection;
+    this.tuning = tuning;
+    this.bucket = root.getAuthority();
+    String path = root.getPath() == null ? "" : root.getPath();
+    this.base = path.startsWith("/") ? path.substring(1) : path;
+    this.s3 = s3;
+  }
+
+  /** Opens {@code s3://bucket/path/}; no request is made until the store is used. */
+  public static S3Store open(URI root, Connection.S3 connection, Tuning tuning) throws IOException {
+    if (root.getAuthority() == null) {
+      throw new IOException("not an S3 root (s3://bucket/path/): " + root);
+    }
+    return new S3Store(root, connection, tuning, S3Clients.client(connection));
+  }
+
+  @Override
+  public URI root() {
+    return root;
+  }
+
+  private String name() {
+    return connection.name();
+  }
+
+  private String where(String key) {
+    return "s3://" + bucket + "/" + base + key;
+  }
+
+  @Override
+  public void prepare(boolean create) throws IOException {
+    try {
+      s3.headBucket(b -> b.bucket(bucket));
+    } catch (NoSuchBucketException e) {
+      createOrFail(create);
+    } catch (S3Exception e) {
+      if (e.statusCode() != 404) {
+        throw S3Errors.io(name(), "bucket '" + bucket + "'", e);
+      }
+      createOrFail(create);
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "bucket '" + bucket + "'", e);
+    }
+  }
+
+  private void createOrFail(boolean create) throws IOException {
+    if (!create || !connection.createBucket()) {
+      throw new IOException(
+          "connection '"
+              + name()
+              + "': bucket '"
+              + bucket
+              + "' does not exist"
+              + (create ? " (set createBucket: true to create it)" : ""));
+    }
+    try {
+      s3.createBucket(b -> b.bucket(bucket));
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "creating bucket '" + bucket + "'", e);
+    }
+  }
+
+  @Override
+  public Listing list(String prefix, boolean recursive) throws IOException {
+    ListObjectsV2Request.Builder request =
+        ListObjectsV2Request.builder()
+            .bucket(bucket)
+            .prefix(base + prefix)
+            .maxKeys(tuning.pageSize);
+    if (!recursive) {
+      request.delimiter("/");
+    }
+    Iterator<S3Object> objects;
+    try {
+      objects = s3.listObjectsV2Paginator(request.build()).contents().iterator();
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "listing " + where(prefix), e);
+    }
+    return new Listing() {
+      private FileInfo next;
+
+      @Override
+      public boolean hasNext() {
+        try {
+          while (next == null && objects.hasNext()) {
+            S3Object object = objects.next();
+            // Folder markers (zero-byte keys ending in '/') are not files.
+            if (!object.key().endsWith("/")) {
+              next =
+                  new FileInfo(
+                      object.key().substring(base.length()),
+                      object.size(),
+                      object.lastModified(),
+                      md5FromETag(object.eTag()));
+            }
+          }
+        } catch (SdkException e) {
+          throw new UncheckedIOException(S3Errors.io(name(), "listing " + where(prefix), e));
+        }
+        return next != null;
+      }
+
+      @Override
+      public FileInfo next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        FileInfo result = next;
+        next = null;
+        return result;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** A single-part object's ETag is the hex MD5 of its content; a multipart one's has a '-'. */
+  static String md5FromETag(String eTag) {
+    if (eTag == null) {
+      return null;
+    }
+    String value = eTag.replace("\"", "");
+    return value.length() == 32 && !value.contains("-") ? value.toLowerCase() : null;
+  }
+
+  @Override
+  public Optional<FileInfo> stat(String key) throws IOException {
+    try {
+      HeadObjectResponse head = s3.headObject(h -> h.bucket(bucket).key(base + key));
+      String md5 = md5FromETag(head.eTag());
+      if (md5 == null) {
+        md5 = head.metadata().get(MD5_METADATA);
+      }
+      return Optional.of(new FileInfo(key, head.contentLength(), head.lastModified(), md5));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw S3Errors.io(name(), "stat " + where(key), e);
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "stat " + where(key), e);
+    }
+  }
+
+  @Override
+  public InputStream open(String key) throws IOException {
+    try {
+      return s3.getObject(g -> g.bucket(bucket).key(base + key));
+    } catch (NoSuchKeyException e) {
+      throw new FileNotFoundException(where(key));
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "reading " + where(key), e);
+    }
+  }
+
+  @Override
+  public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
+    try {
+      return source.size() <= tuning.partSize
+          ? putSingle(key, content, source)
+          : putMultipart(key, content, source);
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "writing " + where(key), e);
+    }
+  }
+
+  /**
+   * Streams the body: with the source's MD5 known (an S3 or Azure listing) S3 verifies it; else the
+   * ETag S3 answers is the MD5 of what it stored, which the caller checks against what it read.
+   */
+  private FileInfo putSingle(String key, InputStream content, FileInfo source) throws IOException {
+    var response =
+        s3.putObject(
+            p -> {
+              p.bucket(bucket).key(base + key).contentLength(source.size());
+              if (source.md5() != null) {
+                p.contentMD5(base64(HexFormat.of().parseHex(source.md5())));
+              }
+            },
+            RequestBody.fromInputStream(content, source.size()));
+    return new FileInfo(key, source.size(), null, md5FromETag(response.eTag()));
+  }
+
+  private FileInfo putMultipart(String key, InputStream content, FileInfo source)
+      throws IOException {
+    Map<String, String> metadata =
+        source.md5() == null ? Map.of() : Map.of(MD5_METADATA, source.md5());
+    String uploadId =
+        s3.createMultipartUpload(c -> c.bucket(bucket).key(base + key).metadata(metadata))
+            .uploadId();
+    try {
+      List<CompletedPart> parts = new ArrayList<>();
+      byte[] buffer = new byte[tuning.partSize];
+      long left = source.size();
+      for (int number = 1; left > 0; number++) {
+        int length = (int) Math.min(buffer.length, left);
+        readFully(content, buffer, length, key);
+        MessageDigest md5 = Checksums.newMd5();
+        md5.update(buffer, 0, length);
+        int partNumber = number;
+        String eTag =
+            s3.uploadPart(
+                    u ->
+                        u.bucket(bucket)
+                            .key(base + key)
+                            .uploadId(uploadId)
+                            .partNumber(partNumber)
+                            .contentMD5(base64(md5.digest())),
+                    RequestBody.fromInputStream(
+                        new java.io.ByteArrayInputStream(buffer, 0, length), length))
+                .eTag();
+        parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
+        left -= length;
+      }
+      if (content.read() != -1) {
+        throw new IOException("more bytes than the listed " + source.size() + " in " + key);
+      }
+      s3.completeMultipartUpload(
+          c ->
+              c.bucket(bucket)
+                  .key(base + key)
+                  .uploadId(uploadId)
+                  .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+    } catch (IOException | RuntimeException e) {
+      // Nothing partial stays behind: S3 keeps uploaded parts (and bills them) until aborted.
+      try {
+        s3.abortMultipartUpload(a -> a.bucket(bucket).key(base + key).uploadId(uploadId));
+      } catch (SdkException abort) {
+        e.addSuppressed(abort);
+      }
+      throw e;
+    }
+    return new FileInfo(key, source.size(), null, source.md5());
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    try {
+      s3.deleteObject(d -> d.bucket(bucket).key(base + key));
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "deleting " + where(key), e);
+    }
+  }
+
+  @Override
+  public Optional<URL> presignedGetUrl(String key, Duration validity) throws IOException {
+    try {
+      synchronized (this) {
+        if (presigner == null) {
+          presigner = S3Clients.presigner(connection);
+        }
+      }
+      return Optional.of(
+          presigner
+              .presignGetObject(
+                  p ->
+                      p.signatureDuration(validity)
+                          .getObjectRequest(g -> g.bucket(bucket).key(base + key)))
+              .url());
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "presigning " + where(key), e);
+    }
+  }
+
+  /** CopyObject within the endpoint of this store's connection. */
+  @Override
+  public Optional<ServerSideCopy> serverSideCopy() {
+    return Optional.of(this::copyFrom);
+  }
+
+  private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
+    Store source = ThrottledStore.unwrap(from);
+    if (!(source instanceof S3Store s) || !s.connection.equals(connection)) {
+      throw new CantCopyException("server-side copy needs both ends on one S3 connection", null);
+    }
+    if (file.size() > MAX_SINGLE_COPY) {
+      throw new CantCopyException("objects over 5 GiB are streamed", null);
+    }
+    try {
+      var response =
+          s3.copyObject(
+              c ->
+                  c.sourceBucket(s.bucket)
+                      .sourceKey(s.base + file.key())
+                      .destinationBucket(bucket)
+                      .destinationKey(base + key));
+      String eTag = response.copyObjectResult().eTag();
+      String md5 = md5FromETag(eTag);
+      return new FileInfo(key, file.size(), response.copyObjectResult().lastModified(), md5);
+    } catch (NoSuchKeyException e) {
+      throw new FileNotFoundException(s.where(file.key()));
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "copying " + s.where(file.key()) + " to " + where(key), e);
+    }
+  }
+
+  private static void readFully(InputStream in, byte[] buffer, int length, String key)
+      throws IOException {
+    int n = in.readNBytes(buffer, 0, length);
+    if (n < length) {
+      throw new IOException("read " + n + " bytes of a " + length + "-byte part of " + key);
+    }
+  }
+
+  private static String base64(byte[] digest) {
+    return Base64.getEncoder().encodeToString(digest);
+  }
+
+  @Override
+  public void close() {
+    s3.close();
+    if (presigner != null) {
+      presigner.close();
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.copyjob.store;
+
+import io.copyjob.spec.Connection;
+import java.net.URI;
+import java.util.Properties;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.junit.rules.ExternalResource;
+
+/**
+ * A real S3 API server in the test JVM: s3proxy on loopback, on a free port, over an in-memory
+ * store. Its access key and secret reach copyjob the way a user's do: through environment variables
+ * (COPYJOB_TEST_S3_KEY and COPYJOB_TEST_S3_SECRET, which scripts/test exports).
+ */
+public final class S3ProxyServer extends ExternalResource {
+  public static final String ACCESS_KEY = "copyjob-test-key";
+  public static final String SECRET_KEY = "copyjob-test-secret";
+
+  private S3Proxy proxy;
+  private BlobStoreContext context;
+
+  @Override
+  protected void before() throws Throwable {
+    Properties properties = new Properties();
+    context =
+        ContextBuilder.newBuilder("transient")
+            .credentials("identity", "credential")
+            .overrides(properties)
+            .build(BlobStoreContext.class);
+    proxy =
+        S3Proxy.builder()
+            .blobStore(context.getBlobStore())
+            .endpoint(URI.create("http://127.0.0.1:0"))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+            // Current AWS SDKs send headers s3proxy does not know; it refuses them otherwise.
+            .ignoreUnknownHeaders(true)
+            .build();
+    proxy.start();
+    while (!proxy.getState().equals("STARTED")) {
+      Thread.sleep(10);
+    }
+  }
+
+  @Override
+  protected void after() {
+    try {
+      proxy.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    context.close();
+  }
+
+  /** The endpoint; an IP, not "localhost", so that the SDK addresses buckets by path. */
+  public URI endpoint() {
+    return URI.create("http://127.0.0.1:" + proxy.getPort());
+  }
+
+  /** A connection with the server's keys, taken from the environment as a user's are. */
+  public Connection.S3 connection(String name, boolean createBucket) {
+    return new Connection.S3(
+        name,
+        "us-east-1",
+        endpoint(),
+        true,
+        "COPYJOB_TEST_S3_KEY",
+        "COPYJOB_TEST_S3_SECRET",
+        null,
+        createBucket);
+  }
+}

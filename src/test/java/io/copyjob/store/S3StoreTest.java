@@ -1,0 +1,109 @@
+package io.copyjob.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.copyjob.spec.Connection;
+import io.copyjob.store.s3.S3Store;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.UUID;
+import org.junit.ClassRule;
+import org.junit.Test;
+
+/** The store contract on S3, against s3proxy, with small pages and parts so both are crossed. */
+public class S3StoreTest extends StoreContractTest {
+  @ClassRule public static final S3ProxyServer S3 = new S3ProxyServer();
+
+  private static final S3Store.Tuning TUNING = new S3Store.Tuning(100, 5 << 20);
+
+  private String bucket;
+
+  @Override
+  protected Store newStore() throws Exception {
+    bucket = "test-" + UUID.randomUUID().toString().substring(0, 8);
+    Store store =
+        S3Store.open(
+            URI.create("s3://" + bucket + "/base/"), S3.connection("s3test", true), TUNING);
+    store.prepare(true);
+    return store;
+  }
+
+  @Override
+  protected int pageSize() {
+    return TUNING.pageSize();
+  }
+
+  @Override
+  protected int partSize() {
+    return TUNING.partSize();
+  }
+
+  @Test
+  public void aSinglePartObjectsMd5ComesFromTheListing() throws Exception {
+    byte[] data = bytes(2000, 9);
+    put("listed.bin", data);
+    try (Listing listing = store.list("listed", true)) {
+      assertThat(listing.next().md5())
+          .isEqualTo(HexFormat.of().formatHex(Checksums.newMd5().digest(data)));
+    }
+  }
+
+  @Test
+  public void aWrongContentMd5IsRefusedAndNothingIsWritten() {
+    byte[] data = bytes(1000, 10);
+    FileInfo lying = new FileInfo("bad.bin", data.length, Instant.now(), "0".repeat(32));
+    assertThatThrownBy(() -> store.put("bad.bin", new ByteArrayInputStream(data), lying))
+        .isInstanceOf(IOException.class)
+        .hasMessageStartingWith("connection 's3test': writing s3://" + bucket + "/base/bad.bin");
+  }
+
+  @Test
+  public void serverSideCopyWithinTheConnection() throws Exception {
+    byte[] data = bytes(3000, 11);
+    FileInfo written = put("from.bin", data);
+    FileInfo copied =
+        store
+            .serverSideCopy()
+            .orElseThrow()
+            .copy(store, new FileInfo("from.bin", data.length, null, written.md5()), "to/copy.bin");
+    assertThat(copied.size()).isEqualTo(data.length);
+    assertThat(read("to/copy.bin")).isEqualTo(data);
+  }
+
+  @Test
+  public void aMissingBucketIsOneClearLineUnlessCreationIsAllowed() throws Exception {
+    Connection.S3 noCreate = S3.connection("archive", false);
+    try (Store missing = S3Store.open(URI.create("s3://no-such-bucket-x/"), noCreate, TUNING)) {
+      assertThatThrownBy(() -> missing.prepare(true))
+          .isInstanceOf(IOException.class)
+          .hasMessage(
+              "connection 'archive': bucket 'no-such-bucket-x' does not exist"
+                  + " (set createBucket: true to create it)");
+    }
+  }
+
+  @Test
+  public void wrongCredentialsNameTheConnectionAndNoSecret() throws Exception {
+    Connection.S3 wrong =
+        new Connection.S3(
+            "prod-s3",
+            "us-east-1",
+            S3.endpoint(),
+            true,
+            "COPYJOB_TEST_S3_KEY",
+            "COPYJOB_TEST_S3_WRONG_SECRET",
+            null,
+            false);
+    try (Store store = S3Store.open(URI.create("s3://" + bucket + "/"), wrong, TUNING)) {
+      assertThatThrownBy(() -> store.prepare(false))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("connection 'prod-s3': bucket '" + bucket + "': access denied")
+          .hasMessageNotContaining(S3ProxyServer.SECRET_KEY)
+          .hasMessageNotContaining("wrong-secret");
+    }
+  }
+}

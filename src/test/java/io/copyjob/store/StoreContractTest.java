@@ -1,0 +1,243 @@
+package io.copyjob.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * The store contract, run against every store: a store's test class supplies a fresh, empty store
+ * (its own bucket or container) and removes it afterwards. What a store cannot do is said by
+ * overriding the test with the reason.
+ */
+public abstract class StoreContractTest {
+  protected Store store;
+
+  /** A new, empty store for one test. */
+  protected abstract Store newStore() throws Exception;
+
+  /** The listing page size the store was opened with, so that paging is exercised. */
+  protected abstract int pageSize();
+
+  /** Bytes above which the store uploads in parts or blocks (so a test can cross it). */
+  protected abstract int partSize();
+
+  @Before
+  public void open() throws Exception {
+    store = newStore();
+  }
+
+  @After
+  public void close() throws Exception {
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  protected static byte[] bytes(int size, long seed) {
+    byte[] data = new byte[size];
+    new Random(seed).nextBytes(data);
+    return data;
+  }
+
+  protected FileInfo put(String key, byte[] data) throws IOException {
+    return store.put(
+        key, new ByteArrayInputStream(data), new FileInfo(key, data.length, Instant.now(), null));
+  }
+
+  protected byte[] read(String key) throws IOException {
+    try (InputStream in = store.open(key)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private Set<String> list(String prefix, boolean recursive) throws IOException {
+    Set<String> keys = new TreeSet<>();
+    try (Listing listing = store.list(prefix, recursive)) {
+      while (listing.hasNext()) {
+        keys.add(listing.next().key());
+      }
+    }
+    return keys;
+  }
+
+  private static String md5(byte[] data) {
+    return HexFormat.of().formatHex(Checksums.newMd5().digest(data));
+  }
+
+  @Test
+  public void listingAnEmptyPrefixGivesNothing() throws Exception {
+    assertThat(list("", true)).isEmpty();
+    assertThat(list("nothing/here/", true)).isEmpty();
+  }
+
+  @Test
+  public void writesAndReadsBackTheSameBytes() throws Exception {
+    byte[] data = bytes(300_000, 1);
+    FileInfo written = put("dir/file.bin", data);
+
+    assertThat(read("dir/file.bin")).isEqualTo(data);
+    assertThat(written.size()).isEqualTo(data.length);
+    if (written.md5() != null) {
+      assertThat(written.md5()).isEqualTo(md5(data));
+    }
+    assertThat(store.md5("dir/file.bin")).isEqualTo(md5(data));
+    Optional<FileInfo> stat = store.stat("dir/file.bin");
+    assertThat(stat).isPresent();
+    assertThat(stat.get().size()).isEqualTo(data.length);
+    assertThat(stat.get().lastModified()).isNotNull();
+  }
+
+  @Test
+  public void aZeroByteFileIsAFile() throws Exception {
+    put("empty.txt", new byte[0]);
+    assertThat(read("empty.txt")).isEmpty();
+    assertThat(list("", true)).containsExactly("empty.txt");
+    assertThat(store.stat("empty.txt").get().size()).isZero();
+  }
+
+  @Test
+  public void overwritingReplacesTheContent() throws Exception {
+    put("k", bytes(1000, 1));
+    byte[] second = bytes(500, 2);
+    put("k", second);
+    assertThat(read("k")).isEqualTo(second);
+    assertThat(list("", true)).containsExactly("k");
+  }
+
+  @Test
+  public void aMissingFileIsEmptyOnStatAndNotFoundOnOpen() throws Exception {
+    assertThat(store.stat("missing.bin")).isEmpty();
+    assertThatThrownBy(() -> store.open("missing.bin").read())
+        .isInstanceOf(FileNotFoundException.class);
+  }
+
+  @Test
+  public void aPrefixIsAKeyPrefixNotAFolder() throws Exception {
+    for (String key : List.of("a/x", "apple.csv", "ab/c", "b/a", "a/deep/er/y")) {
+      put(key, bytes(10, key.hashCode()));
+    }
+    assertThat(list("a", true)).containsExactly("a/deep/er/y", "a/x", "ab/c", "apple.csv");
+    assertThat(list("a", false)).containsExactly("apple.csv");
+    assertThat(list("a/", false)).containsExactly("a/x");
+    assertThat(list("a/", true)).containsExactly("a/deep/er/y", "a/x");
+  }
+
+  @Test
+  public void listingPagesThroughMoreThanAThousandFiles() throws Exception {
+    int count = Math.max(1_001, pageSize() * 3 + 1);
+    Set<String> expected = new TreeSet<>();
+    for (int i = 0; i < count; i++) {
+      String key = String.format("many/f%05d", i);
+      put(key, new byte[] {(byte) i});
+      expected.add(key);
+    }
+    assertThat(list("many/", true)).isEqualTo(expected);
+  }
+
+  @Test
+  public void listingGivesSizeAndLastModified() throws Exception {
+    Instant before = Instant.now().minusSeconds(5);
+    put("sized.bin", bytes(1234, 3));
+    try (Listing listing = store.list("sized", true)) {
+      FileInfo info = listing.next();
+      assertThat(info.key()).isEqualTo("sized.bin");
+      assertThat(info.size()).isEqualTo(1234);
+      assertThat(info.lastModified()).isAfter(before);
+      assertThat(listing.hasNext()).isFalse();
+    }
+  }
+
+  @Test
+  public void keysWithSpacesUnicodeAndSymbolsRoundTrip() throws Exception {
+    List<String> keys =
+        List.of(
+            "with space/file name.txt",
+            "ünïcödé/文件.txt",
+            "plus+sign.txt",
+            "percent%20sign.txt",
+            "hash#tag.txt");
+    for (String key : keys) {
+      put(key, key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertThat(list("", true)).containsExactlyInAnyOrderElementsOf(keys);
+    for (String key : keys) {
+      assertThat(new String(read(key), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(key);
+    }
+  }
+
+  @Test
+  public void aKeyOfAThousandCharacters() throws Exception {
+    StringBuilder key = new StringBuilder();
+    while (key.length() < 999) {
+      key.append(key.length() % 200 == 199 ? "/" : "k");
+    }
+    key.append("x"); // 1,000 characters in folders of 199, as local file names allow
+    byte[] data = bytes(100, 4);
+    put(key.toString(), data);
+    assertThat(read(key.toString())).isEqualTo(data);
+    assertThat(list("k", true)).containsExactly(key.toString());
+  }
+
+  @Test
+  public void aPutWhoseStreamFailsLeavesNothing() throws Exception {
+    byte[] data = bytes(partSize() + 1000, 5);
+    InputStream failing =
+        new InputStream() {
+          private int read;
+
+          @Override
+          public int read() throws IOException {
+            if (read++ > data.length / 2) {
+              throw new IOException("the source went away");
+            }
+            return data[read - 1] & 0xff;
+          }
+        };
+    assertThatThrownBy(
+            () ->
+                store.put(
+                    "broken.bin", failing, new FileInfo("broken.bin", data.length, null, null)))
+        .isInstanceOf(IOException.class);
+    assertThat(store.stat("broken.bin")).isEmpty();
+    assertThat(list("", true)).isEmpty();
+  }
+
+  @Test
+  public void aFileLargerThanOnePartGoesUpInPartsIntact() throws Exception {
+    byte[] data = bytes(partSize() * 2 + 12_345, 6);
+    FileInfo source = new FileInfo("big.bin", data.length, Instant.now(), md5(data));
+    FileInfo written = store.put("big.bin", new ByteArrayInputStream(data), source);
+    assertThat(written.size()).isEqualTo(data.length);
+    assertThat(read("big.bin")).isEqualTo(data);
+    assertThat(store.md5("big.bin")).isEqualTo(md5(data));
+  }
+
+  @Test
+  public void deleteRemovesAndToleratesMissing() throws Exception {
+    put("gone.txt", bytes(10, 7));
+    store.delete("gone.txt");
+    store.delete("gone.txt");
+    assertThat(store.stat("gone.txt")).isEmpty();
+  }
+
+  protected static List<String> keysOf(Listing listing) {
+    List<String> keys = new ArrayList<>();
+    listing.forEachRemaining(f -> keys.add(f.key()));
+    return keys;
+  }
+}
