@@ -1,6 +1,7 @@
 package io.copyjob.store;
 
 import io.copyjob.spec.Connection;
+import io.copyjob.store.azure.AzureBlobStore;
 import io.copyjob.store.s3.S3Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,6 +31,8 @@ public final class Stores {
           return new LocalStore(root);
         case "s3":
           return S3Store.open(root, s3(root, connection), S3Store.Tuning.DEFAULT);
+        case "azfs", "abfs", "abfss", "https", "http":
+          return AzureBlobStore.open(root, azure(root, connection), AzureBlobStore.Tuning.DEFAULT);
         default:
           break;
       }
@@ -42,6 +45,17 @@ public final class Stores {
       }
     }
     throw new IllegalArgumentException("unsupported store scheme '" + scheme + "' in " + root);
+  }
+
+  private static Connection.Azure azure(URI root, Connection connection) {
+    if (connection == null) {
+      return new Connection.Azure("default", null, null, null, null, null, false);
+    }
+    if (connection instanceof Connection.Azure azure) {
+      return azure;
+    }
+    throw new IllegalArgumentException(
+        "connection '" + connection.name() + "' is not an Azure connection, for " + root);
   }
 
   private static Connection.S3 s3(URI root, Connection connection) {

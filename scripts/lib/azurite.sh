@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# Azurite, Microsoft's Azure Storage emulator, for copyjob's tests and local stack. Source it, then:
+#   azurite_ensure   install Azurite (npm, into .local-stack/) when missing, start its Blob
+#                    service on 127.0.0.1 unless it runs, export COPYJOB_TEST_AZURITE_BLOB_ENDPOINT
+#   azurite_stop     stop it
+#
+# Data lives in $ROOT/.local-stack/azurite (git-ignored). The port is ${COPYJOB_AZURITE_PORT:-10000},
+# or the next free one when another checkout's Azurite holds it. Azurite answers with the
+# emulator's well-known account devstoreaccount1 and its published key.
+
+_COPYJOB_AZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+_COPYJOB_AZ_VERSION="3.37.0"
+
+_az_log() { echo "azurite.sh: $*" >&2; }
+
+_az_bin() {
+  local base="$_COPYJOB_AZ_ROOT/.local-stack"
+  if [[ ! -x "$base/node_modules/.bin/azurite-blob" ]]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      if [[ "$(id -u)" -ne 0 ]]; then
+        _az_log "npm is missing; install Node.js and npm"
+        return 1
+      fi
+      _az_log "installing Node.js and npm"
+      DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >&2
+    fi
+    _az_log "installing azurite $_COPYJOB_AZ_VERSION"
+    mkdir -p "$base"
+    npm install --prefix "$base" --no-audit --no-fund --loglevel=error \
+      "azurite@$_COPYJOB_AZ_VERSION" >&2 || return 1
+  fi
+  echo "$base/node_modules/.bin/azurite-blob"
+}
+
+_az_answers() { # port: whether something listens there
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+azurite_ensure() {
+  local bin base port pidfile
+  bin="$(_az_bin)" || return 1
+  base="$_COPYJOB_AZ_ROOT/.local-stack/azurite"
+  pidfile="$base/azurite.pid"
+  mkdir -p "$base"
+  if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    port="$(cat "$base/port")"
+  else
+    port="${COPYJOB_AZURITE_PORT:-10000}"
+    while _az_answers "$port"; do
+      if [[ -n "${COPYJOB_AZURITE_PORT:-}" ]]; then
+        _az_log "port $port is taken; set COPYJOB_AZURITE_PORT to a free port"
+        return 1
+      fi
+      port=$((port + 1))
+    done
+    echo "$port" >"$base/port"
+    _az_log "starting Azurite on 127.0.0.1:$port"
+    # --loose and --skipApiVersionCheck: the SDK may be newer than the emulator; --silent: no
+    # access log (Azurite is single-threaded and the log costs it time).
+    nohup "$bin" --blobHost 127.0.0.1 --blobPort "$port" --location "$base/data" \
+      --silent --loose --skipApiVersionCheck >"$base/azurite.log" 2>&1 &
+    echo $! >"$pidfile"
+    local tries=0
+    until _az_answers "$port"; do
+      tries=$((tries + 1))
+      if ((tries > 100)) || ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+        _az_log "Azurite did not start; its log says:"
+        tail -n 20 "$base/azurite.log" >&2
+        return 1
+      fi
+      sleep 0.2
+    done
+  fi
+  export COPYJOB_TEST_AZURITE_BLOB_ENDPOINT="http://127.0.0.1:$port/devstoreaccount1"
+  _az_log "ready: $COPYJOB_TEST_AZURITE_BLOB_ENDPOINT"
+}
+
+azurite_stop() {
+  local pidfile="$_COPYJOB_AZ_ROOT/.local-stack/azurite/azurite.pid"
+  if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    kill "$(cat "$pidfile")"
+    rm -f "$pidfile"
+    _az_log "stopped"
+  fi
+}

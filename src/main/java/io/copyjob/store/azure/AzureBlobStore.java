@@ -1,0 +1,447 @@
+package io.copyjob.store.azure;
+
+import com.azure.core.util.Context;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobItemProperties;
+import com.azure.storage.blob.models.BlobProperties;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
+import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.blob.sas.BlobSasPermission;
+import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
+import com.azure.storage.blob.specialized.BlockBlobClient;
+import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import io.copyjob.spec.Connection;
+import io.copyjob.store.CantCopyException;
+import io.copyjob.store.Checksums;
+import io.copyjob.store.FileInfo;
+import io.copyjob.store.Listing;
+import io.copyjob.store.ServerSideCopy;
+import io.copyjob.store.Store;
+import io.copyjob.store.ThrottledStore;
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Blobs below a container path through the Azure Blob SDK. A file up to {@link Tuning#blockSize}
+ * goes up in one Put Blob request carrying Content-MD5, which the service verifies and keeps: one
+ * request per small file, which is what a single-threaded emulator (and a throttled account) is
+ * bound by. Larger files go up as blocks, each verified by its own MD5, committed with the whole
+ * file's MD5. The listing gives size, last modified and Content-MD5, so no HEAD is needed to verify
+ * or skip a file.
+ */
+public final class AzureBlobStore implements Store {
+  /**
+   * @param pageSize blobs per listing page (the service answers at most 5000)
+   * @param blockSize the largest single Put Blob, and the size of each staged block
+   */
+  public record Tuning(int pageSize, int blockSize) {
+    public static final Tuning DEFAULT = new Tuning(5000, 16 << 20);
+  }
+
+  /** The largest Copy Blob From URL; larger blobs are streamed. */
+  private static final long MAX_SYNC_COPY = 256L << 20;
+
+  private final URI root;
+  private final AzureUri location;
+  private final Connection.Azure connection;
+  private final Tuning tuning;
+  private final BlobContainerClient container;
+  private final StorageSharedKeyCredential sharedKey;
+
+  /** Source roots whose copy-from-URL this sink refused: they are streamed without asking again. */
+  private final Set<String> refusedSources = ConcurrentHashMap.newKeySet();
+
+  private AzureBlobStore(
+      URI root,
+      AzureUri location,
+      Connection.Azure connection,
+      Tuning tuning,
+      BlobContainerClient container,
+      StorageSharedKeyCredential sharedKey) {
+    this.root = root;
+    this.location = location;
+    this.connection = connection;
+    this.tuning = tuning;
+    this.container = container;
+    this.sharedKey = sharedKey;
+  }
+
+  /** Opens the store; no request is made until it is used. */
+  public static AzureBlobStore open(URI root, Connection.Azure connection, Tuning tuning)
+      throws IOException {
+    AzureUri location = AzureUri.parse(root);
+    String account = connection.account() != null ? connection.account() : location.account();
+    String endpoint =
+        location.endpointOr(
+            connection.endpoint() == null ? null : connection.endpoint().toString());
+    BlobServiceClientBuilder builder =
+        new BlobServiceClientBuilder()
+            .endpoint(endpoint)
+            // Exponential backoff on 500/503 (server busy) and timeouts, five times.
+            .retryOptions(
+                new RequestRetryOptions(
+                    RetryPolicyType.EXPONENTIAL, 5, (Duration) null, null, null, null));
+    StorageSharedKeyCredential sharedKey = null;
+    if (connection.connectionStringEnv() != null) {
+      builder.connectionString(env(connection, connection.connectionStringEnv()));
+    } else if (connection.accountKeyEnv() != null) {
+      sharedKey =
+          new StorageSharedKeyCredential(account, env(connection, connection.accountKeyEnv()));
+      builder.credential(sharedKey);
+    } else if (connection.sasTokenEnv() != null) {
+      builder.sasToken(env(connection, connection.sasTokenEnv()));
+    } else {
+      builder.credential(new DefaultAzureCredentialBuilder().build());
+    }
+    BlobContainerClient container =
+        builder.buildClient().getBlobContainerClient(location.container());
+    return new AzureBlobStore(root, location, connection, tuning, container, sharedKey);
+  }
+
+  private static String env(Connection.Azure c, String variable) throws IOException {
+    String value = System.getenv(variable);
+    if (value == null || value.isEmpty()) {
+      throw new IOException(
+          "connection '" + c.name() + "': environment variable " + variable + " is not set");
+    }
+    return value;
+  }
+
+  @Override
+  public URI root() {
+    return root;
+  }
+
+  private String base() {
+    return location.path();
+  }
+
+  private String where(String key) {
+    return "azfs://" + location.account() + "/" + location.container() + "/" + base() + key;
+  }
+
+  private BlockBlobClient blob(String key) {
+    return container.getBlobClient(blobName(key)).getBlockBlobClient();
+  }
+
+  /**
+   * The name as the SDK takes it: it escapes what a URL path cannot hold but leaves '%' as it is,
+   * so a key with "%20" in it would reach the service as a space.
+   */
+  private String blobName(String key) {
+    return (base() + key).replace("%", "%25");
+  }
+
+  @Override
+  public void prepare(boolean create) throws IOException {
+    String what = "container '" + location.container() + "'";
+    try {
+      if (container.exists()) {
+        return;
+      }
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), what, e);
+    }
+    if (!create || !connection.createContainer()) {
+      throw new IOException(
+          "connection '"
+              + connection.name()
+              + "': "
+              + what
+              + " does not exist"
+              + (create ? " (set createContainer: true to create it)" : ""));
+    }
+    try {
+      container.createIfNotExists();
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), "creating " + what, e);
+    }
+  }
+
+  @Override
+  public Listing list(String prefix, boolean recursive) throws IOException {
+    ListBlobsOptions options =
+        new ListBlobsOptions().setPrefix(base() + prefix).setMaxResultsPerPage(tuning.pageSize);
+    Iterator<BlobItem> items;
+    try {
+      items =
+          recursive
+              ? container.listBlobs(options, null).iterator()
+              : container.listBlobsByHierarchy("/", options, null).iterator();
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), "listing " + where(prefix), e);
+    }
+    return new Listing() {
+      private FileInfo next;
+
+      @Override
+      public boolean hasNext() {
+        try {
+          while (next == null && items.hasNext()) {
+            BlobItem item = items.next();
+            if (Boolean.TRUE.equals(item.isPrefix()) || item.getName().endsWith("/")) {
+              continue; // a virtual folder, or an ADLS Gen2 directory marker
+            }
+            BlobItemProperties p = item.getProperties();
+            next =
+                new FileInfo(
+                    item.getName().substring(base().length()),
+                    p.getContentLength() == null ? 0 : p.getContentLength(),
+                    p.getLastModified().toInstant(),
+                    hex(p.getContentMd5()));
+          }
+        } catch (RuntimeException e) {
+          throw new UncheckedIOException(
+              AzureErrors.io(connection.name(), "listing " + where(prefix), e));
+        }
+        return next != null;
+      }
+
+      @Override
+      public FileInfo next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        FileInfo result = next;
+        next = null;
+        return result;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private static String hex(byte[] md5) {
+    return md5 == null || md5.length == 0 ? null : HexFormat.of().formatHex(md5);
+  }
+
+  @Override
+  public Optional<FileInfo> stat(String key) throws IOException {
+    try {
+      BlobProperties p = blob(key).getProperties();
+      return Optional.of(
+          new FileInfo(
+              key, p.getBlobSize(), p.getLastModified().toInstant(), hex(p.getContentMd5())));
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404) {
+        return Optional.empty();
+      }
+      throw AzureErrors.io(connection.name(), "stat " + where(key), e);
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), "stat " + where(key), e);
+    }
+  }
+
+  @Override
+  public InputStream open(String key) throws IOException {
+    try {
+      return blob(key).openInputStream();
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404) {
+        throw new FileNotFoundException(where(key));
+      }
+      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
+    }
+  }
+
+  @Override
+  public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
+    try {
+      return source.size() <= tuning.blockSize
+          ? putSingle(key, content, source)
+          : putBlocks(key, content, source);
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), "writing " + where(key), e);
+    }
+  }
+
+  /**
+   * One Put Blob. The body is read into memory first (at most one block): Azure needs the MD5 in
+   * the request's headers, and the SDK needs a body it can send again on a retry.
+   */
+  private FileInfo putSingle(String key, InputStream content, FileInfo source) throws IOException {
+    byte[] body = readExactly(content, (int) source.size(), source.key());
+    byte[] md5 = Checksums.newMd5().digest(body);
+    var response =
+        blob(key)
+            .uploadWithResponse(
+                new BlockBlobSimpleUploadOptions(new ByteArrayInputStream(body), body.length)
+                    .setContentMd5(md5)
+                    .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
+                null,
+                Context.NONE);
+    byte[] stored = response.getValue().getContentMd5();
+    return new FileInfo(key, body.length, null, hex(stored != null ? stored : md5));
+  }
+
+  private FileInfo putBlocks(String key, InputStream content, FileInfo source) throws IOException {
+    BlockBlobClient blob = blob(key);
+    MessageDigest whole = Checksums.newMd5();
+    List<String> ids = new ArrayList<>();
+    byte[] buffer = new byte[tuning.blockSize];
+    long left = source.size();
+    for (int number = 0; left > 0; number++) {
+      int length = (int) Math.min(buffer.length, left);
+      if (content.readNBytes(buffer, 0, length) < length) {
+        throw new IOException(
+            "fewer bytes than the listed " + source.size() + " in " + source.key());
+      }
+      whole.update(buffer, 0, length);
+      MessageDigest block = Checksums.newMd5();
+      block.update(buffer, 0, length);
+      byte[] blockMd5 = block.digest();
+      String id = blockId(number);
+      blob.stageBlockWithResponse(
+          id,
+          new ByteArrayInputStream(buffer, 0, length),
+          length,
+          blockMd5,
+          null,
+          null,
+          Context.NONE);
+      ids.add(id);
+      left -= length;
+    }
+    if (content.read() != -1) {
+      throw new IOException("more bytes than the listed " + source.size() + " in " + source.key());
+    }
+    byte[] md5 = whole.digest();
+    // Staged blocks are invisible until committed (and dropped by the service after a week), so a
+    // failure above leaves nothing behind.
+    blob.commitBlockListWithResponse(
+        new BlockBlobCommitBlockListOptions(ids)
+            .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
+        null,
+        Context.NONE);
+    return new FileInfo(key, source.size(), null, hex(md5));
+  }
+
+  private static String blockId(int number) {
+    return Base64.getEncoder()
+        .encodeToString(String.format("%08d", number).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Override
+  public void delete(String key) throws IOException {
+    try {
+      blob(key).deleteIfExists();
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), "deleting " + where(key), e);
+    }
+  }
+
+  /**
+   * Copy without the bytes passing through the worker: from a blob of the same account (Copy Blob
+   * From URL, with a short-lived SAS), or from any store that can give a presigned URL (Put Block
+   * From URL; S3 to Azure as AzCopy does it). A refusal by the service (the emulator refuses any
+   * URL outside itself) is a {@link CantCopyException}, remembered per source root so the next
+   * files are streamed straight away.
+   */
+  @Override
+  public Optional<ServerSideCopy> serverSideCopy() {
+    return Optional.of(this::copyFrom);
+  }
+
+  private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
+    Store source = ThrottledStore.unwrap(from);
+    String sourceRoot = source.root().toString();
+    if (refusedSources.contains(sourceRoot) || file.size() > MAX_SYNC_COPY) {
+      throw new CantCopyException("streamed", null);
+    }
+    Optional<URL> url = sourceUrl(source, file.key());
+    if (url.isEmpty()) {
+      refusedSources.add(sourceRoot);
+      throw new CantCopyException("the source gives no URL the sink can read", null);
+    }
+    byte[] md5 = file.md5() == null ? null : HexFormat.of().parseHex(file.md5());
+    try {
+      BlockBlobClient blob = blob(key);
+      String id = blockId(0);
+      if (file.size() > 0) {
+        blob.stageBlockFromUrl(id, url.get().toString(), new BlobRange(0, file.size()));
+      }
+      blob.commitBlockListWithResponse(
+          new BlockBlobCommitBlockListOptions(file.size() > 0 ? List.of(id) : List.of())
+              .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
+          null,
+          Context.NONE);
+      return new FileInfo(key, blob.getProperties().getBlobSize(), null, file.md5());
+    } catch (BlobStorageException e) {
+      if (AzureErrors.isCopyRefusal(e)) {
+        refusedSources.add(sourceRoot);
+        throw new CantCopyException(
+            "connection '" + connection.name() + "' cannot copy from " + sourceRoot, e);
+      }
+      throw AzureErrors.io(connection.name(), "copying to " + where(key), e);
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), "copying to " + where(key), e);
+    }
+  }
+
+  /** A URL of the source file this account's service can read. */
+  private Optional<URL> sourceUrl(Store source, String key) throws IOException {
+    if (source instanceof AzureBlobStore azure) {
+      return azure.sasUrl(key);
+    }
+    return source.presignedGetUrl(key, Duration.ofHours(1));
+  }
+
+  /** The blob's URL with a read-only SAS valid for an hour, when the account key is known. */
+  Optional<URL> sasUrl(String key) throws IOException {
+    if (sharedKey == null) {
+      return Optional.empty();
+    }
+    var client = container.getBlobClient(blobName(key));
+    String sas =
+        client.generateSas(
+            new BlobServiceSasSignatureValues(
+                OffsetDateTime.now().plusHours(1),
+                new BlobSasPermission().setReadPermission(true)));
+    return Optional.of(new URL(client.getBlobUrl() + "?" + sas));
+  }
+
+  @Override
+  public Optional<URL> presignedGetUrl(String key, Duration validity) throws IOException {
+    return sasUrl(key);
+  }
+
+  private static byte[] readExactly(InputStream in, int size, String key) throws IOException {
+    byte[] body = new byte[size];
+    if (in.readNBytes(body, 0, size) < size) {
+      throw new IOException("fewer bytes than the listed " + size + " in " + key);
+    }
+    if (in.read() != -1) {
+      throw new IOException("more bytes than the listed " + size + " in " + key);
+    }
+    return body;
+  }
+}

@@ -1,0 +1,134 @@
+package io.copyjob.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.copyjob.spec.Connection;
+import io.copyjob.store.azure.AzureBlobStore;
+import io.copyjob.store.s3.S3Store;
+import java.io.IOException;
+import java.net.URI;
+import java.util.HexFormat;
+import java.util.UUID;
+import org.junit.ClassRule;
+import org.junit.Test;
+
+/** The store contract on Azure Blob Storage, against Azurite, with small pages and blocks. */
+public class AzureBlobStoreTest extends StoreContractTest {
+  @ClassRule public static final S3ProxyServer S3 = new S3ProxyServer();
+
+  private static final AzureBlobStore.Tuning TUNING = new AzureBlobStore.Tuning(100, 1 << 20);
+
+  private String container;
+
+  @Override
+  protected Store newStore() throws Exception {
+    container = "test-" + UUID.randomUUID().toString().substring(0, 8);
+    Store store =
+        AzureBlobStore.open(
+            URI.create("azfs://devstoreaccount1/" + container + "/base/"),
+            AzuriteServer.connection("lake", true),
+            TUNING);
+    store.prepare(true);
+    return store;
+  }
+
+  @Override
+  protected int pageSize() {
+    return TUNING.pageSize();
+  }
+
+  @Override
+  protected int partSize() {
+    return TUNING.blockSize();
+  }
+
+  @Test
+  public void theListingGivesTheContentMd5ThatThePutSet() throws Exception {
+    byte[] data = bytes(2000, 9);
+    put("listed.bin", data);
+    try (Listing listing = store.list("listed", true)) {
+      assertThat(listing.next().md5())
+          .isEqualTo(HexFormat.of().formatHex(Checksums.newMd5().digest(data)));
+    }
+  }
+
+  @Test
+  public void serverSideCopyWithinTheAccount() throws Exception {
+    byte[] data = bytes(3000, 11);
+    FileInfo written = put("from.bin", data);
+    FileInfo copied =
+        store
+            .serverSideCopy()
+            .orElseThrow()
+            .copy(store, new FileInfo("from.bin", data.length, null, written.md5()), "to/copy.bin");
+    assertThat(copied.size()).isEqualTo(data.length);
+    assertThat(read("to/copy.bin")).isEqualTo(data);
+    assertThat(store.stat("to/copy.bin").get().md5()).isEqualTo(written.md5());
+  }
+
+  @Test
+  public void copyFromAnS3UrlIsRefusedByTheEmulatorAsCantCopy() throws Exception {
+    String bucket = "src-" + UUID.randomUUID().toString().substring(0, 8);
+    try (Store s3 =
+        S3Store.open(
+            URI.create("s3://" + bucket + "/"),
+            S3.connection("s3", true),
+            S3Store.Tuning.DEFAULT)) {
+      s3.prepare(true);
+      byte[] data = bytes(5000, 12);
+      FileInfo source =
+          s3.put(
+              "x.bin",
+              new java.io.ByteArrayInputStream(data),
+              new FileInfo("x.bin", data.length, null, null));
+      ServerSideCopy copy = store.serverSideCopy().orElseThrow();
+      FileInfo file = new FileInfo("x.bin", data.length, null, source.md5());
+      // Azurite reads no URL outside itself: the specific refusal, then no second try.
+      assertThatThrownBy(() -> copy.copy(s3, file, "x.bin"))
+          .isInstanceOf(CantCopyException.class)
+          .hasMessageContaining("cannot copy from s3://" + bucket + "/");
+      assertThatThrownBy(() -> copy.copy(s3, file, "x.bin"))
+          .isInstanceOf(CantCopyException.class)
+          .hasMessage("streamed");
+      assertThat(store.stat("x.bin")).isEmpty();
+    }
+  }
+
+  @Test
+  public void aMissingContainerIsOneClearLineUnlessCreationIsAllowed() throws Exception {
+    try (Store missing =
+        AzureBlobStore.open(
+            URI.create("azfs://devstoreaccount1/no-such-container/"),
+            AzuriteServer.connection("archive", false),
+            TUNING)) {
+      assertThatThrownBy(() -> missing.prepare(true))
+          .isInstanceOf(IOException.class)
+          .hasMessage(
+              "connection 'archive': container 'no-such-container' does not exist"
+                  + " (set createContainer: true to create it)");
+    }
+  }
+
+  @Test
+  public void wrongCredentialsNameTheConnectionAndNoSecret() throws Exception {
+    Connection.Azure wrong =
+        new Connection.Azure(
+            "prod-lake",
+            "devstoreaccount1",
+            AzuriteServer.endpoint(),
+            "COPYJOB_TEST_AZURE_WRONG_KEY",
+            null,
+            null,
+            false);
+    try (Store store =
+        AzureBlobStore.open(
+            URI.create("azfs://devstoreaccount1/" + container + "/"), wrong, TUNING)) {
+      assertThatThrownBy(() -> store.prepare(false))
+          .isInstanceOf(IOException.class)
+          .hasMessageStartingWith("connection 'prod-lake': container '" + container + "':")
+          .hasMessageNotContaining(System.getenv("COPYJOB_TEST_AZURE_WRONG_KEY"))
+          .hasMessageNotContaining(System.getenv("COPYJOB_TEST_AZURE_KEY"));
+    }
+  }
+}
