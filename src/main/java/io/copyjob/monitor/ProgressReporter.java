@@ -106,7 +106,8 @@ public final class ProgressReporter implements AutoCloseable {
         Units.duration(elapsed));
   }
 
-  static Map<String, Long> counters(PipelineResult result) {
+  /** The pipeline's counters in copyjob's namespace, attempted values, by name. */
+  public static Map<String, Long> counters(PipelineResult result) {
     MetricQueryResults metrics =
         result
             .metrics()

@@ -47,6 +47,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     private final Counter filesSkipped = CopyMetrics.counter(CopyMetrics.FILES_SKIPPED);
     private final Counter filesFailed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
     private final Counter bytesCopied = CopyMetrics.counter(CopyMetrics.BYTES_COPIED);
+    private final Counter serverSide = CopyMetrics.counter(CopyMetrics.FILES_SERVER_SIDE);
     private transient StoreCache stores;
     private transient ExecutorService transfers;
     private transient Semaphore slots;
@@ -60,7 +61,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     @Setup
     public void setup() {
       int transfersPerWorker = spec.copy().transfersPerWorker();
-      stores = new StoreCache(spec.copy());
+      stores = new StoreCache(spec);
       transfers = Executors.newFixedThreadPool(transfersPerWorker, daemonThreads());
       slots = new Semaphore(transfersPerWorker);
     }
@@ -106,6 +107,9 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
         case COPIED -> {
           filesCopied.inc();
           bytesCopied.inc(result.bytes());
+          if (result.serverSide()) {
+            serverSide.inc();
+          }
         }
         case SKIPPED -> filesSkipped.inc();
         case FAILED -> filesFailed.inc();

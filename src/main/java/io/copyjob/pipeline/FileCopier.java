@@ -73,7 +73,8 @@ final class FileCopier {
       try {
         FileInfo written = serverSide.get().copy(source, file, sinkKey);
         verify(file, sinkKey, written, file.md5());
-        return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null);
+        return new FileResult(
+            item.partition(), file.key(), Outcome.COPIED, written.size(), null, true);
       } catch (CantCopyException e) {
         // The pair of stores cannot copy server-side: stream it through this worker instead.
       }

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,6 +38,7 @@ public final class FileCopyJob {
   private final String settingsJson;
   private final PrintStream progressOut;
   private final boolean terminal;
+  private Map<String, Long> counters = Map.of();
 
   public FileCopyJob(
       JobSpec spec,
@@ -53,8 +55,14 @@ public final class FileCopyJob {
     this.terminal = terminal;
   }
 
+  /** The last run's Beam counters (namespace copyjob), by name; empty before a run. */
+  public Map<String, Long> counters() {
+    return counters;
+  }
+
   /** Runs the job and returns its run's row as recorded. */
   public RunRecord run() throws SQLException {
+    StoreCache.preflight(spec);
     try (ControlStore control = ControlStore.open(spec.control())) {
       String owner = leaseOwner();
       if (!control.acquireLease(spec.name(), owner, Instant.now(), LEASE_TTL)) {
@@ -85,6 +93,7 @@ public final class FileCopyJob {
           ProgressReporter.start(result, partitionsToRun, progressOut, terminal)) {
         state = result.waitUntilFinish();
       }
+      counters = ProgressReporter.counters(result);
       if (state != PipelineResult.State.DONE) {
         fail(control, runId, "the pipeline ended in state " + state);
       }

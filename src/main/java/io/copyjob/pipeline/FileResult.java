@@ -11,8 +11,17 @@ import java.io.Serializable;
  * @param error why it failed, null otherwise
  */
 public record FileResult(
-    PartitionKey partition, String key, Outcome outcome, long bytes, String error)
+    PartitionKey partition,
+    String key,
+    Outcome outcome,
+    long bytes,
+    String error,
+    boolean serverSide)
     implements Serializable {
+
+  public FileResult(PartitionKey partition, String key, Outcome outcome, long bytes, String error) {
+    this(partition, key, outcome, bytes, error, false);
+  }
 
   /** What the copy of a file came to. */
   public enum Outcome {

@@ -107,7 +107,7 @@ public final class ListChangedFiles
 
     @Setup
     public void setup() {
-      stores = new StoreCache(spec.copy());
+      stores = new StoreCache(spec);
     }
 
     @ProcessElement

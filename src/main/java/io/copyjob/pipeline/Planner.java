@@ -38,7 +38,7 @@ public final class Planner {
       Instant runStart,
       BiConsumer<PartitionKey, FileInfo> eachFile) {
     List<PartitionPlan> plans = new ArrayList<>();
-    try (StoreCache stores = new StoreCache(spec.copy())) {
+    try (StoreCache stores = new StoreCache(spec)) {
       for (PartitionKey key : selection.partitions()) {
         Instant last = selection.lastSuccess().get(key.id());
         DeltaWindow window =

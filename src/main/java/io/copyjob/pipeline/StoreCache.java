@@ -15,13 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class StoreCache implements AutoCloseable {
   private final Map<String, Store> stores = new ConcurrentHashMap<>();
-  private final JobSpec.CopySpec copy;
+  private final JobSpec spec;
 
   /**
-   * @param copy the job's copy settings: their request and byte caps apply to every store
+   * @param spec the job: its connections reach the stores, its request and byte caps apply to them
    */
-  StoreCache(JobSpec.CopySpec copy) {
-    this.copy = copy;
+  StoreCache(JobSpec spec) {
+    this.spec = spec;
   }
 
   Store get(String root) {
@@ -29,7 +29,25 @@ final class StoreCache implements AutoCloseable {
         root,
         r ->
             ThrottledStore.wrap(
-                Stores.open(URI.create(r)), copy.maxRequestsPerSecond(), copy.maxBytesPerSecond()));
+                Stores.open(URI.create(r), spec.connectionFor(r)),
+                spec.copy().maxRequestsPerSecond(),
+                spec.copy().maxBytesPerSecond()));
+  }
+
+  /**
+   * Checks that the job's source and sink can be reached, creating a missing sink bucket or
+   * container where its connection allows: one clear line for a wrong key or a missing bucket
+   * before anything is recorded, rather than a failed partition per worker.
+   */
+  static void preflight(JobSpec spec) {
+    try (StoreCache stores = new StoreCache(spec)) {
+      stores.get(spec.source().root().toString()).prepare(false);
+      stores.get(spec.sink().root().toString()).prepare(true);
+    } catch (java.io.UncheckedIOException e) {
+      throw new JobException(e.getCause().getMessage());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new JobException(e.getMessage());
+    }
   }
 
   @Override

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,8 +31,26 @@ public record JobSpec(
     Mode mode,
     DeltaSpec delta,
     ControlSpec control,
-    PartitionTableSpec partitionTable)
+    PartitionTableSpec partitionTable,
+    Map<String, Connection> connections)
     implements Serializable {
+
+  public JobSpec {
+    connections = Map.copyOf(connections);
+  }
+
+  /** A job whose stores are reached with the SDKs' defaults. */
+  public JobSpec(
+      String name,
+      SourceSpec source,
+      SinkSpec sink,
+      CopySpec copy,
+      Mode mode,
+      DeltaSpec delta,
+      ControlSpec control,
+      PartitionTableSpec partitionTable) {
+    this(name, source, sink, copy, mode, delta, control, partitionTable, Map.of());
+  }
 
   /** A job whose partitions live in copyjob's own control table. */
   public JobSpec(
@@ -43,6 +62,36 @@ public record JobSpec(
       DeltaSpec delta,
       ControlSpec control) {
     this(name, source, sink, copy, mode, delta, control, null);
+  }
+
+  /**
+   * The connection that reaches {@code root}: the sink's for the sink's bucket or container, the
+   * source's for any other root of the source's scheme (several buckets share one control table),
+   * else the job's only connection of that kind; null for local files or when there is none (the
+   * SDKs' defaults then apply).
+   */
+  public Connection connectionFor(String root) {
+    URI uri = URI.create(root);
+    if (sink.connection() != null && sameBucket(uri, sink.root())) {
+      return connections.get(sink.connection());
+    }
+    if (source.connection() != null && sameKind(uri, source.root())) {
+      return connections.get(source.connection());
+    }
+    if (sink.connection() != null && sameKind(uri, sink.root())) {
+      return connections.get(sink.connection());
+    }
+    List<Connection> ofKind =
+        connections.values().stream().filter(c -> Connections.serves(c, uri)).toList();
+    return ofKind.size() == 1 ? ofKind.get(0) : null;
+  }
+
+  private static boolean sameBucket(URI a, URI b) {
+    return sameKind(a, b) && java.util.Objects.equals(a.getAuthority(), b.getAuthority());
+  }
+
+  private static boolean sameKind(URI a, URI b) {
+    return java.util.Objects.equals(a.getScheme(), b.getScheme());
   }
 
   /** How a run chooses partitions and files. */
@@ -66,16 +115,27 @@ public record JobSpec(
    * @param partitions the partition prefixes the job file lists (may be empty: then the control
    *     table's rows, or the whole root when it has none)
    */
-  public record SourceSpec(URI root, List<String> partitions) implements Serializable {
+  public record SourceSpec(URI root, List<String> partitions, String connection)
+      implements Serializable {
     public SourceSpec {
       partitions = List.copyOf(partitions);
+    }
+
+    /** A source reached with the SDKs' defaults. */
+    public SourceSpec(URI root, List<String> partitions) {
+      this(root, partitions, null);
     }
   }
 
   /**
    * @param root the root URI files are written below
    */
-  public record SinkSpec(URI root) implements Serializable {}
+  public record SinkSpec(URI root, String connection) implements Serializable {
+    /** A sink reached with the SDKs' defaults. */
+    public SinkSpec(URI root) {
+      this(root, null);
+    }
+  }
 
   /**
    * @param behavior preserve or flatten the hierarchy

@@ -27,6 +27,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -51,9 +52,9 @@ public final class JobSpecParser {
   private static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&;:](password|pwd)=");
 
   private static final List<String> JOB_FIELDS =
-      List.of("name", "source", "sink", "copy", "mode", "delta", "control");
-  private static final List<String> SOURCE_FIELDS = List.of("root", "partitions");
-  private static final List<String> SINK_FIELDS = List.of("root");
+      List.of("name", "connections", "source", "sink", "copy", "mode", "delta", "control");
+  private static final List<String> SOURCE_FIELDS = List.of("root", "partitions", "connection");
+  private static final List<String> SINK_FIELDS = List.of("root", "connection");
   private static final List<String> COPY_FIELDS =
       List.of(
           "behavior",
@@ -160,9 +161,20 @@ public final class JobSpecParser {
   private JobSpec job(Node job) {
     job.mapping(JOB_FIELDS);
     String name = name(job.get("name"));
-    SourceSpec source = source(job.get("source").mapping(SOURCE_FIELDS));
+    Map<String, Connection> connections = ConnectionParser.connections(job.get("connections"));
+    Node sourceNode = job.get("source").mapping(SOURCE_FIELDS);
+    SourceSpec source = source(sourceNode);
+    source =
+        new SourceSpec(
+            source.root(),
+            source.partitions(),
+            ConnectionParser.reference(sourceNode.get("connection"), source.root(), connections));
     Node sinkNode = job.get("sink").mapping(SINK_FIELDS);
-    SinkSpec sink = new SinkSpec(root(sinkNode.get("root")));
+    URI sinkRoot = root(sinkNode.get("root"));
+    SinkSpec sink =
+        new SinkSpec(
+            sinkRoot,
+            ConnectionParser.reference(sinkNode.get("connection"), sinkRoot, connections));
     if (Roots.overlap(source.root(), sink.root())) {
       throw sinkNode.get("root").error("must not overlap source.root");
     }
@@ -177,7 +189,7 @@ public final class JobSpecParser {
           .get("partitions")
           .error("not used with control.partitionTable: the partitions are that table's rows");
     }
-    return new JobSpec(name, source, sink, copy, mode, delta, control, partitionTable);
+    return new JobSpec(name, source, sink, copy, mode, delta, control, partitionTable, connections);
   }
 
   private static String name(Node node) {

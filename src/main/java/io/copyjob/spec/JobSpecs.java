@@ -43,10 +43,22 @@ public final class JobSpecs {
   public static String toJson(JobSpec spec) {
     ObjectNode root = JSON.createObjectNode();
     root.put("name", spec.name());
+    if (!spec.connections().isEmpty()) {
+      ObjectNode connections = root.putObject("connections");
+      spec.connections().values().stream()
+          .sorted(java.util.Comparator.comparing(Connection::name))
+          .forEach(c -> connections.set(c.name(), connection(c)));
+    }
     ObjectNode source = root.putObject("source");
     source.put("root", spec.source().root().toString());
     spec.source().partitions().forEach(source.putArray("partitions")::add);
-    root.putObject("sink").put("root", spec.sink().root().toString());
+    if (spec.source().connection() != null) {
+      source.put("connection", spec.source().connection());
+    }
+    ObjectNode sink = root.putObject("sink").put("root", spec.sink().root().toString());
+    if (spec.sink().connection() != null) {
+      sink.put("connection", spec.sink().connection());
+    }
     root.putObject("copy")
         .put("behavior", keyword(BEHAVIORS, spec.copy().behavior()))
         .put("recursive", spec.copy().recursive())
@@ -89,6 +101,36 @@ public final class JobSpecs {
       return JSON.writeValueAsString(root);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write a JSON tree of strings", e);
+    }
+  }
+
+  /** A connection as the job file writes it: names of environment variables, never secrets. */
+  private static ObjectNode connection(Connection connection) {
+    ObjectNode node = JSON.createObjectNode();
+    if (connection instanceof Connection.S3 s3) {
+      node.put("type", "s3");
+      putIfSet(node, "region", s3.region());
+      putIfSet(node, "endpoint", s3.endpoint() == null ? null : s3.endpoint().toString());
+      node.put("pathStyle", s3.pathStyle());
+      putIfSet(node, "accessKeyIdEnv", s3.accessKeyIdEnv());
+      putIfSet(node, "secretAccessKeyEnv", s3.secretAccessKeyEnv());
+      putIfSet(node, "profile", s3.profile());
+      node.put("createBucket", s3.createBucket());
+    } else if (connection instanceof Connection.Azure azure) {
+      node.put("type", "azure");
+      putIfSet(node, "account", azure.account());
+      putIfSet(node, "endpoint", azure.endpoint() == null ? null : azure.endpoint().toString());
+      putIfSet(node, "accountKeyEnv", azure.accountKeyEnv());
+      putIfSet(node, "sasTokenEnv", azure.sasTokenEnv());
+      putIfSet(node, "connectionStringEnv", azure.connectionStringEnv());
+      node.put("createContainer", azure.createContainer());
+    }
+    return node;
+  }
+
+  private static void putIfSet(ObjectNode node, String key, String value) {
+    if (value != null) {
+      node.put(key, value);
     }
   }
 

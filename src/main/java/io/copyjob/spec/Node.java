@@ -74,6 +74,19 @@ final class Node {
     return this;
   }
 
+  /** The keys of a mapping, in the file's order; none when absent. */
+  List<String> keys() {
+    if (!isPresent()) {
+      return List.of();
+    }
+    if (!json.isObject()) {
+      throw error("must be a mapping of names, got " + kind());
+    }
+    List<String> keys = new java.util.ArrayList<>();
+    json.fieldNames().forEachRemaining(keys::add);
+    return keys;
+  }
+
   /** A required string. */
   String text() {
     if (!isPresent()) {

@@ -46,6 +46,17 @@ public final class LocalStore implements Store {
   }
 
   @Override
+  public void prepare(boolean create) throws IOException {
+    if (Files.isDirectory(root)) {
+      return;
+    }
+    if (!create) {
+      throw new IOException("folder " + root + " does not exist");
+    }
+    Files.createDirectories(root);
+  }
+
+  @Override
   public Listing list(String prefix, boolean recursive) throws IOException {
     int slash = prefix.lastIndexOf('/');
     String dirPart = prefix.substring(0, slash + 1);

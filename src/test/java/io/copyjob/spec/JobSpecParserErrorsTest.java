@@ -33,7 +33,7 @@ public class JobSpecParserErrorsTest {
         row(
             "- name: j\n",
             "job.yaml: must be a mapping with the fields"
-                + " name, source, sink, copy, mode, delta, control, got a list"),
+                + " name, connections, source, sink, copy, mode, delta, control, got a list"),
         row(SOURCE + SINK, "job.yaml: name: required"),
         row(
             "name: my job\n" + SOURCE + SINK,
@@ -48,7 +48,7 @@ public class JobSpecParserErrorsTest {
         row(
             VALID + "colour: red\n",
             "job.yaml: unknown field 'colour'"
-                + " (known fields: name, source, sink, copy, mode, delta, control)"),
+                + " (known fields: name, connections, source, sink, copy, mode, delta, control)"),
         row(
             VALID + "copy:\n  transfers_per_worker: 8\n",
             "job.yaml: copy: unknown field 'transfers_per_worker'"
@@ -56,7 +56,7 @@ public class JobSpecParserErrorsTest {
         row("name: j\n" + SINK, "job.yaml: source.root: required"),
         row(
             "name: j\nsource: /data/src\n" + SINK,
-            "job.yaml: source: must be a mapping with the fields root, partitions,"
+            "job.yaml: source: must be a mapping with the fields root, partitions, connection,"
                 + " got '/data/src'"),
         row("name: j\n" + SOURCE + "sink:\n  root:\n", "job.yaml: sink.root: required"),
         row(
@@ -65,7 +65,7 @@ public class JobSpecParserErrorsTest {
         row(
             "name: j\n" + SOURCE + "sink:\n  root: ftp://host/dst/\n",
             "job.yaml: sink.root: unsupported scheme 'ftp:';"
-                + " use file:, s3:, azfs:, abfss:, https:, hdfs:, adl: or a path"),
+                + " use file:, s3:, azfs:, abfss:, https:, http:, hdfs:, adl: or a path"),
         row(
             "name: j\n" + SOURCE + "sink:\n  root: file://data/dst/\n",
             "job.yaml: sink.root: file: URI names host 'data';"
@@ -161,6 +161,38 @@ public class JobSpecParserErrorsTest {
             VALID + "control:\n  passwordEnv: s3cret!\n",
             "job.yaml: control.passwordEnv: must be the name of an environment variable"
                 + " (letters, digits and '_'), not a password"),
+        row(
+            VALID + "connections:\n  aws:\n    type: s3\n    secretAccessKey: abc\n",
+            "job.yaml: connections.aws.secretAccessKey: not allowed in a job file; name an"
+                + " environment variable with secretAccessKeyEnv"),
+        row(
+            VALID + "connections:\n  lake:\n    type: azure\n    accountKey: abc\n",
+            "job.yaml: connections.lake.accountKey: not allowed in a job file; name an"
+                + " environment variable with accountKeyEnv"),
+        row(
+            VALID + "connections:\n  x:\n    type: gcs\n",
+            "job.yaml: connections.x.type: must be one of s3, azure, got 'gcs'"),
+        row(
+            VALID + "connections:\n  aws:\n    type: s3\n    accessKeyIdEnv: K\n",
+            "job.yaml: connections.aws: accessKeyIdEnv and secretAccessKeyEnv go together"),
+        row(
+            VALID
+                + "connections:\n  lake:\n    type: azure\n    accountKeyEnv: K\n"
+                + "    sasTokenEnv: S\n",
+            "job.yaml: connections.lake: give one of accountKeyEnv, sasTokenEnv,"
+                + " connectionStringEnv"),
+        row(
+            VALID + "connections:\n  aws:\n    type: s3\n    endpoint: ftp://x\n",
+            "job.yaml: connections.aws.endpoint: must be an http or https URL without a query,"
+                + " got 'ftp://x'"),
+        row(
+            "name: j\nsource:\n  root: s3://b/\n  connection: aws\n" + SINK,
+            "job.yaml: source.connection: no connection 'aws'"),
+        row(
+            "name: j\nconnections:\n  aws:\n    type: s3\n"
+                + "source:\n  root: azfs://acct/c/\n  connection: aws\n"
+                + SINK,
+            "job.yaml: source.connection: connection 'aws' is not for azfs: roots"),
         row(
             VALID + "control:\n  partitionTable:\n    prefixColumn: PartitionPrefix\n",
             "job.yaml: control.partitionTable.table: required"),

@@ -234,4 +234,56 @@ public class JobSpecParserTest {
             new JobSpec.CopySpec(
                 JobSpec.CopyBehavior.PRESERVE_HIERARCHY, true, 16, 2, 500, 1_572_864));
   }
+
+  @Test
+  public void connectionsAreDeclaredOnceAndNamedByTheRoots() {
+    JobSpec spec =
+        JobSpecParser.parse(
+            "name: s3-to-adls\n"
+                + "connections:\n"
+                + "  aws:\n"
+                + "    type: s3\n"
+                + "    region: eu-west-1\n"
+                + "    endpoint: http://127.0.0.1:9000\n"
+                + "    pathStyle: true\n"
+                + "    accessKeyIdEnv: AWS_ACCESS_KEY_ID\n"
+                + "    secretAccessKeyEnv: AWS_SECRET_ACCESS_KEY\n"
+                + "  lake:\n"
+                + "    type: azure\n"
+                + "    account: devstoreaccount1\n"
+                + "    endpoint: http://127.0.0.1:10000/devstoreaccount1\n"
+                + "    accountKeyEnv: AZURE_STORAGE_KEY\n"
+                + "    createContainer: true\n"
+                + "source:\n  root: s3://bucket/\n  connection: aws\n"
+                + "sink:\n  root: azfs://devstoreaccount1/lake/landing/\n  connection: lake\n",
+            Path.of("/jobs"),
+            "job.yaml");
+    Connection.S3 aws =
+        new Connection.S3(
+            "aws",
+            "eu-west-1",
+            java.net.URI.create("http://127.0.0.1:9000"),
+            true,
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            null,
+            false);
+    Connection.Azure lake =
+        new Connection.Azure(
+            "lake",
+            "devstoreaccount1",
+            java.net.URI.create("http://127.0.0.1:10000/devstoreaccount1"),
+            "AZURE_STORAGE_KEY",
+            null,
+            null,
+            true);
+    assertThat(spec.connections()).isEqualTo(java.util.Map.of("aws", aws, "lake", lake));
+    assertThat(spec.connectionFor("s3://bucket/")).isEqualTo(aws);
+    assertThat(spec.connectionFor("s3://another-bucket/")).isEqualTo(aws);
+    assertThat(spec.connectionFor("azfs://devstoreaccount1/lake/landing/")).isEqualTo(lake);
+    assertThat(spec.connectionFor("file:///tmp/")).isNull();
+    assertThat(JobSpecs.toJson(spec)).contains("\"secretAccessKeyEnv\":\"AWS_SECRET_ACCESS_KEY\"");
+    assertThat(JobSpecParser.parse(JobSpecs.toJson(spec), Path.of("/jobs"), "again.json"))
+        .isEqualTo(spec);
+  }
 }

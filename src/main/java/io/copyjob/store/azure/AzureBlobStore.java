@@ -374,7 +374,8 @@ public final class AzureBlobStore implements Store {
   private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
     Store source = ThrottledStore.unwrap(from);
     String sourceRoot = source.root().toString();
-    if (refusedSources.contains(sourceRoot) || file.size() > MAX_SYNC_COPY) {
+    // An empty file is one Put Blob either way; a large one is beyond one Copy From URL.
+    if (refusedSources.contains(sourceRoot) || file.size() == 0 || file.size() > MAX_SYNC_COPY) {
       throw new CantCopyException("streamed", null);
     }
     Optional<URL> url = sourceUrl(source, file.key());
@@ -386,11 +387,9 @@ public final class AzureBlobStore implements Store {
     try {
       BlockBlobClient blob = blob(key);
       String id = blockId(0);
-      if (file.size() > 0) {
-        blob.stageBlockFromUrl(id, url.get().toString(), new BlobRange(0, file.size()));
-      }
+      blob.stageBlockFromUrl(id, url.get().toString(), new BlobRange(0, file.size()));
       blob.commitBlockListWithResponse(
-          new BlockBlobCommitBlockListOptions(file.size() > 0 ? List.of(id) : List.of())
+          new BlockBlobCommitBlockListOptions(List.of(id))
               .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
           null,
           Context.NONE);
