@@ -62,7 +62,6 @@ public final class FileCopyJob {
 
   /** Runs the job and returns its run's row as recorded. */
   public RunRecord run() throws SQLException {
-    StoreCache.preflight(spec);
     try (ControlStore control = ControlStore.open(spec.control())) {
       String owner = leaseOwner();
       if (!control.acquireLease(spec.name(), owner, Instant.now(), LEASE_TTL)) {
@@ -80,6 +79,7 @@ public final class FileCopyJob {
   }
 
   private RunRecord runHoldingLease(ControlStore control) throws SQLException {
+    StoreCache.preflight(spec); // before the run's row: a wrong key records no run
     Partitions.register(control, spec);
     long partitionsToRun = Partitions.select(control, spec).partitions().size();
     Instant runStart = Instant.now().truncatedTo(ChronoUnit.MILLIS);
