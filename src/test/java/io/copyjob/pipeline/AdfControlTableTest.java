@@ -15,6 +15,11 @@ import io.copyjob.spec.JobSpec.Mode;
 import io.copyjob.spec.JobSpec.PartitionTableSpec;
 import io.copyjob.spec.JobSpec.SinkSpec;
 import io.copyjob.spec.JobSpec.SourceSpec;
+import io.copyjob.store.FileInfo;
+import io.copyjob.store.S3ProxyServer;
+import io.copyjob.store.Store;
+import io.copyjob.store.Stores;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,16 +38,19 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.After;
 import org.junit.Before;
+import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
  * The two Azure Data Factory templates of seed 001 as copyjob runs, on their own control tables in
- * a real PostgreSQL: historical migration with SuccessOrFailure, and delta copy with one JobRunTime
- * row per partition per run. copyjob's own history goes to an H2 file beside them.
+ * a real PostgreSQL: historical migration with SuccessOrFailure (objects under a to f in s3proxy),
+ * and delta copy with one JobRunTime row per partition per run (local files, whose LastModified a
+ * test can set before 2019). copyjob's own history goes to an H2 file beside them.
  */
 public class AdfControlTableTest {
+  @ClassRule public static final S3ProxyServer S3 = new S3ProxyServer();
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private Connection pg;
@@ -94,8 +102,21 @@ public class AdfControlTableTest {
             + table
             + " (PartitionPrefix, SuccessOrFailure) VALUES"
             + " ('a', false), ('b', false), ('c', false), ('d', false), ('e', false)");
-    JobSpec spec = spec(Mode.FULL, table, URI.create("faulty://" + source.toUri().getPath()));
-    FaultyStore.UNREADABLE.add("c/part-1.csv");
+    // The objects under a to f, in S3.
+    String bucket = "s3://" + schema.replace('_', '-') + "/";
+    io.copyjob.spec.Connection.S3 aws = S3.connection("aws", true);
+    try (Store s3 = Stores.open(URI.create(bucket), aws)) {
+      s3.prepare(true);
+      for (Map.Entry<String, byte[]> file : files.entrySet()) {
+        s3.put(
+            file.getKey(),
+            new ByteArrayInputStream(file.getValue()),
+            new FileInfo(file.getKey(), file.getValue().length, null, null));
+      }
+    }
+    JobSpec spec = withSource(spec(Mode.FULL, table, URI.create(bucket)), aws);
+    // Partition c fails: a non-empty folder stands where one of its files must go.
+    TestTrees.write(sink, "c/part-1.csv/blocker", 1);
 
     RunRecord first = FileCopyPipelineTest.run(spec);
 
@@ -104,7 +125,8 @@ public class AdfControlTableTest {
         .isEqualTo(Map.of("a", true, "b", true, "c", false, "d", true, "e", true));
     assertThat(TestTrees.read(sink).keySet()).noneMatch(k -> k.startsWith("f/"));
 
-    FaultyStore.UNREADABLE.clear();
+    Files.delete(sink.resolve("c/part-1.csv/blocker"));
+    Files.delete(sink.resolve("c/part-1.csv"));
     RunRecord second = FileCopyPipelineTest.run(spec);
 
     assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
@@ -113,6 +135,19 @@ public class AdfControlTableTest {
     Map<String, byte[]> expected = new LinkedHashMap<>(files);
     expected.keySet().removeIf(k -> k.startsWith("f/"));
     TestTrees.assertTree(sink, expected);
+  }
+
+  private static JobSpec withSource(JobSpec s, io.copyjob.spec.Connection.S3 connection) {
+    return new JobSpec(
+        s.name(),
+        new SourceSpec(s.source().root(), s.source().partitions(), connection.name()),
+        s.sink(),
+        s.copy(),
+        s.mode(),
+        s.delta(),
+        s.control(),
+        s.partitionTable(),
+        Map.of(connection.name(), connection));
   }
 
   @Test
