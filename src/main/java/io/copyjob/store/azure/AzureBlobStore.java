@@ -24,6 +24,7 @@ import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
+import io.copyjob.store.Listings;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.Store;
 import io.copyjob.store.ThrottledStore;
@@ -31,7 +32,6 @@ import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -197,45 +197,20 @@ public final class AzureBlobStore implements Store {
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "listing " + where(prefix), e);
     }
-    return new Listing() {
-      private FileInfo next;
-
-      @Override
-      public boolean hasNext() {
-        try {
-          while (next == null && items.hasNext()) {
-            BlobItem item = items.next();
-            if (Boolean.TRUE.equals(item.isPrefix()) || item.getName().endsWith("/")) {
-              continue; // a virtual folder, or an ADLS Gen2 directory marker
-            }
-            BlobItemProperties p = item.getProperties();
-            next =
-                new FileInfo(
-                    item.getName().substring(base().length()),
-                    p.getContentLength() == null ? 0 : p.getContentLength(),
-                    p.getLastModified().toInstant(),
-                    hex(p.getContentMd5()));
+    return Listings.mapped(
+        items,
+        item -> {
+          if (Boolean.TRUE.equals(item.isPrefix()) || item.getName().endsWith("/")) {
+            return null; // a virtual folder, or an ADLS Gen2 directory marker
           }
-        } catch (RuntimeException e) {
-          throw new UncheckedIOException(
-              AzureErrors.io(connection.name(), "listing " + where(prefix), e));
-        }
-        return next != null;
-      }
-
-      @Override
-      public FileInfo next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        FileInfo result = next;
-        next = null;
-        return result;
-      }
-
-      @Override
-      public void close() {}
-    };
+          BlobItemProperties p = item.getProperties();
+          return new FileInfo(
+              item.getName().substring(base().length()),
+              p.getContentLength() == null ? 0 : p.getContentLength(),
+              p.getLastModified().toInstant(),
+              hex(p.getContentMd5()));
+        },
+        e -> AzureErrors.io(connection.name(), "listing " + where(prefix), e));
   }
 
   private static String hex(byte[] md5) {

@@ -5,13 +5,13 @@ import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
+import io.copyjob.store.Listings;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.Store;
 import io.copyjob.store.ThrottledStore;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.security.MessageDigest;
@@ -146,43 +146,21 @@ public final class S3Store implements Store {
     } catch (SdkException e) {
       throw S3Errors.io(name(), "listing " + where(prefix), e);
     }
-    return new Listing() {
-      private FileInfo next;
-
-      @Override
-      public boolean hasNext() {
-        try {
-          while (next == null && objects.hasNext()) {
-            S3Object object = objects.next();
-            // Folder markers (zero-byte keys ending in '/') are not files.
-            if (!object.key().endsWith("/")) {
-              next =
-                  new FileInfo(
-                      object.key().substring(base.length()),
-                      object.size(),
-                      object.lastModified(),
-                      md5FromETag(object.eTag()));
-            }
-          }
-        } catch (SdkException e) {
-          throw new UncheckedIOException(S3Errors.io(name(), "listing " + where(prefix), e));
-        }
-        return next != null;
-      }
-
-      @Override
-      public FileInfo next() {
-        if (!hasNext()) {
-          throw new java.util.NoSuchElementException();
-        }
-        FileInfo result = next;
-        next = null;
-        return result;
-      }
-
-      @Override
-      public void close() {}
-    };
+    return Listings.mapped(
+        objects,
+        // Folder markers (zero-byte keys ending in '/') are not files.
+        object ->
+            object.key().endsWith("/")
+                ? null
+                : new FileInfo(
+                    object.key().substring(base.length()),
+                    object.size(),
+                    object.lastModified(),
+                    md5FromETag(object.eTag())),
+        e ->
+            e instanceof SdkException sdk
+                ? S3Errors.io(name(), "listing " + where(prefix), sdk)
+                : new IOException("listing " + where(prefix) + ": " + e.getMessage(), e));
   }
 
   /** A single-part object's ETag is the hex MD5 of its content; a multipart one's has a '-'. */
