@@ -50,7 +50,7 @@ final class RunnerOptions {
       }
     } else {
       String master = flinkMaster == null ? "[local]" : flinkMaster;
-      boolean remote = !master.equals("[local]") && !master.equals("[auto]");
+      boolean remote = isRemote(flinkMaster);
       if (remote && spec.control().isEmbedded()) {
         throw new JobException(
             "control.url: an embedded H2 file cannot be reached from a Flink cluster;"
@@ -71,6 +71,11 @@ final class RunnerOptions {
       }
     }
     return options;
+  }
+
+  /** True when {@code flinkMaster} names a cluster rather than an embedded one. */
+  static boolean isRemote(String flinkMaster) {
+    return flinkMaster != null && !flinkMaster.equals("[local]") && !flinkMaster.equals("[auto]");
   }
 
   /**
