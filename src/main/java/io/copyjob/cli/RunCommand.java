@@ -9,6 +9,7 @@ import io.copyjob.spec.JobSpecs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.beam.sdk.options.PipelineOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,10 +52,24 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     JobSpec spec = job.parse();
     RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runner);
+    PipelineOptions options =
+        RunnerOptions.create(spec, chosen, flinkMaster, parallelism, beamArgs);
+    if (chosen == RunnerOptions.Runner.FLINK && RunnerOptions.isRemote(flinkMaster)) {
+      // Beam's FlinkRunner returns only when the job has ended: no progress line meanwhile.
+      commandSpec
+          .commandLine()
+          .getErr()
+          .println(
+              "copyjob: submitting to the Flink cluster at "
+                  + flinkMaster
+                  + "; follow the job '"
+                  + options.getJobName()
+                  + "' in its web UI");
+    }
     FileCopyJob fileCopy =
         new FileCopyJob(
             spec,
-            RunnerOptions.create(spec, chosen, flinkMaster, parallelism, beamArgs),
+            options,
             chosen.name().toLowerCase(java.util.Locale.ROOT),
             JobSpecs.toJson(spec),
             System.err,

@@ -2,9 +2,14 @@ package io.copyjob.cli;
 
 import io.copyjob.pipeline.JobException;
 import io.copyjob.spec.JobSpec;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
@@ -45,7 +50,7 @@ final class RunnerOptions {
       }
     } else {
       String master = flinkMaster == null ? "[local]" : flinkMaster;
-      boolean remote = !master.equals("[local]") && !master.equals("[auto]");
+      boolean remote = isRemote(flinkMaster);
       if (remote && spec.control().isEmbedded()) {
         throw new JobException(
             "control.url: an embedded H2 file cannot be reached from a Flink cluster;"
@@ -54,10 +59,46 @@ final class RunnerOptions {
       options.setRunner(FlinkRunner.class);
       FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
       flink.setFlinkMaster(master);
+      // The pipeline's DoFns never modify their inputs, so chained steps may share elements.
+      flink.setFasterCopy(true);
       if (parallelism != null) {
         flink.setParallelism(parallelism);
+      } else if (remote && flink.getParallelism() < 1) {
+        flink.setParallelism(FlinkCluster.totalSlots(master));
+      }
+      if (remote && flink.getFilesToStage() == null) {
+        runningJar().ifPresent(jar -> flink.setFilesToStage(List.of(jar.toString())));
       }
     }
     return options;
+  }
+
+  /** True when {@code flinkMaster} names a cluster rather than an embedded one. */
+  static boolean isRemote(String flinkMaster) {
+    return flinkMaster != null && !flinkMaster.equals("[local]") && !flinkMaster.equals("[auto]");
+  }
+
+  /**
+   * The shaded jar this code runs from, which a remote Flink cluster needs: Beam always stages
+   * files for a remote submission (when none are named it stages the whole class path). Empty
+   * unless copyjob and Beam's Flink runner come from the same jar (tests run from classes, or a
+   * thin jar beside its dependencies), where Beam's class path detection applies.
+   */
+  static Optional<Path> runningJar() {
+    Optional<Path> ours = jarOf(RunnerOptions.class);
+    return ours.isPresent() && ours.equals(jarOf(FlinkRunner.class)) ? ours : Optional.empty();
+  }
+
+  private static Optional<Path> jarOf(Class<?> type) {
+    try {
+      CodeSource source = type.getProtectionDomain().getCodeSource();
+      if (source == null || source.getLocation() == null) {
+        return Optional.empty();
+      }
+      Path path = Path.of(source.getLocation().toURI()).toAbsolutePath();
+      return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
+    } catch (URISyntaxException | IllegalArgumentException | SecurityException e) {
+      return Optional.empty();
+    }
   }
 }

@@ -300,12 +300,24 @@ public class FileCopyPipelineTest {
     return new JobSpec(s.name(), s.source(), s.sink(), copy, s.mode(), s.delta(), s.control());
   }
 
-  protected static RunRecord run(JobSpec spec) throws Exception {
+  /** The runner the runs use; subclasses run the same tests on another runner. */
+  protected PipelineOptions options() {
     PipelineOptions options = PipelineOptionsFactory.create();
     options.setRunner(DirectRunner.class);
     options.as(DirectOptions.class).setBlockOnRun(false);
+    return options;
+  }
+
+  protected RunRecord run(JobSpec spec) throws Exception {
     PrintStream progress = new PrintStream(new ByteArrayOutputStream(), true, "UTF-8");
-    return new FileCopyJob(spec, options, "direct", "{}", progress, false).run();
+    PipelineOptions options = options();
+    String runner =
+        options
+            .getRunner()
+            .getSimpleName()
+            .replace("Runner", "")
+            .toLowerCase(java.util.Locale.ROOT);
+    return new FileCopyJob(spec, options, runner, "{}", progress, false).run();
   }
 
   private Map<String, PartitionState> states(ControlStore control) throws Exception {

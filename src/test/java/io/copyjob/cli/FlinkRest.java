@@ -1,0 +1,48 @@
+package io.copyjob.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/** Reads a Flink cluster's REST API in tests. */
+final class FlinkRest {
+  private FlinkRest() {}
+
+  /** Metaspace used by the cluster's (only) TaskManager JVM, in bytes. */
+  static long taskManagerMetaspaceUsed(String master) throws Exception {
+    JsonNode taskManagers = get(master, "/taskmanagers").path("taskmanagers");
+    if (taskManagers.size() != 1) {
+      throw new AssertionError("expected one TaskManager, the cluster has " + taskManagers);
+    }
+    String id = taskManagers.get(0).path("id").asText();
+    // The JobManager fetches TaskManager metrics lazily (metrics.fetcher.update-interval, 10 s):
+    // the first request after a while may answer nothing yet.
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (true) {
+      JsonNode metrics =
+          get(master, "/taskmanagers/" + id + "/metrics?get=Status.JVM.Memory.Metaspace.Used");
+      if (metrics.size() == 1) {
+        return Long.parseLong(metrics.get(0).path("value").asText());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no metaspace metric for TaskManager " + id + ": " + metrics);
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  private static JsonNode get(String master, String path) throws Exception {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://" + master + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new AssertionError("GET " + path + ": HTTP " + response.statusCode());
+    }
+    return new ObjectMapper().readTree(response.body());
+  }
+}

@@ -1,0 +1,137 @@
+package io.copyjob.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import io.copyjob.pipeline.JobException;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.JobSpecParser;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.junit.After;
+import org.junit.Test;
+
+/** The pipeline options a run command's runner settings become; no cluster is started here. */
+public class RunnerOptionsTest {
+  private static final JobSpec POSTGRES =
+      JobSpecParser.parse(
+          String.join(
+              "\n",
+              "name: remote",
+              "source:",
+              "  root: /data/src/",
+              "sink:",
+              "  root: /data/dst/",
+              "control:",
+              "  url: jdbc:postgresql://db.example:5432/copyjob",
+              ""),
+          Path.of("/jobs"),
+          "job.yaml");
+
+  private HttpServer restEndpoint;
+
+  @After
+  public void stopRestEndpoint() {
+    if (restEndpoint != null) {
+      restEndpoint.stop(0);
+    }
+  }
+
+  @Test
+  public void aRemoteMasterWithoutParallelismUsesEveryTaskSlotOfTheCluster() throws Exception {
+    String master = fakeCluster("{\"taskmanagers\":2,\"slots-total\":6,\"slots-available\":6}");
+
+    FlinkPipelineOptions options =
+        RunnerOptions.create(POSTGRES, RunnerOptions.Runner.FLINK, master, null, List.of())
+            .as(FlinkPipelineOptions.class);
+
+    assertThat(options.getRunner()).isEqualTo(FlinkRunner.class);
+    assertThat(options.getFlinkMaster()).isEqualTo(master);
+    assertThat(options.getParallelism()).isEqualTo(6);
+    assertThat(options.getFasterCopy()).isTrue();
+  }
+
+  @Test
+  public void anExplicitParallelismOrFilesToStageIsKept() throws Exception {
+    FlinkPipelineOptions options =
+        RunnerOptions.create(
+                POSTGRES,
+                RunnerOptions.Runner.FLINK,
+                "127.0.0.1:1",
+                3,
+                List.of("--filesToStage=/opt/copyjob.jar"))
+            .as(FlinkPipelineOptions.class);
+
+    assertThat(options.getParallelism()).isEqualTo(3);
+    assertThat(options.getFilesToStage()).containsExactly("/opt/copyjob.jar");
+  }
+
+  @Test
+  public void anUnreachableClusterIsOneLineNamingTheOption() {
+    assertThatThrownBy(
+            () ->
+                RunnerOptions.create(
+                    POSTGRES, RunnerOptions.Runner.FLINK, "127.0.0.1:1", null, List.of()))
+        .isInstanceOf(JobException.class)
+        .hasMessageStartingWith(
+            "--flink-master: cannot reach the Flink cluster at http://127.0.0.1:1/overview: ");
+  }
+
+  @Test
+  public void aClusterWithoutTaskManagersIsRefused() throws Exception {
+    String master = fakeCluster("{\"taskmanagers\":0,\"slots-total\":0,\"slots-available\":0}");
+
+    assertThatThrownBy(
+            () ->
+                RunnerOptions.create(POSTGRES, RunnerOptions.Runner.FLINK, master, null, List.of()))
+        .hasMessageEndingWith("the cluster reports no task slots (is a TaskManager registered?)");
+  }
+
+  @Test
+  public void testsRunFromClassesSoNoJarIsNamedAndBeamDetectsTheClassPath() throws Exception {
+    String master = fakeCluster("{\"slots-total\":2}");
+
+    FlinkPipelineOptions options =
+        RunnerOptions.create(POSTGRES, RunnerOptions.Runner.FLINK, master, null, List.of())
+            .as(FlinkPipelineOptions.class);
+
+    assertThat(RunnerOptions.runningJar()).isEmpty();
+    assertThat(options.getFilesToStage()).isNull();
+  }
+
+  @Test
+  public void theLocalMiniClusterNeedsNoClusterAndAllowsTheEmbeddedStore() {
+    JobSpec embedded =
+        JobSpecParser.parse(
+            "name: local\nsource:\n  root: /s/\nsink:\n  root: /d/\n", Path.of("/jobs"), "j.yaml");
+
+    FlinkPipelineOptions options =
+        RunnerOptions.create(embedded, RunnerOptions.Runner.FLINK, null, null, List.of())
+            .as(FlinkPipelineOptions.class);
+
+    assertThat(options.getFlinkMaster()).isEqualTo("[local]");
+    assertThat(options.getParallelism()).isEqualTo(-1); // Flink's local default: the cores
+    assertThat(options.getFilesToStage()).isNull();
+  }
+
+  /** A REST endpoint that answers /overview like a Flink JobManager; returns its HOST:PORT. */
+  private String fakeCluster(String overview) throws Exception {
+    restEndpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    restEndpoint.createContext(
+        "/overview",
+        exchange -> {
+          byte[] body = overview.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    restEndpoint.start();
+    return "127.0.0.1:" + restEndpoint.getAddress().getPort();
+  }
+}
