@@ -118,7 +118,7 @@ public class AdfControlTableTest {
     // Partition c fails: a non-empty folder stands where one of its files must go.
     TestTrees.write(sink, "c/part-1.csv/blocker", 1);
 
-    RunRecord first = FileCopyPipelineTest.run(spec);
+    RunRecord first = FileCopyPipelineTest.runDirect(spec);
 
     assertThat(first.status()).isEqualTo(RunStatus.FAILED);
     assertThat(success(table))
@@ -127,7 +127,7 @@ public class AdfControlTableTest {
 
     Files.delete(sink.resolve("c/part-1.csv/blocker"));
     Files.delete(sink.resolve("c/part-1.csv"));
-    RunRecord second = FileCopyPipelineTest.run(spec);
+    RunRecord second = FileCopyPipelineTest.runDirect(spec);
 
     assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(second.totals()).isEqualTo(new RunTotals(1, 0, 1, 2, 0, 2000));
@@ -170,7 +170,7 @@ public class AdfControlTableTest {
         source.resolve("a/part-0.csv"), FileTime.from(Instant.parse("2018-12-31T23:59:59Z")));
     JobSpec spec = spec(Mode.DELTA, table, source.toUri());
 
-    RunRecord first = FileCopyPipelineTest.run(spec);
+    RunRecord first = FileCopyPipelineTest.runDirect(spec);
 
     assertThat(first.status()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(first.totals()).isEqualTo(new RunTotals(5, 0, 14, 0, 0, 5 * 6000 - 1000));
@@ -180,7 +180,7 @@ public class AdfControlTableTest {
     byte[] changed = TestTrees.write(source, "b/part-2.csv", 4321);
     byte[] added = TestTrees.write(source, "d/new.csv", 12);
     Thread.sleep(20);
-    RunRecord second = FileCopyPipelineTest.run(spec);
+    RunRecord second = FileCopyPipelineTest.runDirect(spec);
 
     assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(second.totals()).isEqualTo(new RunTotals(5, 0, 2, 0, 0, 4321 + 12));

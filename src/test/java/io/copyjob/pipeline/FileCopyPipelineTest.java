@@ -308,6 +308,11 @@ public class FileCopyPipelineTest {
     return options;
   }
 
+  /** One run on the DirectRunner, for tests of other classes. */
+  static RunRecord runDirect(JobSpec spec) throws Exception {
+    return new FileCopyPipelineTest().run(spec);
+  }
+
   protected RunRecord run(JobSpec spec) throws Exception {
     PrintStream progress = new PrintStream(new ByteArrayOutputStream(), true, "UTF-8");
     PipelineOptions options = options();
