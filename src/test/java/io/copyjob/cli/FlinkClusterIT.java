@@ -12,16 +12,27 @@ import io.copyjob.control.RunStatus;
 import io.copyjob.pipeline.TestTrees;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpecParser;
+import io.copyjob.store.AzuriteServer;
+import io.copyjob.store.Checksums;
+import io.copyjob.store.FileInfo;
+import io.copyjob.store.S3ProxyServer;
+import io.copyjob.store.Store;
+import io.copyjob.store.Stores;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +41,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
+import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -48,6 +60,7 @@ public class FlinkClusterIT {
 
   private static String master;
 
+  @ClassRule public static final S3ProxyServer S3 = new S3ProxyServer();
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   @BeforeClass
@@ -176,6 +189,72 @@ public class FlinkClusterIT {
     // A new copy of Beam per job grew it by ~43 MB a job; with copyjob's jar in the cluster's lib
     // it stays flat after the first job.
     assertThat(metaspace.get(9) - metaspace.get(0)).isLessThan(64L << 20);
+  }
+
+  @Test
+  public void anS3ToAzureJobOnTheClusterCopiesVerifiesAndRecords() throws Exception {
+    String id = UUID.randomUUID().toString().substring(0, 8);
+    List<String> partitions = List.of("a", "b", "c", "d", "e");
+    Map<String, byte[]> files = new TreeMap<>();
+    Random random = new Random(6);
+    try (Store s3 = Stores.open(URI.create("s3://flink-" + id + "/"), S3.connection("aws", true))) {
+      s3.prepare(true);
+      for (int i = 0; i < 200; i++) {
+        String key = partitions.get(i % 5) + "/day-" + (i % 3) + "/f" + i + ".csv";
+        byte[] data = new byte[500 + random.nextInt(40_000)];
+        random.nextBytes(data);
+        s3.put(key, new ByteArrayInputStream(data), new FileInfo(key, data.length, null, null));
+        files.put(key, data);
+      }
+    }
+    String unique = "s3-azure-" + id;
+    Path jobFile = tmp.getRoot().toPath().resolve(unique + ".yaml");
+    Files.writeString(
+        jobFile,
+        String.join(
+            "\n",
+            "name: " + unique,
+            "connections:",
+            "  aws: {type: s3, endpoint: '" + S3.endpoint() + "', pathStyle: true,",
+            "        accessKeyIdEnv: COPYJOB_TEST_S3_KEY, secretAccessKeyEnv: COPYJOB_TEST_S3_SECRET}",
+            "  lake: {type: azure, account: devstoreaccount1, endpoint: '"
+                + AzuriteServer.endpoint()
+                + "',",
+            "         accountKeyEnv: COPYJOB_TEST_AZURE_KEY, createContainer: true}",
+            "source: {root: 's3://flink-"
+                + id
+                + "/', connection: aws, partitions: "
+                + partitions
+                + "}",
+            "sink: {root: 'azfs://devstoreaccount1/flink-" + id + "/landing/', connection: lake}",
+            "control:",
+            "  url: " + System.getenv("COPYJOB_TEST_PG_URL"),
+            "  user: " + System.getenv("COPYJOB_TEST_PG_USER"),
+            "  passwordEnv: COPYJOB_TEST_PG_PASSWORD",
+            ""));
+
+    Launched run = submit(jobFile);
+
+    assertThat(run.exit).as(run.out + run.err).isZero();
+    assertThat(run.out)
+        .contains("partitions  5 succeeded, 0 failed")
+        .contains("files       200 copied, 0 skipped, 0 failed");
+    try (Store azure =
+        Stores.open(
+            URI.create("azfs://devstoreaccount1/flink-" + id + "/landing/"),
+            AzuriteServer.connection("lake", false))) {
+      for (Map.Entry<String, byte[]> file : files.entrySet()) {
+        try (InputStream in = azure.open(file.getKey())) {
+          assertThat(in.readAllBytes()).as(file.getKey()).isEqualTo(file.getValue());
+        }
+        assertThat(azure.stat(file.getKey()).orElseThrow().md5())
+            .isEqualTo(HexFormat.of().formatHex(Checksums.newMd5().digest(file.getValue())));
+      }
+    }
+    RunRecord recorded = lastRun(jobFile);
+    assertThat(recorded.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(recorded.runner()).isEqualTo("flink");
+    assertThat(states(jobFile).values()).allMatch(p -> p.status() == PartitionStatus.SUCCEEDED);
   }
 
   // --- the stores the jobs use, in one place -----------------------------------------------------
