@@ -75,6 +75,35 @@ public class S3StoreTest extends StoreContractTest {
   }
 
   @Test
+  public void objectsAboveTheCopyThresholdAreCopiedInParts() throws Exception {
+    byte[] data = bytes((6 << 20) + 123, 13);
+    put("big.bin", data);
+    String md5 = HexFormat.of().formatHex(Checksums.newMd5().digest(data));
+    try (Store small =
+        S3Store.open(
+            URI.create("s3://" + bucket + "/base/"),
+            S3.connection("s3test", true),
+            new S3Store.Tuning(100, 5 << 20, 5 << 20, 5 << 20))) {
+      FileInfo copied =
+          small
+              .serverSideCopy()
+              .orElseThrow()
+              .copy(small, new FileInfo("big.bin", data.length, null, md5), "copied.bin");
+      assertThat(copied.size()).isEqualTo(data.length);
+    }
+    assertThat(read("copied.bin")).isEqualTo(data);
+    assertThat(store.stat("copied.bin").orElseThrow().md5()).isEqualTo(md5);
+  }
+
+  @Test
+  public void aMultipartUploadKeepsTheMd5ItComputedInTheMetadata() throws Exception {
+    byte[] data = bytes(partSize() + 4567, 14);
+    put("multi.bin", data); // no MD5 known before the upload
+    assertThat(store.stat("multi.bin").orElseThrow().md5())
+        .isEqualTo(HexFormat.of().formatHex(Checksums.newMd5().digest(data)));
+  }
+
+  @Test
   public void aMissingBucketIsOneClearLineUnlessCreationIsAllowed() throws Exception {
     Connection.S3 noCreate = S3.connection("archive", false);
     try (Store missing = S3Store.open(URI.create("s3://no-such-bucket-x/"), noCreate, TUNING)) {

@@ -30,6 +30,7 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -53,9 +54,15 @@ public final class S3Store implements Store {
   /**
    * @param pageSize keys per ListObjectsV2 page (S3 answers at most 1000)
    * @param partSize bytes per multipart part, and the largest single PutObject (at least 5 MiB)
+   * @param copyThreshold the largest single CopyObject; larger objects are copied in parts
+   * @param copyPartSize bytes per UploadPartCopy part
    */
-  public record Tuning(int pageSize, int partSize) {
-    public static final Tuning DEFAULT = new Tuning(1000, 16 << 20);
+  public record Tuning(int pageSize, int partSize, long copyThreshold, long copyPartSize) {
+    public static final Tuning DEFAULT = new Tuning(1000, 16 << 20, MAX_SINGLE_COPY, 512L << 20);
+
+    public Tuning(int pageSize, int partSize) {
+      this(pageSize, partSize, MAX_SINGLE_COPY, 512L << 20);
+    }
   }
 
   private final URI root;
@@ -242,12 +249,14 @@ public final class S3Store implements Store {
     try {
       List<CompletedPart> parts = new ArrayList<>();
       byte[] buffer = new byte[tuning.partSize];
+      MessageDigest whole = Checksums.newMd5();
       long left = source.size();
       for (int number = 1; left > 0; number++) {
         int length = (int) Math.min(buffer.length, left);
         readFully(content, buffer, length, key);
         MessageDigest md5 = Checksums.newMd5();
         md5.update(buffer, 0, length);
+        whole.update(buffer, 0, length);
         int partNumber = number;
         String eTag =
             s3.uploadPart(
@@ -272,6 +281,21 @@ public final class S3Store implements Store {
                   .key(base + key)
                   .uploadId(uploadId)
                   .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+      String md5 = HexFormat.of().formatHex(whole.digest());
+      if (source.md5() == null && source.size() <= MAX_SINGLE_COPY) {
+        // A multipart ETag is no MD5: keep the one computed while uploading in the object's
+        // metadata (set only at creation, hence a copy onto itself), so that later runs can
+        // skip the object without reading it.
+        s3.copyObject(
+            c ->
+                c.sourceBucket(bucket)
+                    .sourceKey(base + key)
+                    .destinationBucket(bucket)
+                    .destinationKey(base + key)
+                    .metadataDirective(MetadataDirective.REPLACE)
+                    .metadata(Map.of(MD5_METADATA, md5)));
+      }
+      return new FileInfo(key, source.size(), null, md5);
     } catch (IOException | RuntimeException e) {
       // Nothing partial stays behind: S3 keeps uploaded parts (and bills them) until aborted.
       try {
@@ -281,7 +305,6 @@ public final class S3Store implements Store {
       }
       throw e;
     }
-    return new FileInfo(key, source.size(), null, source.md5());
   }
 
   @Override
@@ -324,8 +347,8 @@ public final class S3Store implements Store {
     if (!(source instanceof S3Store s) || !s.connection.equals(connection)) {
       throw new CantCopyException("server-side copy needs both ends on one S3 connection", null);
     }
-    if (file.size() > MAX_SINGLE_COPY) {
-      throw new CantCopyException("objects over 5 GiB are streamed", null);
+    if (file.size() > tuning.copyThreshold) {
+      return multipartCopy(s, file, key);
     }
     try {
       var response =
@@ -338,6 +361,57 @@ public final class S3Store implements Store {
       String eTag = response.copyObjectResult().eTag();
       String md5 = md5FromETag(eTag);
       return new FileInfo(key, file.size(), response.copyObjectResult().lastModified(), md5);
+    } catch (NoSuchKeyException e) {
+      throw new FileNotFoundException(s.where(file.key()));
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "copying " + s.where(file.key()) + " to " + where(key), e);
+    }
+  }
+
+  /** UploadPartCopy in ranges: CopyObject takes at most 5 GiB. */
+  private FileInfo multipartCopy(S3Store s, FileInfo file, String key) throws IOException {
+    try {
+      Map<String, String> metadata =
+          file.md5() == null ? Map.of() : Map.of(MD5_METADATA, file.md5());
+      String uploadId =
+          s3.createMultipartUpload(c -> c.bucket(bucket).key(base + key).metadata(metadata))
+              .uploadId();
+      try {
+        List<CompletedPart> parts = new ArrayList<>();
+        int number = 1;
+        for (long offset = 0; offset < file.size(); offset += tuning.copyPartSize, number++) {
+          String range =
+              "bytes=" + offset + "-" + (Math.min(offset + tuning.copyPartSize, file.size()) - 1);
+          int partNumber = number;
+          String eTag =
+              s3.uploadPartCopy(
+                      u ->
+                          u.sourceBucket(s.bucket)
+                              .sourceKey(s.base + file.key())
+                              .destinationBucket(bucket)
+                              .destinationKey(base + key)
+                              .uploadId(uploadId)
+                              .partNumber(partNumber)
+                              .copySourceRange(range))
+                  .copyPartResult()
+                  .eTag();
+          parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
+        }
+        s3.completeMultipartUpload(
+            c ->
+                c.bucket(bucket)
+                    .key(base + key)
+                    .uploadId(uploadId)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+      } catch (RuntimeException e) {
+        try {
+          s3.abortMultipartUpload(a -> a.bucket(bucket).key(base + key).uploadId(uploadId));
+        } catch (SdkException abort) {
+          e.addSuppressed(abort);
+        }
+        throw e;
+      }
+      return new FileInfo(key, file.size(), null, file.md5());
     } catch (NoSuchKeyException e) {
       throw new FileNotFoundException(s.where(file.key()));
     } catch (SdkException e) {
