@@ -37,6 +37,9 @@ final class RunnerOptions {
 
   static PipelineOptions create(
       JobSpec spec, Runner runner, String flinkMaster, Integer parallelism, List<String> beamArgs) {
+    if (parallelism == null && spec.copy().parallelism() > 0) {
+      parallelism = spec.copy().parallelism();
+    }
     List<String> args = new ArrayList<>(beamArgs);
     PipelineOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).create();
     options.setJobName(

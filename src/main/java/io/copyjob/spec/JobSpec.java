@@ -145,6 +145,8 @@ public record JobSpec(
    *     as the runner has workers
    * @param maxRequestsPerSecond a cap on store requests per second per worker process; 0: none
    * @param maxBytesPerSecond a cap on bytes copied per second per worker process; 0: none
+   * @param parallelism the runner's parallelism (Flink task slots, direct runner threads); 0: the
+   *     runner's default (a remote Flink cluster: all its slots). The command line's wins.
    */
   public record CopySpec(
       CopyBehavior behavior,
@@ -152,12 +154,30 @@ public record JobSpec(
       int transfersPerWorker,
       int partitionsInFlight,
       long maxRequestsPerSecond,
-      long maxBytesPerSecond)
+      long maxBytesPerSecond,
+      int parallelism)
       implements Serializable {
 
-    /** Unthrottled, with partitions listed on every worker. */
+    /** Unthrottled, with partitions listed on every worker, at the runner's parallelism. */
     public CopySpec(CopyBehavior behavior, boolean recursive, int transfersPerWorker) {
-      this(behavior, recursive, transfersPerWorker, 0, 0, 0);
+      this(behavior, recursive, transfersPerWorker, 0, 0, 0, 0);
+    }
+
+    public CopySpec(
+        CopyBehavior behavior,
+        boolean recursive,
+        int transfersPerWorker,
+        int partitionsInFlight,
+        long maxRequestsPerSecond,
+        long maxBytesPerSecond) {
+      this(
+          behavior,
+          recursive,
+          transfersPerWorker,
+          partitionsInFlight,
+          maxRequestsPerSecond,
+          maxBytesPerSecond,
+          0);
     }
   }
 

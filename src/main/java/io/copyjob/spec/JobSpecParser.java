@@ -62,7 +62,8 @@ public final class JobSpecParser {
           "transfersPerWorker",
           "partitionsInFlight",
           "maxRequestsPerSecond",
-          "maxBytesPerSecond");
+          "maxBytesPerSecond",
+          "parallelism");
   private static final List<String> DELTA_FIELDS = List.of("initialStart");
   private static final List<String> CONTROL_FIELDS =
       List.of("url", "user", "passwordEnv", "partitionTable");
@@ -238,7 +239,9 @@ public final class JobSpecParser {
     int partitionsInFlight = node.get("partitionsInFlight").intBetween(0, 0, 100_000);
     long requests = node.get("maxRequestsPerSecond").intBetween(0, 0, 1_000_000);
     long bytes = Sizes.bytes(node.get("maxBytesPerSecond"));
-    return new CopySpec(behavior, recursive, transfers, partitionsInFlight, requests, bytes);
+    int parallelism = node.get("parallelism").intBetween(0, 0, 100_000);
+    return new CopySpec(
+        behavior, recursive, transfers, partitionsInFlight, requests, bytes, parallelism);
   }
 
   private static DeltaSpec delta(Node node, Mode mode) {

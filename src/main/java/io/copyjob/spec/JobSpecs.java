@@ -65,7 +65,8 @@ public final class JobSpecs {
         .put("transfersPerWorker", spec.copy().transfersPerWorker())
         .put("partitionsInFlight", spec.copy().partitionsInFlight())
         .put("maxRequestsPerSecond", spec.copy().maxRequestsPerSecond())
-        .put("maxBytesPerSecond", spec.copy().maxBytesPerSecond());
+        .put("maxBytesPerSecond", spec.copy().maxBytesPerSecond())
+        .put("parallelism", spec.copy().parallelism());
     root.put("mode", keyword(MODES, spec.mode()));
     spec.delta()
         .initialStart()

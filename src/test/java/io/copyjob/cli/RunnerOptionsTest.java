@@ -120,6 +120,31 @@ public class RunnerOptionsTest {
     assertThat(options.getFilesToStage()).isNull();
   }
 
+  @Test
+  public void theJobFilesParallelismAppliesUnlessTheCommandLineGivesOne() {
+    JobSpec spec =
+        JobSpecParser.parse(
+            "name: p\nsource:\n  root: /s/\nsink:\n  root: /d/\ncopy:\n  parallelism: 3\n",
+            Path.of("/jobs"),
+            "j.yaml");
+
+    assertThat(
+            RunnerOptions.create(spec, RunnerOptions.Runner.FLINK, null, null, List.of())
+                .as(FlinkPipelineOptions.class)
+                .getParallelism())
+        .isEqualTo(3);
+    assertThat(
+            RunnerOptions.create(spec, RunnerOptions.Runner.FLINK, null, 5, List.of())
+                .as(FlinkPipelineOptions.class)
+                .getParallelism())
+        .isEqualTo(5);
+    assertThat(
+            RunnerOptions.create(spec, RunnerOptions.Runner.DIRECT, null, null, List.of())
+                .as(org.apache.beam.runners.direct.DirectOptions.class)
+                .getTargetParallelism())
+        .isEqualTo(3);
+  }
+
   /** A REST endpoint that answers /overview like a Flink JobManager; returns its HOST:PORT. */
   private String fakeCluster(String overview) throws Exception {
     restEndpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

@@ -124,7 +124,7 @@ public class JobSpecParserErrorsTest {
             VALID + "copy: fast\n",
             "job.yaml: copy: must be a mapping with the fields"
                 + " behavior, recursive, transfersPerWorker, partitionsInFlight,"
-                + " maxRequestsPerSecond, maxBytesPerSecond, got 'fast'"),
+                + " maxRequestsPerSecond, maxBytesPerSecond, parallelism, got 'fast'"),
         row(
             VALID + "copy:\n  maxBytesPerSecond: fast\n",
             "job.yaml: copy.maxBytesPerSecond: must be a size like 104857600, 100MB or 1.5GiB,"
