@@ -4,7 +4,6 @@ import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpec.Mode;
 import io.copyjob.spec.JobSpec.PartitionTableSpec;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -127,17 +126,7 @@ public final class AdfPartitionTable implements PartitionQueries {
 
   /** Opens a connection to the table's database. */
   public Connection connect() throws SQLException {
-    JobSpec.ControlSpec c = table.connection();
-    try {
-      Class.forName(Dialect.driverClass(c.url()));
-    } catch (ClassNotFoundException e) {
-      throw new SQLException("JDBC driver " + Dialect.driverClass(c.url()) + " not found", e);
-    }
-    try {
-      return DriverManager.getConnection(c.url(), c.user(), c.password());
-    } catch (SQLException e) {
-      throw Jdbc.wrap(table.table(), "connect to " + Jdbc.redact(c.url()), e);
-    }
+    return Jdbc.connect(table.connection(), "partition table " + table.table());
   }
 
   /** The partitions a run in {@code mode} copies. */

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,7 +22,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,31 +65,9 @@ public final class ControlStore implements AutoCloseable {
   /** As {@link #open(JobSpec.ControlSpec)}, stamping {@code recorded_at} from {@code clock}. */
   public static ControlStore open(JobSpec.ControlSpec spec, Clock clock) throws SQLException {
     Dialect dialect = Dialect.forUrl(spec.url());
-    String where = Jdbc.redact(spec.url());
-    try {
-      // Loads the driver with this class's loader: DriverManager alone may not see drivers that
-      // came in a job jar (Flink's user-code class loader).
-      Class.forName(dialect.driverClass());
-    } catch (ClassNotFoundException e) {
-      throw new SQLException(
-          "control store " + where + ": JDBC driver " + dialect.driverClass() + " not found", e);
-    }
-    Properties props = new Properties();
-    if (spec.user() != null) {
-      props.setProperty("user", spec.user());
-    }
-    String password = spec.password();
-    if (password != null) {
-      props.setProperty("password", password);
-    }
-    Connection conn;
-    try {
-      conn = DriverManager.getConnection(spec.url(), props);
-    } catch (SQLException e) {
-      throw connectFailed(spec.url(), where, password, e);
-    }
+    Connection conn = Jdbc.connect(spec, "control store");
     ControlStore store = open(conn, dialect, clock);
-    LOG.debug("Control store open: {} ({})", where, dialect);
+    LOG.debug("Control store open: {} ({})", Jdbc.redact(spec.url()), dialect);
     return store;
   }
 
@@ -114,25 +90,6 @@ public final class ControlStore implements AutoCloseable {
    * A connect error naming the redacted URL. A driver message that repeats the full URL (which may
    * carry credentials) or the password is rewritten, and its cause dropped with it.
    */
-  private static SQLException connectFailed(
-      String url, String where, String password, SQLException e) {
-    String message = String.valueOf(e.getMessage());
-    boolean leaks =
-        (password != null && !password.isEmpty() && message.contains(password))
-            || (!url.equals(where) && message.contains(url));
-    if (leaks) {
-      message = message.replace(url, where);
-      if (password != null && !password.isEmpty()) {
-        message = message.replace(password, "****");
-      }
-    }
-    return new SQLException(
-        "control store " + where + ": cannot connect: " + message,
-        e.getSQLState(),
-        e.getErrorCode(),
-        leaks ? null : e);
-  }
-
   public Dialect dialect() {
     return dialect;
   }

@@ -1,7 +1,11 @@
 package io.copyjob.control;
 
+import io.copyjob.spec.JobSpec;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.Properties;
 
 /** Small JDBC helpers of the control store: error wrapping, URL redaction, length checks. */
 final class Jdbc {
@@ -99,5 +103,54 @@ final class Jdbc {
           what + ": " + value.length() + " characters, at most " + max + " are stored");
     }
     return value;
+  }
+
+  /**
+   * Connects to {@code spec}'s database. Messages start with {@code what} and the URL without its
+   * credentials, and a driver's message that repeats the URL or the password is scrubbed of both.
+   */
+  static Connection connect(JobSpec.ControlSpec spec, String what) throws SQLException {
+    Dialect dialect = Dialect.forUrl(spec.url());
+    String where = redact(spec.url());
+    try {
+      // Loads the driver with this class's loader: DriverManager alone may not see drivers that
+      // came in a job jar (Flink's user-code class loader).
+      Class.forName(dialect.driverClass());
+    } catch (ClassNotFoundException e) {
+      throw new SQLException(
+          what + " " + where + ": JDBC driver " + dialect.driverClass() + " not found", e);
+    }
+    Properties props = new Properties();
+    if (spec.user() != null) {
+      props.setProperty("user", spec.user());
+    }
+    String password = spec.password();
+    if (password != null) {
+      props.setProperty("password", password);
+    }
+    try {
+      return DriverManager.getConnection(spec.url(), props);
+    } catch (SQLException e) {
+      throw connectFailed(what, spec.url(), where, password, e);
+    }
+  }
+
+  private static SQLException connectFailed(
+      String what, String url, String where, String password, SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    boolean leaks =
+        (password != null && !password.isEmpty() && message.contains(password))
+            || (!url.equals(where) && message.contains(url));
+    if (leaks) {
+      message = message.replace(url, where);
+      if (password != null && !password.isEmpty()) {
+        message = message.replace(password, "****");
+      }
+    }
+    return new SQLException(
+        what + " " + where + ": cannot connect: " + message,
+        e.getSQLState(),
+        e.getErrorCode(),
+        leaks ? null : e);
   }
 }

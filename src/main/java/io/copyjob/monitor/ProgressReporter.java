@@ -1,5 +1,6 @@
 package io.copyjob.monitor;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.copyjob.pipeline.CopyMetrics;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -39,11 +40,7 @@ public final class ProgressReporter implements AutoCloseable {
     this.terminal = terminal;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread thread = new Thread(r, "copyjob-progress");
-              thread.setDaemon(true);
-              return thread;
-            });
+            new ThreadFactoryBuilder().setNameFormat("copyjob-progress").setDaemon(true).build());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.copyjob.pipeline;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.copyjob.spec.JobSpec;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -11,8 +12,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -62,7 +61,13 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     public void setup() {
       int transfersPerWorker = spec.copy().transfersPerWorker();
       stores = new StoreCache(spec);
-      transfers = Executors.newFixedThreadPool(transfersPerWorker, daemonThreads());
+      transfers =
+          Executors.newFixedThreadPool(
+              transfersPerWorker,
+              new ThreadFactoryBuilder()
+                  .setNameFormat("copyjob-transfer-%d")
+                  .setDaemon(true)
+                  .build());
       slots = new Semaphore(transfersPerWorker);
     }
 
@@ -137,15 +142,6 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
       if (stores != null) {
         stores.close();
       }
-    }
-
-    private static ThreadFactory daemonThreads() {
-      AtomicInteger n = new AtomicInteger();
-      return runnable -> {
-        Thread thread = new Thread(runnable, "copyjob-transfer-" + n.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
-      };
     }
   }
 }

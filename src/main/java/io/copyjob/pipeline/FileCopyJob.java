@@ -1,5 +1,6 @@
 package io.copyjob.pipeline;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
@@ -124,11 +125,7 @@ public final class FileCopyJob {
   private ScheduledExecutorService renewLease(String owner) {
     ScheduledExecutorService renewer =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread thread = new Thread(r, "copyjob-lease");
-              thread.setDaemon(true);
-              return thread;
-            });
+            new ThreadFactoryBuilder().setNameFormat("copyjob-lease").setDaemon(true).build());
     long period = LEASE_TTL.toMillis() / 4;
     renewer.scheduleAtFixedRate(
         () -> {

@@ -206,21 +206,7 @@ public class CloudCopyTest {
     String source = "s3://src-" + id + "/";
     String sink = "s3://dst-" + id + "/";
     fill(source, aws).close();
-    Connection.S3 same = aws;
-    JobSpec spec =
-        new JobSpec(
-            "s3s3-" + id,
-            new SourceSpec(URI.create(source), List.of("a", "b", "c"), "aws"),
-            new SinkSpec(URI.create(sink), "aws"),
-            new CopySpec(CopyBehavior.PRESERVE_HIERARCHY, true, 8),
-            Mode.FULL,
-            DeltaSpec.none(),
-            new ControlSpec(
-                "jdbc:h2:file:" + tmp.getRoot().toPath().resolve("control") + ";AUTO_SERVER=TRUE",
-                null,
-                null),
-            null,
-            Map.of("aws", same));
+    JobSpec spec = spec(source, aws, sink, aws);
 
     FileCopyJob job = job(spec);
     RunRecord run = job.run();

@@ -297,12 +297,7 @@ public final class S3Store implements Store {
       }
       return new FileInfo(key, source.size(), null, md5);
     } catch (IOException | RuntimeException e) {
-      // Nothing partial stays behind: S3 keeps uploaded parts (and bills them) until aborted.
-      try {
-        s3.abortMultipartUpload(a -> a.bucket(bucket).key(base + key).uploadId(uploadId));
-      } catch (SdkException abort) {
-        e.addSuppressed(abort);
-      }
+      abort(key, uploadId, e);
       throw e;
     }
   }
@@ -404,11 +399,7 @@ public final class S3Store implements Store {
                     .uploadId(uploadId)
                     .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
       } catch (RuntimeException e) {
-        try {
-          s3.abortMultipartUpload(a -> a.bucket(bucket).key(base + key).uploadId(uploadId));
-        } catch (SdkException abort) {
-          e.addSuppressed(abort);
-        }
+        abort(key, uploadId, e);
         throw e;
       }
       return new FileInfo(key, file.size(), null, file.md5());
@@ -416,6 +407,18 @@ public final class S3Store implements Store {
       throw new FileNotFoundException(s.where(file.key()));
     } catch (SdkException e) {
       throw S3Errors.io(name(), "copying " + s.where(file.key()) + " to " + where(key), e);
+    }
+  }
+
+  /**
+   * Nothing partial stays behind: S3 keeps uploaded parts (and bills them) until the upload is
+   * aborted. A failure to abort is added to {@code cause}, which the caller throws.
+   */
+  private void abort(String key, String uploadId, Exception cause) {
+    try {
+      s3.abortMultipartUpload(a -> a.bucket(bucket).key(base + key).uploadId(uploadId));
+    } catch (SdkException abort) {
+      cause.addSuppressed(abort);
     }
   }
 
