@@ -48,6 +48,15 @@ final class RunnerOptions {
       options.setRunner(DirectRunner.class);
       DirectOptions direct = options.as(DirectOptions.class);
       direct.setBlockOnRun(false); // the progress reporter polls while the pipeline runs
+      // The direct runner's checks that DoFns neither change their inputs nor hold elements their
+      // coders cannot round-trip clone every element: tests keep them (TestPipeline), runs do not,
+      // unless asked for on the command line.
+      if (args.stream().noneMatch(a -> a.startsWith("--enforceImmutability"))) {
+        direct.setEnforceImmutability(false);
+      }
+      if (args.stream().noneMatch(a -> a.startsWith("--enforceEncodability"))) {
+        direct.setEnforceEncodability(false);
+      }
       if (parallelism != null) {
         direct.setTargetParallelism(parallelism);
       }

@@ -2,7 +2,6 @@ package io.copyjob.pipeline;
 
 import io.copyjob.pipeline.FileResult.Outcome;
 import io.copyjob.store.CantCopyException;
-import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.Store;
@@ -12,8 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.util.Optional;
 import org.apache.beam.sdk.util.BackOff;
 import org.apache.beam.sdk.util.BackOffUtils;
@@ -23,9 +20,10 @@ import org.joda.time.Duration;
 
 /**
  * Copies one file from a source store to a sink store and verifies it: the bytes read equal the
- * listed size, the MD5 of what was read equals the source's own MD5 where it has one, and the
- * sink's report of the written file (size, and MD5 where it keeps one) equals what was read. A file
- * already at the sink with the same size and MD5 is skipped.
+ * listed size, and the sink's report of the written file (its size, and the MD5 of the bytes it was
+ * given) equals the source's size and, where the source has one, its MD5. A file already at the
+ * sink with the same size and MD5 is skipped; what the sink holds comes from the listing when it
+ * could tell, else from one request.
  */
 final class FileCopier {
   private static final FluentBackoff BACKOFF =
@@ -65,7 +63,7 @@ final class FileCopier {
 
   private FileResult copyOnce(FileToCopy item, String sinkKey) throws IOException {
     FileInfo file = item.file();
-    if (alreadyAtSink(file, sinkKey)) {
+    if (alreadyAtSink(item, sinkKey)) {
       return new FileResult(item.partition(), file.key(), Outcome.SKIPPED, 0, null);
     }
     Optional<ServerSideCopy> serverSide = sink.serverSideCopy();
@@ -79,25 +77,20 @@ final class FileCopier {
         // The pair of stores cannot copy server-side: stream it through this worker instead.
       }
     }
-    MessageDigest md5 = Checksums.newMd5();
     FileInfo written;
     CountingInputStream counted;
     try (InputStream in = source.open(file.key())) {
-      counted = new CountingInputStream(new DigestInputStream(in, md5));
+      counted = new CountingInputStream(in);
       written = sink.put(sinkKey, counted, file);
     }
-    String readMd5 = Checksums.hex(md5.digest());
     if (counted.count != file.size()) {
       sink.delete(sinkKey);
       throw new ChecksumMismatchException(
           "read " + counted.count + " bytes, the listing said " + file.size());
     }
-    if (file.md5() != null && !file.md5().equals(readMd5)) {
-      sink.delete(sinkKey);
-      throw new ChecksumMismatchException(
-          "MD5 of the bytes read " + readMd5 + " differs from the source's " + file.md5());
-    }
-    verify(file, sinkKey, written, readMd5);
+    // The sink's MD5 is of the bytes it was given (computed as they passed, or by the service,
+    // which verified the source's MD5 where it was known): the bytes are hashed once per copy.
+    verify(file, sinkKey, written, file.md5());
     return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null);
   }
 
@@ -116,8 +109,11 @@ final class FileCopier {
     }
   }
 
-  private boolean alreadyAtSink(FileInfo file, String sinkKey) throws IOException {
-    Optional<FileInfo> existing = sink.stat(sinkKey);
+  private boolean alreadyAtSink(FileToCopy item, String sinkKey) throws IOException {
+    FileInfo file = item.file();
+    // The listing may have learnt what the sink holds there; else one request asks.
+    Optional<FileInfo> existing =
+        item.sinkKnown() ? Optional.ofNullable(item.atSink()) : sink.stat(sinkKey);
     if (existing.isEmpty() || existing.get().size() != file.size()) {
       return false;
     }

@@ -22,6 +22,13 @@ import org.apache.beam.sdk.values.PCollectionView;
  * </pre>
  */
 public final class FileCopyPipeline {
+  /**
+   * The keys the listed files are dealt over before copying. Flink rebalances whatever the keys;
+   * the direct runner makes one bundle per key, and a bundle copies its files {@code
+   * transfersPerWorker} at a time, so a key per file would copy one file at a time per thread.
+   */
+  static final int COPY_BUCKETS = 32;
+
   private FileCopyPipeline() {}
 
   /** Adds the job's steps to {@code pipeline}. */
@@ -35,7 +42,7 @@ public final class FileCopyPipeline {
     PCollection<FileResult> copied =
         listed
             .get(ListChangedFiles.FILES)
-            .apply("Reshuffle", Reshuffle.viaRandomKey())
+            .apply("Reshuffle", Reshuffle.<FileToCopy>viaRandomKey().withNumBuckets(COPY_BUCKETS))
             .apply("CopyFiles", new CopyFiles(spec));
     PCollection<PartitionResult> recorded =
         PCollectionList.of(copied)

@@ -121,13 +121,15 @@ public final class ListChangedFiles
       DeltaWindow window =
           DeltaWindow.of(spec, c.sideInput(watermarks).get(partition.id()), run.runStart());
       try (Listing listing =
-          stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive())) {
+              stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive());
+          SinkCursor atSink = sinkCursor(partition)) {
         while (listing.hasNext()) {
           FileInfo file = listing.next();
           if (window.contains(file.lastModified())) {
             filesListed.inc();
             bytesListed.inc(file.size());
-            c.output(new FileToCopy(partition, file));
+            SinkCursor.Lookup sink = atSink.find(KeyMapping.sinkKey(spec, partition, file.key()));
+            c.output(new FileToCopy(partition, file, sink.known(), sink.file()));
           }
         }
       } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
@@ -137,6 +139,18 @@ public final class ListChangedFiles
                 partition, "listing " + describe(partition) + " failed: " + e.getMessage()));
       }
       partitionsListed.inc();
+    }
+
+    /**
+     * The sink below where the partition's prefix lands, listed alongside the source (and only once
+     * a file is in the window), so that the copier needs no request per file to learn whether the
+     * file is there already.
+     */
+    private SinkCursor sinkCursor(PartitionKey partition) {
+      return SinkCursor.over(
+          stores.get(spec.sink().root().toString()),
+          KeyMapping.sinkKey(spec, partition, partition.prefix()),
+          spec.copy().recursive());
     }
 
     private static String describe(PartitionKey partition) {

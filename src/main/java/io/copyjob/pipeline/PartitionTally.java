@@ -1,7 +1,6 @@
 package io.copyjob.pipeline;
 
 import java.io.Serializable;
-import org.apache.beam.sdk.transforms.Combine;
 
 /**
  * The file results of one partition summed up. The first error kept is the one of the smallest key,
@@ -45,32 +44,5 @@ record PartitionTally(
       return t;
     }
     return new PartitionTally(t.copied, t.skipped, t.failed, t.bytes, key, error);
-  }
-
-  /** Sums the results of each partition. */
-  static final class SumFn extends Combine.CombineFn<FileResult, PartitionTally, PartitionTally> {
-    @Override
-    public PartitionTally createAccumulator() {
-      return EMPTY;
-    }
-
-    @Override
-    public PartitionTally addInput(PartitionTally tally, FileResult result) {
-      return tally.plus(result);
-    }
-
-    @Override
-    public PartitionTally mergeAccumulators(Iterable<PartitionTally> tallies) {
-      PartitionTally sum = EMPTY;
-      for (PartitionTally t : tallies) {
-        sum = sum.plus(t);
-      }
-      return sum;
-    }
-
-    @Override
-    public PartitionTally extractOutput(PartitionTally tally) {
-      return tally;
-    }
   }
 }

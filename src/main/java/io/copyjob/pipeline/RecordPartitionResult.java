@@ -7,13 +7,13 @@ import io.copyjob.control.PartitionResult;
 import io.copyjob.spec.JobSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -21,6 +21,8 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
@@ -57,16 +59,12 @@ public final class RecordPartitionResult
 
   @Override
   public PCollection<PartitionResult> expand(PCollection<FileResult> results) {
+    // Summed per bundle first: a runner's grouping (the direct runner's above all, which copies a
+    // key's whole bag for every bundle it adds to) then holds one tally per bundle, not one result
+    // per file, for a partition of millions of files.
     PCollection<KV<String, PartitionTally>> tallies =
         results
-            .apply(
-                "Key by partition",
-                MapElements.into(
-                        TypeDescriptors.kvs(
-                            TypeDescriptors.strings(), TypeDescriptor.of(FileResult.class)))
-                    .via(r -> KV.of(r.partition().id(), r)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FileResult.class)))
-            .apply("Sum per partition", Combine.perKey(new PartitionTally.SumFn()))
+            .apply("Sum per bundle", ParDo.of(new SumPerBundleFn()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PartitionTally.class)));
     PCollection<KV<String, PartitionKey>> keyed =
         partitions
@@ -84,6 +82,29 @@ public final class RecordPartitionResult
             "Write partition status",
             ParDo.of(new RecordFn(spec, run, watermarks)).withSideInputs(watermarks))
         .setCoder(SerializableCoder.of(PartitionResult.class));
+  }
+
+  /** The results of one bundle summed per partition, output when the bundle finishes. */
+  static final class SumPerBundleFn extends DoFn<FileResult, KV<String, PartitionTally>> {
+    private transient Map<String, PartitionTally> sums;
+
+    @StartBundle
+    public void startBundle() {
+      sums = new HashMap<>();
+    }
+
+    @ProcessElement
+    public void process(@Element FileResult result) {
+      sums.merge(result.partition().id(), PartitionTally.EMPTY.plus(result), PartitionTally::plus);
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext c) {
+      sums.forEach(
+          (id, tally) ->
+              c.output(KV.of(id, tally), BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      sums = null;
+    }
   }
 
   static final class RecordFn extends DoFn<KV<String, CoGbkResult>, PartitionResult> {

@@ -43,8 +43,10 @@ public interface Store extends AutoCloseable {
    *
    * @param source the file being copied: its size, its MD5 when known before the write (so that
    *     stores which can have the server verify it do) and its metadata to keep (last modified)
-   * @return the written file as the store now reports it (its size and, where the store has one,
-   *     its MD5); callers verify both
+   * @return the written file as the store now reports it: its size and the MD5 of the bytes it was
+   *     given (computed as they passed, or the service's own, which it checked against the source's
+   *     MD5 where that was given); callers verify both against the source, so the bytes are hashed
+   *     once per copy
    */
   FileInfo put(String key, InputStream content, FileInfo source) throws IOException;
 
@@ -79,6 +81,14 @@ public interface Store extends AutoCloseable {
   default Optional<java.net.URL> presignedGetUrl(String key, java.time.Duration validity)
       throws IOException {
     return Optional.empty();
+  }
+
+  /**
+   * True when {@link #list} gives keys in increasing order of their UTF-8 bytes, as S3 and Azure
+   * do: the engine then learns what the sink holds from one listing instead of a request per file.
+   */
+  default boolean listsInKeyOrder() {
+    return false;
   }
 
   /** Server-side copy into this store, where the store can do one. */

@@ -72,6 +72,11 @@ public final class ThrottledStore implements Store {
   }
 
   @Override
+  public boolean listsInKeyOrder() {
+    return inner.listsInKeyOrder();
+  }
+
+  @Override
   public Listing list(String prefix, boolean recursive) throws IOException {
     request();
     Listing listing = inner.list(prefix, recursive);

@@ -184,6 +184,12 @@ public final class AzureBlobStore implements Store {
     }
   }
 
+  /** The service lists keys in the order of their UTF-8 bytes. */
+  @Override
+  public boolean listsInKeyOrder() {
+    return true;
+  }
+
   @Override
   public Listing list(String prefix, boolean recursive) throws IOException {
     ListBlobsOptions options =
@@ -265,7 +271,12 @@ public final class AzureBlobStore implements Store {
    */
   private FileInfo putSingle(String key, InputStream content, FileInfo source) throws IOException {
     byte[] body = readExactly(content, (int) source.size(), source.key());
-    byte[] md5 = Checksums.newMd5().digest(body);
+    // The source's MD5 where the listing gave one: the service checks the body against it, so the
+    // bytes need no hashing here and the check runs from the source's own record to the sink.
+    byte[] md5 =
+        source.md5() != null
+            ? HexFormat.of().parseHex(source.md5())
+            : Checksums.newMd5().digest(body);
     var response =
         blob(key)
             .uploadWithResponse(

@@ -137,6 +137,12 @@ public final class S3Store implements Store {
     }
   }
 
+  /** The service lists keys in the order of their UTF-8 bytes. */
+  @Override
+  public boolean listsInKeyOrder() {
+    return true;
+  }
+
   @Override
   public Listing list(String prefix, boolean recursive) throws IOException {
     ListObjectsV2Request.Builder request =
