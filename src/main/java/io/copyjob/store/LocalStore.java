@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -13,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
@@ -22,6 +25,7 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.zip.CRC32C;
 
 /**
  * Files below a local folder ({@code file:///path/}). Listing walks one directory at a time, so
@@ -92,8 +96,7 @@ public final class LocalStore implements Store {
   public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
     Path target = resolve(key);
     Files.createDirectories(target.getParent());
-    Path temp =
-        target.resolveSibling("." + target.getFileName() + TEMP_MARK + UUID.randomUUID() + ".tmp");
+    Path temp = temp(target);
     MessageDigest md5 = Checksums.newMd5();
     long written = 0;
     try {
@@ -121,9 +124,78 @@ public final class LocalStore implements Store {
     return new FileInfo(key, attrs.size(), attrs.lastModifiedTime().toInstant(), hex(md5));
   }
 
+  /**
+   * A file of another local folder is copied by the kernel (as {@code cp} does, without its bytes
+   * passing through the JVM) and then verified by reading both back: their CRC32C, which the CPU
+   * computes at memory speed, must be equal. The file then replaces the target as {@link #put}
+   * does. Any other source is streamed.
+   */
+  @Override
+  public Optional<ServerSideCopy> serverSideCopy() {
+    return Optional.of(this::copyFrom);
+  }
+
+  private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
+    if (!(ThrottledStore.unwrap(from) instanceof LocalStore local)) {
+      throw new CantCopyException("streamed", null);
+    }
+    Path source = local.resolve(file.key());
+    Path target = resolve(key);
+    Files.createDirectories(target.getParent());
+    Path temp = temp(target);
+    try {
+      try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+          FileChannel out =
+              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        long size = in.size();
+        if (size != file.size()) {
+          throw new IOException(
+              rootUri + file.key() + " has " + size + " bytes, the listing said " + file.size());
+        }
+        for (long done = 0; done < size; ) {
+          long n = in.transferTo(done, size - done, out);
+          if (n <= 0) {
+            throw new IOException("copy of " + file.key() + " stopped at byte " + done);
+          }
+          done += n;
+        }
+      }
+      if (crc32c(source) != crc32c(temp)) {
+        throw new IOException(
+            "copy of " + file.key() + " differs from its source (CRC32C of both read back)");
+      }
+      if (file.lastModified() != null) {
+        Files.setLastModifiedTime(temp, FileTime.from(file.lastModified()));
+      }
+      moveIntoPlace(temp, target);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(temp);
+      throw e;
+    }
+    BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
+    return info(key, attrs);
+  }
+
+  private static long crc32c(Path file) throws IOException {
+    CRC32C crc = new CRC32C();
+    ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      while (in.read(buffer.clear()) != -1) {
+        crc.update(buffer.flip());
+      }
+    }
+    return crc.getValue();
+  }
+
   @Override
   public void delete(String key) throws IOException {
     Files.deleteIfExists(resolve(key));
+  }
+
+  /** A hidden file beside the target, which listings skip. */
+  private static Path temp(Path target) {
+    return target.resolveSibling(
+        "." + target.getFileName() + TEMP_MARK + UUID.randomUUID() + ".tmp");
   }
 
   private static void moveIntoPlace(Path temp, Path target) throws IOException {

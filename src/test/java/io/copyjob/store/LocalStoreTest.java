@@ -1,9 +1,19 @@
 package io.copyjob.store;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Random;
 import org.junit.Rule;
+import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** The store contract on local files. */
+/** The store contract on local files, and the kernel copy between two local folders. */
 public class LocalStoreTest extends StoreContractTest {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
@@ -20,5 +30,96 @@ public class LocalStoreTest extends StoreContractTest {
   @Override
   protected int partSize() {
     return 1 << 20; // one stream, whatever the size
+  }
+
+  private static byte[] random(int size) {
+    byte[] data = new byte[size];
+    new Random(size).nextBytes(data);
+    return data;
+  }
+
+  @Test
+  public void copiesFromAnotherFolderInTheKernelAndVerifies() throws Exception {
+    LocalStore source = new LocalStore(tmp.newFolder("from").toURI());
+    LocalStore sink = new LocalStore(tmp.newFolder("to").toURI());
+    byte[] data = random(3 << 20);
+    Instant modified = Instant.parse("2024-05-01T10:00:00Z");
+    source.put(
+        "d/big.bin",
+        new ByteArrayInputStream(data),
+        new FileInfo("x", data.length, modified, null));
+    FileInfo listed = source.stat("d/big.bin").orElseThrow();
+
+    FileInfo written =
+        sink.serverSideCopy()
+            .orElseThrow()
+            .copy(ThrottledStore.wrap(source, 0, 0), listed, "e/big.bin");
+
+    assertThat(written.size()).isEqualTo(data.length);
+    assertThat(written.lastModified()).isEqualTo(modified);
+    try (InputStream in = sink.open("e/big.bin")) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+    assertThat(Files.list(Path.of(sink.root()).resolve("e"))).hasSize(1); // no temporary left
+  }
+
+  @Test
+  public void refusesAFileThatChangedSinceTheListing() throws Exception {
+    LocalStore source = new LocalStore(tmp.newFolder("from").toURI());
+    LocalStore sink = new LocalStore(tmp.newFolder("to").toURI());
+    byte[] data = random(1000);
+    source.put("a.bin", new ByteArrayInputStream(data), new FileInfo("a.bin", 1000, null, null));
+    FileInfo stale = new FileInfo("a.bin", 999, Instant.now(), null);
+
+    assertThatThrownBy(() -> sink.serverSideCopy().orElseThrow().copy(source, stale, "a.bin"))
+        .hasMessageContaining("has 1000 bytes, the listing said 999");
+    assertThat(sink.stat("a.bin")).isEmpty();
+    assertThat(Files.list(Path.of(sink.root()))).isEmpty();
+  }
+
+  @Test
+  public void streamsFromAnyOtherStore() throws Exception {
+    LocalStore sink = new LocalStore(tmp.newFolder("to").toURI());
+    Store other = new FaultlessWrapper(new LocalStore(tmp.newFolder("from").toURI()));
+    assertThatThrownBy(
+            () ->
+                sink.serverSideCopy()
+                    .orElseThrow()
+                    .copy(other, new FileInfo("a", 1, Instant.now(), null), "a"))
+        .isInstanceOf(CantCopyException.class);
+  }
+
+  /** A store that is not a LocalStore, over one. */
+  private record FaultlessWrapper(Store inner) implements Store {
+    @Override
+    public java.net.URI root() {
+      return inner.root();
+    }
+
+    @Override
+    public Listing list(String prefix, boolean recursive) throws java.io.IOException {
+      return inner.list(prefix, recursive);
+    }
+
+    @Override
+    public java.util.Optional<FileInfo> stat(String key) throws java.io.IOException {
+      return inner.stat(key);
+    }
+
+    @Override
+    public InputStream open(String key) throws java.io.IOException {
+      return inner.open(key);
+    }
+
+    @Override
+    public FileInfo put(String key, InputStream content, FileInfo source)
+        throws java.io.IOException {
+      return inner.put(key, content, source);
+    }
+
+    @Override
+    public void delete(String key) throws java.io.IOException {
+      inner.delete(key);
+    }
   }
 }
