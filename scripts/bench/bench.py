@@ -393,7 +393,7 @@ def report(path, runs, copies, local, counts, scale, started, host):
                 v = copies[(name, tool)]
                 w = med(v, 0)
                 lines.append(f"| {name} | {tool} | {w:.1f} | {files * size / mb / w:.1f} | "
-                             f"{files / w:.0f} | {med(v, 1):.1f} | {med(v, 2):.0f} | "
+                             f"{files / w:.{2 if files / w < 10 else 0}f} | {med(v, 1):.1f} | {med(v, 2):.0f} | "
                              + (f"**{ratio:.2f}×** |" if tool == "copyjob" else "|"))
         lines.append("")
     if counts:
@@ -428,6 +428,24 @@ def report(path, runs, copies, local, counts, scale, started, host):
         for name, (files, wall, cpu, rss) in sorted(scale.items(), key=lambda kv: kv[1][0]):
             lines.append(f"| {files:,} | {wall:.1f} | {cpu:.1f} | {rss:.0f} | "
                          f"{(rss / base - 1) * 100:+.0f}% |")
+        lines.append("")
+    targets = []
+    for name, want in (("C", 2.5), ("A", 1.5), ("B", 1.2)):
+        if (name, "copyjob") in copies:
+            got = med(copies[(name, "rclone")], 0) / med(copies[(name, "copyjob")], 0)
+            targets.append((f"S3 → Azurite, {name}: files/s ≥ {want}× rclone's", f"{got:.2f}×",
+                            got >= want))
+    if local:
+        got = med(local[("D", "copyjob")], 0) / med(local[("D", "cp")], 0)
+        targets.append(("local → local, D: wall ≤ 1.5× `cp -r`'s", f"{got:.2f}×", got <= 1.5))
+    if scale:
+        rss = [v[3] for v in scale.values()]
+        got = max(rss) / min(rss) - 1
+        targets.append(("plan's peak RSS flat (within 10%) up to the largest listing",
+                        f"{got * 100:+.0f}%", got <= 0.10))
+    if targets:
+        lines += ["## Targets", "", "| target | measured | |", "|---|---:|---|"]
+        lines += [f"| {t} | {g} | {'met' if ok else '**missed**'} |" for t, g, ok in targets]
         lines.append("")
     notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
     if os.path.exists(notes):
