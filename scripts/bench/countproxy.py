@@ -265,38 +265,34 @@ async def write_drain(w, data):
         raise DstGone() from e
 
 
-async def copy_exact(r, w, n, up):
-    """Copy exactly n bytes from r to w."""
-    while n > 0:
+async def pump(r, w, up, n=None):
+    """Copy n bytes from r to w, or everything up to EOF when n is None."""
+    while n is None or n > 0:
         try:
-            data = await r.read(n if n < CHUNK else CHUNK)
+            data = await r.read(CHUNK if n is None or n >= CHUNK else n)
         except (ConnectionError, OSError) as e:
             raise SrcGone("body") from e
         if not data:
+            if n is None:
+                return
             raise SrcGone("eof in body")
-        n -= len(data)
+        if n is not None:
+            n -= len(data)
         add_bytes(up, len(data))
         w.write(data)
         try:
             await w.drain()
         except (ConnectionError, OSError) as e:
             raise DstGone() from e
+
+
+async def copy_exact(r, w, n, up):
+    """Copy exactly n bytes from r to w."""
+    await pump(r, w, up, n)
 
 
 async def copy_until_eof(r, w, up):
-    while True:
-        try:
-            data = await r.read(CHUNK)
-        except (ConnectionError, OSError) as e:
-            raise SrcGone("body") from e
-        if not data:
-            return
-        add_bytes(up, len(data))
-        w.write(data)
-        try:
-            await w.drain()
-        except (ConnectionError, OSError) as e:
-            raise DstGone() from e
+    await pump(r, w, up)
 
 
 async def copy_chunked(r, w, up):

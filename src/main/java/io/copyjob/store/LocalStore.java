@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -94,33 +95,31 @@ public final class LocalStore implements Store {
 
   @Override
   public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
-    Path target = resolve(key);
-    Files.createDirectories(target.getParent());
-    Path temp = temp(target);
     MessageDigest md5 = Checksums.newMd5();
-    long written = 0;
-    try {
-      try (OutputStream out = Files.newOutputStream(temp)) {
-        byte[] buffer = new byte[BUFFER];
-        for (int n; (n = content.read(buffer)) != -1; ) {
-          out.write(buffer, 0, n);
-          md5.update(buffer, 0, n);
-          written += n;
-        }
-      }
-      if (written != source.size()) {
-        throw new IOException(
-            "read " + written + " bytes of " + source.key() + ", expected " + source.size());
-      }
-      if (source.lastModified() != null) {
-        Files.setLastModifiedTime(temp, FileTime.from(source.lastModified()));
-      }
-      moveIntoPlace(temp, target);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(temp);
-      throw e;
-    }
-    BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
+    BasicFileAttributes attrs =
+        writeThroughTemp(
+            resolve(key),
+            source.lastModified(),
+            temp -> {
+              long written = 0;
+              try (OutputStream out = Files.newOutputStream(temp)) {
+                byte[] buffer = new byte[BUFFER];
+                for (int n; (n = content.read(buffer)) != -1; ) {
+                  out.write(buffer, 0, n);
+                  md5.update(buffer, 0, n);
+                  written += n;
+                }
+              }
+              if (written != source.size()) {
+                throw new IOException(
+                    "read "
+                        + written
+                        + " bytes of "
+                        + source.key()
+                        + ", expected "
+                        + source.size());
+              }
+            });
     return new FileInfo(key, attrs.size(), attrs.lastModifiedTime().toInstant(), hex(md5));
   }
 
@@ -140,40 +139,69 @@ public final class LocalStore implements Store {
       throw new CantCopyException("streamed", null);
     }
     Path source = local.resolve(file.key());
-    Path target = resolve(key);
+    BasicFileAttributes attrs =
+        writeThroughTemp(
+            resolve(key),
+            file.lastModified(),
+            temp -> {
+              try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+                  FileChannel out =
+                      FileChannel.open(
+                          temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                long size = in.size();
+                if (size != file.size()) {
+                  throw new IOException(
+                      rootUri
+                          + file.key()
+                          + " has "
+                          + size
+                          + " bytes, the listing said "
+                          + file.size());
+                }
+                for (long done = 0; done < size; ) {
+                  long n = in.transferTo(done, size - done, out);
+                  if (n <= 0) {
+                    throw new IOException("copy of " + file.key() + " stopped at byte " + done);
+                  }
+                  done += n;
+                }
+              }
+              if (crc32c(source) != crc32c(temp)) {
+                throw new IOException(
+                    "copy of "
+                        + file.key()
+                        + " differs from its source (CRC32C of both read back)");
+              }
+            });
+    return info(key, attrs);
+  }
+
+  /** Fills a temporary file beside the target; {@link #writeThroughTemp} renames it into place. */
+  private interface TempWriter {
+    void write(Path temp) throws IOException;
+  }
+
+  /**
+   * Writes the target through a hidden temporary file beside it, which takes the source's last
+   * modified time and is renamed into place once complete, or removed when anything fails: the
+   * target is never seen half written.
+   */
+  private static BasicFileAttributes writeThroughTemp(
+      Path target, Instant lastModified, TempWriter writer) throws IOException {
     Files.createDirectories(target.getParent());
-    Path temp = temp(target);
+    Path temp =
+        target.resolveSibling("." + target.getFileName() + TEMP_MARK + UUID.randomUUID() + ".tmp");
     try {
-      try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-          FileChannel out =
-              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        long size = in.size();
-        if (size != file.size()) {
-          throw new IOException(
-              rootUri + file.key() + " has " + size + " bytes, the listing said " + file.size());
-        }
-        for (long done = 0; done < size; ) {
-          long n = in.transferTo(done, size - done, out);
-          if (n <= 0) {
-            throw new IOException("copy of " + file.key() + " stopped at byte " + done);
-          }
-          done += n;
-        }
-      }
-      if (crc32c(source) != crc32c(temp)) {
-        throw new IOException(
-            "copy of " + file.key() + " differs from its source (CRC32C of both read back)");
-      }
-      if (file.lastModified() != null) {
-        Files.setLastModifiedTime(temp, FileTime.from(file.lastModified()));
+      writer.write(temp);
+      if (lastModified != null) {
+        Files.setLastModifiedTime(temp, FileTime.from(lastModified));
       }
       moveIntoPlace(temp, target);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(temp);
       throw e;
     }
-    BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
-    return info(key, attrs);
+    return Files.readAttributes(target, BasicFileAttributes.class);
   }
 
   private static long crc32c(Path file) throws IOException {
@@ -190,12 +218,6 @@ public final class LocalStore implements Store {
   @Override
   public void delete(String key) throws IOException {
     Files.deleteIfExists(resolve(key));
-  }
-
-  /** A hidden file beside the target, which listings skip. */
-  private static Path temp(Path target) {
-    return target.resolveSibling(
-        "." + target.getFileName() + TEMP_MARK + UUID.randomUUID() + ".tmp");
   }
 
   private static void moveIntoPlace(Path temp, Path target) throws IOException {
