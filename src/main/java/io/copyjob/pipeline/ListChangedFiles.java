@@ -122,7 +122,7 @@ public final class ListChangedFiles
           DeltaWindow.of(spec, c.sideInput(watermarks).get(partition.id()), run.runStart());
       try (Listing listing =
               stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive());
-          SinkCursor atSink = sinkCursor(partition)) {
+          SinkCursor atSink = sinkCursor(partition, window)) {
         while (listing.hasNext()) {
           FileInfo file = listing.next();
           if (window.contains(file.lastModified())) {
@@ -144,9 +144,13 @@ public final class ListChangedFiles
     /**
      * The sink below where the partition's prefix lands, listed alongside the source (and only once
      * a file is in the window), so that the copier needs no request per file to learn whether the
-     * file is there already.
+     * file is there already. Not for a delta window with a start: it takes the few files changed
+     * since, and a HEAD for each of those costs less than listing all the sink holds.
      */
-    private SinkCursor sinkCursor(PartitionKey partition) {
+    private SinkCursor sinkCursor(PartitionKey partition, DeltaWindow window) {
+      if (window.start() != null) {
+        return SinkCursor.none();
+      }
       return SinkCursor.over(
           stores.get(spec.sink().root().toString()),
           KeyMapping.sinkKey(spec, partition, partition.prefix()),
