@@ -1,5 +1,6 @@
 package io.copyjob.spec;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
 
@@ -11,6 +12,19 @@ import java.net.URI;
 public sealed interface Connection extends Serializable permits Connection.S3, Connection.Azure {
   /** The connection's name in the job file, used in every message about it. */
   String name();
+
+  /**
+   * The secret held by the environment variable {@code variable}, read where the store is opened;
+   * an unset or empty variable is one line naming the connection and the variable.
+   */
+  default String secret(String variable) throws IOException {
+    String value = System.getenv(variable);
+    if (value == null || value.isEmpty()) {
+      throw new IOException(
+          "connection '" + name() + "': environment variable " + variable + " is not set");
+    }
+    return value;
+  }
 
   /**
    * Amazon S3, or an S3-compatible server.

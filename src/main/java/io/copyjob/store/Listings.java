@@ -1,9 +1,9 @@
 package io.copyjob.store;
 
+import com.google.common.collect.AbstractIterator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.function.Function;
 
 /** Listings made from an SDK's lazily paged iterator. */
@@ -19,35 +19,27 @@ public final class Listings {
       Iterator<T> items,
       Function<T, FileInfo> toFile,
       Function<RuntimeException, IOException> toIOException) {
-    return new Listing() {
-      private FileInfo next;
-
+    class Mapped extends AbstractIterator<FileInfo> implements Listing {
       @Override
-      public boolean hasNext() {
+      protected FileInfo computeNext() {
         try {
-          while (next == null && items.hasNext()) {
-            next = toFile.apply(items.next());
+          while (items.hasNext()) {
+            FileInfo file = toFile.apply(items.next());
+            if (file != null) {
+              return file;
+            }
           }
         } catch (UncheckedIOException e) {
           throw e;
         } catch (RuntimeException e) {
           throw new UncheckedIOException(toIOException.apply(e));
         }
-        return next != null;
-      }
-
-      @Override
-      public FileInfo next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        FileInfo result = next;
-        next = null;
-        return result;
+        return endOfData();
       }
 
       @Override
       public void close() {}
-    };
+    }
+    return new Mapped();
   }
 }

@@ -1,5 +1,6 @@
 package io.copyjob.store;
 
+import com.google.common.collect.AbstractIterator;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +24,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.zip.CRC32C;
@@ -249,10 +249,9 @@ public final class LocalStore implements Store {
   }
 
   /** A depth-first walk holding one open directory stream per level. */
-  private static final class WalkListing implements Listing {
+  private static final class WalkListing extends AbstractIterator<FileInfo> implements Listing {
     private final Deque<Level> levels = new ArrayDeque<>();
     private final boolean recursive;
-    private FileInfo next;
 
     private record Level(DirectoryStream<Path> stream, Iterator<Path> entries, String keyPrefix) {}
 
@@ -266,9 +265,9 @@ public final class LocalStore implements Store {
     }
 
     @Override
-    public boolean hasNext() {
+    protected FileInfo computeNext() {
       try {
-        while (next == null && !levels.isEmpty()) {
+        while (!levels.isEmpty()) {
           Level level = levels.peek();
           if (!level.entries.hasNext()) {
             levels.pop().stream.close();
@@ -285,7 +284,7 @@ public final class LocalStore implements Store {
             }
           }
           if (attrs.isRegularFile() && !isTemp(name)) {
-            next = info(level.keyPrefix + name, attrs);
+            return info(level.keyPrefix + name, attrs);
           } else if (attrs.isDirectory() && recursive) {
             DirectoryStream<Path> stream = Files.newDirectoryStream(entry);
             levels.push(new Level(stream, stream.iterator(), level.keyPrefix + name + "/"));
@@ -294,17 +293,7 @@ public final class LocalStore implements Store {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
-      return next != null;
-    }
-
-    @Override
-    public FileInfo next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      FileInfo result = next;
-      next = null;
-      return result;
+      return endOfData();
     }
 
     @Override

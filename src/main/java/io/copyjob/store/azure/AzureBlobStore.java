@@ -109,28 +109,19 @@ public final class AzureBlobStore implements Store {
                     RetryPolicyType.EXPONENTIAL, 5, (Duration) null, null, null, null));
     StorageSharedKeyCredential sharedKey = null;
     if (connection.connectionStringEnv() != null) {
-      builder.connectionString(env(connection, connection.connectionStringEnv()));
+      builder.connectionString(connection.secret(connection.connectionStringEnv()));
     } else if (connection.accountKeyEnv() != null) {
       sharedKey =
-          new StorageSharedKeyCredential(account, env(connection, connection.accountKeyEnv()));
+          new StorageSharedKeyCredential(account, connection.secret(connection.accountKeyEnv()));
       builder.credential(sharedKey);
     } else if (connection.sasTokenEnv() != null) {
-      builder.sasToken(env(connection, connection.sasTokenEnv()));
+      builder.sasToken(connection.secret(connection.sasTokenEnv()));
     } else {
       builder.credential(new DefaultAzureCredentialBuilder().build());
     }
     BlobContainerClient container =
         builder.buildClient().getBlobContainerClient(location.container());
     return new AzureBlobStore(root, location, connection, tuning, container, sharedKey);
-  }
-
-  private static String env(Connection.Azure c, String variable) throws IOException {
-    String value = System.getenv(variable);
-    if (value == null || value.isEmpty()) {
-      throw new IOException(
-          "connection '" + c.name() + "': environment variable " + variable + " is not set");
-    }
-    return value;
   }
 
   @Override

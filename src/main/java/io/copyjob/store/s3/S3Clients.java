@@ -86,11 +86,6 @@ final class S3Clients {
       throw new IOException(
           "connection '" + c.name() + "': " + field + " is needed with the other key variable");
     }
-    String value = System.getenv(variable);
-    if (value == null || value.isEmpty()) {
-      throw new IOException(
-          "connection '" + c.name() + "': environment variable " + variable + " is not set");
-    }
-    return value;
+    return c.secret(variable);
   }
 }

@@ -247,61 +247,80 @@ public final class S3Store implements Store {
 
   private FileInfo putMultipart(String key, InputStream content, FileInfo source)
       throws IOException {
-    Map<String, String> metadata =
-        source.md5() == null ? Map.of() : Map.of(MD5_METADATA, source.md5());
+    MessageDigest whole = Checksums.newMd5();
+    multipart(
+        key,
+        source.md5(),
+        uploadId -> {
+          List<CompletedPart> parts = new ArrayList<>();
+          byte[] buffer = new byte[tuning.partSize];
+          long left = source.size();
+          for (int number = 1; left > 0; number++) {
+            int length = (int) Math.min(buffer.length, left);
+            readFully(content, buffer, length, key);
+            MessageDigest md5 = Checksums.newMd5();
+            md5.update(buffer, 0, length);
+            whole.update(buffer, 0, length);
+            int partNumber = number;
+            String eTag =
+                s3.uploadPart(
+                        u ->
+                            u.bucket(bucket)
+                                .key(base + key)
+                                .uploadId(uploadId)
+                                .partNumber(partNumber)
+                                .contentMD5(base64(md5.digest())),
+                        RequestBody.fromInputStream(
+                            new java.io.ByteArrayInputStream(buffer, 0, length), length))
+                    .eTag();
+            parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
+            left -= length;
+          }
+          if (content.read() != -1) {
+            throw new IOException("more bytes than the listed " + source.size() + " in " + key);
+          }
+          return parts;
+        });
+    String md5 = HexFormat.of().formatHex(whole.digest());
+    if (source.md5() == null && source.size() <= MAX_SINGLE_COPY) {
+      // A multipart ETag is no MD5: keep the one computed while uploading in the object's
+      // metadata (set only at creation, hence a copy onto itself), so that later runs can
+      // skip the object without reading it.
+      s3.copyObject(
+          c ->
+              c.sourceBucket(bucket)
+                  .sourceKey(base + key)
+                  .destinationBucket(bucket)
+                  .destinationKey(base + key)
+                  .metadataDirective(MetadataDirective.REPLACE)
+                  .metadata(Map.of(MD5_METADATA, md5)));
+    }
+    return new FileInfo(key, source.size(), null, md5);
+  }
+
+  /** Writes the parts of one multipart upload and gives them back in order. */
+  private interface PartWriter {
+    List<CompletedPart> write(String uploadId) throws IOException;
+  }
+
+  /**
+   * One multipart upload to {@code key}: created, with {@code md5} in its metadata when known, its
+   * parts written by {@code writer}, then completed; aborted when anything fails, so that no parts
+   * are left behind to be paid for.
+   */
+  private void multipart(String key, String md5, PartWriter writer) throws IOException {
+    Map<String, String> metadata = md5 == null ? Map.of() : Map.of(MD5_METADATA, md5);
     String uploadId =
         s3.createMultipartUpload(c -> c.bucket(bucket).key(base + key).metadata(metadata))
             .uploadId();
     try {
-      List<CompletedPart> parts = new ArrayList<>();
-      byte[] buffer = new byte[tuning.partSize];
-      MessageDigest whole = Checksums.newMd5();
-      long left = source.size();
-      for (int number = 1; left > 0; number++) {
-        int length = (int) Math.min(buffer.length, left);
-        readFully(content, buffer, length, key);
-        MessageDigest md5 = Checksums.newMd5();
-        md5.update(buffer, 0, length);
-        whole.update(buffer, 0, length);
-        int partNumber = number;
-        String eTag =
-            s3.uploadPart(
-                    u ->
-                        u.bucket(bucket)
-                            .key(base + key)
-                            .uploadId(uploadId)
-                            .partNumber(partNumber)
-                            .contentMD5(base64(md5.digest())),
-                    RequestBody.fromInputStream(
-                        new java.io.ByteArrayInputStream(buffer, 0, length), length))
-                .eTag();
-        parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
-        left -= length;
-      }
-      if (content.read() != -1) {
-        throw new IOException("more bytes than the listed " + source.size() + " in " + key);
-      }
+      List<CompletedPart> parts = writer.write(uploadId);
       s3.completeMultipartUpload(
           c ->
               c.bucket(bucket)
                   .key(base + key)
                   .uploadId(uploadId)
                   .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
-      String md5 = HexFormat.of().formatHex(whole.digest());
-      if (source.md5() == null && source.size() <= MAX_SINGLE_COPY) {
-        // A multipart ETag is no MD5: keep the one computed while uploading in the object's
-        // metadata (set only at creation, hence a copy onto itself), so that later runs can
-        // skip the object without reading it.
-        s3.copyObject(
-            c ->
-                c.sourceBucket(bucket)
-                    .sourceKey(base + key)
-                    .destinationBucket(bucket)
-                    .destinationKey(base + key)
-                    .metadataDirective(MetadataDirective.REPLACE)
-                    .metadata(Map.of(MD5_METADATA, md5)));
-      }
-      return new FileInfo(key, source.size(), null, md5);
     } catch (IOException | RuntimeException e) {
       abort(key, uploadId, e);
       throw e;
@@ -372,42 +391,35 @@ public final class S3Store implements Store {
   /** UploadPartCopy in ranges: CopyObject takes at most 5 GiB. */
   private FileInfo multipartCopy(S3Store s, FileInfo file, String key) throws IOException {
     try {
-      Map<String, String> metadata =
-          file.md5() == null ? Map.of() : Map.of(MD5_METADATA, file.md5());
-      String uploadId =
-          s3.createMultipartUpload(c -> c.bucket(bucket).key(base + key).metadata(metadata))
-              .uploadId();
-      try {
-        List<CompletedPart> parts = new ArrayList<>();
-        int number = 1;
-        for (long offset = 0; offset < file.size(); offset += tuning.copyPartSize, number++) {
-          String range =
-              "bytes=" + offset + "-" + (Math.min(offset + tuning.copyPartSize, file.size()) - 1);
-          int partNumber = number;
-          String eTag =
-              s3.uploadPartCopy(
-                      u ->
-                          u.sourceBucket(s.bucket)
-                              .sourceKey(s.base + file.key())
-                              .destinationBucket(bucket)
-                              .destinationKey(base + key)
-                              .uploadId(uploadId)
-                              .partNumber(partNumber)
-                              .copySourceRange(range))
-                  .copyPartResult()
-                  .eTag();
-          parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
-        }
-        s3.completeMultipartUpload(
-            c ->
-                c.bucket(bucket)
-                    .key(base + key)
-                    .uploadId(uploadId)
-                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
-      } catch (RuntimeException e) {
-        abort(key, uploadId, e);
-        throw e;
-      }
+      multipart(
+          key,
+          file.md5(),
+          uploadId -> {
+            List<CompletedPart> parts = new ArrayList<>();
+            int number = 1;
+            for (long offset = 0; offset < file.size(); offset += tuning.copyPartSize, number++) {
+              String range =
+                  "bytes="
+                      + offset
+                      + "-"
+                      + (Math.min(offset + tuning.copyPartSize, file.size()) - 1);
+              int partNumber = number;
+              String eTag =
+                  s3.uploadPartCopy(
+                          u ->
+                              u.sourceBucket(s.bucket)
+                                  .sourceKey(s.base + file.key())
+                                  .destinationBucket(bucket)
+                                  .destinationKey(base + key)
+                                  .uploadId(uploadId)
+                                  .partNumber(partNumber)
+                                  .copySourceRange(range))
+                      .copyPartResult()
+                      .eTag();
+              parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
+            }
+            return parts;
+          });
       return new FileInfo(key, file.size(), null, file.md5());
     } catch (NoSuchKeyException e) {
       throw new FileNotFoundException(s.where(file.key()));
