@@ -1,17 +1,29 @@
 package io.copyjob.cli;
 
 import io.copyjob.pipeline.JobException;
+import io.copyjob.pipeline.LeaseHeldException;
 import io.copyjob.spec.SpecException;
 import java.io.PrintWriter;
 import java.sql.SQLException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code copyjob} command: run, plan, partitions, history. */
+/**
+ * The {@code copyjob} command: run, plan, partitions, history. Every command exits 0 on success, 1
+ * when the run (or the store or database it needs) failed, 2 for a command line or job file that
+ * cannot be used, and 3 when a run is refused because another run of the job holds its lease.
+ */
 @Command(
     name = "copyjob",
     mixinStandardHelpOptions = true,
     versionProvider = CopyJob.Version.class,
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:the run failed (or a store or the control database could not be used)",
+      "2:usage or job file error",
+      "3:another run of the job holds its lease"
+    },
     description = "Copies files between stores as declared in a job file, on Apache Beam.",
     subcommands = {
       RunCommand.class,
@@ -26,6 +38,9 @@ public final class CopyJob implements Runnable {
 
   /** Exit code of a job file or command line that is not valid. */
   static final int INVALID = 2;
+
+  /** Exit code of a run refused because another run of the job holds its lease. */
+  static final int LEASE_HELD = 3;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec commandSpec;
 
@@ -50,9 +65,20 @@ public final class CopyJob implements Runnable {
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("copyjob: " + describe(e));
-          return e instanceof SpecException ? INVALID : FAILED;
+          return exitCode(e);
         });
     return cli.execute(args);
+  }
+
+  /** The one rule of every command: 0 success, 1 failed, 2 usage or job file, 3 lease held. */
+  static int exitCode(Exception e) {
+    if (e instanceof LeaseHeldException) {
+      return LEASE_HELD;
+    }
+    if (e instanceof SpecException || e instanceof UsageException) {
+      return INVALID;
+    }
+    return FAILED;
   }
 
   private static String describe(Exception e) {

@@ -3,7 +3,6 @@ package io.copyjob.cli;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.RunRecord;
 import io.copyjob.monitor.RunReport;
-import io.copyjob.pipeline.JobException;
 import io.copyjob.spec.JobSpec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -27,8 +26,11 @@ final class HistoryCommand implements Callable<Integer> {
       description = "How many runs. Default: ${DEFAULT-VALUE}.")
   int limit;
 
-  @Option(names = "--run", paramLabel = "ID", description = "Show this run and its partitions.")
-  Long runId;
+  @Option(
+      names = "--run",
+      paramLabel = "N",
+      description = "Show the job's run N (as history numbers them) and its partitions.")
+  Long runNumber;
 
   @Spec CommandSpec commandSpec;
 
@@ -37,19 +39,22 @@ final class HistoryCommand implements Callable<Integer> {
     JobSpec spec = job.parse();
     PrintWriter out = commandSpec.commandLine().getOut();
     try (ControlStore control = ControlStore.open(spec.control())) {
-      if (runId == null) {
+      // A run whose process was killed is RUNNING until someone looks: say what it is.
+      control.abandonDeadRuns(spec.name());
+      if (runNumber == null) {
         out.print(RunReport.history(control.history(spec.name(), limit)));
       } else {
         RunRecord run =
             control
-                .run(runId)
-                .filter(r -> r.job().equals(spec.name()))
+                .run(spec.name(), runNumber)
                 .orElseThrow(
-                    () -> new JobException("--run: job '" + spec.name() + "' has no run " + runId));
+                    () ->
+                        new UsageException(
+                            "--run: job '" + spec.name() + "' has no run " + runNumber));
         out.print(RunReport.summary(run));
         out.println("  settings    " + run.settings());
         out.println();
-        out.print(RunReport.partitionRuns(control.partitionRuns(runId)));
+        out.print(RunReport.partitionRuns(control.partitionRuns(run.runId())));
       }
     }
     out.flush();

@@ -5,7 +5,6 @@ import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionKey;
 import io.copyjob.control.RootNames;
 import io.copyjob.monitor.RunReport;
-import io.copyjob.pipeline.JobException;
 import io.copyjob.pipeline.Partitions;
 import io.copyjob.spec.JobSpec;
 import java.io.PrintWriter;
@@ -68,7 +67,7 @@ final class PartitionsCommand implements Runnable {
     public Integer call() throws Exception {
       JobSpec spec = job.parse();
       if (spec.partitionTable() != null) {
-        throw new JobException(
+        throw new UsageException(
             "partitions add: the partitions are the rows of "
                 + spec.partitionTable().table()
                 + "; insert them there");
@@ -78,7 +77,7 @@ final class PartitionsCommand implements Runnable {
       List<PartitionKey> keys = new ArrayList<>();
       for (String prefix : prefixes) {
         if (prefix.startsWith("/")) {
-          throw new JobException("PREFIX: must not start with '/': " + prefix);
+          throw new UsageException("PREFIX: must not start with '/': " + prefix);
         }
         keys.add(new PartitionKey(partitionRoot, prefix));
       }
@@ -151,13 +150,13 @@ final class PartitionsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       if (all == !prefixes.isEmpty()) {
-        throw new JobException("reset: give either prefixes or --all");
+        throw new UsageException("reset: give either prefixes or --all");
       }
       JobSpec spec = job.parse();
       List<String> chosen = all ? List.of() : prefixes;
       if (spec.partitionTable() != null) {
         if (spec.mode() != JobSpec.Mode.FULL) {
-          throw new JobException(
+          throw new UsageException(
               "partitions reset: in delta mode each run adds rows to "
                   + spec.partitionTable().table()
                   + "; there is no status to reset");

@@ -4,8 +4,10 @@ import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.monitor.RunReport;
 import io.copyjob.pipeline.FileCopyJob;
+import io.copyjob.spec.Durations;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpecs;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,6 +23,13 @@ import picocli.CommandLine.Unmatched;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
+    exitCodeListHeading = "Exit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:the run failed (or a store or the control database could not be used)",
+      "2:usage or job file error",
+      "3:another run of the job holds its lease"
+    },
     description = {
       "Runs the job: copies the partitions not yet done (full mode) or the files changed since each"
           + " partition's last success (delta mode), and records the outcome.",
@@ -44,12 +53,30 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--parallelism", description = "Workers (Flink) or threads (direct).")
   Integer parallelism;
 
+  @Option(
+      names = "--wait-for-lease",
+      arity = "0..1",
+      paramLabel = "DURATION",
+      fallbackValue = "10m",
+      description =
+          "While another run of the job holds its lease, wait for it (polling) up to DURATION"
+              + " (500ms, 30s, 5m, 2h; alone: 10m) instead of exiting 3.")
+  String waitForLease;
+
   @Unmatched List<String> beamArgs = new ArrayList<>();
 
   @Spec CommandSpec commandSpec;
 
   @Override
   public Integer call() throws Exception {
+    Duration wait = Duration.ZERO;
+    if (waitForLease != null) {
+      wait = Durations.parse(waitForLease.trim());
+      if (wait == null || wait.isNegative()) {
+        throw new UsageException(
+            "--wait-for-lease: must be a duration like 30s, 5m or 2h, got '" + waitForLease + "'");
+      }
+    }
     JobSpec spec = job.parse();
     RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runner);
     PipelineOptions options =
@@ -74,6 +101,7 @@ final class RunCommand implements Callable<Integer> {
             JobSpecs.toJson(spec),
             System.err,
             System.console() != null);
+    fileCopy.waitForLease(wait, commandSpec.commandLine().getErr()::println);
     RunRecord run = fileCopy.run();
     commandSpec.commandLine().getOut().print(RunReport.summary(run));
     commandSpec.commandLine().getOut().flush();
@@ -81,7 +109,7 @@ final class RunCommand implements Callable<Integer> {
       commandSpec
           .commandLine()
           .getErr()
-          .println("copyjob: run " + run.runId() + " failed: " + run.error());
+          .println("copyjob: run " + run.runNumber() + " failed: " + run.error());
       return CopyJob.FAILED;
     }
     return 0;

@@ -1,6 +1,5 @@
 package io.copyjob.cli;
 
-import io.copyjob.pipeline.JobException;
 import io.copyjob.spec.JobSpec;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -30,7 +29,8 @@ final class RunnerOptions {
       return switch (name.toLowerCase(Locale.ROOT)) {
         case "direct", "directrunner" -> DIRECT;
         case "flink", "flinkrunner" -> FLINK;
-        default -> throw new JobException("--runner: must be direct or flink, got '" + name + "'");
+        default ->
+            throw new UsageException("--runner: must be direct or flink, got '" + name + "'");
       };
     }
   }
@@ -64,7 +64,7 @@ final class RunnerOptions {
       String master = flinkMaster == null ? "[local]" : flinkMaster;
       boolean remote = isRemote(flinkMaster);
       if (remote && spec.control().isEmbedded()) {
-        throw new JobException(
+        throw new UsageException(
             "control.url: an embedded H2 file cannot be reached from a Flink cluster;"
                 + " use a PostgreSQL or SQL Server control store");
       }

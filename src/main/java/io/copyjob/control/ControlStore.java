@@ -44,16 +44,18 @@ public final class ControlStore implements AutoCloseable {
   private final Connection conn;
   private final Dialect dialect;
   private final Clock clock;
+  private final int queryTimeout;
   private final RunTable runs;
   private final LeaseTable leases;
   private final WatermarkTable watermarks;
 
-  private ControlStore(Connection conn, Dialect dialect, Clock clock) {
+  private ControlStore(Connection conn, Dialect dialect, Clock clock, int queryTimeoutSeconds) {
     this.conn = conn;
     this.dialect = dialect;
     this.clock = clock;
-    this.runs = new RunTable(conn, dialect);
-    this.leases = new LeaseTable(conn, dialect);
+    this.queryTimeout = queryTimeoutSeconds;
+    this.runs = new RunTable(conn, dialect, queryTimeoutSeconds);
+    this.leases = new LeaseTable(conn, dialect, queryTimeoutSeconds);
     this.watermarks = new WatermarkTable(conn, dialect);
   }
 
@@ -83,7 +85,31 @@ public final class ControlStore implements AutoCloseable {
       conn.close();
       throw e;
     }
-    return new ControlStore(conn, dialect, clock);
+    return new ControlStore(conn, dialect, clock, 0);
+  }
+
+  /**
+   * A store on a database whose tables exist (a run made them before its pipeline): a worker opens
+   * one for each record it writes, and no connection idles between them.
+   */
+  public static ControlStore openExisting(JobSpec.ControlSpec spec) throws SQLException {
+    Connection conn = Jdbc.connect(spec, "control store");
+    conn.setAutoCommit(true);
+    return new ControlStore(conn, Dialect.forUrl(spec.url()), Clock.systemUTC(), 0);
+  }
+
+  /**
+   * A store for renewing a lease, whose every step is bounded by {@code timeout}: the connect, the
+   * socket reads (drivers that have such settings) and each statement (JDBC's query timeout), so a
+   * hung database fails a renewal instead of stalling it. Creates no tables: the run made them.
+   */
+  public static ControlStore openForLease(JobSpec.ControlSpec spec, Duration timeout)
+      throws SQLException {
+    Dialect dialect = Dialect.forUrl(spec.url());
+    Connection conn = Jdbc.connect(spec, "control store", timeout);
+    conn.setAutoCommit(true);
+    return new ControlStore(
+        conn, dialect, Clock.systemUTC(), (int) Math.max(1, timeout.toSeconds()));
   }
 
   /**
@@ -203,22 +229,77 @@ public final class ControlStore implements AutoCloseable {
         });
   }
 
-  /** Inserts a RUNNING run and returns its id. */
+  /** Inserts a RUNNING run, numbered one past the job's last, and returns its id. */
   public long startRun(
       String job, Instant startedAt, String mode, String runner, String settingsJson)
       throws SQLException {
-    return runs.start(job, startedAt, mode, runner, settingsJson);
+    return inTransaction(
+        Schema.RUNS, "start run", () -> runs.start(job, startedAt, mode, runner, settingsJson));
   }
 
-  /** Sets a run's end, status, totals and error (null when none). */
-  public void finishRun(
+  /**
+   * As {@link #startRun(String, Instant, String, String, String)}, and in the same transaction
+   * names the run on the job's lease, which {@code leaseOwner} must hold: from the first moment the
+   * run exists, whoever reads the lease sees which run holds it.
+   *
+   * @throws LeaseLostException when the lease is no longer {@code leaseOwner}'s (nothing written)
+   */
+  public long startRun(
+      String job,
+      String leaseOwner,
+      Instant startedAt,
+      String mode,
+      String runner,
+      String settingsJson)
+      throws SQLException {
+    return inTransaction(
+        Schema.RUNS + ", " + Schema.LEASES,
+        "start run",
+        () -> {
+          long runId = runs.start(job, startedAt, mode, runner, settingsJson);
+          if (!leases.setRun(job, leaseOwner, runId)) {
+            throw new LeaseLostException(
+                "job '" + job + "': the lease was lost before the run started");
+          }
+          return runId;
+        });
+  }
+
+  /**
+   * Sets a RUNNING run's end, status, totals and error (null when none). The first outcome wins: a
+   * run already ended is left as it is (and a warning says which outcome stays); false then.
+   */
+  public boolean finishRun(
       long runId, RunStatus status, RunTotals totals, Instant endedAt, String error)
       throws SQLException {
-    runs.finish(runId, status, totals, endedAt, error);
+    return runs.finish(runId, status, totals, endedAt, error);
   }
 
+  /** The run with this id (the internal key). */
   public Optional<RunRecord> run(long runId) throws SQLException {
     return runs.read(runId);
+  }
+
+  /** The job's run with this number (1 for its first). */
+  public Optional<RunRecord> run(String job, long runNumber) throws SQLException {
+    return runs.readNumber(job, runNumber);
+  }
+
+  /**
+   * Marks ABANDONED the job's RUNNING runs whose lease is gone or expired by the database's clock
+   * (their process was killed), each ended when it was last seen alive; returns their ids.
+   */
+  public List<Long> abandonDeadRuns(String job) throws SQLException {
+    return runs.abandon(job, databaseNow());
+  }
+
+  /** The control database's clock: what leases expire by. */
+  public Instant databaseNow() throws SQLException {
+    try {
+      return dialect.now(conn, queryTimeout);
+    } catch (SQLException e) {
+      throw Jdbc.wrap("control store", "read the database's clock", e);
+    }
   }
 
   /** The job's last {@code limit} runs, newest first. */
@@ -248,6 +329,24 @@ public final class ControlStore implements AutoCloseable {
         });
   }
 
+  /**
+   * Whether this run already recorded the partition as succeeded: a pipeline executed again after a
+   * failover must not record it again (its watermark is now this run's, so its window would be
+   * empty and its real counts overwritten with zeros).
+   */
+  public boolean succeededInRun(long runId, PartitionKey key) throws SQLException {
+    String sql = "SELECT succeeded FROM " + PARTITION_RUNS + " WHERE run_id = ? AND key_hash = ?";
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      ps.setLong(1, runId);
+      ps.setString(2, hash(key));
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    } catch (SQLException e) {
+      throw Jdbc.wrap(PARTITION_RUNS, "read partition run of run " + runId, e);
+    }
+  }
+
   public List<PartitionRunRecord> partitionRuns(long runId) throws SQLException {
     try {
       return PartitionRows.partitionRuns(conn, dialect, runId);
@@ -274,20 +373,37 @@ public final class ControlStore implements AutoCloseable {
   }
 
   /**
-   * Takes the job's lease for {@code owner} until {@code now + ttl}: succeeds when no lease exists,
-   * the existing one has expired, or it is this owner's.
+   * Takes the job's lease for {@code owner} for {@code ttl} from now, by the database's clock:
+   * succeeds when no lease exists, the existing one has expired, or it is this owner's.
    */
-  public boolean acquireLease(String job, String owner, Instant now, Duration ttl)
-      throws SQLException {
+  public boolean acquireLease(String job, String owner, Duration ttl) throws SQLException {
+    return leases.acquire(job, owner, databaseNow(), ttl);
+  }
+
+  /** As {@link #acquireLease(String, String, Duration)} at a given {@code now} (tests). */
+  boolean acquireLease(String job, String owner, Instant now, Duration ttl) throws SQLException {
     return leases.acquire(job, owner, now, ttl);
   }
 
   /**
-   * Extends the owner's lease to {@code now + ttl}; false when the lease is no longer this owner's
-   * (another took it after it expired, or it was released).
+   * Extends the owner's lease for {@code ttl} from now by the database's clock, and notes its run
+   * (when given) alive now; false when the lease is no longer this owner's (released, or expired
+   * before this renewal: an expired lease is lost even when no one took it yet).
    */
-  public boolean renewLease(String job, String owner, Instant now, Duration ttl)
+  public boolean renewLease(String job, String owner, Long runId, Duration ttl)
       throws SQLException {
+    Instant now = databaseNow();
+    if (!leases.renew(job, owner, now, ttl)) {
+      return false;
+    }
+    if (runId != null) {
+      runs.seen(runId, now);
+    }
+    return true;
+  }
+
+  /** As {@link #renewLease(String, String, Long, Duration)} at a given {@code now} (tests). */
+  boolean renewLease(String job, String owner, Instant now, Duration ttl) throws SQLException {
     return leases.renew(job, owner, now, ttl);
   }
 

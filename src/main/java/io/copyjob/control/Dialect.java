@@ -1,8 +1,10 @@
 package io.copyjob.control;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -148,6 +150,31 @@ public enum Dialect {
     } else {
       ps.setObject(index, OffsetDateTime.ofInstant(micros, ZoneOffset.UTC));
     }
+  }
+
+  /**
+   * The database's clock, in UTC: leases expire by it, so that clients whose clocks differ agree on
+   * when a lease is free. SQL Server's CURRENT_TIMESTAMP is the server's local time, hence
+   * SYSUTCDATETIME; H2's MSSQLServer mode (which stands in for SQL Server in tests) lacks that
+   * function and reads its own CURRENT_TIMESTAMP, which carries its offset.
+   */
+  public Instant now(Connection conn, int queryTimeoutSeconds) throws SQLException {
+    boolean utcDateTime =
+        this == SQLSERVER && !"H2".equals(conn.getMetaData().getDatabaseProductName());
+    String sql = utcDateTime ? "SELECT SYSUTCDATETIME()" : "SELECT CURRENT_TIMESTAMP";
+    try (Statement st = conn.createStatement();
+        ResultSet rs = query(st, sql, queryTimeoutSeconds)) {
+      rs.next();
+      if (utcDateTime) {
+        return rs.getObject(1, LocalDateTime.class).toInstant(ZoneOffset.UTC);
+      }
+      return rs.getObject(1, OffsetDateTime.class).toInstant();
+    }
+  }
+
+  private static ResultSet query(Statement st, String sql, int timeoutSeconds) throws SQLException {
+    st.setQueryTimeout(timeoutSeconds);
+    return st.executeQuery(sql);
   }
 
   /** Reads a timestamp column of this dialect as an instant, null for SQL NULL. */

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
 
 /** Small JDBC helpers of the control store: error wrapping, URL redaction, length checks. */
@@ -110,6 +111,17 @@ final class Jdbc {
    * credentials, and a driver's message that repeats the URL or the password is scrubbed of both.
    */
   static Connection connect(JobSpec.ControlSpec spec, String what) throws SQLException {
+    return connect(spec, what, null);
+  }
+
+  /**
+   * As {@link #connect(JobSpec.ControlSpec, String)}, with the driver's connect and socket read
+   * timeouts set to {@code timeout} (when not null): PostgreSQL's connectTimeout, loginTimeout and
+   * socketTimeout (seconds), SQL Server's loginTimeout (seconds) and socketTimeout (milliseconds).
+   * H2 runs in the process, or through its AUTO_SERVER socket, which has no such setting.
+   */
+  static Connection connect(JobSpec.ControlSpec spec, String what, Duration timeout)
+      throws SQLException {
     Dialect dialect = Dialect.forUrl(spec.url());
     String where = redact(spec.url());
     try {
@@ -127,6 +139,21 @@ final class Jdbc {
     String password = spec.password();
     if (password != null) {
       props.setProperty("password", password);
+    }
+    if (timeout != null) {
+      String seconds = Long.toString(Math.max(1, timeout.toSeconds()));
+      switch (dialect) {
+        case POSTGRESQL -> {
+          props.setProperty("connectTimeout", seconds);
+          props.setProperty("loginTimeout", seconds);
+          props.setProperty("socketTimeout", seconds);
+        }
+        case SQLSERVER -> {
+          props.setProperty("loginTimeout", seconds);
+          props.setProperty("socketTimeout", Long.toString(timeout.toMillis()));
+        }
+        case H2 -> {}
+      }
     }
     try {
       return DriverManager.getConnection(spec.url(), props);

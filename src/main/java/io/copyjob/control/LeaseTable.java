@@ -21,10 +21,18 @@ import java.util.Optional;
 final class LeaseTable {
   private final Connection conn;
   private final Dialect dialect;
+  private final int queryTimeout;
 
-  LeaseTable(Connection conn, Dialect dialect) {
+  LeaseTable(Connection conn, Dialect dialect, int queryTimeoutSeconds) {
     this.conn = conn;
     this.dialect = dialect;
+    this.queryTimeout = queryTimeoutSeconds;
+  }
+
+  private PreparedStatement prepare(String sql) throws SQLException {
+    PreparedStatement ps = conn.prepareStatement(sql);
+    ps.setQueryTimeout(queryTimeout);
+    return ps;
   }
 
   boolean acquire(String job, String owner, Instant now, Duration ttl) throws SQLException {
@@ -37,7 +45,7 @@ final class LeaseTable {
             + LEASES
             + " SET run_id = CASE WHEN owner = ? THEN run_id ELSE NULL END, owner = ?,"
             + " expires_at = ? WHERE job = ? AND (owner = ? OR expires_at < ?)";
-    try (PreparedStatement ps = conn.prepareStatement(takeOver)) {
+    try (PreparedStatement ps = prepare(takeOver)) {
       ps.setString(1, owner);
       ps.setString(2, owner);
       dialect.setInstant(ps, 3, expiresAt);
@@ -51,7 +59,7 @@ final class LeaseTable {
       throw Jdbc.wrap(LEASES, "acquire lease", e);
     }
     String insert = "INSERT INTO " + LEASES + " (job, owner, expires_at) VALUES (?, ?, ?)";
-    try (PreparedStatement ps = conn.prepareStatement(insert)) {
+    try (PreparedStatement ps = prepare(insert)) {
       ps.setString(1, job);
       ps.setString(2, owner);
       dialect.setInstant(ps, 3, expiresAt);
@@ -65,13 +73,22 @@ final class LeaseTable {
     }
   }
 
+  /**
+   * Extends the owner's lease that has not expired at {@code now}. An expired lease is not revived
+   * even when no one took it: its run may already be marked abandoned, and another run may start.
+   */
   boolean renew(String job, String owner, Instant now, Duration ttl) throws SQLException {
-    return update(
-        "renew lease",
-        "UPDATE " + LEASES + " SET expires_at = ? WHERE job = ? AND owner = ?",
-        ps -> dialect.setInstant(ps, 1, expiry(now, ttl)),
-        job,
-        owner);
+    String sql =
+        "UPDATE " + LEASES + " SET expires_at = ? WHERE job = ? AND owner = ? AND expires_at >= ?";
+    try (PreparedStatement ps = prepare(sql)) {
+      dialect.setInstant(ps, 1, expiry(now, ttl));
+      ps.setString(2, job);
+      ps.setString(3, owner);
+      dialect.setInstant(ps, 4, now);
+      return ps.executeUpdate() == 1;
+    } catch (SQLException e) {
+      throw Jdbc.wrap(LEASES, "renew lease", e);
+    }
   }
 
   boolean setRun(String job, String owner, long runId) throws SQLException {
@@ -85,7 +102,7 @@ final class LeaseTable {
 
   void release(String job, String owner) throws SQLException {
     String sql = "DELETE FROM " + LEASES + " WHERE job = ? AND owner = ?";
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+    try (PreparedStatement ps = prepare(sql)) {
       ps.setString(1, job);
       ps.setString(2, owner);
       ps.executeUpdate();
@@ -96,7 +113,7 @@ final class LeaseTable {
 
   Optional<Lease> read(String job) throws SQLException {
     String sql = "SELECT job, owner, run_id, expires_at FROM " + LEASES + " WHERE job = ?";
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+    try (PreparedStatement ps = prepare(sql)) {
       ps.setString(1, job);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
@@ -119,7 +136,7 @@ final class LeaseTable {
   /** Runs a statement whose first parameter {@code first} binds, then job and owner. */
   private boolean update(String operation, String sql, Jdbc.Binder first, String job, String owner)
       throws SQLException {
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+    try (PreparedStatement ps = prepare(sql)) {
       first.bind(ps);
       ps.setString(2, job);
       ps.setString(3, owner);

@@ -4,5 +4,10 @@ package io.copyjob.control;
 public enum RunStatus {
   RUNNING,
   SUCCEEDED,
-  FAILED
+  FAILED,
+  /**
+   * Its process died while it ran (its lease lapsed or is gone): ended_at is when it was last seen
+   * alive, and the error says so. Set by the job's next run or by {@code history}.
+   */
+  ABANDONED
 }

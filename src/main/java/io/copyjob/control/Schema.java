@@ -5,7 +5,9 @@ import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The control store's tables, their column sizes and their creation.
@@ -79,6 +81,7 @@ final class Schema {
               table,
               "run_id " + d.identity() + " PRIMARY KEY",
               job,
+              "run_number BIGINT",
               "status " + d.varchar(STATUS_LENGTH) + " NOT NULL",
               "started_at " + ts + " NOT NULL",
               "ended_at " + ts,
@@ -89,6 +92,7 @@ final class Schema {
               counts,
               "settings " + d.longText(),
               error,
+              "last_seen_at " + ts,
               // Unique only because run_id is; declared to get the index history() reads by.
               "CONSTRAINT copyjob_runs_job UNIQUE (job, run_id)");
       case PARTITION_RUNS ->
@@ -135,11 +139,75 @@ final class Schema {
   }
 
   /**
-   * Creates the tables that are missing. Safe when several processes open the store at once: a
-   * CREATE that fails is ignored when the table exists afterwards (another process made it; even
-   * PostgreSQL's IF NOT EXISTS can fail so, on its catalog's unique index).
+   * The columns added to a table after its first release, with their types: a store made by an
+   * earlier version gets them on first use. Each is nullable, so adding it needs no default.
+   */
+  static Map<String, String> addedColumns(Dialect d, String table) {
+    if (RUNS.equals(table)) {
+      Map<String, String> added = new LinkedHashMap<>();
+      added.put("run_number", "BIGINT");
+      added.put("last_seen_at", d.timestamp());
+      return added;
+    }
+    return Map.of();
+  }
+
+  /**
+   * Creates the tables that are missing, then adds the columns an earlier version's tables lack.
+   * Safe when several processes open the store at once: a CREATE or ALTER that fails is ignored
+   * when the table or column exists afterwards (another process made it; even PostgreSQL's IF NOT
+   * EXISTS can fail so, on its catalog's unique index).
    */
   static void createMissing(Connection conn, Dialect d) throws SQLException {
+    createMissingTables(conn, d);
+    for (String table : TABLES) {
+      for (Map.Entry<String, String> column : addedColumns(d, table).entrySet()) {
+        if (addMissingColumn(conn, table, column.getKey(), column.getValue())
+            && column.getKey().equals("run_number")) {
+          numberOldRuns(conn);
+        }
+      }
+    }
+  }
+
+  /** Adds the column when the table lacks it; true when this call added it. */
+  private static boolean addMissingColumn(Connection conn, String table, String column, String type)
+      throws SQLException {
+    if (hasColumn(conn, table, column)) {
+      return false;
+    }
+    // ADD without COLUMN: the one spelling H2, PostgreSQL and SQL Server all accept.
+    try (Statement st = conn.createStatement()) {
+      st.execute("ALTER TABLE " + table + " ADD " + column + " " + type);
+      return true;
+    } catch (SQLException e) {
+      if (!hasColumn(conn, table, column)) {
+        throw Jdbc.wrap(table, "add column " + column, e);
+      }
+      return false;
+    }
+  }
+
+  /** Numbers the runs of a store made before run numbers existed, per job in run_id order. */
+  private static void numberOldRuns(Connection conn) throws SQLException {
+    String sql =
+        "UPDATE "
+            + RUNS
+            + " SET run_number = (SELECT COUNT(*) FROM "
+            + RUNS
+            + " earlier WHERE earlier.job = "
+            + RUNS
+            + ".job AND earlier.run_id <= "
+            + RUNS
+            + ".run_id) WHERE run_number IS NULL";
+    try (Statement st = conn.createStatement()) {
+      st.executeUpdate(sql);
+    } catch (SQLException e) {
+      throw Jdbc.wrap(RUNS, "number old runs", e);
+    }
+  }
+
+  private static void createMissingTables(Connection conn, Dialect d) throws SQLException {
     for (String table : TABLES) {
       if (!d.createIfNotExists() && exists(conn, table)) {
         continue;
@@ -158,20 +226,42 @@ final class Schema {
     }
   }
 
+  /** Whether the table in the connection's current schema has the column (any case). */
+  static boolean hasColumn(Connection conn, String table, String column) throws SQLException {
+    String name = tableName(conn, table);
+    if (name == null) {
+      return false;
+    }
+    DatabaseMetaData meta = conn.getMetaData();
+    try (ResultSet rs = meta.getColumns(conn.getCatalog(), conn.getSchema(), name, null)) {
+      while (rs.next()) {
+        if (column.equalsIgnoreCase(rs.getString("COLUMN_NAME"))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /**
    * Whether the table is in the connection's current schema. Asks JDBC metadata, which every driver
    * has, rather than INFORMATION_SCHEMA or OBJECT_ID; names are compared ignoring case because H2
    * stores unquoted names upper case, PostgreSQL lower case.
    */
   static boolean exists(Connection conn, String table) throws SQLException {
+    return tableName(conn, table) != null;
+  }
+
+  /** The table's name as the database stores it, or null when it is not there. */
+  private static String tableName(Connection conn, String table) throws SQLException {
     DatabaseMetaData meta = conn.getMetaData();
     try (ResultSet rs = meta.getTables(conn.getCatalog(), conn.getSchema(), null, null)) {
       while (rs.next()) {
         if (table.equalsIgnoreCase(rs.getString("TABLE_NAME"))) {
-          return true;
+          return rs.getString("TABLE_NAME");
         }
       }
     }
-    return false;
+    return null;
   }
 }

@@ -27,7 +27,7 @@ public final class RunReport {
     StringBuilder s = new StringBuilder();
     s.append(
         String.format(
-            Locale.ROOT, "run %d of job '%s': %s%n", run.runId(), run.job(), run.status()));
+            Locale.ROOT, "run %d of job '%s': %s%n", run.runNumber(), run.job(), run.status()));
     s.append(
         String.format(
             Locale.ROOT,
@@ -76,7 +76,7 @@ public final class RunReport {
       Duration d = run.duration();
       rows.add(
           new String[] {
-            Long.toString(run.runId()),
+            Long.toString(run.runNumber()),
             run.status().name(),
             time(run.startedAt()),
             run.mode(),

@@ -28,20 +28,23 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollection<FileResult>> {
   private final JobSpec spec;
+  private final RunContext run;
 
-  public CopyFiles(JobSpec spec) {
+  public CopyFiles(JobSpec spec, RunContext run) {
     this.spec = spec;
+    this.run = run;
   }
 
   @Override
   public PCollection<FileResult> expand(PCollection<FileToCopy> files) {
     return files
-        .apply("Copy and verify", ParDo.of(new CopyFn(spec)))
+        .apply("Copy and verify", ParDo.of(new CopyFn(spec, run)))
         .setCoder(SerializableCoder.of(FileResult.class));
   }
 
   static final class CopyFn extends DoFn<FileToCopy, FileResult> {
     private final JobSpec spec;
+    private final RunContext run;
     private final Counter filesCopied = CopyMetrics.counter(CopyMetrics.FILES_COPIED);
     private final Counter filesSkipped = CopyMetrics.counter(CopyMetrics.FILES_SKIPPED);
     private final Counter filesFailed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
@@ -52,9 +55,11 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     private transient Semaphore slots;
     private transient List<Future<?>> inFlight;
     private transient Queue<FileResult> done;
+    private transient LeaseKeeper lease;
 
-    CopyFn(JobSpec spec) {
+    CopyFn(JobSpec spec, RunContext run) {
       this.spec = spec;
+      this.run = run;
     }
 
     @Setup
@@ -69,6 +74,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
                   .setDaemon(true)
                   .build());
       slots = new Semaphore(transfersPerWorker);
+      lease = LeaseKeeper.hold(spec, run);
     }
 
     @StartBundle
@@ -80,6 +86,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     @ProcessElement
     public void process(@Element FileToCopy item, OutputReceiver<FileResult> out)
         throws InterruptedException {
+      lease.check(); // a run that lost its lease copies nothing more
       slots.acquire(); // bounds the queue: at most transfersPerWorker files are held at once
       try {
         inFlight.add(transfers.submit(() -> copy(item)));
@@ -127,6 +134,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
       for (Future<?> transfer : inFlight) {
         transfer.get(); // a copy that threw (rather than returning FAILED) fails the bundle
       }
+      lease.check();
       for (FileResult result; (result = done.poll()) != null; ) {
         count(result);
         c.output(result, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
@@ -136,6 +144,9 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
 
     @Teardown
     public void teardown() throws IOException {
+      if (lease != null) {
+        lease.release();
+      }
       if (transfers != null) {
         transfers.shutdownNow();
       }

@@ -1,6 +1,5 @@
 package io.copyjob.pipeline;
 
-import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
@@ -9,25 +8,21 @@ import io.copyjob.control.RunTotals;
 import io.copyjob.monitor.ProgressReporter;
 import io.copyjob.spec.JobSpec;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * One run of a file copy job, end to end: takes the job's lease, registers the declared partitions,
- * opens the run's row, runs the pipeline with its progress shown, and makes sure the run's row ends
- * SUCCEEDED or FAILED whatever happens.
+ * One run of a file copy job, end to end: takes the job's lease ({@link RunLease}), registers the
+ * declared partitions, opens the run's row, runs the pipeline with its progress shown, and makes
+ * sure the run's row ends SUCCEEDED or FAILED whatever happens; a run that loses its lease is
+ * cancelled and ends FAILED.
  */
 public final class FileCopyJob {
   /** A lease left by a killed run expires after this long; a live run renews it. */
@@ -40,6 +35,9 @@ public final class FileCopyJob {
   private final PrintStream progressOut;
   private final boolean terminal;
   private Map<String, Long> counters = Map.of();
+  private Duration leaseTtl = LEASE_TTL;
+  private Duration waitForLease = Duration.ZERO;
+  private Consumer<String> waitNotice = line -> {};
 
   public FileCopyJob(
       JobSpec spec,
@@ -61,98 +59,115 @@ public final class FileCopyJob {
     return counters;
   }
 
-  /** Runs the job and returns its run's row as recorded. */
+  /** How long a lease lives without renewal; tests shorten it. */
+  FileCopyJob leaseTtl(Duration ttl) {
+    this.leaseTtl = ttl;
+    return this;
+  }
+
+  /**
+   * How long to wait for the lease while another run holds it (default: not at all); {@code notice}
+   * gets the one line saying that the run waits.
+   */
+  public FileCopyJob waitForLease(Duration wait, Consumer<String> notice) {
+    this.waitForLease = wait;
+    this.waitNotice = notice;
+    return this;
+  }
+
+  /**
+   * Runs the job and returns its run's row as recorded.
+   *
+   * @throws LeaseHeldException when another run holds the job's lease (after the wait, if any)
+   */
   public RunRecord run() throws SQLException {
-    try (ControlStore control = ControlStore.open(spec.control())) {
-      String owner = leaseOwner();
-      if (!control.acquireLease(spec.name(), owner, Instant.now(), LEASE_TTL)) {
-        throw new JobException(
-            "job '" + spec.name() + "' is already running elsewhere (its lease is held)");
-      }
-      ScheduledExecutorService renewer = renewLease(owner);
-      try {
-        return runHoldingLease(control);
-      } finally {
-        renewer.shutdownNow();
-        control.releaseLease(spec.name(), owner);
-      }
+    try (RunLease lease = RunLease.acquire(spec, leaseTtl, waitForLease, waitNotice)) {
+      return runHoldingLease(lease);
     }
   }
 
-  private RunRecord runHoldingLease(ControlStore control) throws SQLException {
+  private RunRecord runHoldingLease(RunLease lease) throws SQLException {
     StoreCache.preflight(spec); // before the run's row: a wrong key records no run
-    Partitions.register(control, spec);
-    long partitionsToRun = Partitions.select(control, spec).partitions().size();
+    long partitionsToRun;
+    long runId;
     Instant runStart = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    long runId = control.startRun(spec.name(), runStart, modeName(), runnerName, settingsJson);
+    // A connection per step: cloud gateways close connections left idle across a long pipeline.
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      Partitions.register(control, spec);
+      partitionsToRun = Partitions.select(control, spec).partitions().size();
+      runId =
+          control.startRun(
+              spec.name(), lease.owner(), runStart, modeName(), runnerName, settingsJson);
+    }
+    lease.keeper().runStarted(runId);
     try {
       Pipeline pipeline = Pipeline.create(options);
-      FileCopyPipeline.build(pipeline, spec, new RunContext(runId, runStart));
+      FileCopyPipeline.build(
+          pipeline, spec, new RunContext(runId, runStart, lease.owner(), lease.ttl()));
       PipelineResult result = pipeline.run();
       PipelineResult.State state;
       try (ProgressReporter progress =
           ProgressReporter.start(result, partitionsToRun, progressOut, terminal)) {
-        state = result.waitUntilFinish();
+        state = awaitHoldingLease(result, lease.keeper());
       }
       counters = ProgressReporter.counters(result);
       if (state != PipelineResult.State.DONE) {
-        fail(control, runId, "the pipeline ended in state " + state);
+        fail(runId, lease.keeper().lost().orElse("the pipeline ended in state " + state));
       }
     } catch (RuntimeException e) {
-      fail(control, runId, oneLine(e));
+      fail(runId, lease.keeper().lost().orElse(oneLine(e)));
     }
-    RunRecord record = control.run(runId).orElseThrow();
-    if (record.status() == RunStatus.RUNNING) {
-      fail(control, runId, "the pipeline ended without recording the run");
-      record = control.run(runId).orElseThrow();
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      RunRecord record = control.run(runId).orElseThrow();
+      if (record.status() != RunStatus.RUNNING) {
+        return record;
+      }
     }
-    return record;
+    fail(runId, "the pipeline ended without recording the run");
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      return control.run(runId).orElseThrow();
+    }
+  }
+
+  /**
+   * Waits for the pipeline to end; cancels it when the lease is lost (its workers fail their
+   * bundles by then too). A remote Flink job's {@code run()} returns only at its end, so there the
+   * workers alone stop it.
+   */
+  private static PipelineResult.State awaitHoldingLease(PipelineResult result, LeaseKeeper lease) {
+    while (true) {
+      PipelineResult.State state = result.waitUntilFinish(org.joda.time.Duration.millis(500));
+      if (state != null && state.isTerminal()) {
+        return state;
+      }
+      if (lease.lost().isPresent()) {
+        try {
+          result.cancel();
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+          // The workers fail their bundles on a lost lease; the run is recorded FAILED regardless.
+        }
+        return PipelineResult.State.CANCELLED;
+      }
+    }
   }
 
   /** Ends a run that did not record itself, with the totals its partitions did record. */
-  private void fail(ControlStore control, long runId, String error) throws SQLException {
-    RunRecord current = control.run(runId).orElseThrow();
-    if (current.status() != RunStatus.RUNNING) {
-      return;
+  private void fail(long runId, String error) throws SQLException {
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      RunRecord current = control.run(runId).orElseThrow();
+      if (current.status() != RunStatus.RUNNING) {
+        return;
+      }
+      RunTotals totals = RunTotals.ZERO;
+      for (PartitionRunRecord partition : control.partitionRuns(runId)) {
+        totals = totals.plus(partition.result());
+      }
+      control.finishRun(runId, RunStatus.FAILED, totals, Instant.now(), error);
     }
-    RunTotals totals = RunTotals.ZERO;
-    for (PartitionRunRecord partition : control.partitionRuns(runId)) {
-      totals = totals.plus(partition.result());
-    }
-    control.finishRun(runId, RunStatus.FAILED, totals, Instant.now(), error);
-  }
-
-  private ScheduledExecutorService renewLease(String owner) {
-    ScheduledExecutorService renewer =
-        Executors.newSingleThreadScheduledExecutor(
-            new ThreadFactoryBuilder().setNameFormat("copyjob-lease").setDaemon(true).build());
-    long period = LEASE_TTL.toMillis() / 4;
-    renewer.scheduleAtFixedRate(
-        () -> {
-          try (ControlStore control = ControlStore.open(spec.control())) {
-            control.acquireLease(spec.name(), owner, Instant.now(), LEASE_TTL);
-          } catch (SQLException | RuntimeException e) {
-            // The next renewal tries again; the lease outlives a few missed renewals.
-          }
-        },
-        period,
-        period,
-        TimeUnit.MILLISECONDS);
-    return renewer;
   }
 
   private String modeName() {
     return spec.mode().name().toLowerCase(java.util.Locale.ROOT);
-  }
-
-  private static String leaseOwner() {
-    String host;
-    try {
-      host = InetAddress.getLocalHost().getHostName();
-    } catch (java.io.IOException e) {
-      host = "unknown-host";
-    }
-    return host + ":" + ManagementFactory.getRuntimeMXBean().getPid() + ":" + UUID.randomUUID();
   }
 
   /** The innermost cause's message, on one line: what the user needs from a failed pipeline. */

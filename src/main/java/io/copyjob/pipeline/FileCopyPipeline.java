@@ -34,7 +34,8 @@ public final class FileCopyPipeline {
   /** Adds the job's steps to {@code pipeline}. */
   public static void build(Pipeline pipeline, JobSpec spec, RunContext run) {
     PBegin begin = PBegin.in(pipeline);
-    PCollection<PartitionKey> partitions = begin.apply("ReadPartitions", new ReadPartitions(spec));
+    PCollection<PartitionKey> partitions =
+        begin.apply("ReadPartitions", new ReadPartitions(spec, run));
     PCollectionView<Map<String, Long>> watermarks =
         begin.apply("ReadWatermarks", new ReadWatermarks(spec));
     PCollectionTuple listed =
@@ -43,7 +44,7 @@ public final class FileCopyPipeline {
         listed
             .get(ListChangedFiles.FILES)
             .apply("Reshuffle", Reshuffle.<FileToCopy>viaRandomKey().withNumBuckets(COPY_BUCKETS))
-            .apply("CopyFiles", new CopyFiles(spec));
+            .apply("CopyFiles", new CopyFiles(spec, run));
     PCollection<PartitionResult> recorded =
         PCollectionList.of(copied)
             .and(listed.get(ListChangedFiles.FAILURES))

@@ -98,6 +98,7 @@ public final class ListChangedFiles
     private final Counter filesListed = CopyMetrics.counter(CopyMetrics.FILES_LISTED);
     private final Counter bytesListed = CopyMetrics.counter(CopyMetrics.BYTES_LISTED);
     private transient StoreCache stores;
+    private transient LeaseKeeper lease;
 
     ListFn(JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
       this.spec = spec;
@@ -108,11 +109,13 @@ public final class ListChangedFiles
     @Setup
     public void setup() {
       stores = new StoreCache(spec);
+      lease = LeaseKeeper.hold(spec, run);
     }
 
     @ProcessElement
     public void process(ProcessContext c) {
       for (PartitionKey partition : c.element().getValue()) {
+        lease.check();
         list(partition, c);
       }
     }
@@ -163,6 +166,9 @@ public final class ListChangedFiles
 
     @Teardown
     public void teardown() throws IOException {
+      if (lease != null) {
+        lease.release();
+      }
       if (stores != null) {
         stores.close();
       }

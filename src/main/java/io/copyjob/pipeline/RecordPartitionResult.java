@@ -112,9 +112,8 @@ public final class RecordPartitionResult
     private final RunContext run;
     private final PCollectionView<Map<String, Long>> watermarks;
     private final Counter recorded = CopyMetrics.counter(CopyMetrics.PARTITIONS_RECORDED);
-    private transient ControlStore control;
     private transient AdfPartitionTable adfTable;
-    private transient Connection adfConnection;
+    private transient LeaseKeeper lease;
 
     RecordFn(JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
       this.spec = spec;
@@ -123,12 +122,11 @@ public final class RecordPartitionResult
     }
 
     @Setup
-    public void setup() throws SQLException {
-      control = ControlStore.open(spec.control());
+    public void setup() {
       if (spec.partitionTable() != null) {
         adfTable = new AdfPartitionTable(spec.partitionTable(), spec.source().root().toString());
-        adfConnection = adfTable.connect();
       }
+      lease = LeaseKeeper.hold(spec, run);
     }
 
     @ProcessElement
@@ -139,6 +137,19 @@ public final class RecordPartitionResult
             "results for a partition this run did not read: " + c.element().getKey());
       }
       PartitionKey key = keys.next();
+      lease.check(); // a run that lost its lease records nothing more
+      // Connections per partition, closed after: one held open across the run dies with an idle
+      // timeout (cloud gateways close idle connections) and fails the partitions after it.
+      try (ControlStore control = ControlStore.openExisting(spec.control())) {
+        if (control.succeededInRun(run.runId(), key)) {
+          return; // recorded before a failover; RecordRun sums the rows, so nothing is lost
+        }
+        record(c, key, control);
+      }
+    }
+
+    private void record(ProcessContext c, PartitionKey key, ControlStore control)
+        throws SQLException {
       PartitionTally tally = PartitionTally.EMPTY;
       for (PartitionTally t : c.element().getValue().getAll(TALLY)) {
         tally = tally.plus(t);
@@ -158,7 +169,9 @@ public final class RecordPartitionResult
       if (adfTable != null) {
         // The adopted table first: it decides what the next run copies. A retried bundle writes
         // both again, which each makes idempotent.
-        adfTable.record(adfConnection, result, run.runStart(), spec.mode());
+        try (Connection adfConnection = adfTable.connect()) {
+          adfTable.record(adfConnection, result, run.runStart(), spec.mode());
+        }
       }
       control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
       recorded.inc();
@@ -166,12 +179,9 @@ public final class RecordPartitionResult
     }
 
     @Teardown
-    public void teardown() throws SQLException {
-      if (control != null) {
-        control.close();
-      }
-      if (adfConnection != null) {
-        adfConnection.close();
+    public void teardown() {
+      if (lease != null) {
+        lease.release();
       }
     }
   }

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Durations as a job file writes them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code
  * 1d}, or ISO-8601 ({@code PT5M}). A bare number is not accepted: its unit would be a guess.
  */
-final class Durations {
+public final class Durations {
   private static final Pattern SHORT =
       Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
 
@@ -37,7 +37,7 @@ final class Durations {
   }
 
   /** The duration {@code text} denotes, or null when it is none. */
-  static Duration parse(String text) {
+  public static Duration parse(String text) {
     Matcher m = SHORT.matcher(text);
     if (m.matches()) {
       double value = Double.parseDouble(m.group(1));
@@ -62,7 +62,7 @@ final class Durations {
   }
 
   /** A short form for messages: 0s, 500ms, 30s, 5m, 2h. */
-  static String format(Duration d) {
+  public static String format(Duration d) {
     long ms = d.toMillis();
     if (ms == 0) {
       return "0s";

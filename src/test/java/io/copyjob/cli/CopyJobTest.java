@@ -143,20 +143,100 @@ public class CopyJobTest {
   }
 
   @Test
-  public void aSecondRunOfARunningJobIsRefused() throws Exception {
+  public void aSecondRunOfARunningJobIsRefusedNamingTheHolderAndExitsThree() throws Exception {
     JobSpec spec = JobSpecParser.parse(jobFile);
+    Instant expires;
     try (ControlStore control = ControlStore.open(spec.control())) {
-      assertThat(control.acquireLease("cli", "someone-else", Instant.now(), Duration.ofMinutes(1)))
-          .isTrue();
+      assertThat(control.acquireLease("cli", "build-7:4242:u-1", Duration.ofMinutes(1))).isTrue();
+      control.startRun("cli", "build-7:4242:u-1", Instant.now(), "full", "direct", "{}");
+      expires = control.lease("cli").orElseThrow().expiresAt();
     }
 
-    assertThat(copyjob("run", jobFile.toString())).isEqualTo(1);
+    assertThat(copyjob("run", jobFile.toString())).isEqualTo(3);
 
     assertThat(err.toString())
         .isEqualTo(
-            "copyjob: job 'cli' is already running elsewhere (its lease is held)"
+            "copyjob: job 'cli' is already running (host build-7, pid 4242, run 1); its lease is"
+                + " valid until "
+                + expires
+                + " (the control database's clock)"
                 + System.lineSeparator());
     assertThat(dir.resolve("dst")).doesNotExist();
+  }
+
+  @Test
+  public void runWaitsForTheLeaseWhenAsked() throws Exception {
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.acquireLease("cli", "build-7:4242:u-1", Duration.ofMinutes(1))).isTrue();
+    }
+    Thread releaser =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(1500);
+                try (ControlStore control = ControlStore.open(spec.control())) {
+                  control.releaseLease("cli", "build-7:4242:u-1");
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    releaser.start();
+
+    // A bound: the holder lets go within it, and the run goes on.
+    assertThat(copyjob("run", jobFile.toString(), "--wait-for-lease=30s")).isZero();
+    releaser.join();
+
+    assertThat(out.toString()).startsWith("run 1 of job 'cli': SUCCEEDED");
+    assertThat(err.toString())
+        .startsWith(
+            "copyjob: job 'cli' is already running (host build-7, pid 4242, its run not started"
+                + " yet); its lease is valid until ")
+        .contains("; waiting up to 30s" + System.lineSeparator());
+    assertThat(err.toString().split("waiting up to", -1)).hasSize(2); // said once
+    TestTrees.assertTree(dir.resolve("dst"), files);
+  }
+
+  @Test
+  public void waitingForALeaseThatStaysHeldEndsWithExitThree() throws Exception {
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.acquireLease("cli", "build-7:4242:u-1", Duration.ofMinutes(1))).isTrue();
+    }
+
+    assertThat(copyjob("run", jobFile.toString(), "--wait-for-lease=2s")).isEqualTo(3);
+
+    assertThat(err.toString().lines())
+        .hasSize(2)
+        .last()
+        .asString()
+        .startsWith("copyjob: job 'cli' is already running (host build-7")
+        .endsWith("(the control database's clock) (waited 2s)");
+    assertThat(copyjob("run", jobFile.toString(), "--wait-for-lease=soon")).isEqualTo(2);
+  }
+
+  @Test
+  public void historyShowsAKilledRunAsAbandonedWithPerJobRunNumbers() throws Exception {
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    Instant started = Instant.parse("2026-01-02T03:04:05Z");
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      control.startRun("another-job", started, "full", "direct", "{}");
+      // A run whose process was killed: RUNNING, its lease gone.
+      control.startRun("cli", started, "full", "direct", "{}");
+    }
+
+    assertThat(copyjob("history", jobFile.toString())).isZero();
+    assertThat(out.toString())
+        .containsPattern("(?m)^1\\s+ABANDONED\\s+2026-01-02 03:04:05")
+        .contains("abandoned: last seen at 2026-01-02T03:04:05Z; its lease is gone");
+
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("history", jobFile.toString(), "--run", "1")).isZero();
+    assertThat(out.toString()).startsWith("run 1 of job 'cli': ABANDONED");
+    assertThat(copyjob("history", jobFile.toString(), "--run", "2")).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo("copyjob: --run: job 'cli' has no run 2" + System.lineSeparator());
   }
 
   @Test

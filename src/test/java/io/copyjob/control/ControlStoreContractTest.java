@@ -202,6 +202,7 @@ public abstract class ControlStoreContractTest {
         .contains(
             new RunRecord(
                 first,
+                1,
                 JOB,
                 RunStatus.FAILED,
                 T1,
@@ -215,6 +216,7 @@ public abstract class ControlStoreContractTest {
         .contains(
             new RunRecord(
                 third,
+                3,
                 JOB,
                 RunStatus.RUNNING,
                 T3,
@@ -236,6 +238,183 @@ public abstract class ControlStoreContractTest {
     assertThatThrownBy(() -> store.finishRun(elsewhere + 1000, RunStatus.FAILED, totals, T3, null))
         .isInstanceOf(SQLException.class)
         .hasMessageContaining("copyjob_runs: finish run");
+    assertThat(store.run("other-job", 1)).map(RunRecord::runId).contains(elsewhere);
+    assertThat(store.run(JOB, 2)).map(RunRecord::runId).contains(second);
+    assertThat(store.run(JOB, 4)).isEmpty();
+  }
+
+  @Test
+  public void runsAreNumberedPerJob() throws Exception {
+    store.startRun("other-job", T1, "FULL", "direct", "{}");
+    store.startRun("other-job", T1, "FULL", "direct", "{}");
+    long first = store.startRun(JOB, T1, "FULL", "direct", "{}");
+    long second = store.startRun(JOB, T2, "FULL", "direct", "{}");
+    assertThat(store.run(first).orElseThrow().runNumber()).isEqualTo(1);
+    assertThat(store.run(second).orElseThrow().runNumber()).isEqualTo(2);
+    assertThat(store.history("other-job", 10))
+        .extracting(RunRecord::runNumber)
+        .containsExactly(2L, 1L);
+  }
+
+  @Test
+  public void theFirstOutcomeOfARunWins() throws Exception {
+    long run = store.startRun(JOB, T1, "FULL", "direct", "{}");
+    RunTotals some = new RunTotals(1, 0, 5, 0, 0, 50);
+    assertThat(store.finishRun(run, RunStatus.FAILED, RunTotals.ZERO, T2, "lost its lease"))
+        .isTrue();
+    // The pipeline ends later and reports success: the client's outcome stays.
+    assertThat(store.finishRun(run, RunStatus.SUCCEEDED, some, T3, null)).isFalse();
+    RunRecord recorded = store.run(run).orElseThrow();
+    assertThat(recorded.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(recorded.error()).isEqualTo("lost its lease");
+    assertThat(recorded.endedAt()).isEqualTo(T2);
+    assertThat(recorded.totals()).isEqualTo(RunTotals.ZERO);
+  }
+
+  @Test
+  public void aRunStartedUnderTheLeaseIsNamedOnIt() throws Exception {
+    Duration ttl = Duration.ofMinutes(2);
+    assertThat(store.acquireLease(JOB, "host-1:11:u1", ttl)).isTrue();
+    long run = store.startRun(JOB, "host-1:11:u1", T1, "FULL", "direct", "{}");
+    assertThat(store.lease(JOB).orElseThrow().runId()).isEqualTo(run);
+
+    // Not the holder: nothing is written.
+    assertThatThrownBy(() -> store.startRun(JOB, "host-2:22:u2", T2, "FULL", "direct", "{}"))
+        .isInstanceOf(LeaseLostException.class)
+        .hasMessage("job 'job-a': the lease was lost before the run started");
+    assertThat(store.history(JOB, 10)).extracting(RunRecord::runId).containsExactly(run);
+  }
+
+  @Test
+  public void aRunningRunWhoseLeaseIsGoneOrExpiredIsAbandonedWhenItWasLastSeen() throws Exception {
+    Duration ttl = Duration.ofMinutes(2);
+    // The other job's run lives: its lease names it and is valid.
+    assertThat(store.acquireLease("other-job", "host-9:9:u9", ttl)).isTrue();
+    long alive = store.startRun("other-job", "host-9:9:u9", T1, "FULL", "direct", "{}");
+    // A run killed with -9: its lease names it, was renewed once (its heartbeat), then lapsed.
+    assertThat(store.acquireLease(JOB, "host-1:11:u1", ttl)).isTrue();
+    long killed = store.startRun(JOB, "host-1:11:u1", T1, "FULL", "direct", "{}");
+    assertThat(store.renewLease(JOB, "host-1:11:u1", killed, ttl)).isTrue();
+    Instant lastSeen = lastSeen(killed);
+    assertThat(lastSeen).isAfter(T1);
+    Instant expired = store.databaseNow().minusSeconds(5);
+    setLeaseExpiry(JOB, expired);
+    // A run that never named a lease (its process died before): its lease is gone.
+    long orphan = store.startRun(JOB, T2, "FULL", "direct", "{}");
+
+    assertThat(store.abandonDeadRuns(JOB)).containsExactlyInAnyOrder(killed, orphan);
+
+    RunRecord k = store.run(killed).orElseThrow();
+    assertThat(k.status()).isEqualTo(RunStatus.ABANDONED);
+    assertThat(k.endedAt()).isEqualTo(lastSeen);
+    assertThat(k.error())
+        .isEqualTo(
+            "abandoned: last seen at "
+                + lastSeen
+                + "; its lease expired at "
+                + expired.truncatedTo(java.time.temporal.ChronoUnit.MICROS)
+                + " (the control database's clock)");
+    RunRecord o = store.run(orphan).orElseThrow();
+    assertThat(o.status()).isEqualTo(RunStatus.ABANDONED);
+    assertThat(o.endedAt()).isEqualTo(T2);
+    assertThat(o.error()).isEqualTo("abandoned: last seen at " + T2 + "; its lease is gone");
+    assertThat(store.run(alive).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+    assertThat(store.abandonDeadRuns("other-job")).isEmpty();
+    // Marked once: the abandoned run cannot be finished over, nor its lease renewed.
+    assertThat(store.finishRun(killed, RunStatus.SUCCEEDED, RunTotals.ZERO, T3, null)).isFalse();
+    assertThat(store.renewLease(JOB, "host-1:11:u1", killed, ttl)).isFalse();
+  }
+
+  @Test
+  public void leasesExpireByTheDatabaseClockWhateverTheClientClocks() throws Exception {
+    Duration ttl = Duration.ofMinutes(2);
+    // Two clients an hour apart: with their own clocks, the one behind writes an expiry already
+    // past for the one ahead, which then takes the lease while the first still runs.
+    Instant behind = Instant.now().minus(Duration.ofHours(1));
+    Instant ahead = Instant.now().plus(Duration.ofHours(1));
+    try (ControlStore slow = openStore();
+        ControlStore fast = openStore()) {
+      Instant before = slow.databaseNow();
+      assertThat(slow.acquireLease(JOB, "slow:1:a", ttl)).isTrue();
+      Instant after = slow.databaseNow();
+      Instant expiry = store.lease(JOB).orElseThrow().expiresAt();
+      assertThat(expiry).isBetween(before.plus(ttl).minusMillis(1), after.plus(ttl).plusMillis(1));
+      assertThat(Duration.between(behind.plus(ttl), expiry)).isGreaterThan(Duration.ofMinutes(30));
+      assertThat(fast.acquireLease(JOB, "fast:2:b", ttl)).isFalse();
+      assertThat(slow.renewLease(JOB, "slow:1:a", (Long) null, ttl)).isTrue();
+      assertThat(fast.acquireLease(JOB, "fast:2:b", ttl)).isFalse();
+      assertThat(ahead).isAfter(expiry); // what the fast client's clock would have compared
+    }
+  }
+
+  @Test
+  public void anExpiredLeaseIsLostEvenWhenNoOneTookIt() throws Exception {
+    Duration ttl = Duration.ofMinutes(2);
+    assertThat(store.acquireLease(JOB, "host-1:11:u1", ttl)).isTrue();
+    setLeaseExpiry(JOB, store.databaseNow().minusMillis(1));
+    assertThat(store.renewLease(JOB, "host-1:11:u1", (Long) null, ttl)).isFalse();
+  }
+
+  @Test
+  public void aStoreMadeByThePreviousVersionGetsTheNewColumnsAndNumbersItsRuns() throws Exception {
+    store.close();
+    Dialect d = store.dialect();
+    try (Connection c = connect();
+        var st = c.createStatement()) {
+      for (String table : Schema.TABLES) {
+        st.execute("DROP TABLE " + table);
+      }
+      // The runs table as the previous version created it: no run_number, no last_seen_at.
+      String previous =
+          Schema.createTable(d, Schema.RUNS)
+              .replace("run_number BIGINT, ", "")
+              .replace(", last_seen_at " + d.timestamp(), "");
+      assertThat(previous).doesNotContain("run_number").doesNotContain("last_seen_at");
+      st.execute(previous);
+      String insert =
+          "INSERT INTO copyjob_runs (job, status, started_at, partitions_succeeded,"
+              + " partitions_failed, files_copied, files_skipped, files_failed, bytes_copied)"
+              + " VALUES (?, 'SUCCEEDED', ?, 0, 0, 0, 0, 0, 0)";
+      for (String job : List.of(JOB, "other-job", JOB)) {
+        try (PreparedStatement ps = c.prepareStatement(insert)) {
+          ps.setString(1, job);
+          d.setInstant(ps, 2, T1);
+          ps.executeUpdate();
+        }
+      }
+    }
+    store = openStore();
+    assertThat(store.history(JOB, 10)).extracting(RunRecord::runNumber).containsExactly(2L, 1L);
+    assertThat(store.history("other-job", 10)).extracting(RunRecord::runNumber).containsExactly(1L);
+    long next = store.startRun(JOB, T2, "FULL", "direct", "{}");
+    assertThat(store.run(next).orElseThrow().runNumber()).isEqualTo(3);
+    assertThat(lastSeen(next)).isEqualTo(T2);
+    try (ControlStore again = openStore()) { // opening again changes nothing
+      assertThat(again.run(JOB, 1)).map(RunRecord::status).contains(RunStatus.SUCCEEDED);
+    }
+  }
+
+  private Instant lastSeen(long runId) throws Exception {
+    try (Connection c = connect();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT last_seen_at FROM copyjob_runs WHERE run_id = ?")) {
+      ps.setLong(1, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return store.dialect().getInstant(rs, "last_seen_at");
+      }
+    }
+  }
+
+  /** Sets the lease's expiry as a lapse of its renewals (a killed process) would leave it. */
+  private void setLeaseExpiry(String job, Instant expiresAt) throws Exception {
+    try (Connection c = connect();
+        PreparedStatement ps =
+            c.prepareStatement("UPDATE copyjob_leases SET expires_at = ? WHERE job = ?")) {
+      store.dialect().setInstant(ps, 1, expiresAt);
+      ps.setString(2, job);
+      assertThat(ps.executeUpdate()).isEqualTo(1);
+    }
   }
 
   @Test

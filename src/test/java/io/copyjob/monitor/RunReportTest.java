@@ -17,6 +17,7 @@ public class RunReportTest {
 
   private static RunRecord run(RunStatus status, String error) {
     return new RunRecord(
+        107, // the store's key; a person reads the job's run number
         7,
         "demo",
         status,
