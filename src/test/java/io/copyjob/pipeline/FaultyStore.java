@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.AccessDeniedException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +31,9 @@ public final class FaultyStore implements Store {
 
   /** Keys whose opening takes a second: keeps a run going while a test does something else. */
   public static final Set<String> SLOW = ConcurrentHashMap.newKeySet();
+
+  /** Run when a key is opened, before its bytes are read: a fault put in the middle of a run. */
+  public static final Map<String, Runnable> ON_OPEN = new ConcurrentHashMap<>();
 
   private final URI root;
   private final LocalStore files;
@@ -67,6 +71,10 @@ public final class FaultyStore implements Store {
 
   @Override
   public InputStream open(String key) throws IOException {
+    Runnable hook = ON_OPEN.get(key);
+    if (hook != null) {
+      hook.run();
+    }
     if (UNREADABLE.contains(key)) {
       throw new AccessDeniedException(root + key);
     }

@@ -92,6 +92,7 @@ public class FileCopyPipelineTest {
   public void clearFaults() {
     FaultyStore.UNREADABLE.clear();
     FaultyStore.SLOW.clear();
+    FaultyStore.ON_OPEN.clear();
     FaultyStore.slowListings = false;
     FaultyStore.MOST_LISTINGS_AT_ONCE.set(0);
   }
