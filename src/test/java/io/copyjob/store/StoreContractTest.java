@@ -36,6 +36,11 @@ public abstract class StoreContractTest {
   /** Bytes above which the store uploads in parts or blocks (so a test can cross it). */
   protected abstract int partSize();
 
+  /** Whether the store tags each version of a file ({@link FileInfo#version}). */
+  protected boolean versioned() {
+    return true;
+  }
+
   @Before
   public void open() throws Exception {
     store = newStore();
@@ -159,6 +164,24 @@ public abstract class StoreContractTest {
       assertThat(info.size()).isEqualTo(1234);
       assertThat(info.lastModified()).isAfter(before);
       assertThat(listing.hasNext()).isFalse();
+    }
+  }
+
+  @Test
+  public void theListingAndStatGiveTheVersionThatAReplacementChanges() throws Exception {
+    put("v.bin", bytes(100, 1));
+    FileInfo listed;
+    try (Listing listing = store.list("v.bin", true)) {
+      listed = listing.next();
+    }
+    assertThat(store.stat("v.bin").orElseThrow().version()).isEqualTo(listed.version());
+    put("v.bin", bytes(100, 2));
+    String replaced = store.stat("v.bin").orElseThrow().version();
+    if (versioned()) {
+      assertThat(listed.version()).isNotNull();
+      assertThat(replaced).isNotNull().isNotEqualTo(listed.version());
+    } else {
+      assertThat(replaced).isNull();
     }
   }
 

@@ -205,7 +205,8 @@ public final class AzureBlobStore implements Store {
               item.getName().substring(base().length()),
               p.getContentLength() == null ? 0 : p.getContentLength(),
               p.getLastModified().toInstant(),
-              hex(p.getContentMd5()));
+              hex(p.getContentMd5()),
+              p.getETag());
         },
         e -> AzureErrors.io(connection.name(), "listing " + where(prefix), e));
   }
@@ -220,7 +221,11 @@ public final class AzureBlobStore implements Store {
       BlobProperties p = blob(key).getProperties();
       return Optional.of(
           new FileInfo(
-              key, p.getBlobSize(), p.getLastModified().toInstant(), hex(p.getContentMd5())));
+              key,
+              p.getBlobSize(),
+              p.getLastModified().toInstant(),
+              hex(p.getContentMd5()),
+              p.getETag()));
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 404) {
         return Optional.empty();

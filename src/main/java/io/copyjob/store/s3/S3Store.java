@@ -169,7 +169,8 @@ public final class S3Store implements Store {
                     object.key().substring(base.length()),
                     object.size(),
                     object.lastModified(),
-                    md5FromETag(object.eTag())),
+                    md5FromETag(object.eTag()),
+                    object.eTag()),
         e ->
             e instanceof SdkException sdk
                 ? S3Errors.io(name(), "listing " + where(prefix), sdk)
@@ -193,7 +194,8 @@ public final class S3Store implements Store {
       if (md5 == null) {
         md5 = head.metadata().get(MD5_METADATA);
       }
-      return Optional.of(new FileInfo(key, head.contentLength(), head.lastModified(), md5));
+      return Optional.of(
+          new FileInfo(key, head.contentLength(), head.lastModified(), md5, head.eTag()));
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     } catch (S3Exception e) {
