@@ -3,13 +3,18 @@ package io.copyjob.pipeline;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.LocalStore;
+import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
 import io.copyjob.store.StoreProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +35,12 @@ public final class FaultyStore implements Store {
 
   /** Keys whose opening takes a second: keeps a run going while a test does something else. */
   public static final Set<String> SLOW = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Keys whose file is rewritten (other bytes of the same size, a later modification time) when a
+   * copy opens it, once: a file replaced between its listing and its copy.
+   */
+  public static final Set<String> REPLACED_ON_OPEN = ConcurrentHashMap.newKeySet();
 
   private final URI root;
   private final LocalStore files;
@@ -67,6 +78,25 @@ public final class FaultyStore implements Store {
 
   @Override
   public InputStream open(String key) throws IOException {
+    fault(key);
+    return files.open(key);
+  }
+
+  @Override
+  public SourceStream open(FileInfo file) throws IOException {
+    fault(file.key());
+    return files.open(file);
+  }
+
+  private void fault(String key) throws IOException {
+    if (REPLACED_ON_OPEN.remove(key)) {
+      Path file = Path.of(root.getPath()).resolve(key);
+      byte[] other = new byte[(int) Files.size(file)];
+      new Random(key.hashCode()).nextBytes(other);
+      FileTime modified = Files.getLastModifiedTime(file);
+      Files.write(file, other);
+      Files.setLastModifiedTime(file, FileTime.fromMillis(modified.toMillis() + 2000));
+    }
     if (UNREADABLE.contains(key)) {
       throw new AccessDeniedException(root + key);
     }
@@ -78,7 +108,6 @@ public final class FaultyStore implements Store {
         throw new java.io.InterruptedIOException();
       }
     }
-    return files.open(key);
   }
 
   @Override

@@ -68,6 +68,50 @@ public class AzureBlobStoreTest extends StoreContractTest {
   }
 
   @Test
+  public void putBlockFromUrlRefusesBytesWhoseMd5IsNotTheListedOne() throws Exception {
+    byte[] data = bytes(3000, 15);
+    put("from.bin", data);
+    FileInfo lying = new FileInfo("from.bin", data.length, null, "0".repeat(32), null);
+
+    // The listed MD5 goes as x-ms-source-content-md5: the service checks what it fetched.
+    assertThatThrownBy(() -> store.serverSideCopy().orElseThrow().copy(store, lying, "to.bin"))
+        .isInstanceOf(SourceChangedException.class)
+        .hasMessageContaining("from.bin changed since it was listed")
+        .hasMessageContaining("MD5 is not the listed " + "0".repeat(32));
+    assertThat(store.stat("to.bin")).isEmpty();
+  }
+
+  @Test
+  public void aFileWhoseMd5IsNotKnownIsStreamedNotCopiedFromItsUrl() throws Exception {
+    byte[] data = bytes(3000, 16);
+    put("from.bin", data);
+    FileInfo unknown = new FileInfo("from.bin", data.length, null, null);
+
+    assertThatThrownBy(() -> store.serverSideCopy().orElseThrow().copy(store, unknown, "to.bin"))
+        .isInstanceOf(CantCopyException.class);
+    assertThat(store.stat("to.bin")).isEmpty();
+  }
+
+  @Test
+  public void aBlobReplacedWhileItIsReadFailsAtItsNextChunk() throws Exception {
+    // Above the 4 MiB the SDK's stream fetches at once: the read takes a second request.
+    byte[] data = bytes((5 << 20) + 100, 17);
+    put("read.bin", data);
+    FileInfo file;
+    try (Listing listing = store.list("read.bin", true)) {
+      file = listing.next();
+    }
+    try (SourceStream in = store.open(file)) {
+      assertThat(in.readNBytes(1000)).isEqualTo(java.util.Arrays.copyOf(data, 1000));
+      put("read.bin", bytes(data.length, 18));
+
+      assertThatThrownBy(in::readAllBytes)
+          .isInstanceOf(SourceChangedException.class)
+          .hasMessageContaining("read.bin changed since it was listed");
+    }
+  }
+
+  @Test
   public void copyFromAnS3UrlIsRefusedByTheEmulatorAsCantCopy() throws Exception {
     String bucket = "src-" + UUID.randomUUID().toString().substring(0, 8);
     try (Store s3 =

@@ -7,6 +7,8 @@ import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
 import io.copyjob.store.ServerSideCopy;
+import io.copyjob.store.SourceChangedException;
+import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
 import io.copyjob.store.ThrottledStore;
 import java.io.FileNotFoundException;
@@ -23,11 +25,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
@@ -42,7 +47,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * fetched as they are iterated; files up to {@link Tuning#partSize} go up in one PutObject with
  * Content-MD5 (S3 refuses the body when it does not match), larger ones as a multipart upload of
  * parts each verified the same way, holding one part in memory. A single-part object's ETag is its
- * MD5 and is taken from the listing, so no HEAD is needed to verify or skip it.
+ * MD5 and is taken from the listing, so no HEAD is needed to verify or skip it. Reads and copies
+ * name the listed ETag (If-Match), so they get the listed version or fail.
  */
 public final class S3Store implements Store {
   /** Metadata key of the MD5 of a multipart object (whose ETag is not an MD5), when known. */
@@ -219,6 +225,45 @@ public final class S3Store implements Store {
     }
   }
 
+  /** A GetObject with If-Match of the listed ETag: S3 serves that version or answers 412. */
+  @Override
+  public SourceStream open(FileInfo file) throws IOException {
+    String key = file.key();
+    ResponseInputStream<GetObjectResponse> body;
+    try {
+      body =
+          s3.getObject(
+              g -> {
+                g.bucket(bucket).key(base + key);
+                if (file.version() != null) {
+                  g.ifMatch(file.version());
+                }
+              });
+    } catch (NoSuchKeyException e) {
+      throw new FileNotFoundException(where(key));
+    } catch (SdkException e) {
+      throw versionGoneOr(e, file, "reading " + where(key));
+    }
+    return new SourceStream(body, file, where(key)) {
+      @Override
+      public void close() throws IOException {
+        if (count() < file.size() || failure() != null) {
+          body.abort(); // else the client reads the rest of the body to reuse the connection
+        }
+        super.close();
+      }
+    };
+  }
+
+  /** 412 to an If-Match of the listed ETag: the object was replaced since it was listed. */
+  private IOException versionGoneOr(SdkException e, FileInfo file, String what) {
+    if (e instanceof S3Exception s3e && s3e.statusCode() == 412) {
+      return new SourceChangedException(
+          where(file.key()), "S3 no longer holds the listed version, ETag " + file.version(), e);
+    }
+    return S3Errors.io(name(), what, e);
+  }
+
   @Override
   public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
     try {
@@ -358,7 +403,12 @@ public final class S3Store implements Store {
     }
   }
 
-  /** CopyObject within the endpoint of this store's connection. */
+  /**
+   * CopyObject (UploadPartCopy above {@link Tuning#copyThreshold}) within the endpoint of this
+   * store's connection, each request conditional on the listed ETag ({@code
+   * x-amz-copy-source-if-match}): a source replaced since it was listed fails with a {@link
+   * SourceChangedException}, never a copy of other bytes.
+   */
   @Override
   public Optional<ServerSideCopy> serverSideCopy() {
     return Optional.of(this::copyFrom);
@@ -373,24 +423,27 @@ public final class S3Store implements Store {
       return multipartCopy(s, file, key);
     }
     try {
-      var response =
+      CopyObjectResponse response =
           s3.copyObject(
               c ->
                   c.sourceBucket(s.bucket)
                       .sourceKey(s.base + file.key())
+                      .copySourceIfMatch(file.version())
                       .destinationBucket(bucket)
                       .destinationKey(base + key));
-      String eTag = response.copyObjectResult().eTag();
-      String md5 = md5FromETag(eTag);
+      String md5 = md5FromETag(response.copyObjectResult().eTag());
       return new FileInfo(key, file.size(), response.copyObjectResult().lastModified(), md5);
     } catch (NoSuchKeyException e) {
       throw new FileNotFoundException(s.where(file.key()));
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "copying " + s.where(file.key()) + " to " + where(key), e);
+      throw s.versionGoneOr(e, file, "copying " + s.where(file.key()) + " to " + where(key));
     }
   }
 
-  /** UploadPartCopy in ranges: CopyObject takes at most 5 GiB. */
+  /**
+   * UploadPartCopy in ranges (CopyObject takes at most 5 GiB), every range of the listed version;
+   * the size of the completed object is then checked by one HeadObject.
+   */
   private FileInfo multipartCopy(S3Store s, FileInfo file, String key) throws IOException {
     try {
       multipart(
@@ -411,6 +464,7 @@ public final class S3Store implements Store {
                           u ->
                               u.sourceBucket(s.bucket)
                                   .sourceKey(s.base + file.key())
+                                  .copySourceIfMatch(file.version())
                                   .destinationBucket(bucket)
                                   .destinationKey(base + key)
                                   .uploadId(uploadId)
@@ -422,11 +476,12 @@ public final class S3Store implements Store {
             }
             return parts;
           });
-      return new FileInfo(key, file.size(), null, file.md5());
+      long size = s3.headObject(h -> h.bucket(bucket).key(base + key)).contentLength();
+      return new FileInfo(key, size, null, file.md5());
     } catch (NoSuchKeyException e) {
       throw new FileNotFoundException(s.where(file.key()));
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "copying " + s.where(file.key()) + " to " + where(key), e);
+      throw s.versionGoneOr(e, file, "copying " + s.where(file.key()) + " to " + where(key));
     }
   }
 
