@@ -71,13 +71,23 @@ public class AzureBlobStoreTest extends StoreContractTest {
   public void putBlockFromUrlRefusesBytesWhoseMd5IsNotTheListedOne() throws Exception {
     byte[] data = bytes(3000, 15);
     put("from.bin", data);
-    FileInfo lying = new FileInfo("from.bin", data.length, null, "0".repeat(32), null);
+    FileInfo listed = store.stat("from.bin").orElseThrow();
+    String wrong = "0".repeat(32);
+    ServerSideCopy copy = store.serverSideCopy().orElseThrow();
 
-    // The listed MD5 goes as x-ms-source-content-md5: the service checks what it fetched.
-    assertThatThrownBy(() -> store.serverSideCopy().orElseThrow().copy(store, lying, "to.bin"))
-        .isInstanceOf(SourceChangedException.class)
-        .hasMessageContaining("from.bin changed since it was listed")
-        .hasMessageContaining("MD5 is not the listed " + "0".repeat(32));
+    // The listed MD5 goes as x-ms-source-content-md5: the service checks what it fetched. The
+    // listed version's own bytes without that MD5: its Content-MD5 is wrong, no copy.
+    FileInfo pinned = new FileInfo("from.bin", data.length, null, wrong, listed.version());
+    assertThatThrownBy(() -> copy.copy(store, pinned, "to.bin"))
+        .isInstanceOf(IOException.class)
+        .isNotInstanceOf(CantCopyException.class)
+        .hasMessageContaining("from.bin: the listed version's bytes do not have the listed MD5 ")
+        .satisfies(e -> assertThat(e.getCause()).hasMessageContaining("Md5Mismatch"));
+    // From a URL that names no version: streamed instead, by a read pinned to the listed version.
+    FileInfo unpinned = new FileInfo("from.bin", data.length, null, wrong, null);
+    assertThatThrownBy(() -> copy.copy(store, unpinned, "to.bin"))
+        .isInstanceOf(CantCopyException.class)
+        .hasMessageContaining("does not have the listed MD5");
     assertThat(store.stat("to.bin")).isEmpty();
   }
 

@@ -396,9 +396,10 @@ public final class AzureBlobStore implements Store {
    * short-lived SAS), or from any store that can give a presigned URL (S3 to Azure as AzCopy does
    * it), by Put Block From URL. The service checks what it fetched against the listed MD5 ({@code
    * x-ms-source-content-md5}), and an Azure source against the listed ETag ({@code
-   * x-ms-source-if-match}): a source that changed since it was listed fails with a {@link
-   * SourceChangedException}. A file whose MD5 is not known is streamed and verified instead. A
-   * refusal by the service (the emulator refuses any URL outside itself) is a {@link
+   * x-ms-source-if-match}): an Azure source replaced since it was listed fails with a {@link
+   * SourceChangedException}; bytes read from another URL that do not have the listed MD5 are
+   * streamed instead, by a read pinned to the listed version, as is a file whose MD5 is not known.
+   * A refusal by the service (the emulator refuses any URL outside itself) is a {@link
    * CantCopyException}, remembered per source root so the next files are streamed straight away.
    */
   @Override
@@ -438,10 +439,7 @@ public final class AzureBlobStore implements Store {
       // takes the source MD5 without checking it.
       String stagedMd5 = staged.getHeaders().getValue("Content-MD5");
       if (stagedMd5 != null && !Arrays.equals(Base64.getDecoder().decode(stagedMd5), md5)) {
-        throw new SourceChangedException(
-            sourceRoot + file.key(),
-            "the service read bytes whose MD5 is not the listed " + file.md5(),
-            null);
+        throw notTheListedMd5(source, file, null);
       }
       blob.commitBlockListWithResponse(
           new BlockBlobCommitBlockListOptions(List.of(id))
@@ -457,10 +455,7 @@ public final class AzureBlobStore implements Store {
             e);
       }
       if (BlobErrorCode.MD5MISMATCH.equals(e.getErrorCode())) {
-        throw new SourceChangedException(
-            sourceRoot + file.key(),
-            "the service read bytes whose MD5 is not the listed " + file.md5(),
-            e);
+        throw notTheListedMd5(source, file, e);
       }
       if (AzureErrors.isCopyRefusal(e)) {
         refusedSources.add(sourceRoot);
@@ -471,6 +466,27 @@ public final class AzureBlobStore implements Store {
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "copying to " + where(key), e);
     }
+  }
+
+  /**
+   * The service read bytes whose MD5 is not the listed one. From an Azure source pinned to the
+   * listed ETag those are the listed version's bytes, so the blob's Content-MD5 is wrong. From a
+   * URL that names no version (a presigned S3 URL) the object may have been replaced since it was
+   * listed, or the listed ETag was no MD5 (SSE-KMS): it is streamed instead, by a read pinned to
+   * the listed version and verified.
+   */
+  private IOException notTheListedMd5(Store source, FileInfo file, Exception e) {
+    String where = source.root() + file.key();
+    if (source instanceof AzureBlobStore && file.version() != null) {
+      return new IOException(
+          where
+              + ": the listed version's bytes do not have the listed MD5 "
+              + file.md5()
+              + " (its Content-MD5 is not the MD5 of its content)",
+          e);
+    }
+    return new CantCopyException(
+        "streamed: " + where + " read from its URL does not have the listed MD5", e);
   }
 
   /** A URL of the source file this account's service can read. */
