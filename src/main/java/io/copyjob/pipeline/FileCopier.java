@@ -4,11 +4,11 @@ import io.copyjob.pipeline.FileResult.Outcome;
 import io.copyjob.store.CantCopyException;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.ServerSideCopy;
+import io.copyjob.store.SourceChangedException;
+import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
 import java.io.FileNotFoundException;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.util.Optional;
@@ -78,19 +78,34 @@ final class FileCopier {
       }
     }
     FileInfo written;
-    CountingInputStream counted;
-    try (InputStream in = source.open(file.key())) {
-      counted = new CountingInputStream(in);
-      written = sink.put(sinkKey, counted, file);
+    FileInfo read;
+    long count;
+    // The source is read as listed: a changed file fails the read before its last byte reaches
+    // the sink, so no sink completes a file from it.
+    try (SourceStream in = source.open(file)) {
+      read = in.file();
+      try {
+        written = sink.put(sinkKey, in, read);
+      } catch (IOException | RuntimeException e) {
+        // A sink may report the failure of its source as an error of its own (an aborted
+        // upload): the source's failure is the reason of the copy.
+        IOException failure = in.failure();
+        if (failure == null || failure == e) {
+          throw e;
+        }
+        failure.addSuppressed(e);
+        throw failure;
+      }
+      count = in.count();
     }
-    if (counted.count != file.size()) {
+    if (count != file.size()) {
       sink.delete(sinkKey);
       throw new ChecksumMismatchException(
-          "read " + counted.count + " bytes, the listing said " + file.size());
+          "the sink took " + count + " bytes, the listing said " + file.size());
     }
     // The sink's MD5 is of the bytes it was given (computed as they passed, or by the service,
     // which verified the source's MD5 where it was known): the bytes are hashed once per copy.
-    verify(file, sinkKey, written, file.md5());
+    verify(file, sinkKey, written, read.md5());
     return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null);
   }
 
@@ -123,14 +138,16 @@ final class FileCopier {
   }
 
   /**
-   * A vanished or forbidden source file will not come back by retrying; anything else of I/O (a
-   * reset connection, a throttled request, a checksum mismatch) may pass.
+   * A vanished, forbidden or changed source file will not come back by retrying (a changed one is
+   * listed again by the next run); anything else of I/O (a reset connection, a throttled request, a
+   * checksum mismatch) may pass.
    */
   private static boolean isRetryable(Exception e) {
     return e instanceof IOException
         && !(e instanceof FileNotFoundException
             || e instanceof NoSuchFileException
-            || e instanceof AccessDeniedException);
+            || e instanceof AccessDeniedException
+            || e instanceof SourceChangedException);
   }
 
   private boolean sleepBeforeRetry(BackOff backoff) {
@@ -153,32 +170,6 @@ final class FileCopier {
   static final class ChecksumMismatchException extends IOException {
     ChecksumMismatchException(String message) {
       super(message);
-    }
-  }
-
-  private static final class CountingInputStream extends FilterInputStream {
-    long count;
-
-    CountingInputStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b != -1) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      int n = super.read(buffer, offset, length);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
     }
   }
 }

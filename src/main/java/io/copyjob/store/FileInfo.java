@@ -11,11 +11,19 @@ import java.time.Instant;
  * @param lastModified when it was last written, as the store reports it (UTC)
  * @param md5 the lower-case hex MD5 of its content when the store knows it without reading it (S3
  *     single-part ETag, Azure Content-MD5), else null
+ * @param version the store's tag of this version of the file, as the listing or stat gave it (S3
+ *     and Azure: the ETag), which a read or server-side copy names to get exactly this version;
+ *     null where the store has none (local files: their size and last modified time stand for it)
  */
-public record FileInfo(String key, long size, Instant lastModified, String md5)
+public record FileInfo(String key, long size, Instant lastModified, String md5, String version)
     implements Serializable {
 
+  /** A file whose store gives no version tag. */
+  public FileInfo(String key, long size, Instant lastModified, String md5) {
+    this(key, size, lastModified, md5, null);
+  }
+
   public FileInfo withKey(String newKey) {
-    return new FileInfo(newKey, size, lastModified, md5);
+    return new FileInfo(newKey, size, lastModified, md5, version);
   }
 }

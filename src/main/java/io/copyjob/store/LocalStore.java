@@ -93,6 +93,48 @@ public final class LocalStore implements Store {
     return Files.newInputStream(file);
   }
 
+  /**
+   * A file has no version tag: its listed size and modification time stand for one, checked when it
+   * is opened and again at its end, before its last bytes are handed out.
+   */
+  @Override
+  public SourceStream open(FileInfo file) throws IOException {
+    Path path = resolve(file.key());
+    InputStream in = open(file.key());
+    try {
+      checkUnchanged(path, file);
+    } catch (IOException e) {
+      in.close();
+      throw e;
+    }
+    return new SourceStream(in, file, rootUri + file.key()) {
+      @Override
+      protected void checkUnchanged() throws IOException {
+        LocalStore.this.checkUnchanged(path, file);
+      }
+    };
+  }
+
+  /** Throws a SourceChangedException when the file's size or time is not the listed one. */
+  private void checkUnchanged(Path path, FileInfo listed) throws IOException {
+    BasicFileAttributes now = Files.readAttributes(path, BasicFileAttributes.class);
+    Instant modified = now.lastModifiedTime().toInstant();
+    if (now.size() != listed.size()
+        || (listed.lastModified() != null && !modified.equals(listed.lastModified()))) {
+      throw new SourceChangedException(
+          rootUri + listed.key(),
+          "now "
+              + now.size()
+              + " bytes modified "
+              + modified
+              + ", listed "
+              + listed.size()
+              + " bytes modified "
+              + listed.lastModified(),
+          null);
+    }
+  }
+
   @Override
   public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
     MessageDigest md5 = Checksums.newMd5();
@@ -126,8 +168,9 @@ public final class LocalStore implements Store {
   /**
    * A file of another local folder is copied by the kernel (as {@code cp} does, without its bytes
    * passing through the JVM) and then verified by reading both back: their CRC32C, which the CPU
-   * computes at memory speed, must be equal. The file then replaces the target as {@link #put}
-   * does. Any other source is streamed.
+   * computes at memory speed, must be equal, and the source must still have its listed size and
+   * modification time. The file then replaces the target as {@link #put} does. Any other source is
+   * streamed.
    */
   @Override
   public Optional<ServerSideCopy> serverSideCopy() {
@@ -144,29 +187,26 @@ public final class LocalStore implements Store {
             resolve(key),
             file.lastModified(),
             temp -> {
+              local.checkUnchanged(source, file);
               try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
                   FileChannel out =
                       FileChannel.open(
                           temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                long size = in.size();
-                if (size != file.size()) {
-                  throw new IOException(
-                      rootUri
-                          + file.key()
-                          + " has "
-                          + size
-                          + " bytes, the listing said "
-                          + file.size());
-                }
-                for (long done = 0; done < size; ) {
-                  long n = in.transferTo(done, size - done, out);
+                for (long done = 0; done < file.size(); ) {
+                  long n = in.transferTo(done, file.size() - done, out);
                   if (n <= 0) {
-                    throw new IOException("copy of " + file.key() + " stopped at byte " + done);
+                    throw new SourceChangedException(
+                        local.rootUri + file.key(),
+                        "it ended after " + done + " of the listed " + file.size() + " bytes",
+                        null);
                   }
                   done += n;
                 }
               }
-              if (crc32c(source) != crc32c(temp)) {
+              boolean same = crc32c(source) == crc32c(temp);
+              // A file written to while it was copied or read back shows in its size or time.
+              local.checkUnchanged(source, file);
+              if (!same) {
                 throw new IOException(
                     "copy of "
                         + file.key()

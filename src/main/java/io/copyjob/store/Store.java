@@ -37,6 +37,26 @@ public interface Store extends AutoCloseable {
   InputStream open(String key) throws IOException;
 
   /**
+   * Opens a listed file for a copy: the content of the version that was listed, exactly its listed
+   * size. A file that changed since it was listed (another version, size or modification time)
+   * fails the open, or the read at the latest before the last listed byte is handed out, with a
+   * {@link SourceChangedException} naming the file; a file no longer there throws {@link
+   * java.io.FileNotFoundException}.
+   *
+   * <p>Stores with versions send the listed one as a condition of every request of the read (S3
+   * GetObject If-Match, Azure download If-Match for each chunk); local files are checked at the end
+   * for the listed size and modification time. The default opens whatever is at the key now, held
+   * to the listed size: a store that can do better overrides it, and a store that wraps another
+   * forwards it.
+   *
+   * @return the content, with {@link SourceStream#file()} the file as the store found it on opening
+   *     (what a sink is told of it: size, MD5, version)
+   */
+  default SourceStream open(FileInfo file) throws IOException {
+    return new SourceStream(open(file.key()), file, root() + file.key());
+  }
+
+  /**
    * Writes the content of {@code source} (its {@code size} bytes, read from {@code content}) to
    * {@code key}, replacing any file there. The file becomes visible only when complete: a failed
    * put leaves the old file or none, never a partial one. Memory use is bounded whatever the size.

@@ -112,7 +112,18 @@ public final class ThrottledStore implements Store {
   @Override
   public InputStream open(String key) throws IOException {
     request();
-    return new FilterInputStream(inner.open(key)) {
+    return counted(inner.open(key));
+  }
+
+  @Override
+  public SourceStream open(FileInfo file) throws IOException {
+    request();
+    SourceStream in = inner.open(file);
+    return new SourceStream(counted(in), in.file(), in.where());
+  }
+
+  private InputStream counted(InputStream in) {
+    return new FilterInputStream(in) {
       @Override
       public int read() throws IOException {
         int b = super.read();

@@ -3,14 +3,19 @@ package io.copyjob.pipeline;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.LocalStore;
+import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
 import io.copyjob.store.StoreProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,6 +39,12 @@ public final class FaultyStore implements Store {
 
   /** Run when a key is opened, before its bytes are read: a fault put in the middle of a run. */
   public static final Map<String, Runnable> ON_OPEN = new ConcurrentHashMap<>();
+
+  /**
+   * Keys whose file is rewritten (other bytes of the same size, a later modification time) when a
+   * copy opens it, once: a file replaced between its listing and its copy.
+   */
+  public static final Set<String> REPLACED_ON_OPEN = ConcurrentHashMap.newKeySet();
 
   private final URI root;
   private final LocalStore files;
@@ -71,9 +82,28 @@ public final class FaultyStore implements Store {
 
   @Override
   public InputStream open(String key) throws IOException {
+    fault(key);
+    return files.open(key);
+  }
+
+  @Override
+  public SourceStream open(FileInfo file) throws IOException {
+    fault(file.key());
+    return files.open(file);
+  }
+
+  private void fault(String key) throws IOException {
     Runnable hook = ON_OPEN.get(key);
     if (hook != null) {
       hook.run();
+    }
+    if (REPLACED_ON_OPEN.remove(key)) {
+      Path file = Path.of(root.getPath()).resolve(key);
+      byte[] other = new byte[(int) Files.size(file)];
+      new Random(key.hashCode()).nextBytes(other);
+      FileTime modified = Files.getLastModifiedTime(file);
+      Files.write(file, other);
+      Files.setLastModifiedTime(file, FileTime.fromMillis(modified.toMillis() + 2000));
     }
     if (UNREADABLE.contains(key)) {
       throw new AccessDeniedException(root + key);
@@ -86,7 +116,6 @@ public final class FaultyStore implements Store {
         throw new java.io.InterruptedIOException();
       }
     }
-    return files.open(key);
   }
 
   @Override

@@ -91,6 +91,7 @@ public class FileCopyPipelineTest {
   @After
   public void clearFaults() {
     FaultyStore.UNREADABLE.clear();
+    FaultyStore.REPLACED_ON_OPEN.clear();
     FaultyStore.SLOW.clear();
     FaultyStore.ON_OPEN.clear();
     FaultyStore.slowListings = false;
@@ -180,6 +181,37 @@ public class FileCopyPipelineTest {
       assertThat(results(control, second.runId()).keySet()).containsExactly("b");
       assertThat(states(control).values()).allMatch(p -> p.status() == PartitionStatus.SUCCEEDED);
     }
+  }
+
+  @Test
+  public void aFileReplacedBetweenItsListingAndItsCopyFailsItsPartitionAndARerunCopiesIt()
+      throws Exception {
+    URI faultyRoot = URI.create("faulty://" + source.toUri().getPath());
+    JobSpec spec = spec(faultyRoot, Mode.FULL, List.of("a", "b"));
+    FaultyStore.REPLACED_ON_OPEN.add("b/four.txt");
+
+    RunRecord first = run(spec);
+
+    assertThat(first.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(first.totals())
+        .isEqualTo(new RunTotals(1, 1, 6, 0, 1, bytes(partitionA) + 1_500_000));
+    assertThat(sink.resolve("b/four.txt")).doesNotExist();
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      PartitionState b = states(control).get("b");
+      assertThat(b.status()).isEqualTo(PartitionStatus.FAILED);
+      assertThat(b.error())
+          .startsWith(
+              "b/four.txt: SourceChangedException: "
+                  + source.toUri()
+                  + "b/four.txt changed since it was listed (now 42 bytes modified ");
+    }
+
+    RunRecord second = run(spec);
+
+    assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(second.totals()).isEqualTo(new RunTotals(1, 0, 1, 1, 0, 42));
+    assertThat(sink.resolve("b/four.txt"))
+        .hasBinaryContent(Files.readAllBytes(source.resolve("b/four.txt")));
   }
 
   @Test

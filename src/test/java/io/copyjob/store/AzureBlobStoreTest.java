@@ -68,6 +68,60 @@ public class AzureBlobStoreTest extends StoreContractTest {
   }
 
   @Test
+  public void putBlockFromUrlRefusesBytesWhoseMd5IsNotTheListedOne() throws Exception {
+    byte[] data = bytes(3000, 15);
+    put("from.bin", data);
+    FileInfo listed = store.stat("from.bin").orElseThrow();
+    String wrong = "0".repeat(32);
+    ServerSideCopy copy = store.serverSideCopy().orElseThrow();
+
+    // The listed MD5 goes as x-ms-source-content-md5: the service checks what it fetched. The
+    // listed version's own bytes without that MD5: its Content-MD5 is wrong, no copy.
+    FileInfo pinned = new FileInfo("from.bin", data.length, null, wrong, listed.version());
+    assertThatThrownBy(() -> copy.copy(store, pinned, "to.bin"))
+        .isInstanceOf(IOException.class)
+        .isNotInstanceOf(CantCopyException.class)
+        .hasMessageContaining("from.bin: the listed version's bytes do not have the listed MD5 ")
+        .satisfies(e -> assertThat(e.getCause()).hasMessageContaining("Md5Mismatch"));
+    // From a URL that names no version: streamed instead, by a read pinned to the listed version.
+    FileInfo unpinned = new FileInfo("from.bin", data.length, null, wrong, null);
+    assertThatThrownBy(() -> copy.copy(store, unpinned, "to.bin"))
+        .isInstanceOf(CantCopyException.class)
+        .hasMessageContaining("does not have the listed MD5");
+    assertThat(store.stat("to.bin")).isEmpty();
+  }
+
+  @Test
+  public void aFileWhoseMd5IsNotKnownIsStreamedNotCopiedFromItsUrl() throws Exception {
+    byte[] data = bytes(3000, 16);
+    put("from.bin", data);
+    FileInfo unknown = new FileInfo("from.bin", data.length, null, null);
+
+    assertThatThrownBy(() -> store.serverSideCopy().orElseThrow().copy(store, unknown, "to.bin"))
+        .isInstanceOf(CantCopyException.class);
+    assertThat(store.stat("to.bin")).isEmpty();
+  }
+
+  @Test
+  public void aBlobReplacedWhileItIsReadFailsAtItsNextChunk() throws Exception {
+    // Above the 4 MiB the SDK's stream fetches at once: the read takes a second request.
+    byte[] data = bytes((5 << 20) + 100, 17);
+    put("read.bin", data);
+    FileInfo file;
+    try (Listing listing = store.list("read.bin", true)) {
+      file = listing.next();
+    }
+    try (SourceStream in = store.open(file)) {
+      assertThat(in.readNBytes(1000)).isEqualTo(java.util.Arrays.copyOf(data, 1000));
+      put("read.bin", bytes(data.length, 18));
+
+      assertThatThrownBy(in::readAllBytes)
+          .isInstanceOf(SourceChangedException.class)
+          .hasMessageContaining("read.bin changed since it was listed");
+    }
+  }
+
+  @Test
   public void copyFromAnS3UrlIsRefusedByTheEmulatorAsCantCopy() throws Exception {
     String bucket = "src-" + UUID.randomUUID().toString().substring(0, 8);
     try (Store s3 =

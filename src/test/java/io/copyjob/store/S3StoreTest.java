@@ -104,6 +104,27 @@ public class S3StoreTest extends StoreContractTest {
   }
 
   @Test
+  public void aReadGivesTheMd5KeptInTheMetadataWhereTheEtagIsNone() throws Exception {
+    byte[] data = bytes(partSize() + 4567, 19);
+    String md5 = HexFormat.of().formatHex(Checksums.newMd5().digest(data));
+    // Uploaded in parts with the MD5 known beforehand: a multipart ETag, the MD5 in the metadata.
+    store.put(
+        "multi.bin",
+        new ByteArrayInputStream(data),
+        new FileInfo("multi.bin", data.length, Instant.now(), md5));
+    FileInfo listed;
+    try (Listing listing = store.list("multi.bin", true)) {
+      listed = listing.next();
+    }
+    assertThat(listed.md5()).isNull();
+
+    try (SourceStream in = store.open(listed)) {
+      assertThat(in.file().md5()).isEqualTo(md5);
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+  }
+
+  @Test
   public void aMissingBucketIsOneClearLineUnlessCreationIsAllowed() throws Exception {
     Connection.S3 noCreate = S3.connection("archive", false);
     try (Store missing = S3Store.open(URI.create("s3://no-such-bucket-x/"), noCreate, TUNING)) {

@@ -36,6 +36,11 @@ public abstract class StoreContractTest {
   /** Bytes above which the store uploads in parts or blocks (so a test can cross it). */
   protected abstract int partSize();
 
+  /** Whether the store tags each version of a file ({@link FileInfo#version}). */
+  protected boolean versioned() {
+    return true;
+  }
+
   @Before
   public void open() throws Exception {
     store = newStore();
@@ -160,6 +165,104 @@ public abstract class StoreContractTest {
       assertThat(info.lastModified()).isAfter(before);
       assertThat(listing.hasNext()).isFalse();
     }
+  }
+
+  @Test
+  public void theListingAndStatGiveTheVersionThatAReplacementChanges() throws Exception {
+    put("v.bin", bytes(100, 1));
+    FileInfo listed;
+    try (Listing listing = store.list("v.bin", true)) {
+      listed = listing.next();
+    }
+    assertThat(store.stat("v.bin").orElseThrow().version()).isEqualTo(listed.version());
+    put("v.bin", bytes(100, 2));
+    String replaced = store.stat("v.bin").orElseThrow().version();
+    if (versioned()) {
+      assertThat(listed.version()).isNotNull();
+      assertThat(replaced).isNotNull().isNotEqualTo(listed.version());
+    } else {
+      assertThat(replaced).isNull();
+    }
+  }
+
+  private FileInfo listed(String key) throws IOException {
+    try (Listing listing = store.list(key, true)) {
+      FileInfo file = listing.next();
+      assertThat(file.key()).isEqualTo(key);
+      return file;
+    }
+  }
+
+  private byte[] readListed(FileInfo file) throws IOException {
+    try (SourceStream in = store.open(file)) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  public void aListedFileReadsAsListed() throws Exception {
+    byte[] data = bytes(70_000, 21);
+    put("as-listed.bin", data);
+    put("empty.bin", new byte[0]);
+    FileInfo file = listed("as-listed.bin");
+
+    try (SourceStream in = store.open(file)) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+      assertThat(in.file().size()).isEqualTo(data.length);
+      assertThat(in.file().version()).isEqualTo(file.version());
+      if (file.md5() != null) {
+        assertThat(in.file().md5()).isEqualTo(file.md5());
+      }
+    }
+    assertThat(readListed(listed("empty.bin"))).isEmpty();
+  }
+
+  @Test
+  public void aFileReplacedAfterItsListingIsNotReadAsListed() throws Exception {
+    put("replaced.bin", bytes(5_000, 22));
+    FileInfo file = listed("replaced.bin");
+    put("replaced.bin", bytes(5_000, 23)); // same size, other bytes, written later
+
+    assertThatThrownBy(() -> readListed(file))
+        .isInstanceOf(SourceChangedException.class)
+        .hasMessageContaining("replaced.bin changed since it was listed");
+  }
+
+  @Test
+  public void aFileReplacedWhileItIsReadGivesTheListedBytesOrFails() throws Exception {
+    byte[] data = bytes(partSize() + 5_000, 24);
+    put("moving.bin", data);
+    FileInfo file = listed("moving.bin");
+    try (SourceStream in = store.open(file)) {
+      byte[] first = in.readNBytes(1000);
+      put("moving.bin", bytes(partSize() * 2, 25));
+      byte[] rest;
+      try {
+        rest = in.readAllBytes();
+      } catch (SourceChangedException e) {
+        assertThat(e).hasMessageContaining("moving.bin changed since it was listed");
+        return;
+      }
+      byte[] whole = new byte[first.length + rest.length];
+      System.arraycopy(first, 0, whole, 0, first.length);
+      System.arraycopy(rest, 0, whole, first.length, rest.length);
+      assertThat(whole).isEqualTo(data);
+    }
+  }
+
+  @Test
+  public void aFileOfAnotherSizeThanListedFailsItsRead() throws Exception {
+    put("sized.bin", bytes(3_000, 26));
+    FileInfo file = listed("sized.bin");
+    FileInfo shorter = new FileInfo(file.key(), 2_999, file.lastModified(), null, file.version());
+    FileInfo longer = new FileInfo(file.key(), 3_001, file.lastModified(), null, file.version());
+
+    assertThatThrownBy(() -> readListed(shorter))
+        .isInstanceOf(SourceChangedException.class)
+        .hasMessageContaining("sized.bin changed since it was listed");
+    assertThatThrownBy(() -> readListed(longer))
+        .isInstanceOf(SourceChangedException.class)
+        .hasMessageContaining("sized.bin changed since it was listed");
   }
 
   @Test

@@ -1,18 +1,23 @@
 package io.copyjob.store.azure;
 
+import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobHttpHeaders;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobItemProperties;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.options.BlobInputStreamOptions;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.blob.options.BlockBlobStageBlockFromUrlOptions;
 import com.azure.storage.blob.sas.BlobSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import com.azure.storage.blob.specialized.BlockBlobClient;
@@ -26,6 +31,8 @@ import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
 import io.copyjob.store.ServerSideCopy;
+import io.copyjob.store.SourceChangedException;
+import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
 import io.copyjob.store.ThrottledStore;
 import java.io.ByteArrayInputStream;
@@ -39,6 +46,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -205,7 +213,8 @@ public final class AzureBlobStore implements Store {
               item.getName().substring(base().length()),
               p.getContentLength() == null ? 0 : p.getContentLength(),
               p.getLastModified().toInstant(),
-              hex(p.getContentMd5()));
+              hex(p.getContentMd5()),
+              p.getETag());
         },
         e -> AzureErrors.io(connection.name(), "listing " + where(prefix), e));
   }
@@ -220,7 +229,11 @@ public final class AzureBlobStore implements Store {
       BlobProperties p = blob(key).getProperties();
       return Optional.of(
           new FileInfo(
-              key, p.getBlobSize(), p.getLastModified().toInstant(), hex(p.getContentMd5())));
+              key,
+              p.getBlobSize(),
+              p.getLastModified().toInstant(),
+              hex(p.getContentMd5()),
+              p.getETag()));
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 404) {
         return Optional.empty();
@@ -243,6 +256,48 @@ public final class AzureBlobStore implements Store {
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "reading " + where(key), e);
     }
+  }
+
+  /**
+   * A download with If-Match of the listed ETag, which the SDK's stream sends with every chunk it
+   * fetches: a blob replaced since it was listed, before or during the read, fails with a {@link
+   * SourceChangedException}.
+   */
+  @Override
+  public SourceStream open(FileInfo file) throws IOException {
+    String key = file.key();
+    BlobInputStreamOptions options = new BlobInputStreamOptions();
+    if (file.version() != null) {
+      options.setRequestConditions(new BlobRequestConditions().setIfMatch(file.version()));
+    }
+    InputStream body;
+    try {
+      body = blob(key).openInputStream(options, Context.NONE);
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404) {
+        throw new FileNotFoundException(where(key));
+      }
+      if (e.getStatusCode() == 412) {
+        throw versionGone(file, e);
+      }
+      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
+    }
+    return new SourceStream(body, file, where(key)) {
+      @Override
+      protected IOException translate(IOException e) {
+        // The SDK's stream fails a chunk with an IOException around the service's answer.
+        BlobStorageException cause = AzureErrors.storageCause(e);
+        return cause != null && cause.getStatusCode() == 412 ? versionGone(file, e) : e;
+      }
+    };
+  }
+
+  /** The answer to an If-Match of the listed ETag (412): the blob was replaced since. */
+  private SourceChangedException versionGone(FileInfo file, Exception e) {
+    return new SourceChangedException(
+        where(file.key()), "the listed version, ETag " + file.version() + ", is gone", e);
   }
 
   @Override
@@ -337,11 +392,15 @@ public final class AzureBlobStore implements Store {
   }
 
   /**
-   * Copy without the bytes passing through the worker: from a blob of the same account (Copy Blob
-   * From URL, with a short-lived SAS), or from any store that can give a presigned URL (Put Block
-   * From URL; S3 to Azure as AzCopy does it). A refusal by the service (the emulator refuses any
-   * URL outside itself) is a {@link CantCopyException}, remembered per source root so the next
-   * files are streamed straight away.
+   * Copy without the bytes passing through the worker: from a blob of the same account (with a
+   * short-lived SAS), or from any store that can give a presigned URL (S3 to Azure as AzCopy does
+   * it), by Put Block From URL. The service checks what it fetched against the listed MD5 ({@code
+   * x-ms-source-content-md5}), and an Azure source against the listed ETag ({@code
+   * x-ms-source-if-match}): an Azure source replaced since it was listed fails with a {@link
+   * SourceChangedException}; bytes read from another URL that do not have the listed MD5 are
+   * streamed instead, by a read pinned to the listed version, as is a file whose MD5 is not known.
+   * A refusal by the service (the emulator refuses any URL outside itself) is a {@link
+   * CantCopyException}, remembered per source root so the next files are streamed straight away.
    */
   @Override
   public Optional<ServerSideCopy> serverSideCopy() {
@@ -351,8 +410,12 @@ public final class AzureBlobStore implements Store {
   private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
     Store source = ThrottledStore.unwrap(from);
     String sourceRoot = source.root().toString();
-    // An empty file is one Put Blob either way; a large one is beyond one Copy From URL.
-    if (refusedSources.contains(sourceRoot) || file.size() == 0 || file.size() > MAX_SYNC_COPY) {
+    // An empty file is one Put Blob either way; a large one is beyond one Put Block From URL; one
+    // without an MD5 gives the service nothing to check what it reads against.
+    if (refusedSources.contains(sourceRoot)
+        || file.size() == 0
+        || file.size() > MAX_SYNC_COPY
+        || file.md5() == null) {
       throw new CantCopyException("streamed", null);
     }
     Optional<URL> url = sourceUrl(source, file.key());
@@ -360,11 +423,24 @@ public final class AzureBlobStore implements Store {
       refusedSources.add(sourceRoot);
       throw new CantCopyException("the source gives no URL the sink can read", null);
     }
-    byte[] md5 = file.md5() == null ? null : HexFormat.of().parseHex(file.md5());
+    byte[] md5 = HexFormat.of().parseHex(file.md5());
+    String id = blockId(0);
+    BlockBlobStageBlockFromUrlOptions stage =
+        new BlockBlobStageBlockFromUrlOptions(id, url.get().toString())
+            .setSourceRange(new BlobRange(0, file.size()))
+            .setSourceContentMd5(md5);
+    if (source instanceof AzureBlobStore && file.version() != null) {
+      stage.setSourceRequestConditions(new BlobRequestConditions().setIfMatch(file.version()));
+    }
     try {
       BlockBlobClient blob = blob(key);
-      String id = blockId(0);
-      blob.stageBlockFromUrl(id, url.get().toString(), new BlobRange(0, file.size()));
+      Response<Void> staged = blob.stageBlockFromUrlWithResponse(stage, null, Context.NONE);
+      // The service answers the MD5 of the block it staged: checked too, in case a service
+      // takes the source MD5 without checking it.
+      String stagedMd5 = staged.getHeaders().getValue("Content-MD5");
+      if (stagedMd5 != null && !Arrays.equals(Base64.getDecoder().decode(stagedMd5), md5)) {
+        throw notTheListedMd5(source, file, null);
+      }
       blob.commitBlockListWithResponse(
           new BlockBlobCommitBlockListOptions(List.of(id))
               .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
@@ -372,6 +448,15 @@ public final class AzureBlobStore implements Store {
           Context.NONE);
       return new FileInfo(key, blob.getProperties().getBlobSize(), null, file.md5());
     } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 412) {
+        throw new SourceChangedException(
+            sourceRoot + file.key(),
+            "the service found another version than the listed ETag " + file.version(),
+            e);
+      }
+      if (BlobErrorCode.MD5MISMATCH.equals(e.getErrorCode())) {
+        throw notTheListedMd5(source, file, e);
+      }
       if (AzureErrors.isCopyRefusal(e)) {
         refusedSources.add(sourceRoot);
         throw new CantCopyException(
@@ -381,6 +466,27 @@ public final class AzureBlobStore implements Store {
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "copying to " + where(key), e);
     }
+  }
+
+  /**
+   * The service read bytes whose MD5 is not the listed one. From an Azure source pinned to the
+   * listed ETag those are the listed version's bytes, so the blob's Content-MD5 is wrong. From a
+   * URL that names no version (a presigned S3 URL) the object may have been replaced since it was
+   * listed, or the listed ETag was no MD5 (SSE-KMS): it is streamed instead, by a read pinned to
+   * the listed version and verified.
+   */
+  private IOException notTheListedMd5(Store source, FileInfo file, Exception e) {
+    String where = source.root() + file.key();
+    if (source instanceof AzureBlobStore && file.version() != null) {
+      return new IOException(
+          where
+              + ": the listed version's bytes do not have the listed MD5 "
+              + file.md5()
+              + " (its Content-MD5 is not the MD5 of its content)",
+          e);
+    }
+    return new CantCopyException(
+        "streamed: " + where + " read from its URL does not have the listed MD5", e);
   }
 
   /** A URL of the source file this account's service can read. */

@@ -34,6 +34,16 @@ final class AzureErrors {
         e);
   }
 
+  /** The service's answer inside an exception the SDK wrapped around it, or null. */
+  static BlobStorageException storageCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BlobStorageException b) {
+        return b;
+      }
+    }
+    return null;
+  }
+
   /**
    * Whether the service refused to copy from a URL as such (it cannot reach or will not read the
    * source), rather than failing for a reason that streaming would meet too.

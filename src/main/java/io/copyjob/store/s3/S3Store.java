@@ -7,6 +7,8 @@ import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
 import io.copyjob.store.ServerSideCopy;
+import io.copyjob.store.SourceChangedException;
+import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
 import io.copyjob.store.ThrottledStore;
 import java.io.FileNotFoundException;
@@ -14,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URL;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,17 +25,22 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -42,7 +50,9 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * fetched as they are iterated; files up to {@link Tuning#partSize} go up in one PutObject with
  * Content-MD5 (S3 refuses the body when it does not match), larger ones as a multipart upload of
  * parts each verified the same way, holding one part in memory. A single-part object's ETag is its
- * MD5 and is taken from the listing, so no HEAD is needed to verify or skip it.
+ * MD5 and is taken from the listing, so no HEAD is needed to verify or skip it; where it is not (a
+ * multipart object, SSE-KMS, SSE-C: see {@link S3Etags}) the MD5 is kept in the object's metadata.
+ * Reads and copies name the listed ETag (If-Match), so they get the listed version or fail.
  */
 public final class S3Store implements Store {
   /** Metadata key of the MD5 of a multipart object (whose ETag is not an MD5), when known. */
@@ -72,6 +82,9 @@ public final class S3Store implements Store {
   private final String base;
   private final S3Client s3;
   private S3Presigner presigner;
+
+  /** Whether the bucket encrypts with SSE-KMS by default; asked once, when first needed. */
+  private volatile Boolean defaultKms;
 
   private S3Store(URI root, Connection.S3 connection, Tuning tuning, S3Client s3) {
     this.root = root;
@@ -153,6 +166,9 @@ public final class S3Store implements Store {
     if (!recursive) {
       request.delimiter("/");
     }
+    // ListObjectsV2 does not say how an object is encrypted: in a bucket that encrypts with
+    // SSE-KMS by default, an ETag is taken for no MD5.
+    boolean etagsAreMd5s = !defaultIsKms();
     Iterator<S3Object> objects;
     try {
       objects = s3.listObjectsV2Paginator(request.build()).contents().iterator();
@@ -169,31 +185,41 @@ public final class S3Store implements Store {
                     object.key().substring(base.length()),
                     object.size(),
                     object.lastModified(),
-                    md5FromETag(object.eTag())),
+                    etagsAreMd5s ? S3Etags.md5FromETag(object.eTag()) : null,
+                    object.eTag()),
         e ->
             e instanceof SdkException sdk
                 ? S3Errors.io(name(), "listing " + where(prefix), sdk)
                 : new IOException("listing " + where(prefix) + ": " + e.getMessage(), e));
   }
 
-  /** A single-part object's ETag is the hex MD5 of its content; a multipart one's has a '-'. */
-  static String md5FromETag(String eTag) {
-    if (eTag == null) {
-      return null;
+  /**
+   * Whether the bucket's default encryption is SSE-KMS (GetBucketEncryption). A refusal (the
+   * connection may not read the setting) counts as no: listed ETags are then taken for MD5s, and a
+   * read corrects an object's from its GET answer.
+   */
+  private boolean defaultIsKms() {
+    Boolean known = defaultKms;
+    if (known == null) {
+      try {
+        known = S3Etags.defaultIsKms(s3.getBucketEncryption(b -> b.bucket(bucket)));
+      } catch (S3Exception e) {
+        known = false;
+      } catch (SdkException e) {
+        return false; // not answered: ask again next time
+      }
+      defaultKms = known;
     }
-    String value = eTag.replace("\"", "");
-    return value.length() == 32 && !value.contains("-") ? value.toLowerCase() : null;
+    return known;
   }
 
   @Override
   public Optional<FileInfo> stat(String key) throws IOException {
     try {
       HeadObjectResponse head = s3.headObject(h -> h.bucket(bucket).key(base + key));
-      String md5 = md5FromETag(head.eTag());
-      if (md5 == null) {
-        md5 = head.metadata().get(MD5_METADATA);
-      }
-      return Optional.of(new FileInfo(key, head.contentLength(), head.lastModified(), md5));
+      String md5 = S3Etags.md5(head);
+      return Optional.of(
+          new FileInfo(key, head.contentLength(), head.lastModified(), md5, head.eTag()));
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     } catch (S3Exception e) {
@@ -217,6 +243,58 @@ public final class S3Store implements Store {
     }
   }
 
+  /**
+   * A GetObject with If-Match of the listed ETag: S3 serves that version or answers 412. Its answer
+   * says the object's encryption, which the listing could not: the MD5 handed on is the one S3
+   * keeps for it (ETag or metadata), not a KMS ETag taken for one.
+   */
+  @Override
+  public SourceStream open(FileInfo file) throws IOException {
+    String key = file.key();
+    ResponseInputStream<GetObjectResponse> body;
+    try {
+      body =
+          s3.getObject(
+              g -> {
+                g.bucket(bucket).key(base + key);
+                if (file.version() != null) {
+                  g.ifMatch(file.version());
+                }
+              });
+    } catch (NoSuchKeyException e) {
+      throw new FileNotFoundException(where(key));
+    } catch (SdkException e) {
+      throw versionGoneOr(e, file, "reading " + where(key));
+    }
+    FileInfo read =
+        file.version() == null
+            ? file
+            : new FileInfo(
+                key,
+                file.size(),
+                file.lastModified(),
+                S3Etags.md5(body.response()),
+                file.version());
+    return new SourceStream(body, read, where(key)) {
+      @Override
+      public void close() throws IOException {
+        if (count() < file.size() || failure() != null) {
+          body.abort(); // else the client reads the rest of the body to reuse the connection
+        }
+        super.close();
+      }
+    };
+  }
+
+  /** 412 to an If-Match of the listed ETag: the object was replaced since it was listed. */
+  private IOException versionGoneOr(SdkException e, FileInfo file, String what) {
+    if (e instanceof S3Exception s3e && s3e.statusCode() == 412) {
+      return new SourceChangedException(
+          where(file.key()), "S3 no longer holds the listed version, ETag " + file.version(), e);
+    }
+    return S3Errors.io(name(), what, e);
+  }
+
   @Override
   public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
     try {
@@ -230,19 +308,64 @@ public final class S3Store implements Store {
 
   /**
    * Streams the body: with the source's MD5 known (an S3 or Azure listing) S3 verifies it; else the
-   * ETag S3 answers is the MD5 of what it stored, which the caller checks against what it read.
+   * bytes are hashed as they pass and checked against the ETag S3 answers. Where the ETag is no MD5
+   * (SSE-KMS, SSE-C) the MD5 is kept in the object's metadata.
    */
   private FileInfo putSingle(String key, InputStream content, FileInfo source) throws IOException {
-    var response =
+    String given = source.md5();
+    MessageDigest hash = given == null ? Checksums.newMd5() : null;
+    // Not markable: the SDK would send the bytes again after a reset and hash them twice.
+    InputStream body =
+        hash == null
+            ? content
+            : new DigestInputStream(content, hash) {
+              @Override
+              public boolean markSupported() {
+                return false;
+              }
+            };
+    boolean kms = defaultIsKms();
+    PutObjectResponse response =
         s3.putObject(
             p -> {
               p.bucket(bucket).key(base + key).contentLength(source.size());
-              if (source.md5() != null) {
-                p.contentMD5(base64(HexFormat.of().parseHex(source.md5())));
+              if (given != null) {
+                p.contentMD5(base64(HexFormat.of().parseHex(given)));
+                if (kms) {
+                  p.metadata(Map.of(MD5_METADATA, given));
+                }
               }
             },
-            RequestBody.fromInputStream(content, source.size()));
-    return new FileInfo(key, source.size(), null, md5FromETag(response.eTag()));
+            RequestBody.fromInputStream(body, source.size()));
+    String sent = given != null ? given : Checksums.hex(hash.digest());
+    String stored = S3Etags.written(response);
+    if (stored == null) {
+      if (given == null || !kms) {
+        keepMd5(key, sent);
+      }
+      return new FileInfo(key, source.size(), null, sent);
+    }
+    if (!stored.equals(sent)) {
+      delete(key);
+      throw new IOException(
+          where(key) + ": S3 stored bytes whose MD5 is " + stored + ", not the " + sent + " sent");
+    }
+    return new FileInfo(key, source.size(), null, stored);
+  }
+
+  /**
+   * Keeps {@code md5} in the metadata of the object at {@code key}, whose ETag is no MD5: metadata
+   * is set only when an object is created, hence a copy onto itself (at most 5 GiB).
+   */
+  private void keepMd5(String key, String md5) {
+    s3.copyObject(
+        c ->
+            c.sourceBucket(bucket)
+                .sourceKey(base + key)
+                .destinationBucket(bucket)
+                .destinationKey(base + key)
+                .metadataDirective(MetadataDirective.REPLACE)
+                .metadata(Map.of(MD5_METADATA, md5)));
   }
 
   private FileInfo putMultipart(String key, InputStream content, FileInfo source)
@@ -283,17 +406,9 @@ public final class S3Store implements Store {
         });
     String md5 = HexFormat.of().formatHex(whole.digest());
     if (source.md5() == null && source.size() <= MAX_SINGLE_COPY) {
-      // A multipart ETag is no MD5: keep the one computed while uploading in the object's
-      // metadata (set only at creation, hence a copy onto itself), so that later runs can
+      // A multipart ETag is no MD5: keep the one computed while uploading, so that later runs can
       // skip the object without reading it.
-      s3.copyObject(
-          c ->
-              c.sourceBucket(bucket)
-                  .sourceKey(base + key)
-                  .destinationBucket(bucket)
-                  .destinationKey(base + key)
-                  .metadataDirective(MetadataDirective.REPLACE)
-                  .metadata(Map.of(MD5_METADATA, md5)));
+      keepMd5(key, md5);
     }
     return new FileInfo(key, source.size(), null, md5);
   }
@@ -356,7 +471,12 @@ public final class S3Store implements Store {
     }
   }
 
-  /** CopyObject within the endpoint of this store's connection. */
+  /**
+   * CopyObject (UploadPartCopy above {@link Tuning#copyThreshold}) within the endpoint of this
+   * store's connection, each request conditional on the listed ETag ({@code
+   * x-amz-copy-source-if-match}): a source replaced since it was listed fails with a {@link
+   * SourceChangedException}, never a copy of other bytes.
+   */
   @Override
   public Optional<ServerSideCopy> serverSideCopy() {
     return Optional.of(this::copyFrom);
@@ -371,29 +491,41 @@ public final class S3Store implements Store {
       return multipartCopy(s, file, key);
     }
     try {
-      var response =
+      CopyObjectResponse response =
           s3.copyObject(
               c ->
                   c.sourceBucket(s.bucket)
                       .sourceKey(s.base + file.key())
+                      .copySourceIfMatch(file.version())
                       .destinationBucket(bucket)
                       .destinationKey(base + key));
-      String eTag = response.copyObjectResult().eTag();
-      String md5 = md5FromETag(eTag);
-      return new FileInfo(key, file.size(), response.copyObjectResult().lastModified(), md5);
+      // The copy's ETag is the MD5 of what it holds unless it is encrypted with SSE-KMS.
+      return new FileInfo(
+          key,
+          file.size(),
+          response.copyObjectResult().lastModified(),
+          comparable(file, S3Etags.written(response)));
     } catch (NoSuchKeyException e) {
       throw new FileNotFoundException(s.where(file.key()));
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "copying " + s.where(file.key()) + " to " + where(key), e);
+      throw s.versionGoneOr(e, file, "copying " + s.where(file.key()) + " to " + where(key));
     }
   }
 
-  /** UploadPartCopy in ranges: CopyObject takes at most 5 GiB. */
+  /**
+   * UploadPartCopy in ranges (CopyObject takes at most 5 GiB), every range of the listed version.
+   * One HeadObject of the source first gives the MD5 to keep in the copy's metadata as S3 keeps it
+   * (the listed ETag may be an SSE-KMS one, no MD5), one of the copy then checks its size.
+   */
   private FileInfo multipartCopy(S3Store s, FileInfo file, String key) throws IOException {
     try {
+      HeadObjectResponse head = s3.headObject(h -> h.bucket(s.bucket).key(s.base + file.key()));
+      // Only what the HEAD says of the listed version counts; the ranges are copied from that one
+      // alone, or the copy fails.
+      String md5 = Objects.equals(head.eTag(), file.version()) ? S3Etags.md5(head) : file.md5();
       multipart(
           key,
-          file.md5(),
+          md5,
           uploadId -> {
             List<CompletedPart> parts = new ArrayList<>();
             int number = 1;
@@ -409,6 +541,7 @@ public final class S3Store implements Store {
                           u ->
                               u.sourceBucket(s.bucket)
                                   .sourceKey(s.base + file.key())
+                                  .copySourceIfMatch(file.version())
                                   .destinationBucket(bucket)
                                   .destinationKey(base + key)
                                   .uploadId(uploadId)
@@ -420,12 +553,25 @@ public final class S3Store implements Store {
             }
             return parts;
           });
-      return new FileInfo(key, file.size(), null, file.md5());
+      long size = s3.headObject(h -> h.bucket(bucket).key(base + key)).contentLength();
+      return new FileInfo(key, size, null, comparable(file, md5));
     } catch (NoSuchKeyException e) {
       throw new FileNotFoundException(s.where(file.key()));
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "copying " + s.where(file.key()) + " to " + where(key), e);
+      throw s.versionGoneOr(e, file, "copying " + s.where(file.key()) + " to " + where(key));
     }
+  }
+
+  /**
+   * The MD5 of a copy of the listed version, for the caller to compare with the listed MD5. The
+   * copy was pinned to that version (If-Match), so another MD5 shows that the listed one was not an
+   * MD5 (the ETag of an SSE-KMS or SSE-C object in a bucket whose default encryption is neither,
+   * which a listing cannot tell): then there is nothing to compare.
+   */
+  private static String comparable(FileInfo file, String md5) {
+    boolean listedWasNoMd5 =
+        file.version() != null && md5 != null && file.md5() != null && !md5.equals(file.md5());
+    return listedWasNoMd5 ? null : md5;
   }
 
   /**
