@@ -68,8 +68,9 @@ final class PartitionRows {
 
   /**
    * Sets the partition's status, last run and counts, inserting the row when the partition is not
-   * in the table yet. The last success time moves only when the partition succeeded: a failed
-   * partition keeps its delta watermark, so the next run copies its window again.
+   * in the table yet. The last success time (the delta watermark) moves only when the partition
+   * succeeded, to the end of the window it listed (the run's time when the window had no end): a
+   * failed partition keeps its watermark, so the next run copies its window again.
    */
   static void updatePartition(
       Connection conn,
@@ -84,6 +85,7 @@ final class PartitionRows {
     String status = (ok ? PartitionStatus.SUCCEEDED : PartitionStatus.FAILED).name();
     long files = r.filesCopied() + r.filesSkipped();
     String error = Jdbc.truncate(r.firstError(), Schema.ERROR_LENGTH);
+    Instant watermark = r.windowEnd() != null ? r.windowEnd() : runTime;
     String update =
         "UPDATE "
             + PARTITIONS
@@ -100,7 +102,7 @@ final class PartitionRows {
       ps.setLong(++i, r.bytesCopied());
       ps.setString(++i, error);
       if (ok) {
-        d.setInstant(ps, ++i, runTime);
+        d.setInstant(ps, ++i, watermark);
       }
       ps.setString(++i, job);
       ps.setString(++i, keyHash);
@@ -122,7 +124,7 @@ final class PartitionRows {
       ps.setString(5, status);
       ps.setLong(6, runId);
       d.setInstant(ps, 7, runTime);
-      d.setInstant(ps, 8, ok ? runTime : null);
+      d.setInstant(ps, 8, ok ? watermark : null);
       ps.setLong(9, files);
       ps.setLong(10, r.bytesCopied());
       ps.setString(11, error);

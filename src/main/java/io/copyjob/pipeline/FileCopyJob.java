@@ -2,6 +2,7 @@ package io.copyjob.pipeline;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionKey;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
@@ -12,10 +13,13 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,9 +29,10 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * One run of a file copy job, end to end: takes the job's lease, registers the declared partitions,
- * opens the run's row, runs the pipeline with its progress shown, and makes sure the run's row ends
- * SUCCEEDED or FAILED whatever happens.
+ * One run of a file copy job, end to end: takes the job's lease, checks the source and the sink and
+ * reads each source store's clock, registers the declared partitions, opens the run's row, runs the
+ * pipeline with its progress shown, and makes sure the run's row ends SUCCEEDED or FAILED whatever
+ * happens.
  */
 public final class FileCopyJob {
   /** A lease left by a killed run expires after this long; a live run renews it. */
@@ -39,6 +44,7 @@ public final class FileCopyJob {
   private final String settingsJson;
   private final PrintStream progressOut;
   private final boolean terminal;
+  private final Clock clock;
   private Map<String, Long> counters = Map.of();
 
   public FileCopyJob(
@@ -48,12 +54,28 @@ public final class FileCopyJob {
       String settingsJson,
       PrintStream progressOut,
       boolean terminal) {
+    this(spec, options, runnerName, settingsJson, progressOut, terminal, Clock.systemUTC());
+  }
+
+  /**
+   * As above, with {@code clock} standing for this machine's: the run's start, and the bound no
+   * delta window end passes even when a store's clock is ahead.
+   */
+  public FileCopyJob(
+      JobSpec spec,
+      PipelineOptions options,
+      String runnerName,
+      String settingsJson,
+      PrintStream progressOut,
+      boolean terminal,
+      Clock clock) {
     this.spec = spec;
     this.options = options;
     this.runnerName = runnerName;
     this.settingsJson = settingsJson;
     this.progressOut = progressOut;
     this.terminal = terminal;
+    this.clock = clock;
   }
 
   /** The last run's Beam counters (namespace copyjob), by name; empty before a run. */
@@ -65,7 +87,7 @@ public final class FileCopyJob {
   public RunRecord run() throws SQLException {
     try (ControlStore control = ControlStore.open(spec.control())) {
       String owner = leaseOwner();
-      if (!control.acquireLease(spec.name(), owner, Instant.now(), LEASE_TTL)) {
+      if (!control.acquireLease(spec.name(), owner, clock.instant(), LEASE_TTL)) {
         throw new JobException(
             "job '" + spec.name() + "' is already running elsewhere (its lease is held)");
       }
@@ -80,14 +102,21 @@ public final class FileCopyJob {
   }
 
   private RunRecord runHoldingLease(ControlStore control) throws SQLException {
-    StoreCache.preflight(spec); // before the run's row: a wrong key records no run
+    Partitions.Selection selection = Partitions.select(control, spec);
+    Set<String> roots = new LinkedHashSet<>();
+    roots.add(spec.source().root().toString());
+    for (PartitionKey partition : selection.partitions()) {
+      roots.add(partition.root());
+    }
+    Instant runStart = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    // Before the run's row: a wrong key records no run.
+    Map<String, SourceTime> sources = StoreCache.preflight(spec, roots, runStart);
     Partitions.register(control, spec);
-    long partitionsToRun = Partitions.select(control, spec).partitions().size();
-    Instant runStart = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    long partitionsToRun = selection.partitions().size();
     long runId = control.startRun(spec.name(), runStart, modeName(), runnerName, settingsJson);
     try {
       Pipeline pipeline = Pipeline.create(options);
-      FileCopyPipeline.build(pipeline, spec, new RunContext(runId, runStart));
+      FileCopyPipeline.build(pipeline, spec, new RunContext(runId, runStart, sources));
       PipelineResult result = pipeline.run();
       PipelineResult.State state;
       try (ProgressReporter progress =
@@ -119,7 +148,7 @@ public final class FileCopyJob {
     for (PartitionRunRecord partition : control.partitionRuns(runId)) {
       totals = totals.plus(partition.result());
     }
-    control.finishRun(runId, RunStatus.FAILED, totals, Instant.now(), error);
+    control.finishRun(runId, RunStatus.FAILED, totals, clock.instant(), error);
   }
 
   private ScheduledExecutorService renewLease(String owner) {
@@ -130,7 +159,7 @@ public final class FileCopyJob {
     renewer.scheduleAtFixedRate(
         () -> {
           try (ControlStore control = ControlStore.open(spec.control())) {
-            control.acquireLease(spec.name(), owner, Instant.now(), LEASE_TTL);
+            control.acquireLease(spec.name(), owner, clock.instant(), LEASE_TTL);
           } catch (SQLException | RuntimeException e) {
             // The next renewal tries again; the lease outlives a few missed renewals.
           }

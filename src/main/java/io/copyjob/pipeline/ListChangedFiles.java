@@ -119,7 +119,8 @@ public final class ListChangedFiles
 
     private void list(PartitionKey partition, ProcessContext c) {
       DeltaWindow window =
-          DeltaWindow.of(spec, c.sideInput(watermarks).get(partition.id()), run.runStart());
+          DeltaWindow.of(
+              spec, c.sideInput(watermarks).get(partition.id()), run.source(partition.root()));
       try (Listing listing =
               stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive());
           SinkCursor atSink = sinkCursor(partition, window)) {

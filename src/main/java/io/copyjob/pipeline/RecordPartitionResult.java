@@ -7,6 +7,7 @@ import io.copyjob.control.PartitionResult;
 import io.copyjob.spec.JobSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -144,7 +145,7 @@ public final class RecordPartitionResult
         tally = tally.plus(t);
       }
       DeltaWindow window =
-          DeltaWindow.of(spec, c.sideInput(watermarks).get(key.id()), run.runStart());
+          DeltaWindow.of(spec, c.sideInput(watermarks).get(key.id()), run.source(key.root()));
       PartitionResult result =
           new PartitionResult(
               key,
@@ -157,8 +158,9 @@ public final class RecordPartitionResult
               window.end());
       if (adfTable != null) {
         // The adopted table first: it decides what the next run copies. A retried bundle writes
-        // both again, which each makes idempotent.
-        adfTable.record(adfConnection, result, run.runStart(), spec.mode());
+        // both again, which each makes idempotent. Its JobRunTime is where the next window starts.
+        Instant runTime = window.end() != null ? window.end() : run.runStart();
+        adfTable.record(adfConnection, result, runTime, spec.mode());
       }
       control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
       recorded.inc();

@@ -1,13 +1,37 @@
 package io.copyjob.pipeline;
 
+import io.copyjob.store.Store;
 import java.io.Serializable;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * What a run fixes once before its pipeline starts.
  *
  * @param runId the run's row in the control store
- * @param runStart the run's start, truncated to milliseconds: the end of every delta window and the
- *     run time recorded for every partition
+ * @param runStart the run's start by this machine's clock, truncated to milliseconds: the run time
+ *     recorded for every partition
+ * @param sources each source root's clock, by root URI: where its delta windows end and how they
+ *     round
  */
-public record RunContext(long runId, Instant runStart) implements Serializable {}
+public record RunContext(long runId, Instant runStart, Map<String, SourceTime> sources)
+    implements Serializable {
+
+  public RunContext {
+    sources = Map.copyOf(sources);
+  }
+
+  /** A run that read no store's clock: windows end at its start, at the default resolution. */
+  public RunContext(long runId, Instant runStart) {
+    this(runId, runStart, Map.of());
+  }
+
+  /**
+   * The clock of {@code root}; a root the run did not know when it started (a partition added to
+   * the table since) ends its window at the run's start, at the default resolution.
+   */
+  public SourceTime source(String root) {
+    SourceTime time = sources.get(root);
+    return time != null ? time : new SourceTime(runStart, Store.DEFAULT_TIME_RESOLUTION);
+  }
+}

@@ -6,6 +6,10 @@ import io.copyjob.store.Stores;
 import io.copyjob.store.ThrottledStore;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -37,17 +41,42 @@ final class StoreCache implements AutoCloseable {
   /**
    * Checks that the job's source and sink can be reached, creating a missing sink bucket or
    * container where its connection allows: one clear line for a wrong key or a missing bucket
-   * before anything is recorded, rather than a failed partition per worker.
+   * before anything is recorded, rather than a failed partition per worker. Then reads each source
+   * root's clock.
+   *
+   * @param sourceRoots source.root and the roots of the partitions the run copies
+   * @param runStart the run's start by this machine's clock: no window ends later
    */
-  static void preflight(JobSpec spec) {
+  static Map<String, SourceTime> preflight(
+      JobSpec spec, Collection<String> sourceRoots, Instant runStart) {
     try (StoreCache stores = new StoreCache(spec)) {
       stores.get(spec.source().root().toString()).prepare(false);
       stores.get(spec.sink().root().toString()).prepare(true);
+      return stores.sourceTimes(sourceRoots, runStart);
     } catch (java.io.UncheckedIOException e) {
       throw new JobException(e.getCause().getMessage());
     } catch (IOException | IllegalArgumentException e) {
       throw new JobException(e.getMessage());
     }
+  }
+
+  /**
+   * Each root's clock, asked now: its windows end at the store's time, or at {@code clientNow} when
+   * that is earlier or the store has no clock to ask.
+   */
+  Map<String, SourceTime> sourceTimes(Collection<String> roots, Instant clientNow)
+      throws IOException {
+    Map<String, SourceTime> times = new LinkedHashMap<>();
+    for (String root : roots) {
+      Store store = get(root);
+      Instant end =
+          store
+              .now()
+              .map(storeNow -> storeNow.isBefore(clientNow) ? storeNow : clientNow)
+              .orElse(clientNow);
+      times.put(root, new SourceTime(end.truncatedTo(ChronoUnit.MILLIS), store.timeResolution()));
+    }
+    return times;
   }
 
   @Override

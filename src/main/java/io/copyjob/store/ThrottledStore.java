@@ -5,6 +5,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -101,6 +103,17 @@ public final class ThrottledStore implements Store {
         listing.close();
       }
     };
+  }
+
+  @Override
+  public Duration timeResolution() {
+    return inner.timeResolution();
+  }
+
+  @Override
+  public Optional<Instant> now() throws IOException {
+    request();
+    return inner.now();
   }
 
   @Override

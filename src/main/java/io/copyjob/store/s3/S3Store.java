@@ -16,6 +16,10 @@ import java.net.URI;
 import java.net.URL;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -174,6 +178,33 @@ public final class S3Store implements Store {
             e instanceof SdkException sdk
                 ? S3Errors.io(name(), "listing " + where(prefix), sdk)
                 : new IOException("listing " + where(prefix) + ": " + e.getMessage(), e));
+  }
+
+  /** ListObjectsV2 gives LastModified with a millisecond field that is always zero. */
+  @Override
+  public Duration timeResolution() {
+    return Duration.ofSeconds(1);
+  }
+
+  /** The {@code Date} header of a HeadBucket: the service's clock, which stamps the objects. */
+  @Override
+  public Optional<Instant> now() throws IOException {
+    try {
+      return s3.headBucket(b -> b.bucket(bucket))
+          .sdkHttpResponse()
+          .firstMatchingHeader("Date")
+          .map(S3Store::httpDate);
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "bucket '" + bucket + "'", e);
+    }
+  }
+
+  private static Instant httpDate(String value) {
+    try {
+      return ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new IllegalStateException("the service answered a Date header that is no date", e);
+    }
   }
 
   /** A single-part object's ETag is the hex MD5 of its content; a multipart one's has a '-'. */
