@@ -75,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
             System.err,
             System.console() != null);
     RunRecord run = fileCopy.run();
-    commandSpec.commandLine().getOut().print(RunReport.summary(run));
+    commandSpec.commandLine().getOut().print(RunReport.summary(run, fileCopy.warnings()));
     commandSpec.commandLine().getOut().flush();
     if (run.status() != RunStatus.SUCCEEDED) {
       commandSpec

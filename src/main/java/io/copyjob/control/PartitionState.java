@@ -10,7 +10,7 @@ import java.time.Instant;
  *     the delta watermark, from which the next window starts (less the overlap)
  * @param files files copied or verified by the last run
  * @param bytes bytes copied by the last run
- * @param error the first error of the last run, null when it succeeded
+ * @param error the first error of the last run; when it succeeded, its warning or null
  */
 public record PartitionState(
     PartitionKey key,

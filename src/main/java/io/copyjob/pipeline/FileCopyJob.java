@@ -17,7 +17,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -29,10 +31,10 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * One run of a file copy job, end to end: takes the job's lease, checks the source and the sink and
- * reads each source store's clock, registers the declared partitions, opens the run's row, runs the
- * pipeline with its progress shown, and makes sure the run's row ends SUCCEEDED or FAILED whatever
- * happens.
+ * One run of a file copy job, end to end: takes the job's lease, checks every root the run reads
+ * and reads each source store's clock, registers the declared partitions, opens the run's row, runs
+ * the pipeline with its progress shown, and makes sure the run's row ends SUCCEEDED or FAILED
+ * whatever happens.
  */
 public final class FileCopyJob {
   /** A lease left by a killed run expires after this long; a live run renews it. */
@@ -46,6 +48,7 @@ public final class FileCopyJob {
   private final boolean terminal;
   private final Clock clock;
   private Map<String, Long> counters = Map.of();
+  private List<String> warnings = List.of();
 
   public FileCopyJob(
       JobSpec spec,
@@ -83,6 +86,11 @@ public final class FileCopyJob {
     return counters;
   }
 
+  /** The last run's partition warnings, one line each; empty before a run. */
+  public List<String> warnings() {
+    return warnings;
+  }
+
   /** Runs the job and returns its run's row as recorded. */
   public RunRecord run() throws SQLException {
     try (ControlStore control = ControlStore.open(spec.control())) {
@@ -109,7 +117,7 @@ public final class FileCopyJob {
       roots.add(partition.root());
     }
     Instant runStart = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    // Before the run's row: a wrong key records no run.
+    // Before the run's row: a wrong key or a missing root records no run.
     Map<String, SourceTime> sources = StoreCache.preflight(spec, roots, runStart);
     Partitions.register(control, spec);
     long partitionsToRun = selection.partitions().size();
@@ -135,6 +143,17 @@ public final class FileCopyJob {
       fail(control, runId, "the pipeline ended without recording the run");
       record = control.run(runId).orElseThrow();
     }
+    List<String> found = new ArrayList<>();
+    for (PartitionRunRecord partition : control.partitionRuns(runId)) {
+      if (partition.result().warning() != null) {
+        found.add(
+            "partition '"
+                + partition.result().key().prefix()
+                + "': "
+                + partition.result().warning());
+      }
+    }
+    warnings = List.copyOf(found);
     return record;
   }
 

@@ -32,7 +32,8 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 /**
  * Lists each partition's files under its prefix, streamed page by page, and keeps those whose
  * LastModified lies in the partition's window (see {@link DeltaWindow}). A partition whose listing
- * fails gives one failed {@link FileResult} on {@link #FAILURES}.
+ * fails gives one failed {@link FileResult} on {@link #FAILURES}, one whose listing gives no file
+ * at all a {@link FileResult#listedEmpty} there.
  */
 public final class ListChangedFiles
     extends PTransform<PCollection<PartitionKey>, PCollectionTuple> {
@@ -124,6 +125,9 @@ public final class ListChangedFiles
       try (Listing listing =
               stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive());
           SinkCursor atSink = sinkCursor(partition, window)) {
+        if (!listing.hasNext()) {
+          c.output(FAILURES, FileResult.listedEmpty(partition));
+        }
         while (listing.hasNext()) {
           FileInfo file = listing.next();
           if (window.contains(file.lastModified())) {

@@ -39,9 +39,10 @@ final class StoreCache implements AutoCloseable {
   }
 
   /**
-   * Checks that the job's source and sink can be reached, creating a missing sink bucket or
-   * container where its connection allows: one clear line for a wrong key or a missing bucket
-   * before anything is recorded, rather than a failed partition per worker. Then reads each source
+   * Checks that every source root the run reads and the sink can be reached, creating a missing
+   * sink bucket or container where its connection allows: one clear line for a wrong key, a missing
+   * bucket or a missing folder before anything is recorded, rather than a failed partition per
+   * worker (or, for a folder, an empty listing taken for a done partition). Then reads each source
    * root's clock.
    *
    * @param sourceRoots source.root and the roots of the partitions the run copies
@@ -50,7 +51,9 @@ final class StoreCache implements AutoCloseable {
   static Map<String, SourceTime> preflight(
       JobSpec spec, Collection<String> sourceRoots, Instant runStart) {
     try (StoreCache stores = new StoreCache(spec)) {
-      stores.get(spec.source().root().toString()).prepare(false);
+      for (String root : sourceRoots) {
+        stores.get(root).prepare(false);
+      }
       stores.get(spec.sink().root().toString()).prepare(true);
       return stores.sourceTimes(sourceRoots, runStart);
     } catch (java.io.UncheckedIOException e) {

@@ -58,9 +58,23 @@ public final class LocalStore implements Store {
     return rootUri;
   }
 
+  /**
+   * The folder must be there, and not under a mount point of {@code /etc/fstab} that is not mounted
+   * (the empty folder under an unmounted share would pass for a source with no files).
+   */
   @Override
   public void prepare(boolean create) throws IOException {
     if (Files.isDirectory(root)) {
+      Optional<Path> unmounted =
+          MountPoints.unmountedAbove(root.toRealPath(), MountPoints.FSTAB, MountPoints.MOUNTINFO);
+      if (unmounted.isPresent()) {
+        throw new IOException(
+            "folder "
+                + root
+                + " is on "
+                + unmounted.get()
+                + ", which /etc/fstab mounts and is not mounted now");
+      }
       return;
     }
     if (!create) {
@@ -84,8 +98,15 @@ public final class LocalStore implements Store {
     return Optional.of(Instant.now().minus(KERNEL_TICK));
   }
 
+  /**
+   * A root that is not a folder (missing, or a mount point whose file system is gone with it) is an
+   * error, never an empty listing: an empty one would let a run record every partition done.
+   */
   @Override
   public Listing list(String prefix, boolean recursive) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new FileNotFoundException("folder " + root + " does not exist");
+    }
     int slash = prefix.lastIndexOf('/');
     String dirPart = prefix.substring(0, slash + 1);
     String namePart = prefix.substring(slash + 1);

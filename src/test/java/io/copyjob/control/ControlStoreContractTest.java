@@ -281,6 +281,29 @@ public abstract class ControlStoreContractTest {
   }
 
   @Test
+  public void aWarningIsKeptWithASucceededPartitionAndReadBackAsAWarning() throws Exception {
+    long first = store.startRun(JOB, T1, "FULL", "DirectRunner", "{}");
+    store.recordPartitionResult(first, JOB, T1, ok(key("a"), 3, 1, 30));
+    PartitionResult warned =
+        new PartitionResult(key("a"), 0, 0, 0, 0, null, null, null, "listed no file");
+    long second = store.startRun(JOB, T2, "FULL", "DirectRunner", "{}");
+    assertThat(store.filesOfLastRun(JOB, key("a"), second)).isEqualTo(4);
+    assertThat(store.filesOfLastRun(JOB, key("never"), second)).isEqualTo(-1);
+
+    store.recordPartitionResult(second, JOB, T2, warned);
+
+    assertThat(store.partitionRuns(second))
+        .containsExactly(new PartitionRunRecord(second, T2, warned));
+    assertThat(store.partitionRuns(second).get(0).result().succeeded()).isTrue();
+    assertThat(store.partitions(JOB))
+        .containsExactly(
+            new PartitionState(
+                key("a"), PartitionStatus.SUCCEEDED, T2, T2, 0, 0, "listed no file"));
+    // A retried bundle of the same run finds its own row: it cannot tell what came before.
+    assertThat(store.filesOfLastRun(JOB, key("a"), second)).isEqualTo(-1);
+  }
+
+  @Test
   public void recordingTwiceInOneRunReplacesTheRow() throws Exception {
     long run = store.startRun(JOB, T1, "FULL", "DirectRunner", "{}");
     store.recordPartitionResult(run, JOB, T1, failed(key("a"), 1, 1, "first attempt"));

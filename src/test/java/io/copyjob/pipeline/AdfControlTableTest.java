@@ -1,6 +1,7 @@
 package io.copyjob.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.Assume.assumeTrue;
 
 import io.copyjob.control.ControlStore;
@@ -136,6 +137,49 @@ public class AdfControlTableTest {
     Map<String, byte[]> expected = new LinkedHashMap<>(files);
     expected.keySet().removeIf(k -> k.startsWith("f/"));
     TestTrees.assertTree(sink, expected);
+  }
+
+  @Test
+  public void aRootNamedInTheTableThatIsMissingFailsTheRunBeforeAnythingIsRecorded()
+      throws Exception {
+    String table = schema + ".s3_partition_control_table";
+    execute(
+        "CREATE TABLE "
+            + table
+            + " (PartitionPrefix varchar(255), SuccessOrFailure boolean, BucketName varchar(255))");
+    // The source folder is named s3; the second bucket, next to it, is not there (not mounted).
+    execute(
+        "INSERT INTO "
+            + table
+            + " (PartitionPrefix, SuccessOrFailure, BucketName) VALUES"
+            + " ('a', false, 's3'), ('b', false, 'archive')");
+    JobSpec plain = spec(Mode.FULL, table, source.toUri());
+    PartitionTableSpec t = plain.partitionTable();
+    JobSpec spec =
+        new JobSpec(
+            plain.name(),
+            plain.source(),
+            plain.sink(),
+            plain.copy(),
+            plain.mode(),
+            plain.delta(),
+            plain.control(),
+            new PartitionTableSpec(
+                t.connection(),
+                t.table(),
+                t.prefixColumn(),
+                t.successColumn(),
+                t.runTimeColumn(),
+                "BucketName"));
+
+    assertThatThrownBy(() -> FileCopyPipelineTest.runDirect(spec))
+        .isInstanceOf(JobException.class)
+        .hasMessage("folder " + source.resolveSibling("archive") + " does not exist");
+    assertThat(success(table)).isEqualTo(Map.of("a", false, "b", false));
+    try (ControlStore history = ControlStore.open(spec.control())) {
+      assertThat(history.history(spec.name(), 10)).isEmpty();
+    }
+    assertThat(sink).doesNotExist();
   }
 
   private static JobSpec withSource(JobSpec s, io.copyjob.spec.Connection.S3 connection) {

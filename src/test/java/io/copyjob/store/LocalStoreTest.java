@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,6 +88,17 @@ public class LocalStoreTest extends StoreContractTest {
                     .orElseThrow()
                     .copy(other, new FileInfo("a", 1, Instant.now(), null), "a"))
         .isInstanceOf(CantCopyException.class);
+  }
+
+  @Test
+  public void listingAFolderThatIsNotThereIsAnErrorNotAnEmptyListing() throws Exception {
+    Path missing = tmp.getRoot().toPath().resolve("unmounted");
+    LocalStore gone = new LocalStore(missing.toUri());
+
+    assertThatThrownBy(() -> gone.list("", true))
+        .isInstanceOf(FileNotFoundException.class)
+        .hasMessage("folder " + missing + " does not exist");
+    assertThatThrownBy(() -> gone.list("a/b", false)).isInstanceOf(FileNotFoundException.class);
   }
 
   /** A store that is not a LocalStore, over one. */
