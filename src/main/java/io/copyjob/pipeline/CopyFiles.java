@@ -2,6 +2,7 @@ package io.copyjob.pipeline;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.copyjob.spec.JobSpec;
+import io.copyjob.store.TempOwner;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,20 +29,27 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollection<FileResult>> {
   private final JobSpec spec;
+  private final TempOwner owner;
 
-  public CopyFiles(JobSpec spec) {
+  /**
+   * @param owner the run these copies belong to: named in the temporary files a sink writes, so
+   *     that a later run of the job can remove those a killed copy left
+   */
+  public CopyFiles(JobSpec spec, TempOwner owner) {
     this.spec = spec;
+    this.owner = owner;
   }
 
   @Override
   public PCollection<FileResult> expand(PCollection<FileToCopy> files) {
     return files
-        .apply("Copy and verify", ParDo.of(new CopyFn(spec)))
+        .apply("Copy and verify", ParDo.of(new CopyFn(spec, owner)))
         .setCoder(SerializableCoder.of(FileResult.class));
   }
 
   static final class CopyFn extends DoFn<FileToCopy, FileResult> {
     private final JobSpec spec;
+    private final TempOwner owner;
     private final Counter filesCopied = CopyMetrics.counter(CopyMetrics.FILES_COPIED);
     private final Counter filesSkipped = CopyMetrics.counter(CopyMetrics.FILES_SKIPPED);
     private final Counter filesFailed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
@@ -53,14 +61,15 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     private transient List<Future<?>> inFlight;
     private transient Queue<FileResult> done;
 
-    CopyFn(JobSpec spec) {
+    CopyFn(JobSpec spec, TempOwner owner) {
       this.spec = spec;
+      this.owner = owner;
     }
 
     @Setup
     public void setup() {
       int transfersPerWorker = spec.copy().transfersPerWorker();
-      stores = new StoreCache(spec);
+      stores = new StoreCache(spec, owner);
       transfers =
           Executors.newFixedThreadPool(
               transfersPerWorker,

@@ -121,10 +121,13 @@ public final class FileCopyJob {
     Map<String, SourceTime> sources = StoreCache.preflight(spec, roots, runStart);
     Partitions.register(control, spec);
     long partitionsToRun = selection.partitions().size();
+    boolean removeLeftovers =
+        control.history(spec.name(), 1).stream().anyMatch(r -> r.status() != RunStatus.SUCCEEDED);
     long runId = control.startRun(spec.name(), runStart, modeName(), runnerName, settingsJson);
     try {
       Pipeline pipeline = Pipeline.create(options);
-      FileCopyPipeline.build(pipeline, spec, new RunContext(runId, runStart, sources));
+      FileCopyPipeline.build(
+          pipeline, spec, new RunContext(runId, runStart, sources, removeLeftovers));
       PipelineResult result = pipeline.run();
       PipelineResult.State state;
       try (ProgressReporter progress =

@@ -3,6 +3,7 @@ package io.copyjob.pipeline;
 import io.copyjob.control.PartitionKey;
 import io.copyjob.control.PartitionResult;
 import io.copyjob.spec.JobSpec;
+import io.copyjob.store.TempOwner;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -43,7 +44,7 @@ public final class FileCopyPipeline {
         listed
             .get(ListChangedFiles.FILES)
             .apply("Reshuffle", Reshuffle.<FileToCopy>viaRandomKey().withNumBuckets(COPY_BUCKETS))
-            .apply("CopyFiles", new CopyFiles(spec));
+            .apply("CopyFiles", new CopyFiles(spec, new TempOwner(spec.name(), run.runId())));
     PCollection<PartitionResult> recorded =
         PCollectionList.of(copied)
             .and(listed.get(ListChangedFiles.FAILURES))

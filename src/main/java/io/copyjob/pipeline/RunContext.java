@@ -13,8 +13,11 @@ import java.util.Map;
  *     recorded for every partition
  * @param sources each source root's clock, by root URI: where its delta windows end and how they
  *     round
+ * @param removeLeftovers whether the job's previous run did not end cleanly, so that the sink may
+ *     hold temporary files it left: each partition's sink side is swept of them before its listing
  */
-public record RunContext(long runId, Instant runStart, Map<String, SourceTime> sources)
+public record RunContext(
+    long runId, Instant runStart, Map<String, SourceTime> sources, boolean removeLeftovers)
     implements Serializable {
 
   public RunContext {
@@ -23,7 +26,7 @@ public record RunContext(long runId, Instant runStart, Map<String, SourceTime> s
 
   /** A run that read no store's clock: windows end at its start, at the default resolution. */
   public RunContext(long runId, Instant runStart) {
-    this(runId, runStart, Map.of());
+    this(runId, runStart, Map.of(), false);
   }
 
   /**

@@ -3,6 +3,7 @@ package io.copyjob.pipeline;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.store.Store;
 import io.copyjob.store.Stores;
+import io.copyjob.store.TempOwner;
 import io.copyjob.store.ThrottledStore;
 import java.io.IOException;
 import java.net.URI;
@@ -20,22 +21,33 @@ import java.util.concurrent.ConcurrentHashMap;
 final class StoreCache implements AutoCloseable {
   private final Map<String, Store> stores = new ConcurrentHashMap<>();
   private final JobSpec spec;
+  private final TempOwner owner;
 
   /**
    * @param spec the job: its connections reach the stores, its request and byte caps apply to them
    */
   StoreCache(JobSpec spec) {
+    this(spec, null);
+  }
+
+  /**
+   * @param owner the run whose writes these stores make, named in what a killed write leaves
+   */
+  StoreCache(JobSpec spec, TempOwner owner) {
     this.spec = spec;
+    this.owner = owner;
   }
 
   Store get(String root) {
     return stores.computeIfAbsent(
         root,
-        r ->
-            ThrottledStore.wrap(
-                Stores.open(URI.create(r), spec.connectionFor(r)),
-                spec.copy().maxRequestsPerSecond(),
-                spec.copy().maxBytesPerSecond()));
+        r -> {
+          Store store = Stores.open(URI.create(r), spec.connectionFor(r));
+          return ThrottledStore.wrap(
+              owner == null ? store : store.ownedBy(owner),
+              spec.copy().maxRequestsPerSecond(),
+              spec.copy().maxBytesPerSecond());
+        });
   }
 
   /**

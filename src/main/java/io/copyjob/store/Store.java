@@ -82,6 +82,24 @@ public interface Store extends AutoCloseable {
   void delete(String key) throws IOException;
 
   /**
+   * This store, with what its writes leave behind while they are in progress (a local folder's
+   * hidden temporary files) named after {@code owner}, so that {@link #removeLeftovers} finds them
+   * if their process is killed. A store whose writes leave nothing to name returns itself.
+   */
+  default Store ownedBy(TempOwner owner) {
+    return this;
+  }
+
+  /**
+   * Removes, below {@code prefix}, what writes of {@code owner}'s job left behind (temporary files
+   * of a killed run), except those of {@code owner}'s own run, and returns how many it removed.
+   * Only the job's lease makes this safe: it guarantees that no other run of the job is writing.
+   */
+  default long removeLeftovers(String prefix, TempOwner owner) throws IOException {
+    return 0;
+  }
+
+  /**
    * The MD5 (hex) of the file's content: the store's own when it keeps one, else computed by
    * reading the file.
    */

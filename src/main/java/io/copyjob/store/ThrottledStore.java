@@ -159,6 +159,17 @@ public final class ThrottledStore implements Store {
   }
 
   @Override
+  public Store ownedBy(TempOwner owner) {
+    return new ThrottledStore(inner.ownedBy(owner), requests, bytes);
+  }
+
+  @Override
+  public long removeLeftovers(String prefix, TempOwner owner) throws IOException {
+    request();
+    return inner.removeLeftovers(prefix, owner);
+  }
+
+  @Override
   public Optional<ServerSideCopy> serverSideCopy() {
     return inner
         .serverSideCopy()
