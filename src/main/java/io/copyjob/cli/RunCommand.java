@@ -103,7 +103,7 @@ final class RunCommand implements Callable<Integer> {
             System.console() != null);
     fileCopy.waitForLease(wait, commandSpec.commandLine().getErr()::println);
     RunRecord run = fileCopy.run();
-    commandSpec.commandLine().getOut().print(RunReport.summary(run));
+    commandSpec.commandLine().getOut().print(RunReport.summary(run, fileCopy.warnings()));
     commandSpec.commandLine().getOut().flush();
     if (run.status() != RunStatus.SUCCEEDED) {
       commandSpec

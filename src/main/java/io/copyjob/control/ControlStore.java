@@ -347,6 +347,18 @@ public final class ControlStore implements AutoCloseable {
     }
   }
 
+  /**
+   * How many files (copied or verified) the partition's last run before {@code runId} had; -1 when
+   * the partition was never recorded, or {@code runId} already recorded it.
+   */
+  public long filesOfLastRun(String job, PartitionKey key, long runId) throws SQLException {
+    try {
+      return PartitionRows.filesOfLastRun(conn, job, hash(key), runId);
+    } catch (SQLException e) {
+      throw Jdbc.wrap(PARTITIONS, "read partition " + key.id(), e);
+    }
+  }
+
   public List<PartitionRunRecord> partitionRuns(long runId) throws SQLException {
     try {
       return PartitionRows.partitionRuns(conn, dialect, runId);

@@ -6,9 +6,12 @@ import java.time.Instant;
 /**
  * What one run did to one partition; RecordPartitionResult writes it.
  *
- * @param windowStart the start of the LastModified window (inclusive), null when unbounded
- * @param windowEnd the end of the window (exclusive), null when unbounded
+ * @param windowStart the start of the LastModified window listed (inclusive), null when unbounded
+ * @param windowEnd the end of the window listed (exclusive), null when unbounded; when the
+ *     partition succeeds, where its next delta window starts (less the overlap)
  * @param firstError the first error met, null when none
+ * @param warning what a person should look at although the partition succeeded (its listing was
+ *     empty while its last run had files), null when nothing
  */
 public record PartitionResult(
     PartitionKey key,
@@ -18,11 +21,39 @@ public record PartitionResult(
     long bytesCopied,
     String firstError,
     Instant windowStart,
-    Instant windowEnd)
+    Instant windowEnd,
+    String warning)
     implements Serializable {
+
+  /** A result with no warning. */
+  public PartitionResult(
+      PartitionKey key,
+      long filesCopied,
+      long filesSkipped,
+      long filesFailed,
+      long bytesCopied,
+      String firstError,
+      Instant windowStart,
+      Instant windowEnd) {
+    this(
+        key,
+        filesCopied,
+        filesSkipped,
+        filesFailed,
+        bytesCopied,
+        firstError,
+        windowStart,
+        windowEnd,
+        null);
+  }
 
   /** Succeeded: no file failed and no error was met (a partition with no files succeeds). */
   public boolean succeeded() {
     return filesFailed == 0 && firstError == null;
+  }
+
+  /** The error of a failed partition, else its warning: what its record's error column holds. */
+  String note() {
+    return firstError != null ? firstError : warning;
   }
 }

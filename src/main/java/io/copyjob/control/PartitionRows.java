@@ -58,7 +58,7 @@ final class PartitionRows {
       ps.setLong(9, r.filesSkipped());
       ps.setLong(10, r.filesFailed());
       ps.setLong(11, r.bytesCopied());
-      ps.setString(12, Jdbc.truncate(r.firstError(), Schema.ERROR_LENGTH));
+      ps.setString(12, Jdbc.truncate(r.note(), Schema.ERROR_LENGTH));
       d.setInstant(ps, 13, r.windowStart());
       d.setInstant(ps, 14, r.windowEnd());
       d.setInstant(ps, 15, recordedAt);
@@ -68,8 +68,9 @@ final class PartitionRows {
 
   /**
    * Sets the partition's status, last run and counts, inserting the row when the partition is not
-   * in the table yet. The last success time moves only when the partition succeeded: a failed
-   * partition keeps its delta watermark, so the next run copies its window again.
+   * in the table yet. The last success time (the delta watermark) moves only when the partition
+   * succeeded, to the end of the window it listed (the run's time when the window had no end): a
+   * failed partition keeps its watermark, so the next run copies its window again.
    */
   static void updatePartition(
       Connection conn,
@@ -83,7 +84,8 @@ final class PartitionRows {
     boolean ok = r.succeeded();
     String status = (ok ? PartitionStatus.SUCCEEDED : PartitionStatus.FAILED).name();
     long files = r.filesCopied() + r.filesSkipped();
-    String error = Jdbc.truncate(r.firstError(), Schema.ERROR_LENGTH);
+    String error = Jdbc.truncate(r.note(), Schema.ERROR_LENGTH);
+    Instant watermark = r.windowEnd() != null ? r.windowEnd() : runTime;
     String update =
         "UPDATE "
             + PARTITIONS
@@ -100,7 +102,7 @@ final class PartitionRows {
       ps.setLong(++i, r.bytesCopied());
       ps.setString(++i, error);
       if (ok) {
-        d.setInstant(ps, ++i, runTime);
+        d.setInstant(ps, ++i, watermark);
       }
       ps.setString(++i, job);
       ps.setString(++i, keyHash);
@@ -122,11 +124,33 @@ final class PartitionRows {
       ps.setString(5, status);
       ps.setLong(6, runId);
       d.setInstant(ps, 7, runTime);
-      d.setInstant(ps, 8, ok ? runTime : null);
+      d.setInstant(ps, 8, ok ? watermark : null);
       ps.setLong(9, files);
       ps.setLong(10, r.bytesCopied());
       ps.setString(11, error);
       ps.executeUpdate();
+    }
+  }
+
+  /**
+   * The files (copied or verified) of the partition's last run, when that run is not {@code runId};
+   * -1 when the partition has no row or this run already wrote it (a retried bundle).
+   */
+  static long filesOfLastRun(Connection conn, String job, String keyHash, long runId)
+      throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT files, last_run_id FROM " + PARTITIONS + " WHERE job = ? AND key_hash = ?")) {
+      ps.setString(1, job);
+      ps.setString(2, keyHash);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return -1;
+        }
+        long files = rs.getLong("files");
+        long lastRun = rs.getLong("last_run_id");
+        return rs.wasNull() || lastRun != runId ? files : -1;
+      }
     }
   }
 
@@ -140,6 +164,9 @@ final class PartitionRows {
       List<PartitionRunRecord> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
+          // The error column holds a failed partition's error, a succeeded one's warning.
+          boolean succeeded = rs.getBoolean("succeeded");
+          String note = rs.getString("error");
           PartitionResult result =
               new PartitionResult(
                   new PartitionKey(rs.getString("source_root"), rs.getString("prefix")),
@@ -147,9 +174,10 @@ final class PartitionRows {
                   rs.getLong("files_skipped"),
                   rs.getLong("files_failed"),
                   rs.getLong("bytes_copied"),
-                  rs.getString("error"),
+                  succeeded ? null : note,
                   d.getInstant(rs, "window_start"),
-                  d.getInstant(rs, "window_end"));
+                  d.getInstant(rs, "window_end"),
+                  succeeded ? note : null);
           out.add(new PartitionRunRecord(runId, d.getInstant(rs, "run_time"), result));
         }
       }

@@ -3,6 +3,7 @@ package io.copyjob.monitor;
 import io.copyjob.control.PartitionResult;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.PartitionState;
+import io.copyjob.control.PartitionStatus;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunTotals;
 import java.time.Duration;
@@ -51,6 +52,15 @@ public final class RunReport {
             Units.filesPerSecond(t.filesCopied() + t.filesSkipped(), duration)));
     if (run.error() != null) {
       s.append(String.format(Locale.ROOT, "  error       %s%n", run.error()));
+    }
+    return s.toString();
+  }
+
+  /** The summary, then one line per warning of the run's partitions. */
+  public static String summary(RunRecord run, List<String> warnings) {
+    StringBuilder s = new StringBuilder(summary(run));
+    for (String warning : warnings) {
+      s.append(String.format(Locale.ROOT, "  warning     %s%n", warning));
     }
     return s.toString();
   }
@@ -115,7 +125,7 @@ public final class RunReport {
             time(p.lastSuccessTime()),
             Long.toString(p.files()),
             Units.bytes(p.bytes()),
-            shorten(p.error())
+            shorten(p.status() == PartitionStatus.SUCCEEDED ? warning(p.error()) : p.error())
           });
     }
     return table(rows);
@@ -148,7 +158,7 @@ public final class RunReport {
             Long.toString(r.filesSkipped()),
             Long.toString(r.filesFailed()),
             Units.bytes(r.bytesCopied()),
-            shorten(r.firstError())
+            shorten(r.succeeded() ? warning(r.warning()) : r.firstError())
           });
     }
     return table(rows);
@@ -156,6 +166,10 @@ public final class RunReport {
 
   static String time(Instant instant) {
     return instant == null ? "-" : TIME.format(instant);
+  }
+
+  private static String warning(String warning) {
+    return warning == null ? null : "warning: " + warning;
   }
 
   private static String quote(String prefix) {

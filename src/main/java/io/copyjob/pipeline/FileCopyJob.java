@@ -1,6 +1,7 @@
 package io.copyjob.pipeline;
 
 import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionKey;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
@@ -9,20 +10,25 @@ import io.copyjob.monitor.ProgressReporter;
 import io.copyjob.spec.JobSpec;
 import java.io.PrintStream;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * One run of a file copy job, end to end: takes the job's lease ({@link RunLease}), registers the
- * declared partitions, opens the run's row, runs the pipeline with its progress shown, and makes
- * sure the run's row ends SUCCEEDED or FAILED whatever happens; a run that loses its lease is
- * cancelled and ends FAILED.
+ * One run of a file copy job, end to end: takes the job's lease ({@link RunLease}), checks every
+ * root the run reads and reads each source store's clock, registers the declared partitions, opens
+ * the run's row, runs the pipeline with its progress shown, and makes sure the run's row ends
+ * SUCCEEDED or FAILED whatever happens; a run that loses its lease is cancelled and ends FAILED.
  */
 public final class FileCopyJob {
   /** A lease left by a killed run expires after this long; a live run renews it. */
@@ -34,7 +40,9 @@ public final class FileCopyJob {
   private final String settingsJson;
   private final PrintStream progressOut;
   private final boolean terminal;
+  private final Clock clock;
   private Map<String, Long> counters = Map.of();
+  private List<String> warnings = List.of();
   private Duration leaseTtl = LEASE_TTL;
   private Duration waitForLease = Duration.ZERO;
   private Consumer<String> waitNotice = line -> {};
@@ -46,17 +54,38 @@ public final class FileCopyJob {
       String settingsJson,
       PrintStream progressOut,
       boolean terminal) {
+    this(spec, options, runnerName, settingsJson, progressOut, terminal, Clock.systemUTC());
+  }
+
+  /**
+   * As above, with {@code clock} standing for this machine's: the run's start, and the bound no
+   * delta window end passes even when a store's clock is ahead.
+   */
+  public FileCopyJob(
+      JobSpec spec,
+      PipelineOptions options,
+      String runnerName,
+      String settingsJson,
+      PrintStream progressOut,
+      boolean terminal,
+      Clock clock) {
     this.spec = spec;
     this.options = options;
     this.runnerName = runnerName;
     this.settingsJson = settingsJson;
     this.progressOut = progressOut;
     this.terminal = terminal;
+    this.clock = clock;
   }
 
   /** The last run's Beam counters (namespace copyjob), by name; empty before a run. */
   public Map<String, Long> counters() {
     return counters;
+  }
+
+  /** The last run's partition warnings, one line each; empty before a run. */
+  public List<String> warnings() {
+    return warnings;
   }
 
   /** How long a lease lives without renewal; tests shorten it. */
@@ -87,14 +116,26 @@ public final class FileCopyJob {
   }
 
   private RunRecord runHoldingLease(RunLease lease) throws SQLException {
-    StoreCache.preflight(spec); // before the run's row: a wrong key records no run
     long partitionsToRun;
     long runId;
-    Instant runStart = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    Map<String, SourceTime> sources;
+    boolean removeLeftovers;
+    Instant runStart;
     // A connection per step: cloud gateways close connections left idle across a long pipeline.
     try (ControlStore control = ControlStore.open(spec.control())) {
+      Partitions.Selection selection = Partitions.select(control, spec);
+      Set<String> roots = new LinkedHashSet<>();
+      roots.add(spec.source().root().toString());
+      for (PartitionKey partition : selection.partitions()) {
+        roots.add(partition.root());
+      }
+      runStart = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+      // Before the run's row: a wrong key or a missing root records no run.
+      sources = StoreCache.preflight(spec, roots, runStart);
       Partitions.register(control, spec);
-      partitionsToRun = Partitions.select(control, spec).partitions().size();
+      partitionsToRun = selection.partitions().size();
+      removeLeftovers =
+          control.history(spec.name(), 1).stream().anyMatch(r -> r.status() != RunStatus.SUCCEEDED);
       runId =
           control.startRun(
               spec.name(), lease.owner(), runStart, modeName(), runnerName, settingsJson);
@@ -103,7 +144,9 @@ public final class FileCopyJob {
     try {
       Pipeline pipeline = Pipeline.create(options);
       FileCopyPipeline.build(
-          pipeline, spec, new RunContext(runId, runStart, lease.owner(), lease.ttl()));
+          pipeline,
+          spec,
+          new RunContext(runId, runStart, lease.owner(), lease.ttl(), sources, removeLeftovers));
       PipelineResult result = pipeline.run();
       PipelineResult.State state;
       try (ProgressReporter progress =
@@ -117,16 +160,28 @@ public final class FileCopyJob {
     } catch (RuntimeException e) {
       fail(runId, lease.keeper().lost().orElse(oneLine(e)));
     }
+    RunRecord record;
     try (ControlStore control = ControlStore.open(spec.control())) {
-      RunRecord record = control.run(runId).orElseThrow();
-      if (record.status() != RunStatus.RUNNING) {
-        return record;
+      record = control.run(runId).orElseThrow();
+    }
+    if (record.status() == RunStatus.RUNNING) {
+      fail(runId, "the pipeline ended without recording the run");
+    }
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      record = control.run(runId).orElseThrow();
+      List<String> found = new ArrayList<>();
+      for (PartitionRunRecord partition : control.partitionRuns(runId)) {
+        if (partition.result().warning() != null) {
+          found.add(
+              "partition '"
+                  + partition.result().key().prefix()
+                  + "': "
+                  + partition.result().warning());
+        }
       }
+      warnings = List.copyOf(found);
     }
-    fail(runId, "the pipeline ended without recording the run");
-    try (ControlStore control = ControlStore.open(spec.control())) {
-      return control.run(runId).orElseThrow();
-    }
+    return record;
   }
 
   /**

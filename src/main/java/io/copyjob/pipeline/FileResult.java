@@ -30,7 +30,13 @@ public record FileResult(
     /** Already at the sink with the same size and checksum. */
     SKIPPED,
     /** Not copied; {@link #error()} says why. */
-    FAILED
+    FAILED,
+    /** Not a file: the partition's listing gave none at all (before any window applied). */
+    LISTED_EMPTY
+  }
+
+  public static FileResult listedEmpty(PartitionKey partition) {
+    return new FileResult(partition, null, Outcome.LISTED_EMPTY, 0, null);
   }
 
   public static FileResult listingFailed(PartitionKey partition, String error) {

@@ -4,6 +4,7 @@ import io.copyjob.control.PartitionKey;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
+import io.copyjob.store.TempOwner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -28,11 +29,15 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Lists each partition's files under its prefix, streamed page by page, and keeps those whose
  * LastModified lies in the partition's window (see {@link DeltaWindow}). A partition whose listing
- * fails gives one failed {@link FileResult} on {@link #FAILURES}.
+ * fails gives one failed {@link FileResult} on {@link #FAILURES}, one whose listing gives no file
+ * at all a {@link FileResult#listedEmpty} there. When the job's previous run did not end cleanly,
+ * the partition's side of the sink is first swept of the temporary files that run left.
  */
 public final class ListChangedFiles
     extends PTransform<PCollection<PartitionKey>, PCollectionTuple> {
@@ -91,12 +96,14 @@ public final class ListChangedFiles
   }
 
   static final class ListFn extends DoFn<KV<Integer, Iterable<PartitionKey>>, FileToCopy> {
+    private static final Logger LOG = LoggerFactory.getLogger(ListFn.class);
     private final JobSpec spec;
     private final RunContext run;
     private final PCollectionView<Map<String, Long>> watermarks;
     private final Counter partitionsListed = CopyMetrics.counter(CopyMetrics.PARTITIONS_LISTED);
     private final Counter filesListed = CopyMetrics.counter(CopyMetrics.FILES_LISTED);
     private final Counter bytesListed = CopyMetrics.counter(CopyMetrics.BYTES_LISTED);
+    private final Counter leftoversRemoved = CopyMetrics.counter(CopyMetrics.LEFTOVERS_REMOVED);
     private transient StoreCache stores;
     private transient LeaseKeeper lease;
 
@@ -122,10 +129,30 @@ public final class ListChangedFiles
 
     private void list(PartitionKey partition, ProcessContext c) {
       DeltaWindow window =
-          DeltaWindow.of(spec, c.sideInput(watermarks).get(partition.id()), run.runStart());
+          DeltaWindow.of(
+              spec, c.sideInput(watermarks).get(partition.id()), run.source(partition.root()));
+      try {
+        if (run.removeLeftovers()) {
+          removeLeftovers(partition);
+        }
+      } catch (IOException | UncheckedIOException e) {
+        c.output(
+            FAILURES,
+            FileResult.listingFailed(
+                partition,
+                "removing what the last run left in the sink for "
+                    + describe(partition)
+                    + " failed: "
+                    + e.getMessage()));
+        partitionsListed.inc();
+        return;
+      }
       try (Listing listing =
               stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive());
           SinkCursor atSink = sinkCursor(partition, window)) {
+        if (!listing.hasNext()) {
+          c.output(FAILURES, FileResult.listedEmpty(partition));
+        }
         while (listing.hasNext()) {
           FileInfo file = listing.next();
           if (window.contains(file.lastModified())) {
@@ -158,6 +185,24 @@ public final class ListChangedFiles
           stores.get(spec.sink().root().toString()),
           KeyMapping.sinkKey(spec, partition, partition.prefix()),
           spec.copy().recursive());
+    }
+
+    /** The temporary files a killed run of this job left where the partition's files land. */
+    private void removeLeftovers(PartitionKey partition) throws IOException {
+      String prefix = KeyMapping.sinkKey(spec, partition, partition.prefix());
+      long removed =
+          stores
+              .get(spec.sink().root().toString())
+              .removeLeftovers(prefix, new TempOwner(spec.name(), run.runId()));
+      if (removed > 0) {
+        leftoversRemoved.inc(removed);
+        LOG.info(
+            "Removed {} temporary file(s) an earlier run of job '{}' left below {}{}",
+            removed,
+            spec.name(),
+            spec.sink().root(),
+            prefix);
+      }
     }
 
     private static String describe(PartitionKey partition) {

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
@@ -38,17 +40,32 @@ public final class Planner {
       Instant runStart,
       BiConsumer<PartitionKey, FileInfo> eachFile) {
     List<PartitionPlan> plans = new ArrayList<>();
+    Map<String, SourceTime> times = new HashMap<>();
     try (StoreCache stores = new StoreCache(spec)) {
       for (PartitionKey key : selection.partitions()) {
         Instant last = selection.lastSuccess().get(key.id());
-        DeltaWindow window =
-            DeltaWindow.of(spec, last == null ? null : last.toEpochMilli(), runStart);
+        SourceTime time = times.get(key.root());
+        if (time == null) {
+          time = sourceTime(stores, key.root(), runStart);
+          times.put(key.root(), time);
+        }
+        DeltaWindow window = DeltaWindow.of(spec, last == null ? null : last.toEpochMilli(), time);
         plans.add(planPartition(stores, key, window, eachFile));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return plans;
+  }
+
+  /** The root's clock as a run would read it; the run's start when the store cannot be asked. */
+  private static SourceTime sourceTime(StoreCache stores, String root, Instant runStart) {
+    try {
+      return stores.sourceTimes(List.of(root), runStart).get(root);
+    } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+      // Its listing fails too, and says why.
+      return new SourceTime(runStart, io.copyjob.store.Store.DEFAULT_TIME_RESOLUTION);
+    }
   }
 
   private PartitionPlan planPartition(

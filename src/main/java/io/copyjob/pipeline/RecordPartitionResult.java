@@ -7,6 +7,7 @@ import io.copyjob.control.PartitionResult;
 import io.copyjob.spec.JobSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -29,12 +30,16 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Joins the file results with the partition list, so that a partition with no files is recorded too
  * (and succeeds), and records each partition in the control store in one transaction: its
  * partition_runs row and its status. A partition with any failed file, or a failed listing, is
- * recorded as failed with its first error.
+ * recorded as failed with its first error. A partition that listed no file at all while its last
+ * run had some succeeds with a warning (a source folder that is gone or not mounted lists empty),
+ * logged and kept in its rows.
  */
 public final class RecordPartitionResult
     extends PTransform<PCollection<FileResult>, PCollection<PartitionResult>> {
@@ -108,6 +113,7 @@ public final class RecordPartitionResult
   }
 
   static final class RecordFn extends DoFn<KV<String, CoGbkResult>, PartitionResult> {
+    private static final Logger LOG = LoggerFactory.getLogger(RecordFn.class);
     private final JobSpec spec;
     private final RunContext run;
     private final PCollectionView<Map<String, Long>> watermarks;
@@ -155,7 +161,9 @@ public final class RecordPartitionResult
         tally = tally.plus(t);
       }
       DeltaWindow window =
-          DeltaWindow.of(spec, c.sideInput(watermarks).get(key.id()), run.runStart());
+          DeltaWindow.of(spec, c.sideInput(watermarks).get(key.id()), run.source(key.root()));
+      String warning =
+          tally.listedEmpty() && tally.firstError() == null ? emptyWarning(key, control) : null;
       PartitionResult result =
           new PartitionResult(
               key,
@@ -165,17 +173,36 @@ public final class RecordPartitionResult
               tally.bytes(),
               tally.firstError(),
               window.start(),
-              window.end());
+              window.end(),
+              warning);
       if (adfTable != null) {
         // The adopted table first: it decides what the next run copies. A retried bundle writes
-        // both again, which each makes idempotent.
+        // both again, which each makes idempotent. Its JobRunTime is where the next window starts.
+        Instant runTime = window.end() != null ? window.end() : run.runStart();
         try (Connection adfConnection = adfTable.connect()) {
-          adfTable.record(adfConnection, result, run.runStart(), spec.mode());
+          adfTable.record(adfConnection, result, runTime, spec.mode());
         }
       }
       control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
       recorded.inc();
       c.output(result);
+    }
+
+    /** A warning when the partition's last run had files: null when it had none. */
+    private String emptyWarning(PartitionKey key, ControlStore control) throws SQLException {
+      long before = control.filesOfLastRun(spec.name(), key, run.runId());
+      if (before <= 0) {
+        return null;
+      }
+      String warning =
+          "listed no file under "
+              + java.net.URI.create(key.root())
+              + key.prefix()
+              + " while its last run had "
+              + before
+              + "; is the source folder there and mounted?";
+      LOG.warn("Partition '{}': {}", key.prefix(), warning);
+      return warning;
     }
 
     @Teardown

@@ -3,9 +3,14 @@ package io.copyjob.pipeline;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.store.Store;
 import io.copyjob.store.Stores;
+import io.copyjob.store.TempOwner;
 import io.copyjob.store.ThrottledStore;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,38 +21,77 @@ import java.util.concurrent.ConcurrentHashMap;
 final class StoreCache implements AutoCloseable {
   private final Map<String, Store> stores = new ConcurrentHashMap<>();
   private final JobSpec spec;
+  private final TempOwner owner;
 
   /**
    * @param spec the job: its connections reach the stores, its request and byte caps apply to them
    */
   StoreCache(JobSpec spec) {
+    this(spec, null);
+  }
+
+  /**
+   * @param owner the run whose writes these stores make, named in what a killed write leaves
+   */
+  StoreCache(JobSpec spec, TempOwner owner) {
     this.spec = spec;
+    this.owner = owner;
   }
 
   Store get(String root) {
     return stores.computeIfAbsent(
         root,
-        r ->
-            ThrottledStore.wrap(
-                Stores.open(URI.create(r), spec.connectionFor(r)),
-                spec.copy().maxRequestsPerSecond(),
-                spec.copy().maxBytesPerSecond()));
+        r -> {
+          Store store = Stores.open(URI.create(r), spec.connectionFor(r));
+          return ThrottledStore.wrap(
+              owner == null ? store : store.ownedBy(owner),
+              spec.copy().maxRequestsPerSecond(),
+              spec.copy().maxBytesPerSecond());
+        });
   }
 
   /**
-   * Checks that the job's source and sink can be reached, creating a missing sink bucket or
-   * container where its connection allows: one clear line for a wrong key or a missing bucket
-   * before anything is recorded, rather than a failed partition per worker.
+   * Checks that every source root the run reads and the sink can be reached, creating a missing
+   * sink bucket or container where its connection allows: one clear line for a wrong key, a missing
+   * bucket or a missing folder before anything is recorded, rather than a failed partition per
+   * worker (or, for a folder, an empty listing taken for a done partition). Then reads each source
+   * root's clock.
+   *
+   * @param sourceRoots source.root and the roots of the partitions the run copies
+   * @param runStart the run's start by this machine's clock: no window ends later
    */
-  static void preflight(JobSpec spec) {
+  static Map<String, SourceTime> preflight(
+      JobSpec spec, Collection<String> sourceRoots, Instant runStart) {
     try (StoreCache stores = new StoreCache(spec)) {
-      stores.get(spec.source().root().toString()).prepare(false);
+      for (String root : sourceRoots) {
+        stores.get(root).prepare(false);
+      }
       stores.get(spec.sink().root().toString()).prepare(true);
+      return stores.sourceTimes(sourceRoots, runStart);
     } catch (java.io.UncheckedIOException e) {
       throw new JobException(e.getCause().getMessage());
     } catch (IOException | IllegalArgumentException e) {
       throw new JobException(e.getMessage());
     }
+  }
+
+  /**
+   * Each root's clock, asked now: its windows end at the store's time, or at {@code clientNow} when
+   * that is earlier or the store has no clock to ask.
+   */
+  Map<String, SourceTime> sourceTimes(Collection<String> roots, Instant clientNow)
+      throws IOException {
+    Map<String, SourceTime> times = new LinkedHashMap<>();
+    for (String root : roots) {
+      Store store = get(root);
+      Instant end =
+          store
+              .now()
+              .map(storeNow -> storeNow.isBefore(clientNow) ? storeNow : clientNow)
+              .orElse(clientNow);
+      times.put(root, new SourceTime(end.truncatedTo(ChronoUnit.MILLIS), store.timeResolution()));
+    }
+    return times;
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.copyjob.spec;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -184,8 +185,23 @@ public record JobSpec(
   /**
    * @param start where a partition's first delta window starts; null: take everything (a field of
    *     type Optional would not be Serializable, and transforms carry these values to workers)
+   * @param overlap how much earlier than the previous window's end each next window starts: files
+   *     whose LastModified is older than the moment they became visible (an S3 multipart upload is
+   *     stamped when it started; {@code mv} and {@code rsync -a} keep old times) are listed then
    */
-  public record DeltaSpec(Instant start) implements Serializable {
+  public record DeltaSpec(Instant start, Duration overlap) implements Serializable {
+    /**
+     * Five minutes: more than the clock skew a store allows (S3 refuses requests 15 minutes off,
+     * but NTP keeps clocks within milliseconds) and the time most multipart uploads take, while a
+     * file changed in the overlap costs only a HEAD at the sink on the next run.
+     */
+    public static final Duration DEFAULT_OVERLAP = Duration.ofMinutes(5);
+
+    /** The first window's start, and the default overlap. */
+    public DeltaSpec(Instant start) {
+      this(start, DEFAULT_OVERLAP);
+    }
+
     public static DeltaSpec none() {
       return new DeltaSpec(null);
     }

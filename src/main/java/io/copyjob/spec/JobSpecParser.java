@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -64,7 +65,7 @@ public final class JobSpecParser {
           "maxRequestsPerSecond",
           "maxBytesPerSecond",
           "parallelism");
-  private static final List<String> DELTA_FIELDS = List.of("initialStart");
+  private static final List<String> DELTA_FIELDS = List.of("initialStart", "overlap");
   private static final List<String> CONTROL_FIELDS =
       List.of("url", "user", "passwordEnv", "partitionTable");
   private static final List<String> PARTITION_TABLE_FIELDS =
@@ -250,7 +251,14 @@ public final class JobSpecParser {
     if (start.isPresent() && mode != Mode.DELTA) {
       throw startNode.error("only used with mode delta");
     }
-    return new DeltaSpec(start.orElse(null));
+    Node overlapNode = node.get("overlap");
+    if (overlapNode.isPresent() && mode != Mode.DELTA) {
+      throw overlapNode.error("only used with mode delta");
+    }
+    Duration overlap =
+        Durations.duration(
+            overlapNode, DeltaSpec.DEFAULT_OVERLAP, Duration.ZERO, Duration.ofDays(30));
+    return new DeltaSpec(start.orElse(null), overlap);
   }
 
   /** An ISO-8601 instant, or a date meaning its midnight UTC. */

@@ -8,41 +8,69 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
 /**
  * Files below a local folder ({@code file:///path/}). Listing walks one directory at a time, so
  * memory grows with the depth of the tree, not the number of files. Writes go to a hidden temporary
- * file beside the target, renamed into place when complete.
+ * file beside the target, renamed into place when complete: {@code
+ * .NAME.copyjob-TAG-RUN-RANDOM.tmp} when the store is {@link #ownedBy} a run (see {@link
+ * TempOwner}), so that a later run of the same job can remove what a killed one left.
  */
 public final class LocalStore implements Store {
   static final String TEMP_MARK = ".copyjob-";
   private static final int BUFFER = 1 << 20;
 
+  /** The most bytes a file name may take on Linux (NAME_MAX), macOS and Windows alike. */
+  private static final int MAX_NAME_BYTES = 255;
+
+  /** A temporary file of an owned store: its job's tag, its run, then a random part. */
+  private static final Pattern OWNED_TEMP =
+      Pattern.compile(Pattern.quote(TEMP_MARK) + "([0-9a-f]{12})-(\\d+)-[0-9a-f]{32}\\.tmp$");
+
+  /**
+   * How far a file's modification time may lag this machine's clock: Linux stamps files from its
+   * coarse clock, updated once a tick (1 to 10 ms); a file written just after {@code Instant.now()}
+   * was seen here to carry a time 3 ms earlier.
+   */
+  private static final Duration KERNEL_TICK = Duration.ofMillis(10);
+
   private final Path root;
   private final URI rootUri;
+  private final TempOwner owner;
 
   public LocalStore(URI rootUri) {
+    this(rootUri, null);
+  }
+
+  private LocalStore(URI rootUri, TempOwner owner) {
     this.root = Paths.get(rootUri).toAbsolutePath().normalize();
     this.rootUri = root.toUri();
+    this.owner = owner;
   }
 
   @Override
@@ -50,9 +78,23 @@ public final class LocalStore implements Store {
     return rootUri;
   }
 
+  /**
+   * The folder must be there, and not under a mount point of {@code /etc/fstab} that is not mounted
+   * (the empty folder under an unmounted share would pass for a source with no files).
+   */
   @Override
   public void prepare(boolean create) throws IOException {
     if (Files.isDirectory(root)) {
+      Optional<Path> unmounted =
+          MountPoints.unmountedAbove(root.toRealPath(), MountPoints.FSTAB, MountPoints.MOUNTINFO);
+      if (unmounted.isPresent()) {
+        throw new IOException(
+            "folder "
+                + root
+                + " is on "
+                + unmounted.get()
+                + ", which /etc/fstab mounts and is not mounted now");
+      }
       return;
     }
     if (!create) {
@@ -61,8 +103,30 @@ public final class LocalStore implements Store {
     Files.createDirectories(root);
   }
 
+  /**
+   * The file system is not asked: FAT keeps two seconds, ext3 and HFS+ whole seconds, and a network
+   * share its server's; ext4 and most others keep nanoseconds, for which this is merely cautious.
+   */
+  @Override
+  public Duration timeResolution() {
+    return DEFAULT_TIME_RESOLUTION;
+  }
+
+  /** This machine's clock, less the tick by which the kernel's file times may lag it. */
+  @Override
+  public Optional<Instant> now() {
+    return Optional.of(Instant.now().minus(KERNEL_TICK));
+  }
+
+  /**
+   * A root that is not a folder (missing, or a mount point whose file system is gone with it) is an
+   * error, never an empty listing: an empty one would let a run record every partition done.
+   */
   @Override
   public Listing list(String prefix, boolean recursive) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new FileNotFoundException("folder " + root + " does not exist");
+    }
     int slash = prefix.lastIndexOf('/');
     String dirPart = prefix.substring(0, slash + 1);
     String namePart = prefix.substring(slash + 1);
@@ -226,11 +290,10 @@ public final class LocalStore implements Store {
    * modified time and is renamed into place once complete, or removed when anything fails: the
    * target is never seen half written.
    */
-  private static BasicFileAttributes writeThroughTemp(
-      Path target, Instant lastModified, TempWriter writer) throws IOException {
+  private BasicFileAttributes writeThroughTemp(Path target, Instant lastModified, TempWriter writer)
+      throws IOException {
     Files.createDirectories(target.getParent());
-    Path temp =
-        target.resolveSibling("." + target.getFileName() + TEMP_MARK + UUID.randomUUID() + ".tmp");
+    Path temp = tempFor(target);
     try {
       writer.write(temp);
       if (lastModified != null) {
@@ -242,6 +305,98 @@ public final class LocalStore implements Store {
       throw e;
     }
     return Files.readAttributes(target, BasicFileAttributes.class);
+  }
+
+  /**
+   * A hidden name beside the target, within {@link #MAX_NAME_BYTES}: the target's name is cut
+   * (between characters) where it would not fit, the owner's tag and a random part keep it unique.
+   */
+  private Path tempFor(Path target) {
+    String random = UUID.randomUUID().toString().replace("-", "");
+    String suffix =
+        TEMP_MARK
+            + (owner == null ? "" : owner.jobTag() + "-" + owner.runId() + "-")
+            + random
+            + ".tmp";
+    String name = target.getFileName().toString();
+    int room = MAX_NAME_BYTES - 1 - suffix.length();
+    StringBuilder kept = new StringBuilder();
+    int bytes = 0;
+    for (int i = 0; i < name.length(); ) {
+      int codePoint = name.codePointAt(i);
+      String c = new String(Character.toChars(codePoint));
+      bytes += c.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > room) {
+        break;
+      }
+      kept.append(c);
+      i += Character.charCount(codePoint);
+    }
+    return target.resolveSibling("." + kept + suffix);
+  }
+
+  @Override
+  public Store ownedBy(TempOwner owner) {
+    return new LocalStore(rootUri, owner);
+  }
+
+  /**
+   * Walks the folder {@code prefix} lands in (that folder's own files, and the sub-folders whose
+   * names the prefix covers, all the way down) and deletes the temporary files of the owner's job
+   * that another run of it wrote.
+   */
+  @Override
+  public long removeLeftovers(String prefix, TempOwner owner) throws IOException {
+    int slash = prefix.lastIndexOf('/');
+    Path dir = resolve(prefix.substring(0, slash + 1));
+    String namePart = prefix.substring(slash + 1);
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    long[] removed = {0};
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        if (isLeftover(name, owner)) {
+          removed[0] += Files.deleteIfExists(entry) ? 1 : 0;
+        } else if (name.startsWith(namePart)
+            && Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+          Files.walkFileTree(
+              entry,
+              new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                    throws IOException {
+                  if (isLeftover(file.getFileName().toString(), owner)) {
+                    removed[0] += Files.deleteIfExists(file) ? 1 : 0;
+                  }
+                  return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e)
+                    throws IOException {
+                  if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE; // renamed into place while walked
+                  }
+                  throw e;
+                }
+              });
+        }
+      }
+    }
+    return removed[0];
+  }
+
+  /** A temporary file of {@code owner}'s job written by another of its runs. */
+  private static boolean isLeftover(String name, TempOwner owner) {
+    if (!name.startsWith(".")) {
+      return false;
+    }
+    Matcher m = OWNED_TEMP.matcher(name);
+    return m.find()
+        && m.group(1).equals(owner.jobTag())
+        && !m.group(2).equals(Long.toString(owner.runId()));
   }
 
   private static long crc32c(Path file) throws IOException {

@@ -3,6 +3,8 @@ package io.copyjob.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -19,6 +21,11 @@ import java.util.Optional;
  * store it is.
  */
 public interface Store extends AutoCloseable {
+  /**
+   * What {@link #timeResolution} answers for a store that says nothing: FAT's two seconds, the
+   * coarsest in common use, so that a window rounded down to it misses nothing on any store.
+   */
+  Duration DEFAULT_TIME_RESOLUTION = Duration.ofSeconds(2);
 
   /** The root URI this store was opened on, ending in '/'. */
   URI root();
@@ -29,6 +36,27 @@ public interface Store extends AutoCloseable {
    * @param recursive when false, only keys with no '/' after the prefix
    */
   Listing list(String prefix, boolean recursive) throws IOException;
+
+  /**
+   * How coarse the LastModified times of {@link #list} are: a file changed at instant {@code t} is
+   * listed no earlier than {@code t} rounded down to a multiple of this (counted from the epoch). A
+   * delta window's start is rounded down to it, so that a file changed in the start's second, after
+   * the start, is not taken for an older one. S3 and Azure list whole seconds.
+   */
+  default Duration timeResolution() {
+    return DEFAULT_TIME_RESOLUTION;
+  }
+
+  /**
+   * The clock that stamps this store's files, read now: a file changed after this call is listed no
+   * earlier than the answer rounded down to {@link #timeResolution}. A service's clock comes from a
+   * cheap request (its {@code Date} header); empty when the store has no clock to ask, and this
+   * machine's then stands for it. A delta window ends here, so that a client clock ahead of the
+   * store's loses nothing.
+   */
+  default Optional<Instant> now() throws IOException {
+    return Optional.empty();
+  }
 
   /** The file at {@code key}, or empty when there is none. */
   Optional<FileInfo> stat(String key) throws IOException;
@@ -72,6 +100,24 @@ public interface Store extends AutoCloseable {
 
   /** Removes the file; no error when it is not there. */
   void delete(String key) throws IOException;
+
+  /**
+   * This store, with what its writes leave behind while they are in progress (a local folder's
+   * hidden temporary files) named after {@code owner}, so that {@link #removeLeftovers} finds them
+   * if their process is killed. A store whose writes leave nothing to name returns itself.
+   */
+  default Store ownedBy(TempOwner owner) {
+    return this;
+  }
+
+  /**
+   * Removes, below {@code prefix}, what writes of {@code owner}'s job left behind (temporary files
+   * of a killed run), except those of {@code owner}'s own run, and returns how many it removed.
+   * Only the job's lease makes this safe: it guarantees that no other run of the job is writing.
+   */
+  default long removeLeftovers(String prefix, TempOwner owner) throws IOException {
+    return 0;
+  }
 
   /**
    * The MD5 (hex) of the file's content: the store's own when it keeps one, else computed by

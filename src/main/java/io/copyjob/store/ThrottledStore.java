@@ -5,6 +5,8 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -104,6 +106,17 @@ public final class ThrottledStore implements Store {
   }
 
   @Override
+  public Duration timeResolution() {
+    return inner.timeResolution();
+  }
+
+  @Override
+  public Optional<Instant> now() throws IOException {
+    request();
+    return inner.now();
+  }
+
+  @Override
   public Optional<FileInfo> stat(String key) throws IOException {
     request();
     return inner.stat(key);
@@ -154,6 +167,17 @@ public final class ThrottledStore implements Store {
   public void delete(String key) throws IOException {
     request();
     inner.delete(key);
+  }
+
+  @Override
+  public Store ownedBy(TempOwner owner) {
+    return new ThrottledStore(inner.ownedBy(owner), requests, bytes);
+  }
+
+  @Override
+  public long removeLeftovers(String prefix, TempOwner owner) throws IOException {
+    request();
+    return inner.removeLeftovers(prefix, owner);
   }
 
   @Override

@@ -59,8 +59,9 @@ public abstract class ControlStoreContractTest {
     return new PartitionKey(ROOT, prefix);
   }
 
+  /** A full-mode success: its window is unbounded, so the run's time is its watermark. */
   static PartitionResult ok(PartitionKey key, long copied, long skipped, long bytes) {
-    return new PartitionResult(key, copied, skipped, 0, bytes, null, null, T1);
+    return new PartitionResult(key, copied, skipped, 0, bytes, null, null, null);
   }
 
   static PartitionResult failed(PartitionKey key, long copied, long failed, String error) {
@@ -441,6 +442,44 @@ public abstract class ControlStoreContractTest {
 
     assertThat(store.partitionRuns(run2))
         .containsExactly(new PartitionRunRecord(run2, T2, failed(key("a"), 1, 2, "403 on a/x")));
+  }
+
+  @Test
+  public void aDeltaSuccessMovesTheWatermarkToTheEndOfTheWindowItListed() throws Exception {
+    // The window ended at the store's time, earlier than the run's start by this machine's clock.
+    Instant end = T2.minusMillis(1500);
+    PartitionResult listed = new PartitionResult(key("a"), 1, 0, 0, 9, null, T1, end);
+    long run = store.startRun(JOB, T2, "DELTA", "DirectRunner", "{}");
+    store.recordPartitionResult(run, JOB, T2, listed);
+
+    assertThat(store.partitions(JOB))
+        .containsExactly(
+            new PartitionState(key("a"), PartitionStatus.SUCCEEDED, T2, end, 1, 9, null));
+    assertThat(store.lastSuccessTimes(JOB)).containsExactly(entry(key("a").id(), end));
+    assertThat(store.partitionRuns(run)).containsExactly(new PartitionRunRecord(run, T2, listed));
+  }
+
+  @Test
+  public void aWarningIsKeptWithASucceededPartitionAndReadBackAsAWarning() throws Exception {
+    long first = store.startRun(JOB, T1, "FULL", "DirectRunner", "{}");
+    store.recordPartitionResult(first, JOB, T1, ok(key("a"), 3, 1, 30));
+    PartitionResult warned =
+        new PartitionResult(key("a"), 0, 0, 0, 0, null, null, null, "listed no file");
+    long second = store.startRun(JOB, T2, "FULL", "DirectRunner", "{}");
+    assertThat(store.filesOfLastRun(JOB, key("a"), second)).isEqualTo(4);
+    assertThat(store.filesOfLastRun(JOB, key("never"), second)).isEqualTo(-1);
+
+    store.recordPartitionResult(second, JOB, T2, warned);
+
+    assertThat(store.partitionRuns(second))
+        .containsExactly(new PartitionRunRecord(second, T2, warned));
+    assertThat(store.partitionRuns(second).get(0).result().succeeded()).isTrue();
+    assertThat(store.partitions(JOB))
+        .containsExactly(
+            new PartitionState(
+                key("a"), PartitionStatus.SUCCEEDED, T2, T2, 0, 0, "listed no file"));
+    // A retried bundle of the same run finds its own row: it cannot tell what came before.
+    assertThat(store.filesOfLastRun(JOB, key("a"), second)).isEqualTo(-1);
   }
 
   @Test

@@ -1,8 +1,10 @@
 package io.copyjob.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.Assume.assumeTrue;
 
+import io.copyjob.control.ControlStore;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.control.RunTotals;
@@ -137,6 +139,49 @@ public class AdfControlTableTest {
     TestTrees.assertTree(sink, expected);
   }
 
+  @Test
+  public void aRootNamedInTheTableThatIsMissingFailsTheRunBeforeAnythingIsRecorded()
+      throws Exception {
+    String table = schema + ".s3_partition_control_table";
+    execute(
+        "CREATE TABLE "
+            + table
+            + " (PartitionPrefix varchar(255), SuccessOrFailure boolean, BucketName varchar(255))");
+    // The source folder is named s3; the second bucket, next to it, is not there (not mounted).
+    execute(
+        "INSERT INTO "
+            + table
+            + " (PartitionPrefix, SuccessOrFailure, BucketName) VALUES"
+            + " ('a', false, 's3'), ('b', false, 'archive')");
+    JobSpec plain = spec(Mode.FULL, table, source.toUri());
+    PartitionTableSpec t = plain.partitionTable();
+    JobSpec spec =
+        new JobSpec(
+            plain.name(),
+            plain.source(),
+            plain.sink(),
+            plain.copy(),
+            plain.mode(),
+            plain.delta(),
+            plain.control(),
+            new PartitionTableSpec(
+                t.connection(),
+                t.table(),
+                t.prefixColumn(),
+                t.successColumn(),
+                t.runTimeColumn(),
+                "BucketName"));
+
+    assertThatThrownBy(() -> FileCopyPipelineTest.runDirect(spec))
+        .isInstanceOf(JobException.class)
+        .hasMessage("folder " + source.resolveSibling("archive") + " does not exist");
+    assertThat(success(table)).isEqualTo(Map.of("a", false, "b", false));
+    try (ControlStore history = ControlStore.open(spec.control())) {
+      assertThat(history.history(spec.name(), 10)).isEmpty();
+    }
+    assertThat(sink).doesNotExist();
+  }
+
   private static JobSpec withSource(JobSpec s, io.copyjob.spec.Connection.S3 connection) {
     return new JobSpec(
         s.name(),
@@ -165,9 +210,10 @@ public class AdfControlTableTest {
             + " ('a', '2019-01-01 00:00:00', true), ('b', '2019-01-01 00:00:00', true),"
             + " ('c', '2019-01-01 00:00:00', true), ('d', '2019-01-01 00:00:00', true),"
             + " ('e', '2019-01-01 00:00:00', true)");
-    // Files last modified before the seed's 1/1/2019 were migrated by the historical run.
+    // Files last modified before the seed's 1/1/2019 (less the overlap: copyjob cannot tell the
+    // seed's rows from its own) were migrated by the historical run.
     Files.setLastModifiedTime(
-        source.resolve("a/part-0.csv"), FileTime.from(Instant.parse("2018-12-31T23:59:59Z")));
+        source.resolve("a/part-0.csv"), FileTime.from(Instant.parse("2018-12-31T12:00:00Z")));
     JobSpec spec = spec(Mode.DELTA, table, source.toUri());
 
     RunRecord first = FileCopyPipelineTest.runDirect(spec);
@@ -183,7 +229,8 @@ public class AdfControlTableTest {
     RunRecord second = FileCopyPipelineTest.runDirect(spec);
 
     assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
-    assertThat(second.totals()).isEqualTo(new RunTotals(5, 0, 2, 0, 0, 4321 + 12));
+    // The first run's files changed within the overlap: seen again, skipped as identical.
+    assertThat(second.totals()).isEqualTo(new RunTotals(5, 0, 2, 13, 0, 4321 + 12));
     assertThat(TestTrees.read(sink).get("b/part-2.csv")).isEqualTo(changed);
     assertThat(TestTrees.read(sink).get("d/new.csv")).isEqualTo(added);
     List<String> rows = new ArrayList<>();
@@ -202,11 +249,24 @@ public class AdfControlTableTest {
                 + r.getBoolean(3));
       }
     }
+    // JobRunTime is where each window ended (the source's time at the run's start): where the next
+    // window starts, as copyjob's own history records it too.
     List<String> expected = new ArrayList<>();
-    for (String prefix : List.of("a", "b", "c", "d", "e")) {
-      expected.add(prefix + " 2019-01-01T00:00:00Z true");
-      expected.add(prefix + " " + first.startedAt() + " true");
-      expected.add(prefix + " " + second.startedAt() + " true");
+    try (ControlStore history = ControlStore.open(spec.control())) {
+      for (String prefix : List.of("a", "b", "c", "d", "e")) {
+        expected.add(prefix + " 2019-01-01T00:00:00Z true");
+        for (RunRecord run : List.of(first, second)) {
+          Instant end =
+              history.partitionRuns(run.runId()).stream()
+                  .filter(p -> p.result().key().prefix().equals(prefix))
+                  .findFirst()
+                  .orElseThrow()
+                  .result()
+                  .windowEnd();
+          assertThat(end).isBetween(run.startedAt().minusSeconds(5), run.startedAt());
+          expected.add(prefix + " " + end + " true");
+        }
+      }
     }
     assertThat(rows).containsExactlyElementsOf(expected);
   }

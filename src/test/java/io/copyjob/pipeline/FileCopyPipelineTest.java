@@ -19,12 +19,15 @@ import io.copyjob.spec.JobSpec.DeltaSpec;
 import io.copyjob.spec.JobSpec.Mode;
 import io.copyjob.spec.JobSpec.SinkSpec;
 import io.copyjob.spec.JobSpec.SourceSpec;
+import io.copyjob.store.Store;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -223,24 +226,32 @@ public class FileCopyPipelineTest {
     Thread.sleep(20);
     byte[] changed = TestTrees.write(source, "a/one.txt", 11_000);
     byte[] added = TestTrees.write(source, "b/five.txt", 55);
-    // A file changed before the last run's start is outside the window, whatever its content.
+    // A file changed before the last window's end less the overlap is outside the window,
+    // whatever its content.
     Files.setLastModifiedTime(
-        source.resolve("b/four.txt"), FileTime.from(first.startedAt().minusSeconds(60)));
+        source.resolve("b/four.txt"),
+        FileTime.from(first.startedAt().minus(Duration.ofMinutes(10))));
     Thread.sleep(20);
 
     RunRecord second = run(spec);
 
     assertThat(second.status()).isEqualTo(RunStatus.SUCCEEDED);
-    assertThat(second.totals()).isEqualTo(new RunTotals(2, 0, 2, 0, 0, 11_000 + 55));
+    // The files of the first run changed within the overlap: seen again, skipped as identical.
+    assertThat(second.totals()).isEqualTo(new RunTotals(2, 0, 2, 5, 0, 11_000 + 55));
     Map<String, byte[]> expected = union(partitionA, partitionB);
     expected.put("a/one.txt", changed);
     expected.put("b/five.txt", added);
     TestTrees.assertTree(sink, expected);
     try (ControlStore control = ControlStore.open(spec.control())) {
+      Instant firstEnd = results(control, first.runId()).get("a").windowEnd();
+      assertThat(firstEnd).isBetween(first.startedAt().minusSeconds(5), first.startedAt());
       PartitionResult a = results(control, second.runId()).get("a");
-      assertThat(a.windowStart()).isEqualTo(first.startedAt());
-      assertThat(a.windowEnd()).isEqualTo(second.startedAt());
-      assertThat(states(control).get("a").lastSuccessTime()).isEqualTo(second.startedAt());
+      assertThat(a.windowStart())
+          .isEqualTo(
+              DeltaWindow.roundDown(
+                  firstEnd.minus(DeltaSpec.DEFAULT_OVERLAP), Store.DEFAULT_TIME_RESOLUTION));
+      assertThat(a.windowEnd()).isBetween(second.startedAt().minusSeconds(5), second.startedAt());
+      assertThat(states(control).get("a").lastSuccessTime()).isEqualTo(a.windowEnd());
     }
   }
 

@@ -147,6 +147,15 @@ public class JobSpecParserErrorsTest {
             VALID + "delta:\n  initialStart: 2019-01-01\n",
             "job.yaml: delta.initialStart: only used with mode delta"),
         row(
+            VALID + "delta:\n  overlap: 5m\n",
+            "job.yaml: delta.overlap: only used with mode delta"),
+        row(
+            VALID + "mode: delta\ndelta:\n  overlap: 300\n",
+            "job.yaml: delta.overlap: must be a duration like 500ms, 30s, 5m, 2h or PT5M, got '300'"),
+        row(
+            VALID + "mode: delta\ndelta:\n  overlap: 31d\n",
+            "job.yaml: delta.overlap: must be between 0s and 720h, got '31d'"),
+        row(
             VALID + "control:\n  url: postgresql://db/copyjob\n",
             "job.yaml: control.url: must be a JDBC URL starting with 'jdbc:'"),
         row(

@@ -13,6 +13,7 @@ import io.copyjob.spec.JobSpec.SourceSpec;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.Rule;
@@ -132,6 +133,18 @@ public class JobSpecParserTest {
     assertThat(parse(job + "delta:\n  initialStart: '2019-01-01T02:00:00+02:00'\n").delta())
         .isEqualTo(new DeltaSpec(Instant.parse("2019-01-01T00:00:00Z")));
     assertThat(parse(job).delta()).isEqualTo(DeltaSpec.none());
+  }
+
+  @Test
+  public void readsTheDeltaOverlapAsADurationFiveMinutesByDefault() {
+    String job = "name: j\nsource:\n  root: /a\nsink:\n  root: /b\nmode: delta\n";
+
+    assertThat(parse(job).delta().overlap()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(parse(job + "delta:\n  overlap: 30s\n").delta())
+        .isEqualTo(new DeltaSpec(null, Duration.ofSeconds(30)));
+    assertThat(parse(job + "delta:\n  overlap: 0s\n").delta().overlap()).isZero();
+    assertThat(parse(job + "delta:\n  overlap: PT2H\n").delta().overlap())
+        .isEqualTo(Duration.ofHours(2));
   }
 
   @Test

@@ -4,11 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -93,6 +100,89 @@ public class LocalStoreTest extends StoreContractTest {
                     .orElseThrow()
                     .copy(other, new FileInfo("a", 1, Instant.now(), null), "a"))
         .isInstanceOf(CantCopyException.class);
+  }
+
+  @Test
+  public void listingAFolderThatIsNotThereIsAnErrorNotAnEmptyListing() throws Exception {
+    Path missing = tmp.getRoot().toPath().resolve("unmounted");
+    LocalStore gone = new LocalStore(missing.toUri());
+
+    assertThatThrownBy(() -> gone.list("", true))
+        .isInstanceOf(FileNotFoundException.class)
+        .hasMessage("folder " + missing + " does not exist");
+    assertThatThrownBy(() -> gone.list("a/b", false)).isInstanceOf(FileNotFoundException.class);
+  }
+
+  @Test
+  public void aFileWhoseNameTakesAll255BytesIsWritten() throws Exception {
+    // 127 two-byte characters and one more byte: the most a file name may take.
+    String name = "é".repeat(127) + "x";
+    assertThat(name.getBytes(StandardCharsets.UTF_8)).hasSize(255);
+    byte[] data = random(1000);
+
+    put("d/" + name, data);
+
+    assertThat(read("d/" + name)).isEqualTo(data);
+  }
+
+  @Test
+  public void removesOnlyTheTemporaryFilesOfItsJobsOtherRuns() throws Exception {
+    TempOwner killed = new TempOwner("job-a", 1);
+    TempOwner current = new TempOwner("job-a", 2);
+    Path killedTemp = leftBehind(store.ownedBy(killed), "p/deep/x.bin");
+    Path killedTempAbove = leftBehind(store.ownedBy(killed), "p.csv");
+    Path currentTemp = leftBehind(store.ownedBy(current), "p/x.bin");
+    Path otherJobs = leftBehind(store.ownedBy(new TempOwner("job-b", 1)), "p/x.bin");
+    Path unowned = leftBehind(store, "p/x.bin");
+    Path outsideThePrefix = leftBehind(store.ownedBy(killed), "q/x.bin");
+    // The longest name still carries its owner (cut to fit 255 bytes).
+    Path longName = leftBehind(store.ownedBy(killed), "p/" + "é".repeat(127) + "x");
+    assertThat(longName.getFileName().toString().getBytes(StandardCharsets.UTF_8).length)
+        .isLessThanOrEqualTo(255);
+
+    assertThat(store.removeLeftovers("p", current)).isEqualTo(3);
+
+    assertThat(killedTemp).doesNotExist();
+    assertThat(killedTempAbove).doesNotExist();
+    assertThat(longName).doesNotExist();
+    assertThat(currentTemp).exists();
+    assertThat(otherJobs).exists();
+    assertThat(unowned).exists();
+    assertThat(outsideThePrefix).exists();
+    assertThat(store.removeLeftovers("nothing/here/", current)).isZero();
+  }
+
+  /**
+   * The temporary file a put of {@code key} writes, as a kill during the write would leave it: its
+   * name is taken while the put reads its content, and the file made again after the put.
+   */
+  private Path leftBehind(Store writer, String key) throws Exception {
+    Path folder = Path.of(store.root()).resolve(key).getParent();
+    Files.createDirectories(folder);
+    List<Path> before = temps(folder);
+    AtomicReference<Path> temp = new AtomicReference<>();
+    InputStream content =
+        new InputStream() {
+          @Override
+          public int read() throws IOException {
+            if (temp.get() != null) {
+              return -1;
+            }
+            List<Path> now = temps(folder);
+            now.removeAll(before);
+            temp.set(now.get(0));
+            return 1;
+          }
+        };
+    writer.put(key, content, new FileInfo(key, 1, null, null));
+    Files.write(temp.get(), new byte[] {1});
+    return temp.get();
+  }
+
+  private static List<Path> temps(Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
+      return new ArrayList<>(files.filter(f -> f.toString().endsWith(".tmp")).toList());
+    }
   }
 
   /** A store that is not a LocalStore, over one. */

@@ -1,8 +1,13 @@
 package io.copyjob.store;
 
 import io.copyjob.spec.Connection;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Properties;
+import java.util.stream.Stream;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -18,14 +23,42 @@ public final class S3ProxyServer extends ExternalResource {
   public static final String ACCESS_KEY = "copyjob-test-key";
   public static final String SECRET_KEY = "copyjob-test-secret";
 
+  private final boolean onFiles;
+  private Path folder;
   private S3Proxy proxy;
   private BlobStoreContext context;
+
+  /** A server over an in-memory store. */
+  public S3ProxyServer() {
+    this(false);
+  }
+
+  private S3ProxyServer(boolean onFiles) {
+    this.onFiles = onFiles;
+  }
+
+  /**
+   * A server over a folder, one file per object, whose LastModified is the file's modification
+   * time: a test can give an object the time S3 itself would (see {@link #objectFile}).
+   */
+  public static S3ProxyServer onFiles() {
+    return new S3ProxyServer(true);
+  }
+
+  /** The file holding an object of a server {@link #onFiles}. */
+  public Path objectFile(String bucket, String key) {
+    return folder.resolve(bucket).resolve(key);
+  }
 
   @Override
   protected void before() throws Throwable {
     Properties properties = new Properties();
+    if (onFiles) {
+      folder = Files.createTempDirectory("s3proxy");
+      properties.setProperty("jclouds.filesystem.basedir", folder.toString());
+    }
     context =
-        ContextBuilder.newBuilder("transient")
+        ContextBuilder.newBuilder(onFiles ? "filesystem" : "transient")
             .credentials("identity", "credential")
             .overrides(properties)
             .build(BlobStoreContext.class);
@@ -51,6 +84,15 @@ public final class S3ProxyServer extends ExternalResource {
       throw new IllegalStateException(e);
     }
     context.close();
+    if (folder != null) {
+      try (Stream<Path> walk = Files.walk(folder)) {
+        for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+          Files.delete(p);
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
   }
 
   /** The endpoint; an IP, not "localhost", so that the SDK addresses buckets by path. */

@@ -167,6 +167,30 @@ public abstract class StoreContractTest {
     }
   }
 
+  /**
+   * What a delta window relies on: a file written after the store's time (where its next window
+   * ends) is listed no earlier than that time rounded down to the store's resolution (where the
+   * window after starts, with no overlap). S3 and Azure list whole seconds; a local file system's
+   * clock lags this machine's by up to a tick.
+   */
+  @Test
+  public void aFileWrittenAfterTheStoresTimeIsListedNoEarlierThanThatTimeRoundedDown()
+      throws Exception {
+    long step = store.timeResolution().toMillis();
+    for (int i = 0; i < 5; i++) {
+      Instant now = store.now().orElse(Instant.now());
+      byte[] data = bytes(10, i);
+      // No time to keep: the store stamps the file itself.
+      store.put("t/" + i, new ByteArrayInputStream(data), new FileInfo("t/" + i, 10, null, null));
+      Instant listed;
+      try (Listing listing = store.list("t/" + i, true)) {
+        listed = listing.next().lastModified();
+      }
+      Instant start = Instant.ofEpochMilli(Math.floorDiv(now.toEpochMilli(), step) * step);
+      assertThat(listed).as("file %d, written after %s", i, now).isAfterOrEqualTo(start);
+    }
+  }
+
   @Test
   public void theListingAndStatGiveTheVersionThatAReplacementChanges() throws Exception {
     put("v.bin", bytes(100, 1));

@@ -1,5 +1,6 @@
 package io.copyjob.store.azure;
 
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
 import com.azure.identity.DefaultAzureCredentialBuilder;
@@ -44,7 +45,10 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -71,6 +75,9 @@ public final class AzureBlobStore implements Store {
   public record Tuning(int pageSize, int blockSize) {
     public static final Tuning DEFAULT = new Tuning(5000, 16 << 20);
   }
+
+  /** A request for the service's clock, the only one a run makes before it starts, waits this. */
+  private static final Duration CLOCK_TIMEOUT = Duration.ofSeconds(30);
 
   /** The largest Copy Blob From URL; larger blobs are streamed. */
   private static final long MAX_SYNC_COPY = 256L << 20;
@@ -187,6 +194,29 @@ public final class AzureBlobStore implements Store {
   @Override
   public boolean listsInKeyOrder() {
     return true;
+  }
+
+  /** Blob listings give Last-Modified as an HTTP date: whole seconds. */
+  @Override
+  public Duration timeResolution() {
+    return Duration.ofSeconds(1);
+  }
+
+  /** The {@code Date} header of Get Container Properties: the service's clock. */
+  @Override
+  public Optional<Instant> now() throws IOException {
+    String date;
+    try {
+      date =
+          container
+              .getPropertiesWithResponse(null, CLOCK_TIMEOUT, Context.NONE)
+              .getHeaders()
+              .getValue(HttpHeaderName.DATE);
+    } catch (RuntimeException e) {
+      throw AzureErrors.io(connection.name(), "container '" + location.container() + "'", e);
+    }
+    return Optional.ofNullable(date)
+        .map(d -> ZonedDateTime.parse(d, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
   }
 
   @Override

@@ -19,6 +19,10 @@ import java.net.URL;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -211,6 +215,33 @@ public final class S3Store implements Store {
       defaultKms = known;
     }
     return known;
+  }
+
+  /** ListObjectsV2 gives LastModified with a millisecond field that is always zero. */
+  @Override
+  public Duration timeResolution() {
+    return Duration.ofSeconds(1);
+  }
+
+  /** The {@code Date} header of a HeadBucket: the service's clock, which stamps the objects. */
+  @Override
+  public Optional<Instant> now() throws IOException {
+    try {
+      return s3.headBucket(b -> b.bucket(bucket))
+          .sdkHttpResponse()
+          .firstMatchingHeader("Date")
+          .map(S3Store::httpDate);
+    } catch (SdkException e) {
+      throw S3Errors.io(name(), "bucket '" + bucket + "'", e);
+    }
+  }
+
+  private static Instant httpDate(String value) {
+    try {
+      return ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new IllegalStateException("the service answered a Date header that is no date", e);
+    }
   }
 
   @Override

@@ -1,0 +1,166 @@
+package io.copyjob.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.copyjob.cli.CopyJob;
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionResult;
+import io.copyjob.control.PartitionState;
+import io.copyjob.control.PartitionStatus;
+import io.copyjob.control.RunRecord;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.JobSpecParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Every root a run reads is checked before the run, and a source that lists empty where it had
+ * files is said: a missing folder (or an unmounted share) must never pass for an empty partition
+ * that is then recorded done, with the delta watermark moved past files never seen.
+ */
+public class RootsCheckedTest {
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  private Path dir;
+  private Path job;
+  private String name;
+
+  @Before
+  public void setUp() throws Exception {
+    dir = tmp.getRoot().toPath();
+    name = "roots-" + UUID.randomUUID().toString().substring(0, 8);
+    job = dir.resolve("job.yaml");
+  }
+
+  private void jobFile(String sourceRoot, String mode) throws Exception {
+    Files.writeString(
+        job,
+        String.join(
+            "\n",
+            "name: " + name,
+            "source:",
+            "  root: " + sourceRoot,
+            "  partitions: [a, z]",
+            "sink:",
+            "  root: ./out/",
+            "mode: " + mode,
+            ""));
+  }
+
+  private String[] copyjob(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = CopyJob.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new String[] {Integer.toString(exit), out.toString(), err.toString()};
+  }
+
+  @Test
+  public void aMissingSourceFolderFailsTheRunInOneLineAndRecordsNothing() throws Exception {
+    jobFile("./missing/", "delta");
+
+    String[] result = copyjob("run", job.toString());
+
+    assertThat(result[0]).isEqualTo("1");
+    assertThat(result[2])
+        .isEqualTo(
+            "copyjob: folder "
+                + dir.resolve("missing")
+                + " does not exist"
+                + System.lineSeparator());
+    assertNothingRecorded();
+    assertThat(dir.resolve("out")).doesNotExist();
+  }
+
+  @Test
+  public void aMissingRootOfPartitionsInTheControlTableFailsTheRunBeforeAnythingIsRecorded()
+      throws Exception {
+    TestTrees.write(dir.resolve("source"), "a/1.txt", 10);
+    jobFile("./source/", "delta");
+    assertThat(copyjob("partitions", "add", job.toString(), "--root", "other", "b")[0])
+        .isEqualTo("0");
+
+    String[] result = copyjob("run", job.toString());
+
+    assertThat(result[0]).isEqualTo("1");
+    assertThat(result[2])
+        .isEqualTo(
+            "copyjob: folder " + dir.resolve("other") + " does not exist" + System.lineSeparator());
+    assertNothingRecorded();
+  }
+
+  @Test
+  public void aPlanOfAMissingFolderSaysItsListingFailed() throws Exception {
+    jobFile("./missing/", "full");
+
+    String[] result = copyjob("plan", job.toString());
+
+    assertThat(result[0]).isEqualTo("1");
+    assertThat(result[1])
+        .contains(
+            "partition 'a' of "
+                + dir.toUri()
+                + "missing/: 0 files, 0 B  (listing failed: folder "
+                + dir.resolve("missing")
+                + " does not exist)");
+  }
+
+  @Test
+  public void aPartitionThatListsNoFileWhereItsLastRunHadFilesSucceedsWithAWarning()
+      throws Exception {
+    Path source = dir.resolve("source");
+    for (String key : List.of("a/1.txt", "a/2.txt", "a/deep/3.txt")) {
+      TestTrees.write(source, key, 100);
+    }
+    jobFile("./source/", "full");
+    assertThat(copyjob("run", job.toString())[0]).isEqualTo("0");
+    // What an unmounted share looks like: the folder is there, its files are not.
+    for (String key : List.of("a/1.txt", "a/2.txt", "a/deep/3.txt")) {
+      Files.delete(source.resolve(key));
+    }
+    assertThat(copyjob("partitions", "reset", job.toString(), "--all")[0]).isEqualTo("0");
+
+    String[] result = copyjob("run", job.toString());
+
+    String warning =
+        "listed no file under "
+            + source.toUri()
+            + "a while its last run had 3; is the source folder there and mounted?";
+    assertThat(result[0]).isEqualTo("0");
+    assertThat(result[1]).contains("  warning     partition 'a': " + warning);
+    assertThat(result[1]).doesNotContain("partition 'z'"); // empty both times: nothing to say
+    JobSpec spec = JobSpecParser.parse(job);
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      Map<String, PartitionState> states =
+          control.partitions(name).stream()
+              .collect(Collectors.toMap(p -> p.key().prefix(), p -> p));
+      assertThat(states.get("a").status()).isEqualTo(PartitionStatus.SUCCEEDED);
+      assertThat(states.get("a").error()).isEqualTo(warning);
+      assertThat(states.get("z").error()).isNull();
+      RunRecord last = control.history(name, 1).get(0);
+      PartitionResult a = control.partitionRuns(last.runId()).get(0).result();
+      assertThat(a.succeeded()).isTrue();
+      assertThat(a.warning()).isEqualTo(warning);
+      assertThat(a.firstError()).isNull();
+    }
+    assertThat(copyjob("partitions", "list", job.toString())[1])
+        .contains("warning: listed no file");
+  }
+
+  private void assertNothingRecorded() throws Exception {
+    JobSpec spec = JobSpecParser.parse(job);
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.history(name, 10)).isEmpty();
+      assertThat(control.partitions(name)).noneMatch(p -> p.status() == PartitionStatus.SUCCEEDED);
+    }
+  }
+}
