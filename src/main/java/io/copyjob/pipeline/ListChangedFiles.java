@@ -4,11 +4,13 @@ import io.copyjob.control.PartitionKey;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
+import io.copyjob.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -32,7 +34,9 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 /**
  * Lists each partition's files under its prefix, streamed page by page, and keeps those whose
  * LastModified lies in the partition's window (see {@link DeltaWindow}). A partition whose listing
- * fails gives one failed {@link FileResult} on {@link #FAILURES}.
+ * fails gives one failed {@link FileResult} on {@link #FAILURES}; so does a file whose sink key the
+ * sink cannot hold under exactly that name ({@link io.copyjob.store.Store#keyProblem}), before
+ * anything is written.
  */
 public final class ListChangedFiles
     extends PTransform<PCollection<PartitionKey>, PCollectionTuple> {
@@ -97,6 +101,8 @@ public final class ListChangedFiles
     private final Counter partitionsListed = CopyMetrics.counter(CopyMetrics.PARTITIONS_LISTED);
     private final Counter filesListed = CopyMetrics.counter(CopyMetrics.FILES_LISTED);
     private final Counter bytesListed = CopyMetrics.counter(CopyMetrics.BYTES_LISTED);
+    private final Counter filesFailed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
+    private final Counter markersSkipped = CopyMetrics.counter(CopyMetrics.MARKERS_SKIPPED);
     private transient StoreCache stores;
 
     ListFn(JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
@@ -120,18 +126,29 @@ public final class ListChangedFiles
     private void list(PartitionKey partition, ProcessContext c) {
       DeltaWindow window =
           DeltaWindow.of(spec, c.sideInput(watermarks).get(partition.id()), run.runStart());
+      Store sink = stores.get(spec.sink().root().toString());
       try (Listing listing =
               stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive());
           SinkCursor atSink = sinkCursor(partition, window)) {
         while (listing.hasNext()) {
           FileInfo file = listing.next();
-          if (window.contains(file.lastModified())) {
-            filesListed.inc();
-            bytesListed.inc(file.size());
-            SinkCursor.Lookup sink = atSink.find(KeyMapping.sinkKey(spec, partition, file.key()));
-            c.output(new FileToCopy(partition, file, sink.known(), sink.file()));
+          if (!window.contains(file.lastModified())) {
+            continue;
           }
+          filesListed.inc();
+          bytesListed.inc(file.size());
+          String sinkKey = KeyMapping.sinkKey(spec, partition, file.key());
+          Optional<String> problem = sink.keyProblem(sinkKey);
+          if (problem.isPresent()) {
+            filesFailed.inc();
+            c.output(
+                FAILURES, FileResult.unwritable(partition, file.key(), sinkKey, problem.get()));
+            continue;
+          }
+          SinkCursor.Lookup atSinkKey = atSink.find(sinkKey);
+          c.output(new FileToCopy(partition, file, atSinkKey.known(), atSinkKey.file()));
         }
+        markersSkipped.inc(listing.markersSkipped());
       } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
         c.output(
             FAILURES,
