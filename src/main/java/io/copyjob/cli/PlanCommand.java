@@ -2,6 +2,7 @@ package io.copyjob.cli;
 
 import io.copyjob.control.ControlStore;
 import io.copyjob.monitor.Units;
+import io.copyjob.pipeline.PartitionLayout;
 import io.copyjob.pipeline.Partitions;
 import io.copyjob.pipeline.Planner;
 import io.copyjob.pipeline.Planner.PartitionPlan;
@@ -37,15 +38,21 @@ final class PlanCommand implements Callable<Integer> {
     JobSpec spec = job.parse();
     PrintWriter out = commandSpec.commandLine().getOut();
     Partitions.Selection selection;
+    PartitionLayout layout;
     if (controlStoreExists(spec)) {
       try (ControlStore control = ControlStore.open(spec.control())) {
         selection = Partitions.select(control, spec);
+        layout = PartitionLayout.of(spec, Partitions.all(control, spec));
       }
     } else {
       selection = Partitions.select(null, spec);
+      layout = PartitionLayout.of(spec, Partitions.all(null, spec));
     }
+    layout
+        .overlapWarning()
+        .ifPresent(warning -> commandSpec.commandLine().getErr().println("copyjob: " + warning));
     List<PartitionPlan> plan =
-        new Planner(spec)
+        new Planner(spec, layout)
             .plan(
                 selection,
                 Instant.now(),

@@ -82,12 +82,14 @@ public final class FileCopyJob {
   private RunRecord runHoldingLease(ControlStore control) throws SQLException {
     StoreCache.preflight(spec); // before the run's row: a wrong key records no run
     Partitions.register(control, spec);
+    PartitionLayout layout = PartitionLayout.of(spec, Partitions.all(control, spec));
+    layout.overlapWarning().ifPresent(warning -> progressOut.println("copyjob: " + warning));
     long partitionsToRun = Partitions.select(control, spec).partitions().size();
     Instant runStart = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     long runId = control.startRun(spec.name(), runStart, modeName(), runnerName, settingsJson);
     try {
       Pipeline pipeline = Pipeline.create(options);
-      FileCopyPipeline.build(pipeline, spec, new RunContext(runId, runStart));
+      FileCopyPipeline.build(pipeline, spec, new RunContext(runId, runStart), layout);
       PipelineResult result = pipeline.run();
       PipelineResult.State state;
       try (ProgressReporter progress =

@@ -33,10 +33,10 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Lists each partition's files under its prefix, streamed page by page, and keeps those whose
- * LastModified lies in the partition's window (see {@link DeltaWindow}). A partition whose listing
- * fails gives one failed {@link FileResult} on {@link #FAILURES}; so does a file whose sink key the
- * sink cannot hold under exactly that name ({@link io.copyjob.store.Store#keyProblem}), before
- * anything is written.
+ * LastModified lies in the partition's window (see {@link DeltaWindow}) and that the partition owns
+ * (see {@link PartitionLayout}). A partition whose listing fails gives one failed {@link
+ * FileResult} on {@link #FAILURES}; so does a file whose sink key the sink cannot hold under
+ * exactly that name ({@link io.copyjob.store.Store#keyProblem}), before anything is written.
  */
 public final class ListChangedFiles
     extends PTransform<PCollection<PartitionKey>, PCollectionTuple> {
@@ -46,12 +46,17 @@ public final class ListChangedFiles
   private final JobSpec spec;
   private final RunContext run;
   private final PCollectionView<Map<String, Long>> watermarks;
+  private final PartitionLayout layout;
 
   public ListChangedFiles(
-      JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
+      JobSpec spec,
+      RunContext run,
+      PCollectionView<Map<String, Long>> watermarks,
+      PartitionLayout layout) {
     this.spec = spec;
     this.run = run;
     this.watermarks = watermarks;
+    this.layout = layout;
   }
 
   @Override
@@ -86,7 +91,7 @@ public final class ListChangedFiles
     PCollectionTuple out =
         batches.apply(
             "List prefix",
-            ParDo.of(new ListFn(spec, run, watermarks))
+            ParDo.of(new ListFn(spec, run, watermarks, layout))
                 .withSideInputs(watermarks)
                 .withOutputTags(FILES, TupleTagList.of(FAILURES)));
     out.get(FILES).setCoder(SerializableCoder.of(FileToCopy.class));
@@ -98,6 +103,7 @@ public final class ListChangedFiles
     private final JobSpec spec;
     private final RunContext run;
     private final PCollectionView<Map<String, Long>> watermarks;
+    private final PartitionLayout layout;
     private final Counter partitionsListed = CopyMetrics.counter(CopyMetrics.PARTITIONS_LISTED);
     private final Counter filesListed = CopyMetrics.counter(CopyMetrics.FILES_LISTED);
     private final Counter bytesListed = CopyMetrics.counter(CopyMetrics.BYTES_LISTED);
@@ -105,10 +111,15 @@ public final class ListChangedFiles
     private final Counter markersSkipped = CopyMetrics.counter(CopyMetrics.MARKERS_SKIPPED);
     private transient StoreCache stores;
 
-    ListFn(JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
+    ListFn(
+        JobSpec spec,
+        RunContext run,
+        PCollectionView<Map<String, Long>> watermarks,
+        PartitionLayout layout) {
       this.spec = spec;
       this.run = run;
       this.watermarks = watermarks;
+      this.layout = layout;
     }
 
     @Setup
@@ -132,7 +143,8 @@ public final class ListChangedFiles
           SinkCursor atSink = sinkCursor(partition, window)) {
         while (listing.hasNext()) {
           FileInfo file = listing.next();
-          if (!window.contains(file.lastModified())) {
+          if (!window.contains(file.lastModified())
+              || layout.ownedByLonger(partition, file.key())) {
             continue;
           }
           filesListed.inc();

@@ -13,14 +13,16 @@ import java.util.List;
 
 /**
  * A dry run: which partitions a run would copy and how many files and bytes, from the same
- * listings, windows and sink key checks as the pipeline, streamed so that memory stays flat however
- * many files a partition has. Writes nothing anywhere.
+ * listings, windows, partition ownership and sink key checks as the pipeline, streamed so that
+ * memory stays flat however many files a partition has. Writes nothing anywhere.
  */
 public final class Planner {
   private final JobSpec spec;
+  private final PartitionLayout layout;
 
-  public Planner(JobSpec spec) {
+  public Planner(JobSpec spec, PartitionLayout layout) {
     this.spec = spec;
+    this.layout = layout;
   }
 
   /**
@@ -79,7 +81,7 @@ public final class Planner {
     try (Listing listing = stores.get(key.root()).list(key.prefix(), spec.copy().recursive())) {
       while (listing.hasNext()) {
         FileInfo file = listing.next();
-        if (!window.contains(file.lastModified())) {
+        if (!window.contains(file.lastModified()) || layout.ownedByLonger(key, file.key())) {
           continue;
         }
         files++;
