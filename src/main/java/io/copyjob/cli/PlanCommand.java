@@ -2,6 +2,7 @@ package io.copyjob.cli;
 
 import io.copyjob.control.ControlStore;
 import io.copyjob.monitor.Units;
+import io.copyjob.pipeline.PartitionLayout;
 import io.copyjob.pipeline.Partitions;
 import io.copyjob.pipeline.Planner;
 import io.copyjob.pipeline.Planner.PartitionPlan;
@@ -37,33 +38,52 @@ final class PlanCommand implements Callable<Integer> {
     JobSpec spec = job.parse();
     PrintWriter out = commandSpec.commandLine().getOut();
     Partitions.Selection selection;
+    PartitionLayout layout;
     if (controlStoreExists(spec)) {
       try (ControlStore control = ControlStore.open(spec.control())) {
         selection = Partitions.select(control, spec);
+        layout = PartitionLayout.of(spec, Partitions.all(control, spec));
       }
     } else {
       selection = Partitions.select(null, spec);
+      layout = PartitionLayout.of(spec, Partitions.all(null, spec));
     }
+    layout
+        .overlapWarning()
+        .ifPresent(warning -> commandSpec.commandLine().getErr().println("copyjob: " + warning));
     List<PartitionPlan> plan =
-        new Planner(spec)
+        new Planner(spec, layout)
             .plan(
                 selection,
                 Instant.now(),
-                (partition, file) -> {
+                (partition, file, problem) -> {
                   if (files) {
-                    out.println("  " + partition.root() + file.key() + "  " + file.size());
+                    out.println(
+                        "  "
+                            + partition.root()
+                            + file.key()
+                            + "  "
+                            + file.size()
+                            + (problem == null ? "" : "  (fails: " + problem + ")"));
                   }
                 });
     long totalFiles = 0;
     long totalBytes = 0;
+    long unwritable = 0;
+    long markers = 0;
     int failed = 0;
     for (PartitionPlan p : plan) {
       totalFiles += p.files();
       totalBytes += p.bytes();
+      unwritable += p.unwritable();
+      markers += p.markers();
       String line =
           String.format(
               "partition '%s' of %s: %d files, %s",
               p.key().prefix(), p.key().root(), p.files(), Units.bytes(p.bytes()));
+      if (p.unwritable() > 0) {
+        line += ", " + p.unwritable() + " of them with a name the sink cannot hold";
+      }
       if (p.error() != null) {
         failed++;
         line += "  (listing failed: " + p.error() + ")";
@@ -71,12 +91,14 @@ final class PlanCommand implements Callable<Integer> {
       out.println(line);
     }
     out.printf(
-        "plan for job '%s' (%s): %d partition(s), %d files, %s%n",
+        "plan for job '%s' (%s): %d partition(s), %d files, %s%s%s%n",
         spec.name(),
         spec.mode().name().toLowerCase(java.util.Locale.ROOT),
         plan.size(),
         totalFiles,
-        Units.bytes(totalBytes));
+        Units.bytes(totalBytes),
+        unwritable == 0 ? "" : "; " + unwritable + " would fail: the sink cannot hold their names",
+        markers == 0 ? "" : "; " + markers + " folder marker(s) skipped");
     out.flush();
     return failed == 0 ? 0 : CopyJob.FAILED;
   }

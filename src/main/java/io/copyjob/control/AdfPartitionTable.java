@@ -68,8 +68,10 @@ public final class AdfPartitionTable implements PartitionQueries {
   public String partitionsToCopy(Mode mode) {
     return switch (mode) {
         // CAST: the seed's column is a SQL Server bit; a copy on PostgreSQL may be a boolean.
+        // DISTINCT: a table may hold a prefix twice (rows added again by hand or by a template),
+        // and a partition listed twice would be copied twice, concurrently, and counted twice.
       case FULL ->
-          "SELECT "
+          "SELECT DISTINCT "
               + keyColumns()
               + " FROM "
               + table.table()
@@ -129,16 +131,31 @@ public final class AdfPartitionTable implements PartitionQueries {
     return Jdbc.connect(table.connection(), "partition table " + table.table());
   }
 
-  /** The partitions a run in {@code mode} copies. */
+  /**
+   * The partitions a run in {@code mode} copies, each once (two root values may name one root: a
+   * bucket's name and its URI).
+   */
   public List<PartitionKey> partitions(Connection connection, Mode mode) throws SQLException {
-    List<PartitionKey> keys = new ArrayList<>();
-    try (PreparedStatement s = connection.prepareStatement(partitionsToCopy(mode));
+    return distinct(connection, partitionsToCopy(mode));
+  }
+
+  /** Every partition of the table, whatever its success column says. */
+  public List<PartitionKey> allPartitions(Connection connection) throws SQLException {
+    return distinct(
+        connection,
+        "SELECT DISTINCT " + keyColumns() + " FROM " + table.table() + " ORDER BY " + keyColumns());
+  }
+
+  private List<PartitionKey> distinct(Connection connection, String query) throws SQLException {
+    Map<String, PartitionKey> keys = new LinkedHashMap<>();
+    try (PreparedStatement s = connection.prepareStatement(query);
         ResultSet rows = s.executeQuery()) {
       while (rows.next()) {
-        keys.add(key(rows));
+        PartitionKey key = key(rows);
+        keys.putIfAbsent(key.id(), key);
       }
     }
-    return keys;
+    return new ArrayList<>(keys.values());
   }
 
   /** Each partition's next window start, by {@link PartitionKey#id()}. */
@@ -166,13 +183,15 @@ public final class AdfPartitionTable implements PartitionQueries {
     boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);
     try {
-      String rawRoot = rawRoot(connection, result.key());
+      List<String> rawRoots = rawRoots(connection, result.key());
       if (mode == Mode.FULL) {
         if (result.succeeded()) {
-          markSucceeded(connection, result.key(), rawRoot);
+          for (String rawRoot : rawRoots) {
+            markSucceeded(connection, result.key(), rawRoot);
+          }
         }
       } else {
-        insertRun(connection, result, rawRoot, runTime);
+        insertRun(connection, result, rawRoots.get(0), runTime);
       }
       connection.commit();
     } catch (SQLException | RuntimeException e) {
@@ -266,13 +285,14 @@ public final class AdfPartitionTable implements PartitionQueries {
   }
 
   /**
-   * The root column's value for a partition: the one whose resolved root is the partition's. Null
-   * when the table has no root column.
+   * The root column's values for a partition: those whose resolved root is the partition's (a
+   * bucket's name and its URI are one root). One null when the table has no root column.
    */
-  private String rawRoot(Connection connection, PartitionKey key) throws SQLException {
+  private List<String> rawRoots(Connection connection, PartitionKey key) throws SQLException {
     if (table.rootColumn() == null) {
-      return null;
+      return java.util.Collections.singletonList(null);
     }
+    List<String> raws = new ArrayList<>();
     try (PreparedStatement s =
         connection.prepareStatement(
             "SELECT DISTINCT "
@@ -287,10 +307,13 @@ public final class AdfPartitionTable implements PartitionQueries {
         while (rows.next()) {
           String raw = rows.getString(1);
           if (raw != null && RootNames.resolve(sourceRoot, raw).equals(key.root())) {
-            return raw;
+            raws.add(raw);
           }
         }
       }
+    }
+    if (!raws.isEmpty()) {
+      return raws;
     }
     throw new SQLException(
         table.table() + ": no row for partition '" + key.prefix() + "' of " + key.root());

@@ -16,6 +16,7 @@ public final class CopyMetrics {
   public static final String BYTES_COPIED = "bytes_copied";
   public static final String FILES_SERVER_SIDE = "files_copied_server_side";
   public static final String LEFTOVERS_REMOVED = "temporary_files_removed";
+  public static final String MARKERS_SKIPPED = "folder_markers_skipped";
 
   private CopyMetrics() {}
 

@@ -109,7 +109,10 @@ final class FileCopier {
     return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null);
   }
 
-  /** Checks the sink's report of the written file; removes it when it does not match. */
+  /**
+   * Checks the sink's report of the written file, then the sink's own stat of exactly its name, so
+   * that a file the sink kept under another name never passes; removes it when it does not match.
+   */
   private void verify(FileInfo file, String sinkKey, FileInfo written, String expectedMd5)
       throws IOException {
     String problem = null;
@@ -117,6 +120,14 @@ final class FileCopier {
       problem = "sink has " + written.size() + " bytes, source " + file.size();
     } else if (expectedMd5 != null && written.md5() != null && !expectedMd5.equals(written.md5())) {
       problem = "sink MD5 " + written.md5() + " differs from the source's " + expectedMd5;
+    } else {
+      Optional<FileInfo> there = sink.stat(sinkKey);
+      if (there.isEmpty()) {
+        problem = "the sink has no file under exactly the name " + sinkKey + " after writing it";
+      } else if (there.get().size() != file.size()) {
+        problem =
+            "sink has " + there.get().size() + " bytes at " + sinkKey + ", source " + file.size();
+      }
     }
     if (problem != null) {
       sink.delete(sinkKey);

@@ -121,6 +121,7 @@ public final class FileCopyJob {
     Map<String, SourceTime> sources;
     boolean removeLeftovers;
     Instant runStart;
+    PartitionLayout layout;
     // A connection per step: cloud gateways close connections left idle across a long pipeline.
     try (ControlStore control = ControlStore.open(spec.control())) {
       Partitions.Selection selection = Partitions.select(control, spec);
@@ -133,6 +134,7 @@ public final class FileCopyJob {
       // Before the run's row: a wrong key or a missing root records no run.
       sources = StoreCache.preflight(spec, roots, runStart);
       Partitions.register(control, spec);
+      layout = PartitionLayout.of(spec, Partitions.all(control, spec));
       partitionsToRun = selection.partitions().size();
       removeLeftovers =
           control.history(spec.name(), 1).stream().anyMatch(r -> r.status() != RunStatus.SUCCEEDED);
@@ -141,12 +143,14 @@ public final class FileCopyJob {
               spec.name(), lease.owner(), runStart, modeName(), runnerName, settingsJson);
     }
     lease.keeper().runStarted(runId);
+    layout.overlapWarning().ifPresent(warning -> progressOut.println("copyjob: " + warning));
     try {
       Pipeline pipeline = Pipeline.create(options);
       FileCopyPipeline.build(
           pipeline,
           spec,
-          new RunContext(runId, runStart, lease.owner(), lease.ttl(), sources, removeLeftovers));
+          new RunContext(runId, runStart, lease.owner(), lease.ttl(), sources, removeLeftovers),
+          layout);
       PipelineResult result = pipeline.run();
       PipelineResult.State state;
       try (ProgressReporter progress =

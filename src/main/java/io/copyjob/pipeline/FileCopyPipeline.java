@@ -20,6 +20,9 @@ import org.apache.beam.sdk.values.PCollectionView;
  * ReadPartitions -> ListChangedFiles (watermarks as a side input) -> Reshuffle -> CopyFiles
  *   -> RecordPartitionResult (joined with the partition list) -> RecordRun
  * </pre>
+ *
+ * Where two source keys may land on one sink key (flattening, or roots that may meet), {@link
+ * FailSinkKeyCollisions} takes the place of the Reshuffle.
  */
 public final class FileCopyPipeline {
   /**
@@ -31,23 +34,39 @@ public final class FileCopyPipeline {
 
   private FileCopyPipeline() {}
 
-  /** Adds the job's steps to {@code pipeline}. */
-  public static void build(Pipeline pipeline, JobSpec spec, RunContext run) {
+  /**
+   * Adds the job's steps to {@code pipeline}.
+   *
+   * @param layout all of the job's partitions: which one owns each file, and whether sink keys may
+   *     collide
+   */
+  public static void build(
+      Pipeline pipeline, JobSpec spec, RunContext run, PartitionLayout layout) {
     PBegin begin = PBegin.in(pipeline);
     PCollection<PartitionKey> partitions =
         begin.apply("ReadPartitions", new ReadPartitions(spec, run));
     PCollectionView<Map<String, Long>> watermarks =
         begin.apply("ReadWatermarks", new ReadWatermarks(spec));
     PCollectionTuple listed =
-        partitions.apply("ListChangedFiles", new ListChangedFiles(spec, run, watermarks));
-    PCollection<FileResult> copied =
-        listed
-            .get(ListChangedFiles.FILES)
-            .apply("Reshuffle", Reshuffle.<FileToCopy>viaRandomKey().withNumBuckets(COPY_BUCKETS))
-            .apply("CopyFiles", new CopyFiles(spec, run));
+        partitions.apply("ListChangedFiles", new ListChangedFiles(spec, run, watermarks, layout));
+    PCollection<FileToCopy> files = listed.get(ListChangedFiles.FILES);
+    PCollectionList<FileResult> failures =
+        PCollectionList.of(listed.get(ListChangedFiles.FAILURES));
+    PCollection<FileToCopy> dealt;
+    if (layout.keysMayCollide()) {
+      PCollectionTuple checked =
+          files.apply("FailSinkKeyCollisions", new FailSinkKeyCollisions(spec));
+      dealt = checked.get(FailSinkKeyCollisions.FILES);
+      failures = failures.and(checked.get(FailSinkKeyCollisions.FAILURES));
+    } else {
+      dealt =
+          files.apply(
+              "Reshuffle", Reshuffle.<FileToCopy>viaRandomKey().withNumBuckets(COPY_BUCKETS));
+    }
+    PCollection<FileResult> copied = dealt.apply("CopyFiles", new CopyFiles(spec, run));
     PCollection<PartitionResult> recorded =
-        PCollectionList.of(copied)
-            .and(listed.get(ListChangedFiles.FAILURES))
+        failures
+            .and(copied)
             .apply("Gather results", Flatten.pCollections())
             .apply(
                 "RecordPartitionResult",

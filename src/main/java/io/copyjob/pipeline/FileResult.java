@@ -42,4 +42,15 @@ public record FileResult(
   public static FileResult listingFailed(PartitionKey partition, String error) {
     return new FileResult(partition, null, Outcome.FAILED, 0, error);
   }
+
+  /** A file not copied because the sink cannot hold it under exactly {@code sinkKey}. */
+  public static FileResult unwritable(
+      PartitionKey partition, String key, String sinkKey, String problem) {
+    return new FileResult(
+        partition, key, Outcome.FAILED, 0, unwritableReason(key, sinkKey, problem));
+  }
+
+  static String unwritableReason(String key, String sinkKey, String problem) {
+    return key + ": not copied, the sink cannot keep its name: '" + sinkKey + "' " + problem;
+  }
 }

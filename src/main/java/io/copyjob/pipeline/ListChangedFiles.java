@@ -4,12 +4,14 @@ import io.copyjob.control.PartitionKey;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
+import io.copyjob.store.Store;
 import io.copyjob.store.TempOwner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -34,10 +36,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Lists each partition's files under its prefix, streamed page by page, and keeps those whose
- * LastModified lies in the partition's window (see {@link DeltaWindow}). A partition whose listing
- * fails gives one failed {@link FileResult} on {@link #FAILURES}, one whose listing gives no file
- * at all a {@link FileResult#listedEmpty} there. When the job's previous run did not end cleanly,
- * the partition's side of the sink is first swept of the temporary files that run left.
+ * LastModified lies in the partition's window (see {@link DeltaWindow}) and that the partition owns
+ * (see {@link PartitionLayout}). A partition whose listing fails gives one failed {@link
+ * FileResult} on {@link #FAILURES}, one whose listing gives no file at all a {@link
+ * FileResult#listedEmpty} there; so does a file whose sink key the sink cannot hold under exactly
+ * that name ({@link io.copyjob.store.Store#keyProblem}), before anything is written. When the job's
+ * previous run did not end cleanly, the partition's side of the sink is first swept of the
+ * temporary files that run left.
  */
 public final class ListChangedFiles
     extends PTransform<PCollection<PartitionKey>, PCollectionTuple> {
@@ -47,12 +52,17 @@ public final class ListChangedFiles
   private final JobSpec spec;
   private final RunContext run;
   private final PCollectionView<Map<String, Long>> watermarks;
+  private final PartitionLayout layout;
 
   public ListChangedFiles(
-      JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
+      JobSpec spec,
+      RunContext run,
+      PCollectionView<Map<String, Long>> watermarks,
+      PartitionLayout layout) {
     this.spec = spec;
     this.run = run;
     this.watermarks = watermarks;
+    this.layout = layout;
   }
 
   @Override
@@ -87,7 +97,7 @@ public final class ListChangedFiles
     PCollectionTuple out =
         batches.apply(
             "List prefix",
-            ParDo.of(new ListFn(spec, run, watermarks))
+            ParDo.of(new ListFn(spec, run, watermarks, layout))
                 .withSideInputs(watermarks)
                 .withOutputTags(FILES, TupleTagList.of(FAILURES)));
     out.get(FILES).setCoder(SerializableCoder.of(FileToCopy.class));
@@ -100,17 +110,25 @@ public final class ListChangedFiles
     private final JobSpec spec;
     private final RunContext run;
     private final PCollectionView<Map<String, Long>> watermarks;
+    private final PartitionLayout layout;
     private final Counter partitionsListed = CopyMetrics.counter(CopyMetrics.PARTITIONS_LISTED);
     private final Counter filesListed = CopyMetrics.counter(CopyMetrics.FILES_LISTED);
     private final Counter bytesListed = CopyMetrics.counter(CopyMetrics.BYTES_LISTED);
     private final Counter leftoversRemoved = CopyMetrics.counter(CopyMetrics.LEFTOVERS_REMOVED);
+    private final Counter filesFailed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
+    private final Counter markersSkipped = CopyMetrics.counter(CopyMetrics.MARKERS_SKIPPED);
     private transient StoreCache stores;
     private transient LeaseKeeper lease;
 
-    ListFn(JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
+    ListFn(
+        JobSpec spec,
+        RunContext run,
+        PCollectionView<Map<String, Long>> watermarks,
+        PartitionLayout layout) {
       this.spec = spec;
       this.run = run;
       this.watermarks = watermarks;
+      this.layout = layout;
     }
 
     @Setup
@@ -147,6 +165,7 @@ public final class ListChangedFiles
         partitionsListed.inc();
         return;
       }
+      Store sink = stores.get(spec.sink().root().toString());
       try (Listing listing =
               stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive());
           SinkCursor atSink = sinkCursor(partition, window)) {
@@ -155,13 +174,24 @@ public final class ListChangedFiles
         }
         while (listing.hasNext()) {
           FileInfo file = listing.next();
-          if (window.contains(file.lastModified())) {
-            filesListed.inc();
-            bytesListed.inc(file.size());
-            SinkCursor.Lookup sink = atSink.find(KeyMapping.sinkKey(spec, partition, file.key()));
-            c.output(new FileToCopy(partition, file, sink.known(), sink.file()));
+          if (!window.contains(file.lastModified())
+              || layout.ownedByLonger(partition, file.key())) {
+            continue;
           }
+          filesListed.inc();
+          bytesListed.inc(file.size());
+          String sinkKey = KeyMapping.sinkKey(spec, partition, file.key());
+          Optional<String> problem = sink.keyProblem(sinkKey);
+          if (problem.isPresent()) {
+            filesFailed.inc();
+            c.output(
+                FAILURES, FileResult.unwritable(partition, file.key(), sinkKey, problem.get()));
+            continue;
+          }
+          SinkCursor.Lookup atSinkKey = atSink.find(sinkKey);
+          c.output(new FileToCopy(partition, file, atSinkKey.known(), atSinkKey.file()));
         }
+        markersSkipped.inc(listing.markersSkipped());
       } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
         c.output(
             FAILURES,

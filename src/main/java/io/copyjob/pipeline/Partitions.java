@@ -82,6 +82,29 @@ public final class Partitions {
     return new Selection(new ArrayList<>(toRun.values()), lastSuccess);
   }
 
+  /**
+   * Every partition of the job, whatever its status, with declared ones not yet in the table: what
+   * decides which partition owns a file when prefixes overlap ({@link PartitionLayout}).
+   */
+  public static List<PartitionKey> all(ControlStore control, JobSpec spec) throws SQLException {
+    if (spec.partitionTable() != null) {
+      AdfPartitionTable table =
+          new AdfPartitionTable(spec.partitionTable(), spec.source().root().toString());
+      try (Connection connection = table.connect()) {
+        return table.allPartitions(connection);
+      }
+    }
+    List<PartitionState> states = control == null ? List.of() : control.partitions(spec.name());
+    Map<String, PartitionKey> all = new LinkedHashMap<>();
+    for (PartitionState state : states) {
+      all.put(state.key().id(), state.key());
+    }
+    for (PartitionKey declared : declared(spec, !states.isEmpty())) {
+      all.putIfAbsent(declared.id(), declared);
+    }
+    return new ArrayList<>(all.values());
+  }
+
   /** The partitions a run copies and where each one's window starts. */
   public record Selection(List<PartitionKey> partitions, Map<String, Instant> lastSuccess) {}
 

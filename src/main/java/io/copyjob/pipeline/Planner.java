@@ -4,6 +4,7 @@ import io.copyjob.control.PartitionKey;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
+import io.copyjob.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -11,34 +12,53 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 
 /**
- * A dry run: which partitions a run would copy and how many files and bytes, from the same listings
- * and windows as the pipeline, streamed so that memory stays flat however many files a partition
- * has. Writes nothing anywhere.
+ * A dry run: which partitions a run would copy and how many files and bytes, from the same
+ * listings, windows, partition ownership and sink key checks as the pipeline, streamed so that
+ * memory stays flat however many files a partition has. Writes nothing anywhere.
  */
 public final class Planner {
   private final JobSpec spec;
+  private final PartitionLayout layout;
 
-  public Planner(JobSpec spec) {
+  public Planner(JobSpec spec, PartitionLayout layout) {
     this.spec = spec;
+    this.layout = layout;
   }
 
-  /** One partition's share of the plan; {@code error} is set when its listing failed. */
+  /**
+   * One partition's share of the plan; {@code error} is set when its listing failed.
+   *
+   * @param files the files a run would list, {@code unwritable} of them failing because the sink
+   *     cannot hold their name
+   * @param markers the folder markers (zero-byte keys ending in '/') the listing passed over
+   */
   public record PartitionPlan(
-      PartitionKey key, DeltaWindow window, long files, long bytes, String error) {}
+      PartitionKey key,
+      DeltaWindow window,
+      long files,
+      long bytes,
+      String error,
+      long unwritable,
+      long markers) {}
+
+  /** Told of every file a run would list. */
+  public interface EachFile {
+    /**
+     * @param problem why the file would fail (its sink key is one the sink cannot hold), else null
+     */
+    void accept(PartitionKey partition, FileInfo file, String problem);
+  }
 
   /**
    * Plans a run that would start at {@code runStart}.
    *
    * @param selection the partitions the run would copy and their last success times
-   * @param eachFile called for every file the run would copy
+   * @param eachFile called for every file the run would list
    */
   public List<PartitionPlan> plan(
-      Partitions.Selection selection,
-      Instant runStart,
-      BiConsumer<PartitionKey, FileInfo> eachFile) {
+      Partitions.Selection selection, Instant runStart, EachFile eachFile) {
     List<PartitionPlan> plans = new ArrayList<>();
     Map<String, SourceTime> times = new HashMap<>();
     try (StoreCache stores = new StoreCache(spec)) {
@@ -69,24 +89,32 @@ public final class Planner {
   }
 
   private PartitionPlan planPartition(
-      StoreCache stores,
-      PartitionKey key,
-      DeltaWindow window,
-      BiConsumer<PartitionKey, FileInfo> eachFile) {
+      StoreCache stores, PartitionKey key, DeltaWindow window, EachFile eachFile) {
     long files = 0;
     long bytes = 0;
+    long unwritable = 0;
+    long markers = 0;
+    Store sink = stores.get(spec.sink().root().toString());
     try (Listing listing = stores.get(key.root()).list(key.prefix(), spec.copy().recursive())) {
       while (listing.hasNext()) {
         FileInfo file = listing.next();
-        if (window.contains(file.lastModified())) {
-          files++;
-          bytes += file.size();
-          eachFile.accept(key, file);
+        if (!window.contains(file.lastModified()) || layout.ownedByLonger(key, file.key())) {
+          continue;
         }
+        files++;
+        bytes += file.size();
+        String sinkKey = KeyMapping.sinkKey(spec, key, file.key());
+        String problem = sink.keyProblem(sinkKey).orElse(null);
+        if (problem != null) {
+          unwritable++;
+          problem = FileResult.unwritableReason(file.key(), sinkKey, problem);
+        }
+        eachFile.accept(key, file, problem);
       }
-      return new PartitionPlan(key, window, files, bytes, null);
+      markers = listing.markersSkipped();
+      return new PartitionPlan(key, window, files, bytes, null, unwritable, markers);
     } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
-      return new PartitionPlan(key, window, files, bytes, e.getMessage());
+      return new PartitionPlan(key, window, files, bytes, e.getMessage(), unwritable, markers);
     }
   }
 }

@@ -10,11 +10,13 @@ import java.util.HashSet;
 import java.util.Set;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
+import org.apache.beam.sdk.transforms.Distinct;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Reads the partitions this run copies from the control table (copyjob's own or an adopted one): in
@@ -35,16 +37,26 @@ public final class ReadPartitions extends PTransform<PBegin, PCollection<Partiti
   @Override
   public PCollection<PartitionKey> expand(PBegin input) {
     PartitionQueries queries = PartitionQueries.of(spec);
-    return input
-        .apply(
+    PCollection<PartitionKey> read =
+        input.apply(
             "Query control table",
             JdbcIO.<PartitionKey>read()
                 .withDataSourceConfiguration(ControlJdbc.dataSource(queries.connection()))
                 .withQuery(queries.partitionsToCopy(spec.mode()))
                 .withStatementPreparator(queries::bind)
                 .withRowMapper(queries::key)
-                .withCoder(SerializableCoder.of(PartitionKey.class)))
-        .apply("Skip those done in this run", ParDo.of(new SkipDoneFn(spec, run)))
+                .withCoder(SerializableCoder.of(PartitionKey.class)));
+    if (spec.partitionTable() != null) {
+      // An adopted table may name one root twice (a bucket's name and its URI): each partition
+      // once.
+      read =
+          read.apply(
+                  "One per partition",
+                  Distinct.withRepresentativeValueFn(PartitionKey::id)
+                      .withRepresentativeType(TypeDescriptors.strings()))
+              .setCoder(SerializableCoder.of(PartitionKey.class));
+    } // copyjob's own table holds a partition once (its primary key)
+    return read.apply("Skip those done in this run", ParDo.of(new SkipDoneFn(spec, run)))
         .setCoder(SerializableCoder.of(PartitionKey.class));
   }
 

@@ -10,4 +10,12 @@ import java.util.Iterator;
 public interface Listing extends Iterator<FileInfo>, AutoCloseable {
   @Override
   void close() throws IOException;
+
+  /**
+   * The folder markers passed over so far: zero-byte objects whose key ends in '/', which tools
+   * make to show a folder (an object ending in '/' with content is a file and is listed).
+   */
+  default long markersSkipped() {
+    return 0;
+  }
 }

@@ -13,6 +13,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -58,6 +59,29 @@ public final class LocalStore implements Store {
    * was seen here to carry a time 3 ms earlier.
    */
   private static final Duration KERNEL_TICK = Duration.ofMillis(10);
+
+  /**
+   * Keys a folder cannot hold under the same name: the file system (and {@link Path}) resolves them
+   * to another file, or refuses them. Each was written here and read back under another name, or
+   * refused.
+   */
+  private static final KeyRules KEY_RULES =
+      KeyRules.of(
+          KeyRules.rule(
+              KeyRules.containsAny("\0"), "has a NUL character, which no file name can hold"),
+          KeyRules.rule(
+              key -> key.endsWith("/"),
+              "ends in '/': a folder cannot hold content under that name"),
+          KeyRules.rule(
+              KeyRules.anySegment(String::isEmpty),
+              "has an empty path segment ('//' or a leading '/'), which the file system collapses"),
+          KeyRules.rule(
+              KeyRules.anySegment(s -> s.equals(".") || s.equals("..")),
+              "has a '.' or '..' path segment, which the file system resolves to another folder"),
+          // NAME_MAX of Linux file systems, macOS and Windows: 255 bytes per name.
+          KeyRules.rule(
+              KeyRules.anySegment(s -> KeyRules.utf8Length(s) > 255),
+              "has a path segment over 255 bytes, the most a file name can hold"));
 
   private final Path root;
   private final URI rootUri;
@@ -130,7 +154,7 @@ public final class LocalStore implements Store {
     int slash = prefix.lastIndexOf('/');
     String dirPart = prefix.substring(0, slash + 1);
     String namePart = prefix.substring(slash + 1);
-    Path dir = resolve(dirPart);
+    Path dir = resolveFolder(dirPart);
     if (!Files.isDirectory(dir)) {
       return new WalkListing(null, "", "", recursive);
     }
@@ -138,7 +162,25 @@ public final class LocalStore implements Store {
   }
 
   @Override
+  public Optional<String> keyProblem(String key) {
+    Optional<String> problem = KEY_RULES.problem(key);
+    if (problem.isPresent()) {
+      return problem;
+    }
+    try {
+      root.resolve(key);
+    } catch (InvalidPathException e) {
+      // Characters the platform's file name encoding (sun.jnu.encoding) cannot represent.
+      return Optional.of("cannot be a file name here: " + e.getReason());
+    }
+    return Optional.empty();
+  }
+
+  @Override
   public Optional<FileInfo> stat(String key) throws IOException {
+    if (keyProblem(key).isPresent()) {
+      return Optional.empty(); // no file is there under exactly that name
+    }
     Path file = resolve(key);
     try {
       BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
@@ -348,7 +390,7 @@ public final class LocalStore implements Store {
   @Override
   public long removeLeftovers(String prefix, TempOwner owner) throws IOException {
     int slash = prefix.lastIndexOf('/');
-    Path dir = resolve(prefix.substring(0, slash + 1));
+    Path dir = resolveFolder(prefix.substring(0, slash + 1));
     String namePart = prefix.substring(slash + 1);
     if (!Files.isDirectory(dir)) {
       return 0;
@@ -412,7 +454,9 @@ public final class LocalStore implements Store {
 
   @Override
   public void delete(String key) throws IOException {
-    Files.deleteIfExists(resolve(key));
+    if (keyProblem(key).isEmpty()) {
+      Files.deleteIfExists(resolve(key));
+    }
   }
 
   private static void moveIntoPlace(Path temp, Path target) throws IOException {
@@ -427,10 +471,29 @@ public final class LocalStore implements Store {
     return Checksums.hex(md5.digest());
   }
 
+  /**
+   * The file of {@code key}, strictly below the root: a key this folder cannot hold under exactly
+   * that name is refused with the reason, and so is any path that would leave the root or be the
+   * root itself, so that nothing (a temporary file beside the target included) is ever written
+   * outside it.
+   */
   private Path resolve(String key) throws IOException {
-    Path path = root.resolve(key).normalize();
+    Optional<String> problem = keyProblem(key);
+    if (problem.isPresent()) {
+      throw new IOException(rootUri + key + ": " + problem.get());
+    }
+    Path path = root.resolve(key);
+    if (!path.normalize().equals(path) || !path.startsWith(root) || path.equals(root)) {
+      throw new IOException("key is not a file below the root " + rootUri + ": " + key);
+    }
+    return path;
+  }
+
+  /** The folder a listing starts from: the root, or a folder below it ({@code dirPart} "a/b/"). */
+  private Path resolveFolder(String dirPart) throws IOException {
+    Path path = root.resolve(dirPart).normalize();
     if (!path.startsWith(root)) {
-      throw new IOException("key escapes the root " + rootUri + ": " + key);
+      throw new IOException("prefix escapes the root " + rootUri + ": " + dirPart);
     }
     return path;
   }

@@ -58,7 +58,10 @@ public interface Store extends AutoCloseable {
     return Optional.empty();
   }
 
-  /** The file at {@code key}, or empty when there is none. */
+  /**
+   * The file at exactly {@code key}, or empty when there is none. A key the store cannot hold under
+   * that name ({@link #keyProblem}) has no file: a stat never answers for a renamed one.
+   */
   Optional<FileInfo> stat(String key) throws IOException;
 
   /** Opens the file's content for streaming. Throws {@link java.io.FileNotFoundException}. */
@@ -97,6 +100,16 @@ public interface Store extends AutoCloseable {
    *     once per copy
    */
   FileInfo put(String key, InputStream content, FileInfo source) throws IOException;
+
+  /**
+   * Why this store cannot hold a file under exactly {@code key}, or empty when it can: a name it
+   * would refuse, or store, list or read back under another name (a local folder resolves {@code
+   * a/../x} to {@code x}; Azure stores {@code a\x} as {@code a/x}). The engine asks before it
+   * writes, so such a file fails with this reason instead of landing under another name. The reason
+   * is a phrase that follows the key ("has a '..' segment, which ..."). Each store keeps its rules
+   * in one {@link KeyRules} list.
+   */
+  Optional<String> keyProblem(String key);
 
   /** Removes the file; no error when it is not there. */
   void delete(String key) throws IOException;

@@ -102,6 +102,11 @@ public final class ThrottledStore implements Store {
       public void close() throws IOException {
         listing.close();
       }
+
+      @Override
+      public long markersSkipped() {
+        return listing.markersSkipped();
+      }
     };
   }
 
@@ -161,6 +166,11 @@ public final class ThrottledStore implements Store {
   public FileInfo put(String key, InputStream content, FileInfo source) throws IOException {
     request();
     return inner.put(key, content, source);
+  }
+
+  @Override
+  public Optional<String> keyProblem(String key) {
+    return inner.keyProblem(key);
   }
 
   @Override

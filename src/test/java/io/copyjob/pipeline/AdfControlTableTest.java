@@ -195,6 +195,62 @@ public class AdfControlTableTest {
         Map.of(connection.name(), connection));
   }
 
+  /**
+   * A prefix on several rows (added again by hand, or by a template run twice; its root named by
+   * its folder's name or by its URI) is one partition: listed, copied and counted once, and every
+   * one of its rows set to 1.
+   */
+  @Test
+  public void duplicateRowsAreOnePartition() throws Exception {
+    String table = schema + ".s3_partition_control_table";
+    execute(
+        "CREATE TABLE "
+            + table
+            + " (PartitionPrefix varchar(255), SuccessOrFailure boolean, BucketName varchar(255))");
+    String uri = source.toUri().toString();
+    execute(
+        "INSERT INTO "
+            + table
+            + " (PartitionPrefix, SuccessOrFailure, BucketName) VALUES"
+            + " ('a', false, 's3'), ('a', false, 's3'), ('b', false, 's3'), ('b', true, 's3'),"
+            + " ('b', false, '"
+            + uri
+            + "')");
+    JobSpec adf = spec(Mode.FULL, table, source.toUri());
+    PartitionTableSpec columns = adf.partitionTable();
+    JobSpec spec =
+        new JobSpec(
+            adf.name(),
+            adf.source(),
+            adf.sink(),
+            adf.copy(),
+            adf.mode(),
+            adf.delta(),
+            adf.control(),
+            new PartitionTableSpec(
+                columns.connection(),
+                table,
+                columns.prefixColumn(),
+                columns.successColumn(),
+                columns.runTimeColumn(),
+                "BucketName"));
+
+    RunRecord run = FileCopyPipelineTest.runDirect(spec);
+
+    assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(run.totals()).isEqualTo(new RunTotals(2, 0, 6, 0, 0, 2 * 6000));
+    List<String> rows = new ArrayList<>();
+    try (Statement s = pg.createStatement();
+        ResultSet r =
+            s.executeQuery(
+                "SELECT PartitionPrefix, SuccessOrFailure FROM " + table + " ORDER BY 1, 2")) {
+      while (r.next()) {
+        rows.add(r.getString(1) + "=" + r.getBoolean(2));
+      }
+    }
+    assertThat(rows).containsExactly("a=true", "a=true", "b=true", "b=true", "b=true");
+  }
+
   @Test
   public void deltaCopyInsertsOneJobRunTimeRowPerPartitionAndCopiesOnlyChangedFiles()
       throws Exception {

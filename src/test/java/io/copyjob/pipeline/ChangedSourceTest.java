@@ -258,6 +258,11 @@ public class ChangedSourceTest {
     }
 
     @Override
+    public Optional<String> keyProblem(String key) {
+      return files.keyProblem(key);
+    }
+
+    @Override
     public Listing list(String prefix, boolean recursive) throws IOException {
       return files.list(prefix, recursive);
     }

@@ -124,6 +124,11 @@ public final class FaultyStore implements Store {
   }
 
   @Override
+  public Optional<String> keyProblem(String key) {
+    return files.keyProblem(key);
+  }
+
+  @Override
   public void delete(String key) throws IOException {
     files.delete(key);
   }

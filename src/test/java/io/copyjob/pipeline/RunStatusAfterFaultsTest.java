@@ -172,7 +172,8 @@ public class RunStatusAfterFaultsTest {
     FileCopyPipeline.build(
         again,
         spec,
-        new RunContext(first.runId(), first.startedAt(), owner, Duration.ofMinutes(1)));
+        new RunContext(first.runId(), first.startedAt(), owner, Duration.ofMinutes(1)),
+        PartitionLayout.of(spec, List.of()));
     PipelineResult result = again.run();
     assertThat(result.waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
 

@@ -32,7 +32,10 @@ public final class TestTrees {
     }
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path file : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
-        files.put(root.relativize(file).toString().replace('\\', '/'), Files.readAllBytes(file));
+        // The file system's separator only: on Linux a backslash is a character of a name.
+        String separator = root.getFileSystem().getSeparator();
+        files.put(
+            root.relativize(file).toString().replace(separator, "/"), Files.readAllBytes(file));
       }
     }
     return files;

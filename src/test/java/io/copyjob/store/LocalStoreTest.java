@@ -44,6 +44,58 @@ public class LocalStoreTest extends StoreContractTest {
     return false; // a file system keeps no version tag: size and modification time stand for it
   }
 
+  @Override
+  protected boolean holdsNamesEndingInSlash() {
+    return false; // a folder cannot hold content under such a name: it has no markers either
+  }
+
+  /**
+   * Keys that would resolve to the root, its parent or beyond are refused before anything is
+   * written: no file, no folder and no temporary file outside the root, even for a moment (the
+   * content stream looks while it is read), and a delete touches nothing outside it.
+   */
+  @Test
+  public void nothingIsEverWrittenOrDeletedOutsideTheRoot() throws Exception {
+    Path parent = tmp.newFolder("parent").toPath();
+    Path root = Files.createDirectory(parent.resolve("root"));
+    Path victim = Files.writeString(parent.resolve("victim"), "keep me");
+    LocalStore store = new LocalStore(root.toUri());
+    List<String> seenOutside = new ArrayList<>();
+    for (String key : List.of("p/..", "..", ".", "../x", "a/../../x", "d/./..", "../victim")) {
+      byte[] data = random(100);
+      InputStream watching =
+          new ByteArrayInputStream(data) {
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+              try (var entries = Files.list(parent)) {
+                entries
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals("root") && !n.equals("victim"))
+                    .forEach(seenOutside::add);
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+              return super.read(b, off, len);
+            }
+          };
+      assertThatThrownBy(() -> store.put(key, watching, new FileInfo(key, 100, null, null)))
+          .as(key)
+          .isInstanceOf(java.io.IOException.class);
+      assertThat(seenOutside).as("beside the root while writing " + key).isEmpty();
+      assertThat(store.stat(key)).as(key).isEmpty();
+      store.delete(key);
+      assertThat(store.keyProblem(key)).as(key).isPresent();
+    }
+    try (var entries = Files.list(parent)) {
+      assertThat(entries.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("root", "victim");
+    }
+    try (var entries = Files.list(root)) {
+      assertThat(entries).isEmpty();
+    }
+    assertThat(Files.readString(victim)).isEqualTo("keep me");
+  }
+
   private static byte[] random(int size) {
     byte[] data = new byte[size];
     new Random(size).nextBytes(data);
@@ -211,6 +263,11 @@ public class LocalStoreTest extends StoreContractTest {
     public FileInfo put(String key, InputStream content, FileInfo source)
         throws java.io.IOException {
       return inner.put(key, content, source);
+    }
+
+    @Override
+    public java.util.Optional<String> keyProblem(String key) {
+      return inner.keyProblem(key);
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -49,6 +50,23 @@ public class S3StoreTest extends StoreContractTest {
     try (Listing listing = store.list("listed", true)) {
       assertThat(listing.next().md5())
           .isEqualTo(HexFormat.of().formatHex(Checksums.newMd5().digest(data)));
+    }
+  }
+
+  /**
+   * Keys with characters XML cannot carry (or that its parsers change: a CR reads back as LF) list
+   * exactly, because listings ask S3 for URL-encoded keys.
+   */
+  @Test
+  public void keysWithControlCharactersListExactly() throws Exception {
+    // (Not U+FFFF: s3proxy's in-memory store lists a prefix up to prefix + U+FFFF, and so misses
+    // the keys that go on with it.)
+    List<String> keys = List.of("c/\u0001one", "c/cr\rlf", "c/\u001fus", "c/lf\nx");
+    for (String key : keys) {
+      put(key, bytes(10, key.hashCode()));
+    }
+    try (Listing listing = store.list("c/", true)) {
+      assertThat(keysOf(listing)).containsExactlyInAnyOrderElementsOf(keys);
     }
   }
 

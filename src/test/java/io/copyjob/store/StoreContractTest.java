@@ -362,6 +362,78 @@ public abstract class StoreContractTest {
     assertThat(store.stat("gone.txt")).isEmpty();
   }
 
+  /**
+   * Hostile names, each either refused by {@link Store#keyProblem} with a reason, or held under
+   * exactly that name: listed, stated and read back as given, with nothing else beside it. A write
+   * the server refuses is an error and leaves nothing, never a file under another name. (Control
+   * characters other than tab, LF and CR are left out: Azurite cannot list them.)
+   */
+  @Test
+  public void everyNameIsHeldExactlyOrRefusedWithAReason() throws Exception {
+    List<String> names =
+        List.of(
+            "a/../x",
+            "a/./x",
+            "a//x",
+            "a\\x",
+            "p/..",
+            "./x",
+            "../x",
+            "x/",
+            "x.",
+            "a./x",
+            "%41",
+            "a%2Fb",
+            "s\uD800s",
+            "t\tab",
+            "l\nf",
+            "c\rr",
+            "d\u007fl",
+            "nb\u00a0sp",
+            "e\u0301",
+            "L".repeat(1025));
+    for (int i = 0; i < names.size(); i++) {
+      String dir = "k" + i + "/";
+      String key = dir + names.get(i);
+      Optional<String> problem = store.keyProblem(key);
+      if (problem.isPresent()) {
+        assertThat(problem.get()).as(key).isNotBlank();
+        assertThat(store.stat(key)).as(key).isEmpty();
+        continue;
+      }
+      byte[] data = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      try {
+        put(key, data);
+      } catch (IOException refused) {
+        assertThat(list(dir, true)).as("after the refused write of " + key).isEmpty();
+        continue;
+      }
+      assertThat(list(dir, true)).as(key).containsExactly(key);
+      assertThat(store.stat(key).map(FileInfo::size)).as(key).contains((long) data.length);
+      assertThat(read(key)).as(key).isEqualTo(data);
+    }
+  }
+
+  /** Whether the store can be given names ending in '/' (a folder cannot). */
+  protected boolean holdsNamesEndingInSlash() {
+    return true;
+  }
+
+  @Test
+  public void zeroByteFolderMarkersAreSkippedAndCountedAndOneWithContentIsAFile() throws Exception {
+    org.junit.Assume.assumeTrue(holdsNamesEndingInSlash());
+    put("m/", new byte[0]);
+    put("m/n/", new byte[0]);
+    byte[] content = bytes(100, 8);
+    put("x/", content);
+    put("m/n/f", bytes(10, 9));
+    try (Listing listing = store.list("", true)) {
+      assertThat(keysOf(listing)).containsExactly("m/n/f", "x/");
+      assertThat(listing.markersSkipped()).isEqualTo(2);
+    }
+    assertThat(read("x/")).isEqualTo(content);
+  }
+
   protected static List<String> keysOf(Listing listing) {
     List<String> keys = new ArrayList<>();
     listing.forEachRemaining(f -> keys.add(f.key()));

@@ -29,6 +29,7 @@ import io.copyjob.spec.Connection;
 import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
+import io.copyjob.store.KeyRules;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
 import io.copyjob.store.ServerSideCopy;
@@ -88,6 +89,29 @@ public final class AzureBlobStore implements Store {
   private final Tuning tuning;
   private final BlobContainerClient container;
   private final StorageSharedKeyCredential sharedKey;
+
+  /**
+   * Blob names Azure does not keep as given, each seen on Azurite or documented for the service
+   * (learn.microsoft.com, "Naming and Referencing Containers, Blobs, and Metadata").
+   */
+  private final KeyRules keyRules =
+      KeyRules.of(
+          KeyRules.rule(KeyRules.containsAny("\\"), "has a '\\', which Azure stores as '/'"),
+          // The service drops a segment's trailing dots ("folder/file." becomes "folder/file",
+          // Azure/azure-sdk-for-java#36674) and resolves '.' and '..' segments as URL paths.
+          KeyRules.rule(
+              KeyRules.anySegment(s -> s.endsWith(".")),
+              "has a path segment ending in '.' (or a '.' or '..' segment), which Azure drops or"
+                  + " resolves"),
+          KeyRules.rule(
+              key -> key.endsWith("/"),
+              "ends in '/': Azure Data Lake (hierarchical namespace) takes it for a folder"),
+          KeyRules.rule(
+              key -> (base() + key).length() > 1024,
+              "is, with the root's path, over 1024 characters: the longest blob name Azure takes"),
+          KeyRules.rule(
+              key -> (base() + key).split("/", -1).length > 254,
+              "has, with the root's path, over 254 path segments, the most a blob name may have"));
 
   /** Source roots whose copy-from-URL this sink refused: they are streamed without asking again. */
   private final Set<String> refusedSources = ConcurrentHashMap.newKeySet();
@@ -234,14 +258,15 @@ public final class AzureBlobStore implements Store {
     }
     return Listings.mapped(
         items,
+        item -> !isVirtualFolder(item) && item.getName().endsWith("/") && size(item) == 0,
         item -> {
-          if (Boolean.TRUE.equals(item.isPrefix()) || item.getName().endsWith("/")) {
-            return null; // a virtual folder, or an ADLS Gen2 directory marker
+          if (isVirtualFolder(item)) {
+            return null;
           }
           BlobItemProperties p = item.getProperties();
           return new FileInfo(
               item.getName().substring(base().length()),
-              p.getContentLength() == null ? 0 : p.getContentLength(),
+              size(item),
               p.getLastModified().toInstant(),
               hex(p.getContentMd5()),
               p.getETag());
@@ -249,12 +274,30 @@ public final class AzureBlobStore implements Store {
         e -> AzureErrors.io(connection.name(), "listing " + where(prefix), e));
   }
 
+  /** A prefix of a listing by hierarchy: no blob. */
+  private static boolean isVirtualFolder(BlobItem item) {
+    return Boolean.TRUE.equals(item.isPrefix());
+  }
+
+  private static long size(BlobItem item) {
+    Long length = item.getProperties().getContentLength();
+    return length == null ? 0 : length;
+  }
+
   private static String hex(byte[] md5) {
     return md5 == null || md5.length == 0 ? null : HexFormat.of().formatHex(md5);
   }
 
   @Override
+  public Optional<String> keyProblem(String key) {
+    return keyRules.problem(key);
+  }
+
+  @Override
   public Optional<FileInfo> stat(String key) throws IOException {
+    if (keyProblem(key).isPresent()) {
+      return Optional.empty(); // no blob is there under exactly that name
+    }
     try {
       BlobProperties p = blob(key).getProperties();
       return Optional.of(

@@ -4,6 +4,7 @@ import io.copyjob.spec.Connection;
 import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
+import io.copyjob.store.KeyRules;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
 import io.copyjob.store.ServerSideCopy;
@@ -38,6 +39,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
@@ -85,6 +87,7 @@ public final class S3Store implements Store {
   private final String bucket;
   private final String base;
   private final S3Client s3;
+  private final KeyRules keyRules;
   private S3Presigner presigner;
 
   /** Whether the bucket encrypts with SSE-KMS by default; asked once, when first needed. */
@@ -98,6 +101,15 @@ public final class S3Store implements Store {
     String path = root.getPath() == null ? "" : root.getPath();
     this.base = path.startsWith("/") ? path.substring(1) : path;
     this.s3 = s3;
+    // S3 holds any UTF-8 name: '.' and '..' segments and backslashes go as they are (s3proxy keeps
+    // them, as S3 does) and every name lists exactly, since listings ask for URL-encoded keys. A
+    // server that maps keys to files may refuse some ('//' fails s3proxy's signature check): that
+    // is an error of the copy, never another name.
+    this.keyRules =
+        KeyRules.of(
+            KeyRules.rule(
+                key -> KeyRules.utf8Length(base + key) > 1024,
+                "is, with the root's path, over 1024 bytes: the longest key S3 takes"));
   }
 
   /** Opens {@code s3://bucket/path/}; no request is made until the store is used. */
@@ -166,6 +178,9 @@ public final class S3Store implements Store {
         ListObjectsV2Request.builder()
             .bucket(bucket)
             .prefix(base + prefix)
+            // Keys come URL-encoded (and the SDK decodes them): XML cannot carry every character
+            // a key may have, and its parser turns a CR into LF.
+            .encodingType(EncodingType.URL)
             .maxKeys(tuning.pageSize);
     if (!recursive) {
       request.delimiter("/");
@@ -181,16 +196,14 @@ public final class S3Store implements Store {
     }
     return Listings.mapped(
         objects,
-        // Folder markers (zero-byte keys ending in '/') are not files.
+        object -> object.key().endsWith("/") && object.size() == 0,
         object ->
-            object.key().endsWith("/")
-                ? null
-                : new FileInfo(
-                    object.key().substring(base.length()),
-                    object.size(),
-                    object.lastModified(),
-                    etagsAreMd5s ? S3Etags.md5FromETag(object.eTag()) : null,
-                    object.eTag()),
+            new FileInfo(
+                object.key().substring(base.length()),
+                object.size(),
+                object.lastModified(),
+                etagsAreMd5s ? S3Etags.md5FromETag(object.eTag()) : null,
+                object.eTag()),
         e ->
             e instanceof SdkException sdk
                 ? S3Errors.io(name(), "listing " + where(prefix), sdk)
@@ -245,7 +258,15 @@ public final class S3Store implements Store {
   }
 
   @Override
+  public Optional<String> keyProblem(String key) {
+    return keyRules.problem(key);
+  }
+
+  @Override
   public Optional<FileInfo> stat(String key) throws IOException {
+    if (keyProblem(key).isPresent()) {
+      return Optional.empty(); // no object is there under exactly that name
+    }
     try {
       HeadObjectResponse head = s3.headObject(h -> h.bucket(bucket).key(base + key));
       String md5 = S3Etags.md5(head);
