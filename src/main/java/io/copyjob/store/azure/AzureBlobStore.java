@@ -1,6 +1,8 @@
 package io.copyjob.store.azure;
 
+import com.azure.core.http.HttpClient;
 import com.azure.core.util.Context;
+import com.azure.core.util.HttpClientOptions;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
@@ -13,6 +15,7 @@ import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import com.azure.storage.blob.options.BlockBlobStageBlockFromUrlOptions;
 import com.azure.storage.blob.sas.BlobSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import com.azure.storage.blob.specialized.BlockBlobClient;
@@ -25,11 +28,11 @@ import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
+import io.copyjob.store.RequestTimeouts;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.Store;
 import io.copyjob.store.ThrottledStore;
 import java.io.ByteArrayInputStream;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -59,18 +62,34 @@ public final class AzureBlobStore implements Store {
   /**
    * @param pageSize blobs per listing page (the service answers at most 5000)
    * @param blockSize the largest single Put Blob, and the size of each staged block
+   * @param requestTimeout {@code copy.requestTimeout}: see {@link RequestTimeouts}
    */
-  public record Tuning(int pageSize, int blockSize) {
+  public record Tuning(int pageSize, int blockSize, Duration requestTimeout) {
     public static final Tuning DEFAULT = new Tuning(5000, 16 << 20);
+
+    public Tuning(int pageSize, int blockSize) {
+      this(pageSize, blockSize, RequestTimeouts.DEFAULT.request());
+    }
+
+    public Tuning withRequestTimeout(Duration timeout) {
+      return new Tuning(pageSize, blockSize, timeout);
+    }
   }
 
   /** The largest Copy Blob From URL; larger blobs are streamed. */
   private static final long MAX_SYNC_COPY = 256L << 20;
 
+  /**
+   * The Netty client's per-request wait for an answer's headers, in place of the client's own
+   * (azure-core-http-netty 1.10.2 and later).
+   */
+  private static final String RESPONSE_TIMEOUT = "azure-response-timeout";
+
   private final URI root;
   private final AzureUri location;
   private final Connection.Azure connection;
   private final Tuning tuning;
+  private final RequestTimeouts timeouts;
   private final BlobContainerClient container;
   private final StorageSharedKeyCredential sharedKey;
 
@@ -88,6 +107,7 @@ public final class AzureBlobStore implements Store {
     this.location = location;
     this.connection = connection;
     this.tuning = tuning;
+    this.timeouts = new RequestTimeouts(tuning.requestTimeout());
     this.container = container;
     this.sharedKey = sharedKey;
   }
@@ -100,13 +120,30 @@ public final class AzureBlobStore implements Store {
     String endpoint =
         location.endpointOr(
             connection.endpoint() == null ? null : connection.endpoint().toString());
+    RequestTimeouts timeouts = new RequestTimeouts(tuning.requestTimeout());
+    Duration request = timeouts.request();
     BlobServiceClientBuilder builder =
         new BlobServiceClientBuilder()
             .endpoint(endpoint)
-            // Exponential backoff on 500/503 (server busy) and timeouts, five times.
+            // Netty's timeouts: connecting, the answer's headers, and each read or write of a body.
+            .httpClient(
+                HttpClient.createDefault(
+                    new HttpClientOptions()
+                        .setConnectTimeout(request)
+                        .setResponseTimeout(request)
+                        .setReadTimeout(request)
+                        .setWriteTimeout(request)))
+            // Exponential backoff on 500/503 (server busy) and timeouts, five tries. Each try is
+            // cut at the longest attempt this store makes (a copy from URL); each call passes its
+            // own, smaller bound, which ends the tries of a call into a dead server.
             .retryOptions(
                 new RequestRetryOptions(
-                    RetryPolicyType.EXPONENTIAL, 5, (Duration) null, null, null, null));
+                    RetryPolicyType.EXPONENTIAL,
+                    5,
+                    timeouts.attempt(Math.max(tuning.blockSize(), MAX_SYNC_COPY)),
+                    null,
+                    null,
+                    null));
     StorageSharedKeyCredential sharedKey = null;
     if (connection.connectionStringEnv() != null) {
       builder.connectionString(connection.secret(connection.connectionStringEnv()));
@@ -153,7 +190,7 @@ public final class AzureBlobStore implements Store {
   public void prepare(boolean create) throws IOException {
     String what = "container '" + location.container() + "'";
     try {
-      if (container.exists()) {
+      if (container.existsWithResponse(timeouts.call(0), Context.NONE).getValue()) {
         return;
       }
     } catch (RuntimeException e) {
@@ -169,7 +206,7 @@ public final class AzureBlobStore implements Store {
               + (create ? " (set createContainer: true to create it)" : ""));
     }
     try {
-      container.createIfNotExists();
+      container.createIfNotExistsWithResponse(null, timeouts.call(0), Context.NONE);
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "creating " + what, e);
     }
@@ -189,8 +226,8 @@ public final class AzureBlobStore implements Store {
     try {
       items =
           recursive
-              ? container.listBlobs(options, null).iterator()
-              : container.listBlobsByHierarchy("/", options, null).iterator();
+              ? container.listBlobs(options, timeouts.call(0)).iterator()
+              : container.listBlobsByHierarchy("/", options, timeouts.call(0)).iterator();
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "listing " + where(prefix), e);
     }
@@ -217,7 +254,8 @@ public final class AzureBlobStore implements Store {
   @Override
   public Optional<FileInfo> stat(String key) throws IOException {
     try {
-      BlobProperties p = blob(key).getProperties();
+      BlobProperties p =
+          blob(key).getPropertiesWithResponse(null, timeouts.call(0), Context.NONE).getValue();
       return Optional.of(
           new FileInfo(
               key, p.getBlobSize(), p.getLastModified().toInstant(), hex(p.getContentMd5())));
@@ -233,16 +271,11 @@ public final class AzureBlobStore implements Store {
 
   @Override
   public InputStream open(String key) throws IOException {
-    try {
-      return blob(key).openInputStream();
-    } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 404) {
-        throw new FileNotFoundException(where(key));
-      }
-      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
-    } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
-    }
+    return BlobRangeStream.open(
+        blob(key),
+        timeouts,
+        where(key),
+        e -> AzureErrors.io(connection.name(), "reading " + where(key), e));
   }
 
   @Override
@@ -274,7 +307,7 @@ public final class AzureBlobStore implements Store {
                 new BlockBlobSimpleUploadOptions(new ByteArrayInputStream(body), body.length)
                     .setContentMd5(md5)
                     .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
-                null,
+                timeouts.call(body.length),
                 Context.NONE);
     byte[] stored = response.getValue().getContentMd5();
     return new FileInfo(key, body.length, null, hex(stored != null ? stored : md5));
@@ -303,7 +336,7 @@ public final class AzureBlobStore implements Store {
           length,
           blockMd5,
           null,
-          null,
+          timeouts.call(length),
           Context.NONE);
       ids.add(id);
       left -= length;
@@ -317,7 +350,7 @@ public final class AzureBlobStore implements Store {
     blob.commitBlockListWithResponse(
         new BlockBlobCommitBlockListOptions(ids)
             .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
-        null,
+        timeouts.call(0),
         Context.NONE);
     return new FileInfo(key, source.size(), null, hex(md5));
   }
@@ -330,7 +363,7 @@ public final class AzureBlobStore implements Store {
   @Override
   public void delete(String key) throws IOException {
     try {
-      blob(key).deleteIfExists();
+      blob(key).deleteIfExistsWithResponse(null, null, timeouts.call(0), Context.NONE);
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "deleting " + where(key), e);
     }
@@ -364,13 +397,23 @@ public final class AzureBlobStore implements Store {
     try {
       BlockBlobClient blob = blob(key);
       String id = blockId(0);
-      blob.stageBlockFromUrl(id, url.get().toString(), new BlobRange(0, file.size()));
+      // The service answers only once it has copied the range: its wait for the answer is sized
+      // by the file, as the call's whole bound is.
+      blob.stageBlockFromUrlWithResponse(
+          new BlockBlobStageBlockFromUrlOptions(id, url.get().toString())
+              .setSourceRange(new BlobRange(0, file.size())),
+          timeouts.call(file.size()),
+          new Context(RESPONSE_TIMEOUT, timeouts.attempt(file.size())));
       blob.commitBlockListWithResponse(
           new BlockBlobCommitBlockListOptions(List.of(id))
               .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
-          null,
+          timeouts.call(0),
           Context.NONE);
-      return new FileInfo(key, blob.getProperties().getBlobSize(), null, file.md5());
+      long size =
+          blob.getPropertiesWithResponse(null, timeouts.call(0), Context.NONE)
+              .getValue()
+              .getBlobSize();
+      return new FileInfo(key, size, null, file.md5());
     } catch (BlobStorageException e) {
       if (AzureErrors.isCopyRefusal(e)) {
         refusedSources.add(sourceRoot);

@@ -6,10 +6,12 @@ import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
+import io.copyjob.store.RequestTimeouts;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.Store;
 import io.copyjob.store.ThrottledStore;
 import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -23,11 +25,14 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
@@ -56,12 +61,22 @@ public final class S3Store implements Store {
    * @param partSize bytes per multipart part, and the largest single PutObject (at least 5 MiB)
    * @param copyThreshold the largest single CopyObject; larger objects are copied in parts
    * @param copyPartSize bytes per UploadPartCopy part
+   * @param requestTimeout {@code copy.requestTimeout}: see {@link RequestTimeouts}
    */
-  public record Tuning(int pageSize, int partSize, long copyThreshold, long copyPartSize) {
-    public static final Tuning DEFAULT = new Tuning(1000, 16 << 20, MAX_SINGLE_COPY, 512L << 20);
+  public record Tuning(
+      int pageSize, int partSize, long copyThreshold, long copyPartSize, Duration requestTimeout) {
+    public static final Tuning DEFAULT = new Tuning(1000, 16 << 20);
 
     public Tuning(int pageSize, int partSize) {
       this(pageSize, partSize, MAX_SINGLE_COPY, 512L << 20);
+    }
+
+    public Tuning(int pageSize, int partSize, long copyThreshold, long copyPartSize) {
+      this(pageSize, partSize, copyThreshold, copyPartSize, RequestTimeouts.DEFAULT.request());
+    }
+
+    public Tuning withRequestTimeout(Duration timeout) {
+      return new Tuning(pageSize, partSize, copyThreshold, copyPartSize, timeout);
     }
   }
 
@@ -70,13 +85,16 @@ public final class S3Store implements Store {
   private final Tuning tuning;
   private final String bucket;
   private final String base;
+  private final RequestTimeouts timeouts;
   private final S3Client s3;
   private S3Presigner presigner;
 
-  private S3Store(URI root, Connection.S3 connection, Tuning tuning, S3Client s3) {
+  private S3Store(
+      URI root, Connection.S3 connection, Tuning tuning, RequestTimeouts timeouts, S3Client s3) {
     this.root = root;
     this.connection = connection;
     this.tuning = tuning;
+    this.timeouts = timeouts;
     this.bucket = root.getAuthority();
     String path = root.getPath() == null ? "" : root.getPath();
     this.base = path.startsWith("/") ? path.substring(1) : path;
@@ -88,7 +106,8 @@ public final class S3Store implements Store {
     if (root.getAuthority() == null) {
       throw new IOException("not an S3 root (s3://bucket/path/): " + root);
     }
-    return new S3Store(root, connection, tuning, S3Clients.client(connection));
+    RequestTimeouts timeouts = new RequestTimeouts(tuning.requestTimeout());
+    return new S3Store(root, connection, tuning, timeouts, S3Clients.client(connection, timeouts));
   }
 
   @Override
@@ -209,7 +228,7 @@ public final class S3Store implements Store {
   @Override
   public InputStream open(String key) throws IOException {
     try {
-      return s3.getObject(g -> g.bucket(bucket).key(base + key));
+      return named(s3.getObject(g -> g.bucket(bucket).key(base + key)), "reading " + where(key));
     } catch (NoSuchKeyException e) {
       throw new FileNotFoundException(where(key));
     } catch (SdkException e) {
@@ -236,7 +255,10 @@ public final class S3Store implements Store {
     var response =
         s3.putObject(
             p -> {
-              p.bucket(bucket).key(base + key).contentLength(source.size());
+              p.bucket(bucket)
+                  .key(base + key)
+                  .contentLength(source.size())
+                  .overrideConfiguration(sized(source.size()));
               if (source.md5() != null) {
                 p.contentMD5(base64(HexFormat.of().parseHex(source.md5())));
               }
@@ -269,7 +291,8 @@ public final class S3Store implements Store {
                                 .key(base + key)
                                 .uploadId(uploadId)
                                 .partNumber(partNumber)
-                                .contentMD5(base64(md5.digest())),
+                                .contentMD5(base64(md5.digest()))
+                                .overrideConfiguration(sized(length)),
                         RequestBody.fromInputStream(
                             new java.io.ByteArrayInputStream(buffer, 0, length), length))
                     .eTag();
@@ -293,7 +316,8 @@ public final class S3Store implements Store {
                   .destinationBucket(bucket)
                   .destinationKey(base + key)
                   .metadataDirective(MetadataDirective.REPLACE)
-                  .metadata(Map.of(MD5_METADATA, md5)));
+                  .metadata(Map.of(MD5_METADATA, md5))
+                  .overrideConfiguration(sized(source.size())));
     }
     return new FileInfo(key, source.size(), null, md5);
   }
@@ -377,7 +401,8 @@ public final class S3Store implements Store {
                   c.sourceBucket(s.bucket)
                       .sourceKey(s.base + file.key())
                       .destinationBucket(bucket)
-                      .destinationKey(base + key));
+                      .destinationKey(base + key)
+                      .overrideConfiguration(sized(file.size())));
       String eTag = response.copyObjectResult().eTag();
       String md5 = md5FromETag(eTag);
       return new FileInfo(key, file.size(), response.copyObjectResult().lastModified(), md5);
@@ -398,11 +423,9 @@ public final class S3Store implements Store {
             List<CompletedPart> parts = new ArrayList<>();
             int number = 1;
             for (long offset = 0; offset < file.size(); offset += tuning.copyPartSize, number++) {
-              String range =
-                  "bytes="
-                      + offset
-                      + "-"
-                      + (Math.min(offset + tuning.copyPartSize, file.size()) - 1);
+              long end = Math.min(offset + tuning.copyPartSize, file.size());
+              String range = "bytes=" + offset + "-" + (end - 1);
+              long length = end - offset;
               int partNumber = number;
               String eTag =
                   s3.uploadPartCopy(
@@ -413,7 +436,8 @@ public final class S3Store implements Store {
                                   .destinationKey(base + key)
                                   .uploadId(uploadId)
                                   .partNumber(partNumber)
-                                  .copySourceRange(range))
+                                  .copySourceRange(range)
+                                  .overrideConfiguration(sized(length)))
                       .copyPartResult()
                       .eTag();
               parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
@@ -434,10 +458,71 @@ public final class S3Store implements Store {
    */
   private void abort(String key, String uploadId, Exception cause) {
     try {
-      s3.abortMultipartUpload(a -> a.bucket(bucket).key(base + key).uploadId(uploadId));
+      // A courtesy to a server that may be gone (the part failed on a timeout): one attempt's
+      // time, not a whole call's.
+      s3.abortMultipartUpload(
+          a ->
+              a.bucket(bucket)
+                  .key(base + key)
+                  .uploadId(uploadId)
+                  .overrideConfiguration(o -> o.apiCallTimeout(timeouts.attempt(0))));
     } catch (SdkException abort) {
       cause.addSuppressed(abort);
     }
+  }
+
+  /**
+   * The bounds of a request that moves {@code bytes}, in place of the client's (which are for
+   * requests without a body): a large part may take longer than a listing page.
+   */
+  private AwsRequestOverrideConfiguration sized(long bytes) {
+    return AwsRequestOverrideConfiguration.builder()
+        .apiCallAttemptTimeout(timeouts.attempt(bytes))
+        .apiCallTimeout(timeouts.call(bytes))
+        .build();
+  }
+
+  /**
+   * A GetObject body whose read failures name the connection and the object (a body that stops
+   * flowing fails its read after the socket's timeout), and which is aborted when closed before its
+   * end: the HTTP client would otherwise read the rest of it to reuse the connection.
+   */
+  private InputStream named(ResponseInputStream<GetObjectResponse> body, String what) {
+    Long length = body.response().contentLength();
+    return new FilterInputStream(body) {
+      private long left = length == null ? Long.MAX_VALUE : length;
+      private boolean ended = left == 0;
+
+      @Override
+      public int read() throws IOException {
+        try {
+          int b = super.read();
+          ended |= b == -1 || (left -= 1) == 0;
+          return b;
+        } catch (IOException | SdkException e) {
+          throw S3Errors.io(name(), what, e);
+        }
+      }
+
+      @Override
+      public int read(byte[] buffer, int offset, int length) throws IOException {
+        try {
+          int n = super.read(buffer, offset, length);
+          ended |= n == -1 || (left -= n) == 0;
+          return n;
+        } catch (IOException | SdkException e) {
+          throw S3Errors.io(name(), what, e);
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (!ended) {
+          body.abort();
+        }
+        super.close();
+      }
+    };
   }
 
   private static void readFully(InputStream in, byte[] buffer, int length, String key)
