@@ -28,20 +28,23 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollection<FileResult>> {
   private final JobSpec spec;
+  private final RunContext run;
 
-  public CopyFiles(JobSpec spec) {
+  public CopyFiles(JobSpec spec, RunContext run) {
     this.spec = spec;
+    this.run = run;
   }
 
   @Override
   public PCollection<FileResult> expand(PCollection<FileToCopy> files) {
     return files
-        .apply("Copy and verify", ParDo.of(new CopyFn(spec)))
+        .apply("Copy and verify", ParDo.of(new CopyFn(spec, run)))
         .setCoder(SerializableCoder.of(FileResult.class));
   }
 
   static final class CopyFn extends DoFn<FileToCopy, FileResult> {
     private final JobSpec spec;
+    private final RunContext run;
     private final Counter filesCopied = CopyMetrics.counter(CopyMetrics.FILES_COPIED);
     private final Counter filesSkipped = CopyMetrics.counter(CopyMetrics.FILES_SKIPPED);
     private final Counter filesFailed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
@@ -53,14 +56,15 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     private transient List<Future<?>> inFlight;
     private transient Queue<FileResult> done;
 
-    CopyFn(JobSpec spec) {
+    CopyFn(JobSpec spec, RunContext run) {
       this.spec = spec;
+      this.run = run;
     }
 
     @Setup
     public void setup() {
       int transfersPerWorker = spec.copy().transfersPerWorker();
-      stores = new StoreCache(spec);
+      stores = new StoreCache(spec, run);
       transfers =
           Executors.newFixedThreadPool(
               transfersPerWorker,

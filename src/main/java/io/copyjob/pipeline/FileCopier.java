@@ -5,6 +5,7 @@ import io.copyjob.store.CantCopyException;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.Store;
+import io.copyjob.store.StoreDownException;
 import java.io.FileNotFoundException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -123,14 +124,16 @@ final class FileCopier {
   }
 
   /**
-   * A vanished or forbidden source file will not come back by retrying; anything else of I/O (a
-   * reset connection, a throttled request, a checksum mismatch) may pass.
+   * A vanished or forbidden source file will not come back by retrying, nor will a store that has
+   * stopped answering (its circuit breaker is open); anything else of I/O (a reset connection, a
+   * throttled request, a checksum mismatch) may pass.
    */
   private static boolean isRetryable(Exception e) {
     return e instanceof IOException
         && !(e instanceof FileNotFoundException
             || e instanceof NoSuchFileException
-            || e instanceof AccessDeniedException);
+            || e instanceof AccessDeniedException
+            || e instanceof StoreDownException);
   }
 
   private boolean sleepBeforeRetry(BackOff backoff) {

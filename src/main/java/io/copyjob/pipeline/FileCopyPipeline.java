@@ -43,7 +43,7 @@ public final class FileCopyPipeline {
         listed
             .get(ListChangedFiles.FILES)
             .apply("Reshuffle", Reshuffle.<FileToCopy>viaRandomKey().withNumBuckets(COPY_BUCKETS))
-            .apply("CopyFiles", new CopyFiles(spec));
+            .apply("CopyFiles", new CopyFiles(spec, run));
     PCollection<PartitionResult> recorded =
         PCollectionList.of(copied)
             .and(listed.get(ListChangedFiles.FAILURES))

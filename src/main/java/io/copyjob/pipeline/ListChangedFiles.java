@@ -107,7 +107,7 @@ public final class ListChangedFiles
 
     @Setup
     public void setup() {
-      stores = new StoreCache(spec);
+      stores = new StoreCache(spec, run);
     }
 
     @ProcessElement

@@ -26,12 +26,12 @@ import io.copyjob.spec.Connection;
 import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
+import io.copyjob.store.ForwardingStore;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
 import io.copyjob.store.RequestTimeouts;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.Store;
-import io.copyjob.store.ThrottledStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -75,6 +75,9 @@ public final class AzureBlobStore implements Store {
       return new Tuning(pageSize, blockSize, timeout);
     }
   }
+
+  /** Enough connections for every transfer of a worker, with listings beside them. */
+  private static final int MAX_CONNECTIONS = 256;
 
   /** The largest Copy Blob From URL; larger blobs are streamed. */
   private static final long MAX_SYNC_COPY = 256L << 20;
@@ -126,13 +129,16 @@ public final class AzureBlobStore implements Store {
         new BlobServiceClientBuilder()
             .endpoint(endpoint)
             // Netty's timeouts: connecting, the answer's headers, and each read or write of a body.
+            // Connections for every transfer, as for S3: a call waiting for one would otherwise
+            // look like a server that does not answer.
             .httpClient(
                 HttpClient.createDefault(
                     new HttpClientOptions()
                         .setConnectTimeout(request)
                         .setResponseTimeout(request)
                         .setReadTimeout(request)
-                        .setWriteTimeout(request)))
+                        .setWriteTimeout(request)
+                        .setMaximumConnectionPoolSize(MAX_CONNECTIONS)))
             // Exponential backoff on 500/503 (server busy) and timeouts, five tries. Each try is
             // cut at the longest attempt this store makes (a copy from URL); each call passes its
             // own, smaller bound, which ends the tries of a call into a dead server.
@@ -382,7 +388,7 @@ public final class AzureBlobStore implements Store {
   }
 
   private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
-    Store source = ThrottledStore.unwrap(from);
+    Store source = ForwardingStore.unwrap(from);
     String sourceRoot = source.root().toString();
     // An empty file is one Put Blob either way; a large one is beyond one Copy From URL.
     if (refusedSources.contains(sourceRoot) || file.size() == 0 || file.size() > MAX_SYNC_COPY) {

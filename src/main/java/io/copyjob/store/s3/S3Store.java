@@ -4,12 +4,12 @@ import io.copyjob.spec.Connection;
 import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
+import io.copyjob.store.ForwardingStore;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
 import io.copyjob.store.RequestTimeouts;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.Store;
-import io.copyjob.store.ThrottledStore;
 import java.io.FileNotFoundException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -387,7 +387,7 @@ public final class S3Store implements Store {
   }
 
   private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
-    Store source = ThrottledStore.unwrap(from);
+    Store source = ForwardingStore.unwrap(from);
     if (!(source instanceof S3Store s) || !s.connection.equals(connection)) {
       throw new CantCopyException("server-side copy needs both ends on one S3 connection", null);
     }
