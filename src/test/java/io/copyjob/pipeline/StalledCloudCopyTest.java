@@ -56,12 +56,16 @@ import org.junit.rules.Timeout;
 public class StalledCloudCopyTest {
   @ClassRule public static final S3ProxyServer S3 = new S3ProxyServer();
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
-  @Rule public Timeout guard = Timeout.seconds(180);
+  @Rule public Timeout guard = Timeout.seconds(300);
 
-  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
+  /** Short, but not so short that a busy emulator, shared by other tests, looks dead. */
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
 
-  /** A run against a dead store ends within this (the breaker opens in about 3 s). */
-  private static final Duration FAILS_WITHIN = Duration.ofSeconds(60);
+  /**
+   * A run whose store stops answering ends within this: its breaker opens after three or four
+   * request timeouts, and the run's own steps (starting the pipeline, recording) take the rest.
+   */
+  private static final Duration FAILS_WITHIN = REQUEST_TIMEOUT.multipliedBy(30);
 
   private String id;
   private FaultProxy proxy;
@@ -144,7 +148,7 @@ public class StalledCloudCopyTest {
     RunRecord failed = run(spec);
 
     Duration took = Duration.ofNanos(System.nanoTime() - start);
-    assertThat(proxy.injected(FaultProxy.Fault.STALL)).isPositive();
+    assertThat(proxy.injected(FaultProxy.Fault.STALL)).as(failed.error()).isPositive();
     assertThat(failed.status()).isEqualTo(RunStatus.FAILED);
     assertThat(took).isLessThan(FAILS_WITHIN);
     try (ControlStore control = ControlStore.open(spec.control())) {
@@ -162,7 +166,7 @@ public class StalledCloudCopyTest {
   private void rerunCompletes(JobSpec spec, String sink, Connection sinkDirect) throws Exception {
     proxy.heal();
     RunRecord rerun = run(spec);
-    assertThat(rerun.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(rerun.status()).as(rerun.error()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(rerun.totals().filesFailed()).isZero();
     Map<String, byte[]> read = new TreeMap<>();
     try (Store store = Stores.open(URI.create(sink), sinkDirect);

@@ -4,7 +4,6 @@ import io.copyjob.spec.Connection;
 import io.copyjob.store.azure.AzureBlobStore;
 import java.net.URI;
 import java.time.Duration;
-import java.util.UUID;
 
 /** Calls into a stalled Azure Blob Storage (Azurite behind the fault proxy) fail within bounds. */
 public class AzureStalledStoreTest extends StalledStoreContractTest {
@@ -16,17 +15,19 @@ public class AzureStalledStoreTest extends StalledStoreContractTest {
   }
 
   @Override
-  protected Store open(URI endpoint, Duration requestTimeout) throws Exception {
-    Connection.Azure direct = AzuriteServer.connection("stalled-lake", true);
-    Connection.Azure proxied =
+  protected URI server() {
+    return AzuriteServer.endpoint();
+  }
+
+  @Override
+  protected Store open(String name, URI endpoint, Duration requestTimeout) throws Exception {
+    Connection.Azure direct = AzuriteServer.connection(connection(), true);
+    Connection.Azure through =
         new Connection.Azure(
             direct.name(), direct.account(), endpoint, direct.accountKeyEnv(), null, null, true);
     return AzureBlobStore.open(
-        URI.create(
-            "azfs://devstoreaccount1/stall-"
-                + UUID.randomUUID().toString().substring(0, 8)
-                + "/b/"),
-        proxied,
+        URI.create("azfs://devstoreaccount1/" + name + "/base/"),
+        through,
         new AzureBlobStore.Tuning(100, BLOCK_SIZE, requestTimeout));
   }
 

@@ -4,7 +4,6 @@ import io.copyjob.spec.Connection;
 import io.copyjob.store.s3.S3Store;
 import java.net.URI;
 import java.time.Duration;
-import java.util.UUID;
 import org.junit.ClassRule;
 
 /** Calls into a stalled S3 (s3proxy behind the fault proxy) fail within their bounds. */
@@ -19,9 +18,14 @@ public class S3StalledStoreTest extends StalledStoreContractTest {
   }
 
   @Override
-  protected Store open(URI endpoint, Duration requestTimeout) throws Exception {
-    Connection.S3 direct = S3.connection("stalled-s3", true);
-    Connection.S3 proxied =
+  protected URI server() {
+    return S3.endpoint();
+  }
+
+  @Override
+  protected Store open(String name, URI endpoint, Duration requestTimeout) throws Exception {
+    Connection.S3 direct = S3.connection(connection(), true);
+    Connection.S3 through =
         new Connection.S3(
             direct.name(),
             direct.region(),
@@ -32,8 +36,8 @@ public class S3StalledStoreTest extends StalledStoreContractTest {
             null,
             true);
     return S3Store.open(
-        URI.create("s3://stall-" + UUID.randomUUID().toString().substring(0, 8) + "/base/"),
-        proxied,
+        URI.create("s3://" + name + "/base/"),
+        through,
         new S3Store.Tuning(100, PART_SIZE, PART_SIZE, PART_SIZE, requestTimeout));
   }
 

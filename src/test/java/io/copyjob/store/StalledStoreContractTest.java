@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Random;
+import java.util.UUID;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.After;
 import org.junit.Before;
@@ -40,8 +41,14 @@ public abstract class StalledStoreContractTest {
   /** A fault proxy in front of the store's server. */
   protected abstract FaultProxy startProxy() throws Exception;
 
-  /** A new store in a bucket or container of its own, reached through {@code endpoint}. */
-  protected abstract Store open(URI endpoint, Duration requestTimeout) throws Exception;
+  /** The store's server, as the fault proxy reaches it. */
+  protected abstract URI server();
+
+  /**
+   * A store in the test's own bucket or container ({@code name}), reached through {@code endpoint}.
+   */
+  protected abstract Store open(String name, URI endpoint, Duration requestTimeout)
+      throws Exception;
 
   /** The name of the connection {@link #open} uses. */
   protected abstract String connection();
@@ -52,21 +59,30 @@ public abstract class StalledStoreContractTest {
   @Before
   public void setUp() throws Exception {
     proxy = startProxy();
-    store = open(proxy.endpoint(), REQUEST_TIMEOUT);
-    store.prepare(true);
-    small = put("small.bin", 1000);
+    String name = "stall-" + UUID.randomUUID().toString().substring(0, 8);
+    // The bucket and a file are made directly, with the default timeouts: an emulator that other
+    // tests keep busy may take more than a second to answer, which is no part of these tests.
+    try (Store direct = open(name, server(), RequestTimeouts.DEFAULT.request())) {
+      direct.prepare(true);
+      small = put(direct, "small.bin", 1000);
+    }
+    store = open(name, proxy.endpoint(), REQUEST_TIMEOUT);
   }
 
   @After
   public void tearDown() throws Exception {
-    proxy.close();
-    store.close();
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (store != null) {
+      store.close();
+    }
   }
 
-  private FileInfo put(String key, int size) throws Exception {
+  private static FileInfo put(Store into, String key, int size) throws Exception {
     byte[] data = new byte[size];
     new Random(size).nextBytes(data);
-    return store.put(key, new ByteArrayInputStream(data), new FileInfo(key, size, null, null));
+    return into.put(key, new ByteArrayInputStream(data), new FileInfo(key, size, null, null));
   }
 
   /** Runs {@code call}, which must fail as a timeout of this connection within {@code bound}. */
@@ -132,7 +148,7 @@ public abstract class StalledStoreContractTest {
   @Test
   public void aSmallPutFails() {
     proxy.stallAll();
-    timesOutWithin(TIMEOUTS.call(1000), () -> put("put.bin", 1000));
+    timesOutWithin(TIMEOUTS.call(1000), () -> put(store, "put.bin", 1000));
   }
 
   @Test
@@ -141,7 +157,7 @@ public abstract class StalledStoreContractTest {
     timesOutWithin(
         // S3: the upload's creation, the stalled part, one attempt to abort the upload
         TIMEOUTS.call(0).plus(TIMEOUTS.call(partSize())).plus(TIMEOUTS.attempt(0)),
-        () -> put("large.bin", 2 * partSize() + 1));
+        () -> put(store, "large.bin", 2 * partSize() + 1));
   }
 
   @Test
