@@ -140,6 +140,42 @@ public class CircuitBreakerStoreTest {
   }
 
   @Test
+  public void aServerThatIsGoneOpensItAsWell() throws Exception {
+    put(store, "x.bin", 100);
+    proxy.close(); // nothing listens any more: every connection is refused
+    long start = System.nanoTime();
+
+    List<Future<List<Throwable>>> workers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      workers.add(
+          threads.submit(
+              () -> {
+                List<Throwable> failures = new ArrayList<>();
+                for (int i = 0; i < 25; i++) {
+                  failures.add(catchThrowable(() -> store.stat("x.bin")));
+                }
+                return failures;
+              }));
+    }
+    List<Throwable> failures = new ArrayList<>();
+    for (Future<List<Throwable>> worker : workers) {
+      failures.addAll(worker.get());
+    }
+
+    assertThat(failures).hasSize(100).doesNotContainNull();
+    assertThat(failures.stream().filter(f -> f instanceof StoreDownException).count())
+        .isGreaterThan(80);
+    assertThat(failures)
+        .filteredOn(f -> !(f instanceof StoreDownException))
+        .allSatisfy(
+            f ->
+                assertThat(f.getMessage())
+                    .matches(".*: (connection refused|timed out \\(copy.requestTimeout\\))"));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isLessThan(TIMEOUTS.call(0).multipliedBy(3).plusSeconds(3));
+  }
+
+  @Test
   public void aFewPercentOfFaultsNeverOpenIt() throws Exception {
     proxy.inject(0.05, Fault.BUSY, Fault.RESET, Fault.STALL, Fault.TRUNCATE).stallFor(TIMEOUT);
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
