@@ -65,7 +65,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     @Setup
     public void setup() {
       int transfersPerWorker = spec.copy().transfersPerWorker();
-      stores = new StoreCache(spec, run.tempOwner(spec.name()));
+      stores = new StoreCache(spec, run);
       transfers =
           Executors.newFixedThreadPool(
               transfersPerWorker,

@@ -7,6 +7,7 @@ import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
+import io.copyjob.store.StoreDownException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -150,15 +151,17 @@ final class FileCopier {
 
   /**
    * A vanished, forbidden or changed source file will not come back by retrying (a changed one is
-   * listed again by the next run); anything else of I/O (a reset connection, a throttled request, a
-   * checksum mismatch) may pass.
+   * listed again by the next run), nor will a store that has stopped answering (its circuit breaker
+   * is open); anything else of I/O (a reset connection, a throttled request, a checksum mismatch)
+   * may pass.
    */
   private static boolean isRetryable(Exception e) {
     return e instanceof IOException
         && !(e instanceof FileNotFoundException
             || e instanceof NoSuchFileException
             || e instanceof AccessDeniedException
-            || e instanceof SourceChangedException);
+            || e instanceof SourceChangedException
+            || e instanceof StoreDownException);
   }
 
   private boolean sleepBeforeRetry(BackOff backoff) {

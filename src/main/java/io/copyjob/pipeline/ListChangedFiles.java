@@ -133,7 +133,7 @@ public final class ListChangedFiles
 
     @Setup
     public void setup() {
-      stores = new StoreCache(spec);
+      stores = new StoreCache(spec, run);
       lease = LeaseKeeper.hold(spec, run);
     }
 

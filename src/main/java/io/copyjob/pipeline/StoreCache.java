@@ -1,17 +1,21 @@
 package io.copyjob.pipeline;
 
+import io.copyjob.spec.Connection;
 import io.copyjob.spec.JobSpec;
+import io.copyjob.store.CircuitBreakerStore;
 import io.copyjob.store.Store;
 import io.copyjob.store.Stores;
 import io.copyjob.store.TempOwner;
 import io.copyjob.store.ThrottledStore;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -22,32 +26,57 @@ final class StoreCache implements AutoCloseable {
   private final Map<String, Store> stores = new ConcurrentHashMap<>();
   private final JobSpec spec;
   private final TempOwner owner;
+  private final String breakerScope;
 
   /**
-   * @param spec the job: its connections reach the stores, its request and byte caps apply to them
+   * Stores for one run's steps: the DoFn instances of the run in this JVM share what their circuit
+   * breakers learn of each server.
+   *
+   * @param spec the job: its connections reach the stores, its request and byte caps and its
+   *     request timeout apply to them
    */
+  StoreCache(JobSpec spec, RunContext run) {
+    this(
+        spec,
+        run.tempOwner(spec.name()),
+        "job '" + spec.name() + "' run " + run.runId() + " at " + run.runStart());
+  }
+
+  /** Stores for use outside a run (its checks before it starts, a plan): breakers of their own. */
   StoreCache(JobSpec spec) {
-    this(spec, null);
+    this(spec, null, UUID.randomUUID().toString());
   }
 
   /**
-   * @param owner the run whose writes these stores make, named in what a killed write leaves
+   * @param owner the run whose writes these stores make, named in what a killed write leaves; null
+   *     outside a run
    */
-  StoreCache(JobSpec spec, TempOwner owner) {
+  private StoreCache(JobSpec spec, TempOwner owner, String breakerScope) {
     this.spec = spec;
     this.owner = owner;
+    this.breakerScope = breakerScope;
   }
 
+  /**
+   * The store of {@code root}, throttled as the job says, behind its connection's circuit breaker:
+   * a dead server fails the files queued for it at once rather than each after its timeouts.
+   */
   Store get(String root) {
-    return stores.computeIfAbsent(
-        root,
-        r -> {
-          Store store = Stores.open(URI.create(r), spec.connectionFor(r));
-          return ThrottledStore.wrap(
-              owner == null ? store : store.ownedBy(owner),
-              spec.copy().maxRequestsPerSecond(),
-              spec.copy().maxBytesPerSecond());
-        });
+    return stores.computeIfAbsent(root, this::open);
+  }
+
+  private Store open(String root) {
+    Connection connection = spec.connectionFor(root);
+    Duration requestTimeout = spec.copy().requestTimeout();
+    Store opened = Stores.open(URI.create(root), connection, requestTimeout);
+    Store store =
+        ThrottledStore.wrap(
+            owner == null ? opened : opened.ownedBy(owner),
+            spec.copy().maxRequestsPerSecond(),
+            spec.copy().maxBytesPerSecond());
+    String name =
+        connection == null ? "store '" + root + "'" : "connection '" + connection.name() + "'";
+    return CircuitBreakerStore.wrap(store, breakerScope, name, requestTimeout);
   }
 
   /**

@@ -148,6 +148,9 @@ public record JobSpec(
    * @param maxBytesPerSecond a cap on bytes copied per second per worker process; 0: none
    * @param parallelism the runner's parallelism (Flink task slots, direct runner threads); 0: the
    *     runner's default (a remote Flink cluster: all its slots). The command line's wins.
+   * @param requestTimeout the longest a request to a store may go without progress (connecting, the
+   *     answer's headers, each read or write of a body); whole operations are bounded from it (see
+   *     {@code store.RequestTimeouts})
    */
   public record CopySpec(
       CopyBehavior behavior,
@@ -156,12 +159,34 @@ public record JobSpec(
       int partitionsInFlight,
       long maxRequestsPerSecond,
       long maxBytesPerSecond,
-      int parallelism)
+      int parallelism,
+      Duration requestTimeout)
       implements Serializable {
+    /** What a job file without {@code copy.requestTimeout} gets. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     /** Unthrottled, with partitions listed on every worker, at the runner's parallelism. */
     public CopySpec(CopyBehavior behavior, boolean recursive, int transfersPerWorker) {
       this(behavior, recursive, transfersPerWorker, 0, 0, 0, 0);
+    }
+
+    public CopySpec(
+        CopyBehavior behavior,
+        boolean recursive,
+        int transfersPerWorker,
+        int partitionsInFlight,
+        long maxRequestsPerSecond,
+        long maxBytesPerSecond,
+        int parallelism) {
+      this(
+          behavior,
+          recursive,
+          transfersPerWorker,
+          partitionsInFlight,
+          maxRequestsPerSecond,
+          maxBytesPerSecond,
+          parallelism,
+          DEFAULT_REQUEST_TIMEOUT);
     }
 
     public CopySpec(

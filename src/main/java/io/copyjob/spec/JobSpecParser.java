@@ -64,7 +64,8 @@ public final class JobSpecParser {
           "partitionsInFlight",
           "maxRequestsPerSecond",
           "maxBytesPerSecond",
-          "parallelism");
+          "parallelism",
+          "requestTimeout");
   private static final List<String> DELTA_FIELDS = List.of("initialStart", "overlap");
   private static final List<String> CONTROL_FIELDS =
       List.of("url", "user", "passwordEnv", "partitionTable");
@@ -241,8 +242,21 @@ public final class JobSpecParser {
     long requests = node.get("maxRequestsPerSecond").intBetween(0, 0, 1_000_000);
     long bytes = Sizes.bytes(node.get("maxBytesPerSecond"));
     int parallelism = node.get("parallelism").intBetween(0, 0, 100_000);
+    Duration requestTimeout =
+        Durations.duration(
+            node.get("requestTimeout"),
+            CopySpec.DEFAULT_REQUEST_TIMEOUT,
+            Duration.ofMillis(100),
+            Duration.ofHours(1));
     return new CopySpec(
-        behavior, recursive, transfers, partitionsInFlight, requests, bytes, parallelism);
+        behavior,
+        recursive,
+        transfers,
+        partitionsInFlight,
+        requests,
+        bytes,
+        parallelism,
+        requestTimeout);
   }
 
   private static DeltaSpec delta(Node node, Mode mode) {

@@ -66,7 +66,8 @@ public final class JobSpecs {
         .put("partitionsInFlight", spec.copy().partitionsInFlight())
         .put("maxRequestsPerSecond", spec.copy().maxRequestsPerSecond())
         .put("maxBytesPerSecond", spec.copy().maxBytesPerSecond())
-        .put("parallelism", spec.copy().parallelism());
+        .put("parallelism", spec.copy().parallelism())
+        .put("requestTimeout", Durations.format(spec.copy().requestTimeout()));
     root.put("mode", keyword(MODES, spec.mode()));
     spec.delta()
         .initialStart()

@@ -284,7 +284,7 @@ public final class LocalStore implements Store {
   }
 
   private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
-    if (!(ThrottledStore.unwrap(from) instanceof LocalStore local)) {
+    if (!(ForwardingStore.unwrap(from) instanceof LocalStore local)) {
       throw new CantCopyException("streamed", null);
     }
     Path source = local.resolve(file.key());

@@ -6,6 +6,7 @@ import io.copyjob.store.s3.S3Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ServiceLoader;
 
 /** Opens the store a root URI names, with the connection that reaches it. */
@@ -17,22 +18,34 @@ public final class Stores {
     return open(root, null);
   }
 
+  /** Opens the store for {@code root} with the default request timeout. */
+  public static Store open(URI root, Connection connection) {
+    return open(root, connection, RequestTimeouts.DEFAULT.request());
+  }
+
   /**
    * Opens the store for {@code root}.
    *
    * @param connection how to reach it; null: the SDK's defaults (the default credential chain)
+   * @param requestTimeout {@code copy.requestTimeout}: see {@link RequestTimeouts}
    * @throws IllegalArgumentException naming an unknown scheme or a connection of another kind
    */
-  public static Store open(URI root, Connection connection) {
+  public static Store open(URI root, Connection connection, Duration requestTimeout) {
     String scheme = root.getScheme() == null ? "file" : root.getScheme();
     try {
       switch (scheme) {
         case "file":
           return new LocalStore(root);
         case "s3":
-          return S3Store.open(root, s3(root, connection), S3Store.Tuning.DEFAULT);
+          return S3Store.open(
+              root,
+              s3(root, connection),
+              S3Store.Tuning.DEFAULT.withRequestTimeout(requestTimeout));
         case "azfs", "abfs", "abfss", "https", "http":
-          return AzureBlobStore.open(root, azure(root, connection), AzureBlobStore.Tuning.DEFAULT);
+          return AzureBlobStore.open(
+              root,
+              azure(root, connection),
+              AzureBlobStore.Tuning.DEFAULT.withRequestTimeout(requestTimeout));
         default:
           break;
       }

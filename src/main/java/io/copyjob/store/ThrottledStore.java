@@ -4,8 +4,6 @@ import com.google.common.util.concurrent.RateLimiter;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -17,18 +15,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * copy.maxBytesPerSecond} of the job file. Bytes are counted where they are read from a source (and
  * once per server-side copy), so a copy is counted once, not at both ends.
  */
-public final class ThrottledStore implements Store {
+public final class ThrottledStore extends ForwardingStore {
   /** A listing is charged one request per this many files: a page of S3's ListObjectsV2. */
   static final int LISTING_PAGE = 1000;
 
   private static final Map<String, RateLimiter> LIMITERS = new ConcurrentHashMap<>();
 
-  private final Store inner;
   private final RateLimiter requests;
   private final RateLimiter bytes;
 
   private ThrottledStore(Store inner, RateLimiter requests, RateLimiter bytes) {
-    this.inner = inner;
+    super(inner);
     this.requests = requests;
     this.bytes = bytes;
   }
@@ -63,21 +60,6 @@ public final class ThrottledStore implements Store {
     }
   }
 
-  /** The store below the throttle: what a server-side copy talks to. */
-  public static Store unwrap(Store store) {
-    return store instanceof ThrottledStore t ? t.inner : store;
-  }
-
-  @Override
-  public URI root() {
-    return inner.root();
-  }
-
-  @Override
-  public boolean listsInKeyOrder() {
-    return inner.listsInKeyOrder();
-  }
-
   @Override
   public Listing list(String prefix, boolean recursive) throws IOException {
     request();
@@ -108,11 +90,6 @@ public final class ThrottledStore implements Store {
         return listing.markersSkipped();
       }
     };
-  }
-
-  @Override
-  public Duration timeResolution() {
-    return inner.timeResolution();
   }
 
   @Override
@@ -169,19 +146,9 @@ public final class ThrottledStore implements Store {
   }
 
   @Override
-  public Optional<String> keyProblem(String key) {
-    return inner.keyProblem(key);
-  }
-
-  @Override
   public void delete(String key) throws IOException {
     request();
     inner.delete(key);
-  }
-
-  @Override
-  public Store ownedBy(TempOwner owner) {
-    return new ThrottledStore(inner.ownedBy(owner), requests, bytes);
   }
 
   @Override
@@ -199,12 +166,7 @@ public final class ThrottledStore implements Store {
                 (source, file, key) -> {
                   request();
                   bytes(file.size());
-                  return copy.copy(unwrap(source), file, key);
+                  return copy.copy(source, file, key);
                 });
-  }
-
-  @Override
-  public void close() throws IOException {
-    inner.close();
   }
 }

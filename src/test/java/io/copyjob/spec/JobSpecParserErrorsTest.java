@@ -124,11 +124,19 @@ public class JobSpecParserErrorsTest {
             VALID + "copy: fast\n",
             "job.yaml: copy: must be a mapping with the fields"
                 + " behavior, recursive, transfersPerWorker, partitionsInFlight,"
-                + " maxRequestsPerSecond, maxBytesPerSecond, parallelism, got 'fast'"),
+                + " maxRequestsPerSecond, maxBytesPerSecond, parallelism, requestTimeout,"
+                + " got 'fast'"),
         row(
             VALID + "copy:\n  maxBytesPerSecond: fast\n",
             "job.yaml: copy.maxBytesPerSecond: must be a size like 104857600, 100MB or 1.5GiB,"
                 + " got 'fast'"),
+        row(
+            VALID + "copy:\n  requestTimeout: 30\n",
+            "job.yaml: copy.requestTimeout: must be a duration like 500ms, 30s, 5m, 2h or PT5M,"
+                + " got '30'"),
+        row(
+            VALID + "copy:\n  requestTimeout: 10ms\n",
+            "job.yaml: copy.requestTimeout: must be between 100ms and 1h, got '10ms'"),
         row(
             VALID + "copy:\n  partitionsInFlight: -1\n",
             "job.yaml: copy.partitionsInFlight: must be between 0 and 100000, got -1"),

@@ -239,13 +239,20 @@ public class JobSpecParserTest {
         JobSpecParser.parse(
             "name: t\nsource:\n  root: /a/\nsink:\n  root: /b/\ncopy:\n"
                 + "  partitionsInFlight: 2\n  maxRequestsPerSecond: 500\n"
-                + "  maxBytesPerSecond: 1.5MiB\n  parallelism: 4\n",
+                + "  maxBytesPerSecond: 1.5MiB\n  parallelism: 4\n  requestTimeout: 500ms\n",
             Path.of("/jobs"),
             "job.yaml");
     assertThat(spec.copy())
         .isEqualTo(
             new JobSpec.CopySpec(
-                JobSpec.CopyBehavior.PRESERVE_HIERARCHY, true, 16, 2, 500, 1_572_864, 4));
+                JobSpec.CopyBehavior.PRESERVE_HIERARCHY,
+                true,
+                16,
+                2,
+                500,
+                1_572_864,
+                4,
+                java.time.Duration.ofMillis(500)));
   }
 
   @Test

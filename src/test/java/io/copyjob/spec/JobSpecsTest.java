@@ -35,7 +35,7 @@ public class JobSpecsTest {
                 + "\"sink\":{\"root\":\"azfs://account/container/\"},"
                 + "\"copy\":{\"behavior\":\"flattenHierarchy\",\"recursive\":false,"
                 + "\"transfersPerWorker\":32,\"partitionsInFlight\":0,"
-                + "\"maxRequestsPerSecond\":0,\"maxBytesPerSecond\":0,\"parallelism\":0},"
+                + "\"maxRequestsPerSecond\":0,\"maxBytesPerSecond\":0,\"parallelism\":0,\"requestTimeout\":\"1m\"},"
                 + "\"mode\":\"delta\","
                 + "\"delta\":{\"initialStart\":\"2019-01-01T00:00:00Z\"},"
                 + "\"control\":{\"url\":\"jdbc:postgresql://db/copyjob\",\"user\":\"copyjob\","

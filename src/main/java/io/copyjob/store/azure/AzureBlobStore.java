@@ -1,8 +1,10 @@
 package io.copyjob.store.azure;
 
+import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
+import com.azure.core.util.HttpClientOptions;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
@@ -15,7 +17,6 @@ import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
-import com.azure.storage.blob.options.BlobInputStreamOptions;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.options.BlockBlobStageBlockFromUrlOptions;
@@ -29,16 +30,16 @@ import io.copyjob.spec.Connection;
 import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
+import io.copyjob.store.ForwardingStore;
 import io.copyjob.store.KeyRules;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
+import io.copyjob.store.RequestTimeouts;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
-import io.copyjob.store.ThrottledStore;
 import java.io.ByteArrayInputStream;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -72,21 +73,40 @@ public final class AzureBlobStore implements Store {
   /**
    * @param pageSize blobs per listing page (the service answers at most 5000)
    * @param blockSize the largest single Put Blob, and the size of each staged block
+   * @param requestTimeout {@code copy.requestTimeout}: see {@link RequestTimeouts}
    */
-  public record Tuning(int pageSize, int blockSize) {
+  public record Tuning(int pageSize, int blockSize, Duration requestTimeout) {
     public static final Tuning DEFAULT = new Tuning(5000, 16 << 20);
+
+    public Tuning(int pageSize, int blockSize) {
+      this(pageSize, blockSize, RequestTimeouts.DEFAULT.request());
+    }
+
+    public Tuning withRequestTimeout(Duration timeout) {
+      return new Tuning(pageSize, blockSize, timeout);
+    }
   }
 
   /** A request for the service's clock, the only one a run makes before it starts, waits this. */
   private static final Duration CLOCK_TIMEOUT = Duration.ofSeconds(30);
 
+  /** Enough connections for every transfer of a worker, with listings beside them. */
+  private static final int MAX_CONNECTIONS = 256;
+
   /** The largest Copy Blob From URL; larger blobs are streamed. */
   private static final long MAX_SYNC_COPY = 256L << 20;
+
+  /**
+   * The Netty client's per-request wait for an answer's headers, in place of the client's own
+   * (azure-core-http-netty 1.10.2 and later).
+   */
+  private static final String RESPONSE_TIMEOUT = "azure-response-timeout";
 
   private final URI root;
   private final AzureUri location;
   private final Connection.Azure connection;
   private final Tuning tuning;
+  private final RequestTimeouts timeouts;
   private final BlobContainerClient container;
   private final StorageSharedKeyCredential sharedKey;
 
@@ -127,6 +147,7 @@ public final class AzureBlobStore implements Store {
     this.location = location;
     this.connection = connection;
     this.tuning = tuning;
+    this.timeouts = new RequestTimeouts(tuning.requestTimeout());
     this.container = container;
     this.sharedKey = sharedKey;
   }
@@ -139,13 +160,33 @@ public final class AzureBlobStore implements Store {
     String endpoint =
         location.endpointOr(
             connection.endpoint() == null ? null : connection.endpoint().toString());
+    RequestTimeouts timeouts = new RequestTimeouts(tuning.requestTimeout());
+    Duration request = timeouts.request();
     BlobServiceClientBuilder builder =
         new BlobServiceClientBuilder()
             .endpoint(endpoint)
-            // Exponential backoff on 500/503 (server busy) and timeouts, five times.
+            // Netty's timeouts: connecting, the answer's headers, and each read or write of a body.
+            // Connections for every transfer, as for S3: a call waiting for one would otherwise
+            // look like a server that does not answer.
+            .httpClient(
+                HttpClient.createDefault(
+                    new HttpClientOptions()
+                        .setConnectTimeout(request)
+                        .setResponseTimeout(request)
+                        .setReadTimeout(request)
+                        .setWriteTimeout(request)
+                        .setMaximumConnectionPoolSize(MAX_CONNECTIONS)))
+            // Exponential backoff on 500/503 (server busy) and timeouts, five tries. Each try is
+            // cut at the longest attempt this store makes (a copy from URL); each call passes its
+            // own, smaller bound, which ends the tries of a call into a dead server.
             .retryOptions(
                 new RequestRetryOptions(
-                    RetryPolicyType.EXPONENTIAL, 5, (Duration) null, null, null, null));
+                    RetryPolicyType.EXPONENTIAL,
+                    5,
+                    timeouts.attempt(Math.max(tuning.blockSize(), MAX_SYNC_COPY)),
+                    null,
+                    null,
+                    null));
     StorageSharedKeyCredential sharedKey = null;
     if (connection.connectionStringEnv() != null) {
       builder.connectionString(connection.secret(connection.connectionStringEnv()));
@@ -192,7 +233,7 @@ public final class AzureBlobStore implements Store {
   public void prepare(boolean create) throws IOException {
     String what = "container '" + location.container() + "'";
     try {
-      if (container.exists()) {
+      if (container.existsWithResponse(timeouts.call(0), Context.NONE).getValue()) {
         return;
       }
     } catch (RuntimeException e) {
@@ -208,7 +249,7 @@ public final class AzureBlobStore implements Store {
               + (create ? " (set createContainer: true to create it)" : ""));
     }
     try {
-      container.createIfNotExists();
+      container.createIfNotExistsWithResponse(null, timeouts.call(0), Context.NONE);
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "creating " + what, e);
     }
@@ -251,8 +292,8 @@ public final class AzureBlobStore implements Store {
     try {
       items =
           recursive
-              ? container.listBlobs(options, null).iterator()
-              : container.listBlobsByHierarchy("/", options, null).iterator();
+              ? container.listBlobs(options, timeouts.call(0)).iterator()
+              : container.listBlobsByHierarchy("/", options, timeouts.call(0)).iterator();
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "listing " + where(prefix), e);
     }
@@ -299,7 +340,8 @@ public final class AzureBlobStore implements Store {
       return Optional.empty(); // no blob is there under exactly that name
     }
     try {
-      BlobProperties p = blob(key).getProperties();
+      BlobProperties p =
+          blob(key).getPropertiesWithResponse(null, timeouts.call(0), Context.NONE).getValue();
       return Optional.of(
           new FileInfo(
               key,
@@ -319,52 +361,32 @@ public final class AzureBlobStore implements Store {
 
   @Override
   public InputStream open(String key) throws IOException {
-    try {
-      return blob(key).openInputStream();
-    } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 404) {
-        throw new FileNotFoundException(where(key));
-      }
-      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
-    } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
-    }
+    return BlobRangeStream.open(
+        blob(key),
+        timeouts,
+        where(key),
+        null,
+        e -> AzureErrors.io(connection.name(), "reading " + where(key), e));
   }
 
   /**
-   * A download with If-Match of the listed ETag, which the SDK's stream sends with every chunk it
-   * fetches: a blob replaced since it was listed, before or during the read, fails with a {@link
-   * SourceChangedException}.
+   * A download with If-Match of the listed ETag on every range it reads: a blob replaced since it
+   * was listed, before or during the read, fails with a {@link SourceChangedException}.
    */
   @Override
   public SourceStream open(FileInfo file) throws IOException {
     String key = file.key();
-    BlobInputStreamOptions options = new BlobInputStreamOptions();
-    if (file.version() != null) {
-      options.setRequestConditions(new BlobRequestConditions().setIfMatch(file.version()));
-    }
-    InputStream body;
-    try {
-      body = blob(key).openInputStream(options, Context.NONE);
-    } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 404) {
-        throw new FileNotFoundException(where(key));
-      }
-      if (e.getStatusCode() == 412) {
-        throw versionGone(file, e);
-      }
-      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
-    } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "reading " + where(key), e);
-    }
-    return new SourceStream(body, file, where(key)) {
-      @Override
-      protected IOException translate(IOException e) {
-        // The SDK's stream fails a chunk with an IOException around the service's answer.
-        BlobStorageException cause = AzureErrors.storageCause(e);
-        return cause != null && cause.getStatusCode() == 412 ? versionGone(file, e) : e;
-      }
-    };
+    InputStream body =
+        BlobRangeStream.open(
+            blob(key),
+            timeouts,
+            where(key),
+            file.version(),
+            e ->
+                e instanceof BlobStorageException b && b.getStatusCode() == 412
+                    ? versionGone(file, e)
+                    : AzureErrors.io(connection.name(), "reading " + where(key), e));
+    return new SourceStream(body, file, where(key));
   }
 
   /** The answer to an If-Match of the listed ETag (412): the blob was replaced since. */
@@ -402,7 +424,7 @@ public final class AzureBlobStore implements Store {
                 new BlockBlobSimpleUploadOptions(new ByteArrayInputStream(body), body.length)
                     .setContentMd5(md5)
                     .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
-                null,
+                timeouts.call(body.length),
                 Context.NONE);
     byte[] stored = response.getValue().getContentMd5();
     return new FileInfo(key, body.length, null, hex(stored != null ? stored : md5));
@@ -431,7 +453,7 @@ public final class AzureBlobStore implements Store {
           length,
           blockMd5,
           null,
-          null,
+          timeouts.call(length),
           Context.NONE);
       ids.add(id);
       left -= length;
@@ -445,7 +467,7 @@ public final class AzureBlobStore implements Store {
     blob.commitBlockListWithResponse(
         new BlockBlobCommitBlockListOptions(ids)
             .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
-        null,
+        timeouts.call(0),
         Context.NONE);
     return new FileInfo(key, source.size(), null, hex(md5));
   }
@@ -458,7 +480,7 @@ public final class AzureBlobStore implements Store {
   @Override
   public void delete(String key) throws IOException {
     try {
-      blob(key).deleteIfExists();
+      blob(key).deleteIfExistsWithResponse(null, null, timeouts.call(0), Context.NONE);
     } catch (RuntimeException e) {
       throw AzureErrors.io(connection.name(), "deleting " + where(key), e);
     }
@@ -481,7 +503,7 @@ public final class AzureBlobStore implements Store {
   }
 
   private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
-    Store source = ThrottledStore.unwrap(from);
+    Store source = ForwardingStore.unwrap(from);
     String sourceRoot = source.root().toString();
     // An empty file is one Put Blob either way; a large one is beyond one Put Block From URL; one
     // without an MD5 gives the service nothing to check what it reads against.
@@ -507,7 +529,13 @@ public final class AzureBlobStore implements Store {
     }
     try {
       BlockBlobClient blob = blob(key);
-      Response<Void> staged = blob.stageBlockFromUrlWithResponse(stage, null, Context.NONE);
+      // The service answers only once it has copied the range: its wait for the answer is sized
+      // by the file, as the call's whole bound is.
+      Response<Void> staged =
+          blob.stageBlockFromUrlWithResponse(
+              stage,
+              timeouts.call(file.size()),
+              new Context(RESPONSE_TIMEOUT, timeouts.attempt(file.size())));
       // The service answers the MD5 of the block it staged: checked too, in case a service
       // takes the source MD5 without checking it.
       String stagedMd5 = staged.getHeaders().getValue("Content-MD5");
@@ -517,9 +545,13 @@ public final class AzureBlobStore implements Store {
       blob.commitBlockListWithResponse(
           new BlockBlobCommitBlockListOptions(List.of(id))
               .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
-          null,
+          timeouts.call(0),
           Context.NONE);
-      return new FileInfo(key, blob.getProperties().getBlobSize(), null, file.md5());
+      long size =
+          blob.getPropertiesWithResponse(null, timeouts.call(0), Context.NONE)
+              .getValue()
+              .getBlobSize();
+      return new FileInfo(key, size, null, file.md5());
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 412) {
         throw new SourceChangedException(

@@ -2,6 +2,7 @@ package io.copyjob.store.azure;
 
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobStorageException;
+import io.copyjob.store.RequestTimeouts;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 
@@ -11,6 +12,10 @@ final class AzureErrors {
 
   static IOException io(String connection, String what, RuntimeException e) {
     String prefix = "connection '" + connection + "': " + what + ": ";
+    String silence = RequestTimeouts.noAnswer(e);
+    if (silence != null) {
+      return new IOException(prefix + RequestTimeouts.describe(silence), e);
+    }
     if (e instanceof BlobStorageException b) {
       int status = b.getStatusCode();
       String code = b.getErrorCode() == null ? "" : b.getErrorCode().toString();

@@ -1,8 +1,8 @@
 package io.copyjob.store.s3;
 
 import io.copyjob.spec.Connection;
+import io.copyjob.store.RequestTimeouts;
 import java.io.IOException;
-import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -24,7 +24,14 @@ final class S3Clients {
 
   private S3Clients() {}
 
-  static S3Client client(Connection.S3 c) throws IOException {
+  /**
+   * The client for {@code c}, whose requests never wait longer than {@code timeouts} allow: the
+   * socket's connect and read timeouts and the wait for a pooled connection are the request
+   * timeout; a call and each of its attempts are bounded as {@link RequestTimeouts} says for a call
+   * without a body (requests with one set their own bounds). A stalled write has no timeout in the
+   * JDK: only the attempt's bound, which aborts the connection, ends it.
+   */
+  static S3Client client(Connection.S3 c, RequestTimeouts timeouts) throws IOException {
     var builder =
         S3Client.builder()
             .region(region(c))
@@ -38,12 +45,16 @@ final class S3Clients {
             .httpClientBuilder(
                 ApacheHttpClient.builder()
                     .maxConnections(MAX_CONNECTIONS)
-                    .connectionTimeout(Duration.ofSeconds(10)))
+                    .connectionTimeout(timeouts.request())
+                    .socketTimeout(timeouts.request())
+                    .connectionAcquisitionTimeout(timeouts.request()))
             // ADAPTIVE: exponential backoff with jitter, and client-side slowing down on 503
             // SlowDown, which S3 sends when a prefix gets more requests than it takes.
             .overrideConfiguration(
                 ClientOverrideConfiguration.builder()
                     .retryPolicy(RetryPolicy.builder(RetryMode.ADAPTIVE).numRetries(5).build())
+                    .apiCallAttemptTimeout(timeouts.attempt(0))
+                    .apiCallTimeout(timeouts.call(0))
                     .build());
     if (c.endpoint() != null) {
       builder.endpointOverride(c.endpoint());

@@ -4,15 +4,17 @@ import io.copyjob.spec.Connection;
 import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
+import io.copyjob.store.ForwardingStore;
 import io.copyjob.store.KeyRules;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
+import io.copyjob.store.RequestTimeouts;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
-import io.copyjob.store.ThrottledStore;
 import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -32,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -72,12 +75,22 @@ public final class S3Store implements Store {
    * @param partSize bytes per multipart part, and the largest single PutObject (at least 5 MiB)
    * @param copyThreshold the largest single CopyObject; larger objects are copied in parts
    * @param copyPartSize bytes per UploadPartCopy part
+   * @param requestTimeout {@code copy.requestTimeout}: see {@link RequestTimeouts}
    */
-  public record Tuning(int pageSize, int partSize, long copyThreshold, long copyPartSize) {
-    public static final Tuning DEFAULT = new Tuning(1000, 16 << 20, MAX_SINGLE_COPY, 512L << 20);
+  public record Tuning(
+      int pageSize, int partSize, long copyThreshold, long copyPartSize, Duration requestTimeout) {
+    public static final Tuning DEFAULT = new Tuning(1000, 16 << 20);
 
     public Tuning(int pageSize, int partSize) {
       this(pageSize, partSize, MAX_SINGLE_COPY, 512L << 20);
+    }
+
+    public Tuning(int pageSize, int partSize, long copyThreshold, long copyPartSize) {
+      this(pageSize, partSize, copyThreshold, copyPartSize, RequestTimeouts.DEFAULT.request());
+    }
+
+    public Tuning withRequestTimeout(Duration timeout) {
+      return new Tuning(pageSize, partSize, copyThreshold, copyPartSize, timeout);
     }
   }
 
@@ -86,6 +99,7 @@ public final class S3Store implements Store {
   private final Tuning tuning;
   private final String bucket;
   private final String base;
+  private final RequestTimeouts timeouts;
   private final S3Client s3;
   private final KeyRules keyRules;
   private S3Presigner presigner;
@@ -93,10 +107,12 @@ public final class S3Store implements Store {
   /** Whether the bucket encrypts with SSE-KMS by default; asked once, when first needed. */
   private volatile Boolean defaultKms;
 
-  private S3Store(URI root, Connection.S3 connection, Tuning tuning, S3Client s3) {
+  private S3Store(
+      URI root, Connection.S3 connection, Tuning tuning, RequestTimeouts timeouts, S3Client s3) {
     this.root = root;
     this.connection = connection;
     this.tuning = tuning;
+    this.timeouts = timeouts;
     this.bucket = root.getAuthority();
     String path = root.getPath() == null ? "" : root.getPath();
     this.base = path.startsWith("/") ? path.substring(1) : path;
@@ -117,7 +133,8 @@ public final class S3Store implements Store {
     if (root.getAuthority() == null) {
       throw new IOException("not an S3 root (s3://bucket/path/): " + root);
     }
-    return new S3Store(root, connection, tuning, S3Clients.client(connection));
+    RequestTimeouts timeouts = new RequestTimeouts(tuning.requestTimeout());
+    return new S3Store(root, connection, tuning, timeouts, S3Clients.client(connection, timeouts));
   }
 
   @Override
@@ -212,18 +229,17 @@ public final class S3Store implements Store {
 
   /**
    * Whether the bucket's default encryption is SSE-KMS (GetBucketEncryption). A refusal (the
-   * connection may not read the setting) counts as no: listed ETags are then taken for MD5s, and a
-   * read corrects an object's from its GET answer.
+   * connection may not read the setting) or no answer counts as no, once for this store: listed
+   * ETags are then taken for MD5s, and a read corrects an object's from its GET answer. Asking
+   * again on every call would double the time a dead server takes to fail each one.
    */
   private boolean defaultIsKms() {
     Boolean known = defaultKms;
     if (known == null) {
       try {
         known = S3Etags.defaultIsKms(s3.getBucketEncryption(b -> b.bucket(bucket)));
-      } catch (S3Exception e) {
-        known = false;
       } catch (SdkException e) {
-        return false; // not answered: ask again next time
+        known = false;
       }
       defaultKms = known;
     }
@@ -287,7 +303,7 @@ public final class S3Store implements Store {
   @Override
   public InputStream open(String key) throws IOException {
     try {
-      return s3.getObject(g -> g.bucket(bucket).key(base + key));
+      return named(s3.getObject(g -> g.bucket(bucket).key(base + key)), "reading " + where(key));
     } catch (NoSuchKeyException e) {
       throw new FileNotFoundException(where(key));
     } catch (SdkException e) {
@@ -327,15 +343,7 @@ public final class S3Store implements Store {
                 file.lastModified(),
                 S3Etags.md5(body.response()),
                 file.version());
-    return new SourceStream(body, read, where(key)) {
-      @Override
-      public void close() throws IOException {
-        if (count() < file.size() || failure() != null) {
-          body.abort(); // else the client reads the rest of the body to reuse the connection
-        }
-        super.close();
-      }
-    };
+    return new SourceStream(named(body, "reading " + where(key)), read, where(key));
   }
 
   /** 412 to an If-Match of the listed ETag: the object was replaced since it was listed. */
@@ -380,7 +388,10 @@ public final class S3Store implements Store {
     PutObjectResponse response =
         s3.putObject(
             p -> {
-              p.bucket(bucket).key(base + key).contentLength(source.size());
+              p.bucket(bucket)
+                  .key(base + key)
+                  .contentLength(source.size())
+                  .overrideConfiguration(sized(source.size()));
               if (given != null) {
                 p.contentMD5(base64(HexFormat.of().parseHex(given)));
                 if (kms) {
@@ -393,7 +404,7 @@ public final class S3Store implements Store {
     String stored = S3Etags.written(response);
     if (stored == null) {
       if (given == null || !kms) {
-        keepMd5(key, sent);
+        keepMd5(key, sent, source.size());
       }
       return new FileInfo(key, source.size(), null, sent);
     }
@@ -409,7 +420,7 @@ public final class S3Store implements Store {
    * Keeps {@code md5} in the metadata of the object at {@code key}, whose ETag is no MD5: metadata
    * is set only when an object is created, hence a copy onto itself (at most 5 GiB).
    */
-  private void keepMd5(String key, String md5) {
+  private void keepMd5(String key, String md5, long size) {
     s3.copyObject(
         c ->
             c.sourceBucket(bucket)
@@ -417,7 +428,8 @@ public final class S3Store implements Store {
                 .destinationBucket(bucket)
                 .destinationKey(base + key)
                 .metadataDirective(MetadataDirective.REPLACE)
-                .metadata(Map.of(MD5_METADATA, md5)));
+                .metadata(Map.of(MD5_METADATA, md5))
+                .overrideConfiguration(sized(size)));
   }
 
   private FileInfo putMultipart(String key, InputStream content, FileInfo source)
@@ -444,7 +456,8 @@ public final class S3Store implements Store {
                                 .key(base + key)
                                 .uploadId(uploadId)
                                 .partNumber(partNumber)
-                                .contentMD5(base64(md5.digest())),
+                                .contentMD5(base64(md5.digest()))
+                                .overrideConfiguration(sized(length)),
                         RequestBody.fromInputStream(
                             new java.io.ByteArrayInputStream(buffer, 0, length), length))
                     .eTag();
@@ -460,7 +473,7 @@ public final class S3Store implements Store {
     if (source.md5() == null && source.size() <= MAX_SINGLE_COPY) {
       // A multipart ETag is no MD5: keep the one computed while uploading, so that later runs can
       // skip the object without reading it.
-      keepMd5(key, md5);
+      keepMd5(key, md5, source.size());
     }
     return new FileInfo(key, source.size(), null, md5);
   }
@@ -535,7 +548,7 @@ public final class S3Store implements Store {
   }
 
   private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
-    Store source = ThrottledStore.unwrap(from);
+    Store source = ForwardingStore.unwrap(from);
     if (!(source instanceof S3Store s) || !s.connection.equals(connection)) {
       throw new CantCopyException("server-side copy needs both ends on one S3 connection", null);
     }
@@ -550,7 +563,8 @@ public final class S3Store implements Store {
                       .sourceKey(s.base + file.key())
                       .copySourceIfMatch(file.version())
                       .destinationBucket(bucket)
-                      .destinationKey(base + key));
+                      .destinationKey(base + key)
+                      .overrideConfiguration(sized(file.size())));
       // The copy's ETag is the MD5 of what it holds unless it is encrypted with SSE-KMS.
       return new FileInfo(
           key,
@@ -582,11 +596,9 @@ public final class S3Store implements Store {
             List<CompletedPart> parts = new ArrayList<>();
             int number = 1;
             for (long offset = 0; offset < file.size(); offset += tuning.copyPartSize, number++) {
-              String range =
-                  "bytes="
-                      + offset
-                      + "-"
-                      + (Math.min(offset + tuning.copyPartSize, file.size()) - 1);
+              long end = Math.min(offset + tuning.copyPartSize, file.size());
+              String range = "bytes=" + offset + "-" + (end - 1);
+              long length = end - offset;
               int partNumber = number;
               String eTag =
                   s3.uploadPartCopy(
@@ -598,7 +610,8 @@ public final class S3Store implements Store {
                                   .destinationKey(base + key)
                                   .uploadId(uploadId)
                                   .partNumber(partNumber)
-                                  .copySourceRange(range))
+                                  .copySourceRange(range)
+                                  .overrideConfiguration(sized(length)))
                       .copyPartResult()
                       .eTag();
               parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
@@ -632,10 +645,71 @@ public final class S3Store implements Store {
    */
   private void abort(String key, String uploadId, Exception cause) {
     try {
-      s3.abortMultipartUpload(a -> a.bucket(bucket).key(base + key).uploadId(uploadId));
+      // A courtesy to a server that may be gone (the part failed on a timeout): one attempt's
+      // time, not a whole call's.
+      s3.abortMultipartUpload(
+          a ->
+              a.bucket(bucket)
+                  .key(base + key)
+                  .uploadId(uploadId)
+                  .overrideConfiguration(o -> o.apiCallTimeout(timeouts.attempt(0))));
     } catch (SdkException abort) {
       cause.addSuppressed(abort);
     }
+  }
+
+  /**
+   * The bounds of a request that moves {@code bytes}, in place of the client's (which are for
+   * requests without a body): a large part may take longer than a listing page.
+   */
+  private AwsRequestOverrideConfiguration sized(long bytes) {
+    return AwsRequestOverrideConfiguration.builder()
+        .apiCallAttemptTimeout(timeouts.attempt(bytes))
+        .apiCallTimeout(timeouts.call(bytes))
+        .build();
+  }
+
+  /**
+   * A GetObject body whose read failures name the connection and the object (a body that stops
+   * flowing fails its read after the socket's timeout), and which is aborted when closed before its
+   * end: the HTTP client would otherwise read the rest of it to reuse the connection.
+   */
+  private InputStream named(ResponseInputStream<GetObjectResponse> body, String what) {
+    Long length = body.response().contentLength();
+    return new FilterInputStream(body) {
+      private long left = length == null ? Long.MAX_VALUE : length;
+      private boolean ended = left == 0;
+
+      @Override
+      public int read() throws IOException {
+        try {
+          int b = super.read();
+          ended |= b == -1 || (left -= 1) == 0;
+          return b;
+        } catch (IOException | SdkException e) {
+          throw S3Errors.io(name(), what, e);
+        }
+      }
+
+      @Override
+      public int read(byte[] buffer, int offset, int length) throws IOException {
+        try {
+          int n = super.read(buffer, offset, length);
+          ended |= n == -1 || (left -= n) == 0;
+          return n;
+        } catch (IOException | SdkException e) {
+          throw S3Errors.io(name(), what, e);
+        }
+      }
+
+      @Override
+      public void close() throws IOException {
+        if (!ended) {
+          body.abort();
+        }
+        super.close();
+      }
+    };
   }
 
   private static void readFully(InputStream in, byte[] buffer, int length, String key)
