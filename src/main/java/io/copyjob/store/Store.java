@@ -94,10 +94,11 @@ public interface Store extends AutoCloseable {
    *
    * @param source the file being copied: its size, its MD5 when known before the write (so that
    *     stores which can have the server verify it do) and its metadata to keep (last modified)
-   * @return the written file as the store now reports it: its size and the MD5 of the bytes it was
-   *     given (computed as they passed, or the service's own, which it checked against the source's
-   *     MD5 where that was given); callers verify both against the source, so the bytes are hashed
-   *     once per copy
+   * @return the written file as the store now reports it, at exactly {@code key}: its size and the
+   *     MD5 of the bytes it was given (computed as they passed, or the service's own, which it
+   *     checked against the source's MD5 where that was given); callers verify both against the
+   *     source, so the bytes are hashed once per copy. A key the store would hold under another
+   *     name never gets here: {@link #keyProblem} refuses it first
    */
   FileInfo put(String key, InputStream content, FileInfo source) throws IOException;
 
