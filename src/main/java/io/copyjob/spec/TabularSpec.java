@@ -106,7 +106,8 @@ public record TabularSpec(
    *     position
    * @param keys the key columns of the sink table (checked to exist)
    * @param write how rows are written
-   * @param ignoreCase whether source and sink column names are matched ignoring case
+   * @param ignoreCase whether an explicit mapping's source names match the files' header ignoring
+   *     case
    * @param timeZone the zone of timestamps written into a column with a time zone when the value
    *     has no offset of its own (an ID such as UTC or Europe/Paris)
    */

@@ -12,11 +12,11 @@ import java.util.Set;
 
 /**
  * The mapping rule of a table, as Azure Data Factory has it: an explicit mapping ({@code columns:})
- * wins, each entry naming a source column (by name, or by 1-based position) and a sink column;
- * without one, columns are mapped by name when the files have a header (exactly, or ignoring case
- * with {@code ignoreCase}), else by position onto the sink's columns (less generated and identity
- * columns). Source columns not mapped are not copied; a sink column nothing maps is left to its
- * default.
+ * wins, each entry naming a source column (by name, matched to the header exactly or, with {@code
+ * ignoreCase}, ignoring case; or by 1-based position) and a sink column; without one, columns are
+ * mapped by name when the files have a header (each header name takes the column SQL would take for
+ * it unquoted), else by position onto the sink's columns (less generated and identity columns).
+ * Source columns not mapped are not copied; a sink column nothing maps is left to its default.
  *
  * <p>Built once per table against the sink table's metadata ({@link #of}), which checks all that it
  * can before any row is written: the sink columns the mapping names exist and can be written, the
@@ -203,19 +203,29 @@ public final class RowMapper implements Serializable {
     return new Bound(targets, targets.size(), sink.name());
   }
 
+  /**
+   * Each header name takes the sink column of that name, found as SQL finds an unquoted one
+   * (exactly, else the one column equal ignoring case: H2 keeps unquoted names upper case,
+   * PostgreSQL lower case); header names with no column are not copied.
+   */
   private Bound byName(List<String> header) throws MappingException {
     List<Target> targets = new ArrayList<>();
     Set<String> mapped = new HashSet<>();
-    for (SinkColumn column : sink.columns()) {
-      int index = indexOf(header, column.name());
-      if (index < 0 || column.generated()) {
+    for (int index = 0; index < header.size(); index++) {
+      Optional<SinkColumn> found = sink.column(header.get(index));
+      if (found.isEmpty() || found.get().generated()) {
         continue;
       }
-      if (indexOf(header.subList(index + 1, header.size()), column.name()) >= 0) {
-        throw new MappingException("the header names column '" + column.name() + "' twice");
+      SinkColumn column = found.get();
+      if (!mapped.add(column.name())) {
+        throw new MappingException(
+            "the header names column '"
+                + column.name()
+                + "' twice ("
+                + String.join(", ", header)
+                + ")");
       }
       writable(column, "");
-      mapped.add(column.name());
       targets.add(
           new Target(
               index,
@@ -231,9 +241,7 @@ public final class RowMapper implements Serializable {
               + sink.name()
               + " ("
               + sink.columnNames()
-              + ")"
-              + (table.ignoreCase() ? "" : "; names are matched exactly unless ignoreCase: true")
-              + ", or map them under columns:");
+              + "); map them under columns:");
     }
     requireNotNulls(mapped);
     return new Bound(targets, header.size(), "the header");
@@ -302,7 +310,7 @@ public final class RowMapper implements Serializable {
 
     private static String label(Target t) {
       String source = t.label();
-      return source.equals("'" + t.column().name() + "'")
+      return source.equalsIgnoreCase("'" + t.column().name() + "'")
           ? source
           : source + " (sink '" + t.column().name() + "')";
     }

@@ -124,13 +124,15 @@ public abstract class TabularCopyContractTest extends TabularTestBase {
             + "1,8,1,1,true,2024-01-01,,,duplicate id,,\n"
             + "9,9,99.99,1,true,2024-01-01,,,ok too,,\n");
     String tables = "tables:\n  orders: {files: orders/, target: orders}\n";
-    String dead = "s3://" + bucket + "/rejected/";
+    // The dead letter in another store: Azure (Azurite), while the files are in S3.
+    String dead = "azfs://devstoreaccount1/dead-" + id + "/rejected/";
+    io.copyjob.spec.Connection lake = io.copyjob.store.AzuriteServer.connection("lake", true);
     JobSpec spec =
         job(
             tables
                 + "faultTolerance: {skipIncompatibleRows: true, deadLetter: '"
                 + dead
-                + "', connection: s3}\n");
+                + "', connection: lake}\n");
 
     RunRecord run = run(spec, false);
 
@@ -142,7 +144,7 @@ public abstract class TabularCopyContractTest extends TabularTestBase {
     assertThat(run.totals().rowsRejected()).isEqualTo(7);
     String where = "s3://" + bucket + "/exports/orders/1.csv";
     List<String> lines =
-        List.of(read(dead, "tab-" + id + "/orders/run-1.jsonl").get(0).split("\n"));
+        List.of(read(dead, "tab-" + id + "/orders/run-1.jsonl", lake).get(0).split("\n"));
     assertThat(lines)
         .hasSize(7)
         .allSatisfy(line -> assertThat(line).startsWith("{\"source\":\"" + where + "\""))
@@ -161,7 +163,7 @@ public abstract class TabularCopyContractTest extends TabularTestBase {
                     .contains("\"line\":9,")
                     .contains("refused by the database")
                     .contains("\"row\":[\"1\",\"8\""));
-    assertThat(read(dead, "tab-" + id + "/orders/.run")).isEmpty(); // the parts were gathered
+    assertThat(read(dead, "tab-" + id + "/orders/.run", lake)).isEmpty(); // the parts were gathered
     assertThat(tables(spec, run).get(0).result().warning())
         .isEqualTo("7 row(s) rejected, kept in " + dead + "tab-" + id + "/orders/run-1.jsonl");
 
@@ -172,7 +174,7 @@ public abstract class TabularCopyContractTest extends TabularTestBase {
             tables
                 + "faultTolerance: {skipIncompatibleRows: true, deadLetter: '"
                 + dead
-                + "', connection: s3, maxRejectedPercent: 50}\n");
+                + "', connection: lake, maxRejectedPercent: 50}\n");
 
     RunRecord second = run(limited, false);
 
@@ -185,6 +187,27 @@ public abstract class TabularCopyContractTest extends TabularTestBase {
                 + id
                 + "/orders/run-2.jsonl; 77.78% of the rows read, more than"
                 + " faultTolerance.maxRejectedPercent 50");
+
+    // Past maxRejectedRows a file stops where it passes the limit, and nothing of it is written.
+    sink.execute("DELETE FROM \"orders\"");
+    JobSpec stopped =
+        job(
+            tables
+                + "faultTolerance: {skipIncompatibleRows: true, deadLetter: '"
+                + dead
+                + "', connection: lake, maxRejectedRows: 2}\n");
+
+    RunRecord third = run(stopped, false);
+
+    assertThat(third.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(third.error())
+        .isEqualTo(
+            "1 table(s) failed; first table 'orders': "
+                + where
+                + " line 5: more than 2 rows rejected (faultTolerance.maxRejectedRows); the last:"
+                + " line 5, column 'day': '2024-02-30' is not a date (yyyy-MM-dd)");
+    assertThat(sink.rows("SELECT COUNT(*) FROM \"orders\"")).containsExactly("0");
+    assertThat(read(dead, "tab-" + id + "/orders/run-3.jsonl", lake).get(0).split("\n")).hasSize(3);
   }
 
   @Test
@@ -212,5 +235,18 @@ public abstract class TabularCopyContractTest extends TabularTestBase {
     assertThat(run.status()).as(run.error()).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(sink.rows("SELECT \"kind\", \"at\", \"n\" FROM \"events\" ORDER BY \"seq\""))
         .containsExactly("caf\u00e9 | 2024-05-01T08:00 | 1", "th\u00e9 | null | null");
+  }
+
+  @Test
+  public void headerNamesTakeTheColumnsSqlWouldTakeUnquoted() throws Exception {
+    // Unquoted: H2 keeps the names upper case, PostgreSQL lower case.
+    sink.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, full_name VARCHAR(20) NOT NULL)");
+    put("exports/people/p.csv", "Full_Name,ID,ignored\nAda,1,x\n");
+    JobSpec spec = job("tables:\n  people: {files: people/, target: PEOPLE}\n");
+
+    RunRecord run = run(spec, false);
+
+    assertThat(run.status()).as(run.error()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(sink.rows("SELECT id, full_name FROM people")).containsExactly("1 | Ada");
   }
 }

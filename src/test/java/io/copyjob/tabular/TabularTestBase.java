@@ -3,8 +3,10 @@ package io.copyjob.tabular;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
+import io.copyjob.spec.Connection;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpecParser;
+import io.copyjob.store.AzuriteServer;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.S3ProxyServer;
@@ -92,8 +94,14 @@ public abstract class TabularTestBase {
 
   /** The text of every file below {@code prefix} of the test's bucket, by key. */
   protected List<String> read(String root, String prefix) throws Exception {
+    return read(root, prefix, S3.connection("s3", true));
+  }
+
+  /** The text of every file below {@code prefix} of {@code root}, in key order. */
+  protected static List<String> read(String root, String prefix, Connection connection)
+      throws Exception {
     List<String> texts = new ArrayList<>();
-    try (Store at = Stores.open(URI.create(root), S3.connection("s3", true));
+    try (Store at = Stores.open(URI.create(root), connection);
         Listing listing = at.list(prefix, true)) {
       while (listing.hasNext()) {
         try (InputStream in = at.open(listing.next().key())) {
@@ -118,6 +126,11 @@ public abstract class TabularTestBase {
         + S3.endpoint()
         + "', pathStyle: true, accessKeyIdEnv: COPYJOB_TEST_S3_KEY,"
         + " secretAccessKeyEnv: COPYJOB_TEST_S3_SECRET, createBucket: true}\n"
+        + (rest.contains("connection: lake")
+            ? "  lake: {type: azure, account: devstoreaccount1, endpoint: '"
+                + AzuriteServer.endpoint()
+                + "', accountKeyEnv: COPYJOB_TEST_AZURE_KEY, createContainer: true}\n"
+            : "")
         + "source: {root: 's3://"
         + bucket
         + "/exports/', connection: s3, format: csv}\n"
