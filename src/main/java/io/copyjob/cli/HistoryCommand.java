@@ -42,7 +42,7 @@ final class HistoryCommand implements Callable<Integer> {
       // A run whose process was killed is RUNNING until someone looks: say what it is.
       control.abandonDeadRuns(spec.name());
       if (runNumber == null) {
-        out.print(RunReport.history(control.history(spec.name(), limit)));
+        out.print(RunReport.history(control.history(spec.name(), limit), spec.isTabular()));
       } else {
         RunRecord run =
             control
@@ -51,10 +51,13 @@ final class HistoryCommand implements Callable<Integer> {
                     () ->
                         new UsageException(
                             "--run: job '" + spec.name() + "' has no run " + runNumber));
-        out.print(RunReport.summary(run));
+        out.print(RunReport.summary(run, java.util.List.of(), spec.isTabular()));
         out.println("  settings    " + run.settings());
         out.println();
-        out.print(RunReport.partitionRuns(control.partitionRuns(run.runId())));
+        out.print(
+            spec.isTabular()
+                ? RunReport.tableRuns(control.partitionRuns(run.runId()))
+                : RunReport.partitionRuns(control.partitionRuns(run.runId())));
       }
     }
     out.flush();

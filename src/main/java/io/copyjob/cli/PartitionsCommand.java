@@ -66,6 +66,10 @@ final class PartitionsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       JobSpec spec = job.parse();
+      if (spec.isTabular()) {
+        throw new UsageException(
+            "partitions add: a tabular job's partitions are its tables; add them under tables:");
+      }
       if (spec.partitionTable() != null) {
         throw new UsageException(
             "partitions add: the partitions are the rows of "

@@ -7,6 +7,7 @@ import io.copyjob.pipeline.Partitions;
 import io.copyjob.pipeline.Planner;
 import io.copyjob.pipeline.Planner.PartitionPlan;
 import io.copyjob.spec.JobSpec;
+import io.copyjob.tabular.pipeline.TablePlanner;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,9 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     JobSpec spec = job.parse();
     PrintWriter out = commandSpec.commandLine().getOut();
+    if (spec.isTabular()) {
+      return planTables(spec, out);
+    }
     Partitions.Selection selection;
     PartitionLayout layout;
     if (controlStoreExists(spec)) {
@@ -99,6 +103,45 @@ final class PlanCommand implements Callable<Integer> {
         Units.bytes(totalBytes),
         unwritable == 0 ? "" : "; " + unwritable + " would fail: the sink cannot hold their names",
         markers == 0 ? "" : "; " + markers + " folder marker(s) skipped");
+    out.flush();
+    return failed == 0 ? 0 : CopyJob.FAILED;
+  }
+
+  /** A tabular job's plan: per table, its sink table, files and bytes, or why it would fail. */
+  private int planTables(JobSpec spec, PrintWriter out) {
+    List<TablePlanner.TablePlan> plans =
+        new TablePlanner(spec)
+            .plan(
+                (table, file) -> {
+                  if (files) {
+                    out.println("  " + spec.source().root() + file.key() + "  " + file.size());
+                  }
+                });
+    long totalFiles = 0;
+    long totalBytes = 0;
+    int failed = 0;
+    for (TablePlanner.TablePlan p : plans) {
+      totalFiles += p.files();
+      totalBytes += p.bytes();
+      String line =
+          String.format(
+              "table '%s' (%s%s%s) -> %s: %d files, %s",
+              p.table().name(),
+              spec.source().root(),
+              p.table().files(),
+              p.table().glob() == null ? "" : " " + p.table().glob(),
+              p.sinkTable() == null ? p.table().target() : p.sinkTable(),
+              p.files(),
+              Units.bytes(p.bytes()));
+      if (p.error() != null) {
+        failed++;
+        line += "  (fails: " + p.error() + ")";
+      }
+      out.println(line);
+    }
+    out.printf(
+        "plan for job '%s' (full): %d table(s), %d files, %s%n",
+        spec.name(), plans.size(), totalFiles, Units.bytes(totalBytes));
     out.flush();
     return failed == 0 ? 0 : CopyJob.FAILED;
   }

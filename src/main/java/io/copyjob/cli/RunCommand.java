@@ -4,9 +4,11 @@ import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.monitor.RunReport;
 import io.copyjob.pipeline.FileCopyJob;
+import io.copyjob.pipeline.PipelineJob;
 import io.copyjob.spec.Durations;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpecs;
+import io.copyjob.tabular.pipeline.TabularJob;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +65,13 @@ final class RunCommand implements Callable<Integer> {
               + " (500ms, 30s, 5m, 2h; alone: 10m) instead of exiting 3.")
   String waitForLease;
 
+  @Option(
+      names = "--only-failed",
+      description =
+          "Tabular jobs: load only the tables the job's last run did not load (failed,"
+              + " interrupted or new), going on with what that run loaded.")
+  boolean onlyFailed;
+
   @Unmatched List<String> beamArgs = new ArrayList<>();
 
   @Spec CommandSpec commandSpec;
@@ -78,6 +87,11 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     JobSpec spec = job.parse();
+    if (onlyFailed && !spec.isTabular()) {
+      throw new UsageException(
+          "--only-failed: only for a tabular job; a file job's full mode copies only the"
+              + " partitions not yet succeeded");
+    }
     RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runner);
     PipelineOptions options =
         RunnerOptions.create(spec, chosen, flinkMaster, parallelism, beamArgs);
@@ -93,17 +107,30 @@ final class RunCommand implements Callable<Integer> {
                   + options.getJobName()
                   + "' in its web UI");
     }
-    FileCopyJob fileCopy =
-        new FileCopyJob(
-            spec,
-            options,
-            chosen.name().toLowerCase(java.util.Locale.ROOT),
-            JobSpecs.toJson(spec),
-            System.err,
-            System.console() != null);
-    fileCopy.waitForLease(wait, commandSpec.commandLine().getErr()::println);
-    RunRecord run = fileCopy.run();
-    commandSpec.commandLine().getOut().print(RunReport.summary(run, fileCopy.warnings()));
+    String runnerName = chosen.name().toLowerCase(java.util.Locale.ROOT);
+    PipelineJob pipelineJob =
+        spec.isTabular()
+            ? new TabularJob(
+                spec,
+                options,
+                runnerName,
+                JobSpecs.toJson(spec),
+                System.err,
+                System.console() != null,
+                onlyFailed)
+            : new FileCopyJob(
+                spec,
+                options,
+                runnerName,
+                JobSpecs.toJson(spec),
+                System.err,
+                System.console() != null);
+    pipelineJob.waitForLease(wait, commandSpec.commandLine().getErr()::println);
+    RunRecord run = pipelineJob.run();
+    commandSpec
+        .commandLine()
+        .getOut()
+        .print(RunReport.summary(run, pipelineJob.warnings(), spec.isTabular()));
     commandSpec.commandLine().getOut().flush();
     if (run.status() != RunStatus.SUCCEEDED) {
       commandSpec

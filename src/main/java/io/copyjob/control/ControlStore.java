@@ -348,6 +348,28 @@ public final class ControlStore implements AutoCloseable {
   }
 
   /**
+   * The id of the last run that recorded the partition as succeeded, or 0 when none did: a tabular
+   * rerun of a failed table ({@code run --only-failed}) goes on with the load the runs after it
+   * began.
+   */
+  public long lastSucceededRun(String job, PartitionKey key) throws SQLException {
+    String sql =
+        "SELECT MAX(run_id) FROM "
+            + PARTITION_RUNS
+            + " WHERE job = ? AND key_hash = ? AND succeeded = ?";
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      ps.setString(1, job);
+      ps.setString(2, hash(key));
+      ps.setBoolean(3, true);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    } catch (SQLException e) {
+      throw Jdbc.wrap(PARTITION_RUNS, "read the last success of " + key.prefix(), e);
+    }
+  }
+
+  /**
    * How many files (copied or verified) the partition's last run before {@code runId} had; -1 when
    * the partition was never recorded, or {@code runId} already recorded it.
    */

@@ -8,8 +8,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Properties;
 
-/** Small JDBC helpers of the control store: error wrapping, URL redaction, length checks. */
-final class Jdbc {
+/**
+ * Small JDBC helpers of the control store, also used for a tabular job's sink database: connecting
+ * without a secret in any message, error wrapping, URL redaction, length checks.
+ */
+public final class Jdbc {
   private Jdbc() {}
 
   /** Sets a statement's parameters. */
@@ -21,7 +24,7 @@ final class Jdbc {
    * Whether the error is a unique-key violation: SQLState 23505 on PostgreSQL and H2; on SQL Server
    * SQLState 23000 with error 2627 (constraint) or 2601 (unique index).
    */
-  static boolean isUniqueViolation(SQLException e) {
+  public static boolean isUniqueViolation(SQLException e) {
     for (SQLException x = e; x != null; x = x.getNextException()) {
       if ("23505".equals(x.getSQLState()) || x.getErrorCode() == 2627 || x.getErrorCode() == 2601) {
         return true;
@@ -56,7 +59,7 @@ final class Jdbc {
    * The URL without what may hold credentials: user info before '@', and every property after the
    * first ';' (H2, SQL Server) or '?' (PostgreSQL).
    */
-  static String redact(String url) {
+  public static String redact(String url) {
     if (url == null) {
       return "(none)";
     }
@@ -122,8 +125,21 @@ final class Jdbc {
    */
   static Connection connect(JobSpec.ControlSpec spec, String what, Duration timeout)
       throws SQLException {
-    Dialect dialect = Dialect.forUrl(spec.url());
-    String where = redact(spec.url());
+    return connect(spec.url(), spec.user(), spec.password(), what, timeout);
+  }
+
+  /**
+   * Connects to the database at {@code url} (H2, PostgreSQL or SQL Server), as {@link
+   * #connect(JobSpec.ControlSpec, String, Duration)} does: messages start with {@code what} and the
+   * URL without its credentials, and never hold the password.
+   *
+   * @param password the password itself (read from the environment by the caller), or null
+   * @param timeout the connect and socket read timeout, or null for the driver's default
+   */
+  public static Connection connect(
+      String url, String user, String password, String what, Duration timeout) throws SQLException {
+    Dialect dialect = Dialect.forUrl(url);
+    String where = redact(url);
     try {
       // Loads the driver with this class's loader: DriverManager alone may not see drivers that
       // came in a job jar (Flink's user-code class loader).
@@ -133,10 +149,9 @@ final class Jdbc {
           what + " " + where + ": JDBC driver " + dialect.driverClass() + " not found", e);
     }
     Properties props = new Properties();
-    if (spec.user() != null) {
-      props.setProperty("user", spec.user());
+    if (user != null) {
+      props.setProperty("user", user);
     }
-    String password = spec.password();
     if (password != null) {
       props.setProperty("password", password);
     }
@@ -156,9 +171,9 @@ final class Jdbc {
       }
     }
     try {
-      return DriverManager.getConnection(spec.url(), props);
+      return DriverManager.getConnection(url, props);
     } catch (SQLException e) {
-      throw connectFailed(what, spec.url(), where, password, e);
+      throw connectFailed(what, url, where, password, e);
     }
   }
 

@@ -12,6 +12,7 @@ import java.time.Instant;
  * @param firstError the first error met, null when none
  * @param warning what a person should look at although the partition succeeded (its listing was
  *     empty while its last run had files), null when nothing
+ * @param table a tabular job's rows and duration for this table; null for a file copy's partition
  */
 public record PartitionResult(
     PartitionKey key,
@@ -22,8 +23,33 @@ public record PartitionResult(
     String firstError,
     Instant windowStart,
     Instant windowEnd,
-    String warning)
+    String warning,
+    TableCounts table)
     implements Serializable {
+
+  /** A file copy's partition. */
+  public PartitionResult(
+      PartitionKey key,
+      long filesCopied,
+      long filesSkipped,
+      long filesFailed,
+      long bytesCopied,
+      String firstError,
+      Instant windowStart,
+      Instant windowEnd,
+      String warning) {
+    this(
+        key,
+        filesCopied,
+        filesSkipped,
+        filesFailed,
+        bytesCopied,
+        firstError,
+        windowStart,
+        windowEnd,
+        warning,
+        null);
+  }
 
   /** A result with no warning. */
   public PartitionResult(

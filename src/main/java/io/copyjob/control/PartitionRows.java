@@ -45,8 +45,9 @@ final class PartitionRows {
                 + PARTITION_RUNS
                 + " (run_id, job, key_hash, source_root, prefix, run_time, succeeded,"
                 + " files_copied, files_skipped, files_failed, bytes_copied, error,"
-                + " window_start, window_end, recorded_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + " window_start, window_end, recorded_at, rows_read, rows_written, rows_rejected,"
+                + " duration_ms)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       ps.setLong(1, runId);
       ps.setString(2, job);
       ps.setString(3, keyHash);
@@ -62,6 +63,11 @@ final class PartitionRows {
       d.setInstant(ps, 13, r.windowStart());
       d.setInstant(ps, 14, r.windowEnd());
       d.setInstant(ps, 15, recordedAt);
+      TableCounts t = r.table();
+      setLongOrNull(ps, 16, t == null ? null : t.rowsRead());
+      setLongOrNull(ps, 17, t == null ? null : t.rowsWritten());
+      setLongOrNull(ps, 18, t == null ? null : t.rowsRejected());
+      setLongOrNull(ps, 19, t == null ? null : t.durationMillis());
       ps.executeUpdate();
     }
   }
@@ -177,11 +183,31 @@ final class PartitionRows {
                   succeeded ? null : note,
                   d.getInstant(rs, "window_start"),
                   d.getInstant(rs, "window_end"),
-                  succeeded ? note : null);
+                  succeeded ? note : null,
+                  tableCounts(rs));
           out.add(new PartitionRunRecord(runId, d.getInstant(rs, "run_time"), result));
         }
       }
       return out;
     }
+  }
+
+  private static void setLongOrNull(PreparedStatement ps, int index, Long value)
+      throws SQLException {
+    if (value == null) {
+      ps.setNull(index, java.sql.Types.BIGINT);
+    } else {
+      ps.setLong(index, value);
+    }
+  }
+
+  /** A table's rows, or null for a file copy's partition (whose rows columns are NULL). */
+  private static TableCounts tableCounts(ResultSet rs) throws SQLException {
+    long read = rs.getLong("rows_read");
+    if (rs.wasNull()) {
+      return null;
+    }
+    return new TableCounts(
+        read, rs.getLong("rows_written"), rs.getLong("rows_rejected"), rs.getLong("duration_ms"));
   }
 }

@@ -87,7 +87,8 @@ final class RunTable {
         "UPDATE "
             + RUNS
             + " SET status = ?, ended_at = ?, partitions_succeeded = ?, partitions_failed = ?,"
-            + " files_copied = ?, files_skipped = ?, files_failed = ?, bytes_copied = ?, error = ?"
+            + " files_copied = ?, files_skipped = ?, files_failed = ?, bytes_copied = ?, error = ?,"
+            + " rows_read = ?, rows_written = ?, rows_rejected = ?"
             + " WHERE run_id = ? AND status = ?";
     try (PreparedStatement ps = conn.prepareStatement(sql)) {
       ps.setString(1, status.name());
@@ -99,8 +100,11 @@ final class RunTable {
       ps.setLong(7, totals.filesFailed());
       ps.setLong(8, totals.bytesCopied());
       ps.setString(9, Jdbc.truncate(error, Schema.ERROR_LENGTH));
-      ps.setLong(10, runId);
-      ps.setString(11, RunStatus.RUNNING.name());
+      ps.setLong(10, totals.rowsRead());
+      ps.setLong(11, totals.rowsWritten());
+      ps.setLong(12, totals.rowsRejected());
+      ps.setLong(13, runId);
+      ps.setString(14, RunStatus.RUNNING.name());
       if (ps.executeUpdate() == 1) {
         return true;
       }
@@ -252,7 +256,11 @@ final class RunTable {
                       rs.getLong("files_copied"),
                       rs.getLong("files_skipped"),
                       rs.getLong("files_failed"),
-                      rs.getLong("bytes_copied")),
+                      rs.getLong("bytes_copied"),
+                      // NULL (0) in file copies' rows written before tabular jobs existed
+                      rs.getLong("rows_read"),
+                      rs.getLong("rows_written"),
+                      rs.getLong("rows_rejected")),
                   rs.getString("settings"),
                   rs.getString("error")));
         }

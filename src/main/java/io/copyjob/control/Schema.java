@@ -93,6 +93,9 @@ final class Schema {
               "settings " + d.longText(),
               error,
               "last_seen_at " + ts,
+              "rows_read BIGINT",
+              "rows_written BIGINT",
+              "rows_rejected BIGINT",
               // Unique only because run_id is; declared to get the index history() reads by.
               "CONSTRAINT copyjob_runs_job UNIQUE (job, run_id)");
       case PARTITION_RUNS ->
@@ -110,6 +113,10 @@ final class Schema {
               "window_start " + ts,
               "window_end " + ts,
               "recorded_at " + ts + " NOT NULL",
+              "rows_read BIGINT",
+              "rows_written BIGINT",
+              "rows_rejected BIGINT",
+              "duration_ms BIGINT",
               "CONSTRAINT copyjob_partition_runs_pk PRIMARY KEY (run_id, key_hash)");
       case WATERMARKS ->
           columns(
@@ -143,13 +150,21 @@ final class Schema {
    * earlier version gets them on first use. Each is nullable, so adding it needs no default.
    */
   static Map<String, String> addedColumns(Dialect d, String table) {
+    Map<String, String> added = new LinkedHashMap<>();
     if (RUNS.equals(table)) {
-      Map<String, String> added = new LinkedHashMap<>();
       added.put("run_number", "BIGINT");
       added.put("last_seen_at", d.timestamp());
-      return added;
     }
-    return Map.of();
+    if (RUNS.equals(table) || PARTITION_RUNS.equals(table)) {
+      // Tabular jobs' rows; NULL in the rows of file copies made before them.
+      added.put("rows_read", "BIGINT");
+      added.put("rows_written", "BIGINT");
+      added.put("rows_rejected", "BIGINT");
+    }
+    if (PARTITION_RUNS.equals(table)) {
+      added.put("duration_ms", "BIGINT");
+    }
+    return added;
   }
 
   /**
@@ -161,7 +176,11 @@ final class Schema {
   static void createMissing(Connection conn, Dialect d) throws SQLException {
     createMissingTables(conn, d);
     for (String table : TABLES) {
-      for (Map.Entry<String, String> column : addedColumns(d, table).entrySet()) {
+      Map<String, String> added = addedColumns(d, table);
+      if (added.isEmpty() || hasColumns(conn, table, added.keySet())) {
+        continue; // one metadata read for the common case: a store of this version
+      }
+      for (Map.Entry<String, String> column : added.entrySet()) {
         if (addMissingColumn(conn, table, column.getKey(), column.getValue())
             && column.getKey().equals("run_number")) {
           numberOldRuns(conn);
@@ -224,6 +243,24 @@ final class Schema {
         }
       }
     }
+  }
+
+  /** Whether the table in the connection's current schema has all these columns (any case). */
+  private static boolean hasColumns(Connection conn, String table, java.util.Set<String> columns)
+      throws SQLException {
+    String name = tableName(conn, table);
+    if (name == null) {
+      return false;
+    }
+    java.util.Set<String> missing = new java.util.HashSet<>();
+    columns.forEach(c -> missing.add(c.toLowerCase(java.util.Locale.ROOT)));
+    DatabaseMetaData meta = conn.getMetaData();
+    try (ResultSet rs = meta.getColumns(conn.getCatalog(), conn.getSchema(), name, null)) {
+      while (rs.next()) {
+        missing.remove(rs.getString("COLUMN_NAME").toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    return missing.isEmpty();
   }
 
   /** Whether the table in the connection's current schema has the column (any case). */

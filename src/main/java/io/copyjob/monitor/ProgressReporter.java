@@ -28,16 +28,22 @@ public final class ProgressReporter implements AutoCloseable {
   private final long partitionsTotal;
   private final PrintStream out;
   private final boolean terminal;
+  private final boolean tables;
   private final Instant started = Instant.now();
   private final ScheduledExecutorService timer;
   private int lastWidth;
 
   private ProgressReporter(
-      PipelineResult result, long partitionsTotal, PrintStream out, boolean terminal) {
+      PipelineResult result,
+      long partitionsTotal,
+      PrintStream out,
+      boolean terminal,
+      boolean tables) {
     this.result = result;
     this.partitionsTotal = partitionsTotal;
     this.out = out;
     this.terminal = terminal;
+    this.tables = tables;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             new ThreadFactoryBuilder().setNameFormat("copyjob-progress").setDaemon(true).build());
@@ -49,7 +55,21 @@ public final class ProgressReporter implements AutoCloseable {
    */
   public static ProgressReporter start(
       PipelineResult result, long partitionsTotal, PrintStream out, boolean terminal) {
-    ProgressReporter reporter = new ProgressReporter(result, partitionsTotal, out, terminal);
+    return start(result, partitionsTotal, out, terminal, false);
+  }
+
+  /**
+   * As above; {@code tables} when the run loads tables: the line counts tables and rows, the files
+   * being the pieces they are read in.
+   */
+  public static ProgressReporter start(
+      PipelineResult result,
+      long partitionsTotal,
+      PrintStream out,
+      boolean terminal,
+      boolean tables) {
+    ProgressReporter reporter =
+        new ProgressReporter(result, partitionsTotal, out, terminal, tables);
     long period = terminal ? 500 : 10_000;
     reporter.timer.scheduleAtFixedRate(reporter::report, period, period, TimeUnit.MILLISECONDS);
     return reporter;
@@ -57,7 +77,10 @@ public final class ProgressReporter implements AutoCloseable {
 
   private synchronized void report() {
     try {
-      String line = render(counters(result), partitionsTotal, elapsed());
+      String line =
+          tables
+              ? renderTables(counters(result), partitionsTotal, elapsed())
+              : render(counters(result), partitionsTotal, elapsed());
       if (terminal) {
         int pad = Math.max(0, lastWidth - line.length());
         out.print("\r" + line + " ".repeat(pad));
@@ -100,6 +123,35 @@ public final class ProgressReporter implements AutoCloseable {
         failed,
         Units.bytes(bytes),
         Units.rate(bytes, elapsed),
+        Units.duration(elapsed));
+  }
+
+  /** The progress line of a tabular run for the given counter values. */
+  static String renderTables(Map<String, Long> c, long tablesTotal, Duration elapsed) {
+    long tablesDone = c.getOrDefault(CopyMetrics.PARTITIONS_RECORDED, 0L);
+    long listed = c.getOrDefault(CopyMetrics.FILES_LISTED, 0L);
+    long done =
+        c.getOrDefault(CopyMetrics.FILES_COPIED, 0L)
+            + c.getOrDefault(CopyMetrics.FILES_SKIPPED, 0L)
+            + c.getOrDefault(CopyMetrics.FILES_FAILED, 0L);
+    long rows = c.getOrDefault(CopyMetrics.ROWS_WRITTEN, 0L);
+    long rejected = c.getOrDefault(CopyMetrics.ROWS_REJECTED, 0L);
+    long bytes = c.getOrDefault(CopyMetrics.BYTES_COPIED, 0L);
+    double fraction = listed == 0 ? 0 : Math.min(1, done / (double) listed);
+    int filled = (int) Math.round(fraction * BAR_WIDTH);
+    return String.format(
+        Locale.ROOT,
+        "[%s%s] %3.0f%% | tables %d/%d | files %d/%d | rows %d written, %d rejected | %s read | %s",
+        "#".repeat(filled),
+        "-".repeat(BAR_WIDTH - filled),
+        fraction * 100,
+        tablesDone,
+        tablesTotal,
+        done,
+        listed,
+        rows,
+        rejected,
+        Units.bytes(bytes),
         Units.duration(elapsed));
   }
 

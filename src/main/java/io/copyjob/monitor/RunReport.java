@@ -6,6 +6,7 @@ import io.copyjob.control.PartitionState;
 import io.copyjob.control.PartitionStatus;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunTotals;
+import io.copyjob.control.TableCounts;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -58,11 +59,133 @@ public final class RunReport {
 
   /** The summary, then one line per warning of the run's partitions. */
   public static String summary(RunRecord run, List<String> warnings) {
-    StringBuilder s = new StringBuilder(summary(run));
+    return summary(run, warnings, false);
+  }
+
+  /**
+   * The summary of a run, a tabular one's ({@code tables}) with its tables, files and rows, then
+   * one line per warning of its partitions (tables).
+   */
+  public static String summary(RunRecord run, List<String> warnings, boolean tables) {
+    StringBuilder s = new StringBuilder(tables ? tableSummary(run) : summary(run));
     for (String warning : warnings) {
       s.append(String.format(Locale.ROOT, "  warning     %s%n", warning));
     }
     return s.toString();
+  }
+
+  private static String tableSummary(RunRecord run) {
+    RunTotals t = run.totals();
+    Duration duration = run.duration() == null ? Duration.ZERO : run.duration();
+    StringBuilder s = new StringBuilder();
+    s.append(
+        String.format(
+            Locale.ROOT, "run %d of job '%s': %s%n", run.runNumber(), run.job(), run.status()));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  tables      %d succeeded, %d failed%n",
+            t.partitionsSucceeded(),
+            t.partitionsFailed()));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  files       %d loaded, %d already loaded, %d failed%n",
+            t.filesCopied(),
+            t.filesSkipped(),
+            t.filesFailed()));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  rows        %d read, %d written, %d rejected%n",
+            t.rowsRead(),
+            t.rowsWritten(),
+            t.rowsRejected()));
+    s.append(String.format(Locale.ROOT, "  bytes       %s read%n", Units.bytes(t.bytesCopied())));
+    s.append(String.format(Locale.ROOT, "  duration    %s%n", Units.duration(duration)));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  throughput  %d rows/s, %s%n",
+            Units.perSecond(t.rowsWritten(), duration),
+            Units.rate(t.bytesCopied(), duration)));
+    if (run.error() != null) {
+      s.append(String.format(Locale.ROOT, "  error       %s%n", run.error()));
+    }
+    return s.toString();
+  }
+
+  /** The runs, newest first, one line each; a tabular job's ({@code tables}) with their rows. */
+  public static String history(List<RunRecord> runs, boolean tables) {
+    if (!tables) {
+      return history(runs);
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(
+        new String[] {
+          "RUN",
+          "STATUS",
+          "STARTED (UTC)",
+          "MODE",
+          "DURATION",
+          "TABLES OK/FAILED",
+          "ROWS READ/WRITTEN/REJECTED",
+          "BYTES",
+          "ROWS/S",
+          "ERROR"
+        });
+    for (RunRecord run : runs) {
+      RunTotals t = run.totals();
+      Duration d = run.duration();
+      rows.add(
+          new String[] {
+            Long.toString(run.runNumber()),
+            run.status().name(),
+            time(run.startedAt()),
+            run.mode(),
+            Units.duration(d),
+            t.partitionsSucceeded() + "/" + t.partitionsFailed(),
+            t.rowsRead() + "/" + t.rowsWritten() + "/" + t.rowsRejected(),
+            Units.bytes(t.bytesCopied()),
+            d == null ? "-" : Long.toString(Units.perSecond(t.rowsWritten(), d)),
+            shorten(run.error())
+          });
+    }
+    return table(rows);
+  }
+
+  /** One tabular run's tables, as RecordTableResult recorded them. */
+  public static String tableRuns(List<PartitionRunRecord> records) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(
+        new String[] {
+          "TABLE",
+          "RESULT",
+          "FILES LOADED/SKIPPED/FAILED",
+          "ROWS READ",
+          "WRITTEN",
+          "REJECTED",
+          "BYTES",
+          "DURATION",
+          "ERROR"
+        });
+    for (PartitionRunRecord record : records) {
+      PartitionResult r = record.result();
+      TableCounts t = r.table() == null ? TableCounts.ZERO : r.table();
+      rows.add(
+          new String[] {
+            r.key().prefix(),
+            r.succeeded() ? "succeeded" : "failed",
+            r.filesCopied() + "/" + r.filesSkipped() + "/" + r.filesFailed(),
+            Long.toString(t.rowsRead()),
+            Long.toString(t.rowsWritten()),
+            Long.toString(t.rowsRejected()),
+            Units.bytes(r.bytesCopied()),
+            Units.duration(Duration.ofMillis(t.durationMillis())),
+            r.succeeded() ? (r.warning() == null ? "" : r.warning()) : r.firstError()
+          });
+    }
+    return table(rows);
   }
 
   /** The runs, newest first, one line each. */

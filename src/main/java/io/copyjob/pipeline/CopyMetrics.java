@@ -18,9 +18,14 @@ public final class CopyMetrics {
   public static final String LEFTOVERS_REMOVED = "temporary_files_removed";
   public static final String MARKERS_SKIPPED = "folder_markers_skipped";
 
+  // Tabular runs: their tables are counted as partitions, the files they read as files.
+  public static final String ROWS_READ = "rows_read";
+  public static final String ROWS_WRITTEN = "rows_written";
+  public static final String ROWS_REJECTED = "rows_rejected";
+
   private CopyMetrics() {}
 
-  static Counter counter(String name) {
+  public static Counter counter(String name) {
     return Metrics.counter(NAMESPACE, name);
   }
 }

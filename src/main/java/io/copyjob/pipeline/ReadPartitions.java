@@ -61,12 +61,12 @@ public final class ReadPartitions extends PTransform<PBegin, PCollection<Partiti
   }
 
   /** Drops the partitions the run's rows show succeeded, read once per bundle. */
-  static final class SkipDoneFn extends DoFn<PartitionKey, PartitionKey> {
+  public static final class SkipDoneFn extends DoFn<PartitionKey, PartitionKey> {
     private final JobSpec spec;
     private final RunContext run;
     private transient Set<String> done;
 
-    SkipDoneFn(JobSpec spec, RunContext run) {
+    public SkipDoneFn(JobSpec spec, RunContext run) {
       this.spec = spec;
       this.run = run;
     }

@@ -16,8 +16,9 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Once every partition is recorded, writes the run's row: its end, totals and status (failed when
- * any partition failed, with the first one's error), then releases the job's lease.
+ * Once every partition (a tabular job's: every table) is recorded, writes the run's row: its end,
+ * totals and status (failed when any partition failed, with the first one's error), then releases
+ * the job's lease.
  *
  * <p>The totals are summed from the run's partition rows, not from the elements: after a failover
  * the partitions this run already recorded are not read again (see {@link ReadPartitions}), yet
@@ -59,6 +60,7 @@ public final class RecordRun
     @ProcessElement
     public void process(OutputReceiver<RunTotals> out) throws SQLException {
       lease.check();
+      String noun = spec.isTabular() ? "table" : "partition";
       try (ControlStore control = ControlStore.openExisting(spec.control())) {
         RunTotals totals = RunTotals.ZERO;
         String firstError = null;
@@ -66,12 +68,12 @@ public final class RecordRun
           PartitionResult r = row.result();
           totals = totals.plus(r);
           if (!r.succeeded() && firstError == null) {
-            firstError = "partition '" + r.key().prefix() + "': " + r.firstError();
+            firstError = noun + " '" + r.key().prefix() + "': " + r.firstError();
           }
         }
         boolean ok = totals.partitionsFailed() == 0;
         String error =
-            ok ? null : totals.partitionsFailed() + " partition(s) failed; first " + firstError;
+            ok ? null : totals.partitionsFailed() + " " + noun + "(s) failed; first " + firstError;
         control.finishRun(
             run.runId(), ok ? RunStatus.SUCCEEDED : RunStatus.FAILED, totals, Instant.now(), error);
         // Released here as well as by the client: a Flink job whose client died ends its lease.

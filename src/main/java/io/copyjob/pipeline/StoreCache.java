@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The stores a DoFn instance has opened, one per root, shared by its threads and closed in
  * teardown. Partitions of several roots share one control table, so a DoFn may need several.
  */
-final class StoreCache implements AutoCloseable {
+public final class StoreCache implements AutoCloseable {
   private final Map<String, Store> stores = new ConcurrentHashMap<>();
   private final JobSpec spec;
   private final TempOwner owner;
@@ -35,7 +35,7 @@ final class StoreCache implements AutoCloseable {
    * @param spec the job: its connections reach the stores, its request and byte caps and its
    *     request timeout apply to them
    */
-  StoreCache(JobSpec spec, RunContext run) {
+  public StoreCache(JobSpec spec, RunContext run) {
     this(
         spec,
         run.tempOwner(spec.name()),
@@ -43,7 +43,7 @@ final class StoreCache implements AutoCloseable {
   }
 
   /** Stores for use outside a run (its checks before it starts, a plan): breakers of their own. */
-  StoreCache(JobSpec spec) {
+  public StoreCache(JobSpec spec) {
     this(spec, null, UUID.randomUUID().toString());
   }
 
@@ -61,7 +61,7 @@ final class StoreCache implements AutoCloseable {
    * The store of {@code root}, throttled as the job says, behind its connection's circuit breaker:
    * a dead server fails the files queued for it at once rather than each after its timeouts.
    */
-  Store get(String root) {
+  public Store get(String root) {
     return stores.computeIfAbsent(root, this::open);
   }
 

@@ -23,6 +23,9 @@ import java.util.Optional;
  *     partitions unless {@code partitionTable} is given)
  * @param partitionTable an existing control table (Azure Data Factory's) used as it is for the
  *     partitions and their outcomes; null when copyjob's own table holds them
+ * @param tabular what a tabular job (one with {@code tables:}) copies: its format, sink database,
+ *     tables and fault tolerance; null for a file copy. A tabular job's {@code source.partitions}
+ *     are its tables' names and its {@code sink} has no root.
  */
 public record JobSpec(
     String name,
@@ -33,11 +36,31 @@ public record JobSpec(
     DeltaSpec delta,
     ControlSpec control,
     PartitionTableSpec partitionTable,
-    Map<String, Connection> connections)
+    Map<String, Connection> connections,
+    TabularSpec tabular)
     implements Serializable {
 
   public JobSpec {
     connections = Map.copyOf(connections);
+  }
+
+  /** A file copy. */
+  public JobSpec(
+      String name,
+      SourceSpec source,
+      SinkSpec sink,
+      CopySpec copy,
+      Mode mode,
+      DeltaSpec delta,
+      ControlSpec control,
+      PartitionTableSpec partitionTable,
+      Map<String, Connection> connections) {
+    this(name, source, sink, copy, mode, delta, control, partitionTable, connections, null);
+  }
+
+  /** Whether this job copies rows into tables rather than files. */
+  public boolean isTabular() {
+    return tabular != null;
   }
 
   /** A job whose stores are reached with the SDKs' defaults. */
@@ -73,13 +96,18 @@ public record JobSpec(
    */
   public Connection connectionFor(String root) {
     URI uri = URI.create(root);
-    if (sink.connection() != null && sameBucket(uri, sink.root())) {
+    if (tabular != null
+        && tabular.faultTolerance().deadLetterConnection() != null
+        && sameBucket(uri, tabular.faultTolerance().deadLetter())) {
+      return connections.get(tabular.faultTolerance().deadLetterConnection());
+    }
+    if (sink.connection() != null && sink.root() != null && sameBucket(uri, sink.root())) {
       return connections.get(sink.connection());
     }
     if (source.connection() != null && sameKind(uri, source.root())) {
       return connections.get(source.connection());
     }
-    if (sink.connection() != null && sameKind(uri, sink.root())) {
+    if (sink.connection() != null && sink.root() != null && sameKind(uri, sink.root())) {
       return connections.get(sink.connection());
     }
     List<Connection> ofKind =
@@ -129,7 +157,7 @@ public record JobSpec(
   }
 
   /**
-   * @param root the root URI files are written below
+   * @param root the root URI files are written below; null for a tabular job's database sink
    */
   public record SinkSpec(URI root, String connection) implements Serializable {
     /** A sink reached with the SDKs' defaults. */

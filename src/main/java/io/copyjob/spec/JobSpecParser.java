@@ -47,10 +47,10 @@ public final class JobSpecParser {
   static final int MAX_TRANSFERS_PER_WORKER = 1024;
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
-  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   // A password as a URL property (pgjdbc ?password=, mssql-jdbc ;password=) is a secret in the
   // file.
-  private static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&;:](password|pwd)=");
+  static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&;:](password|pwd)=");
 
   private static final List<String> JOB_FIELDS =
       List.of("name", "connections", "source", "sink", "copy", "mode", "delta", "control");
@@ -80,8 +80,8 @@ public final class JobSpecParser {
           "runTimeColumn",
           "rootColumn");
   // Names that are put into SQL text: only plain identifiers, optionally schema-qualified.
-  private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
-  private static final Pattern TABLE =
+  static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+  static final Pattern TABLE =
       Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,127}\\.)?[A-Za-z_][A-Za-z0-9_]{0,127}");
 
   // Duplicate keys would otherwise be resolved silently by "last one wins".
@@ -162,6 +162,14 @@ public final class JobSpecParser {
   }
 
   private JobSpec job(Node job) {
+    if (job.get("tables").exists()) {
+      return new TabularSpecParser(this).job(job);
+    }
+    for (String field : TabularSpecParser.TABULAR_ONLY) {
+      if (job.get(field).exists()) {
+        throw job.get(field).error("only for a tabular job (one with tables:)");
+      }
+    }
     job.mapping(JOB_FIELDS);
     String name = name(job.get("name"));
     Map<String, Connection> connections = ConnectionParser.connections(job.get("connections"));
@@ -195,7 +203,7 @@ public final class JobSpecParser {
     return new JobSpec(name, source, sink, copy, mode, delta, control, partitionTable, connections);
   }
 
-  private static String name(Node node) {
+  static String name(Node node) {
     String name = node.text();
     if (!NAME.matcher(name).matches()) {
       throw node.error(
@@ -224,7 +232,7 @@ public final class JobSpecParser {
     return new SourceSpec(root, partitions);
   }
 
-  private URI root(Node node) {
+  URI root(Node node) {
     String text = node.text();
     try {
       return Roots.resolve(text, baseDir);
@@ -233,7 +241,7 @@ public final class JobSpecParser {
     }
   }
 
-  private static CopySpec copy(Node node) {
+  static CopySpec copy(Node node) {
     CopyBehavior behavior =
         node.get("behavior").oneOf(CopyBehavior.PRESERVE_HIERARCHY, JobSpecs.BEHAVIORS);
     boolean recursive = node.get("recursive").bool(true);
@@ -289,7 +297,7 @@ public final class JobSpecParser {
     }
   }
 
-  private ControlSpec control(Node node) {
+  ControlSpec control(Node node) {
     // Checked before the unknown-field check so the message says what to do instead.
     if (node.get("password").exists()) {
       throw node.get("password")
@@ -348,7 +356,7 @@ public final class JobSpecParser {
   }
 
   // The URL is not echoed in these messages: it may hold credentials.
-  private static String checkedUrl(Node node, String url) {
+  static String checkedUrl(Node node, String url) {
     if (!url.startsWith("jdbc:")) {
       throw node.error("must be a JDBC URL starting with 'jdbc:'");
     }
@@ -359,7 +367,7 @@ public final class JobSpecParser {
     return url;
   }
 
-  private static String passwordEnvOrNull(Node node) {
+  static String passwordEnvOrNull(Node node) {
     Optional<String> name = node.optText();
     if (name.isPresent() && !ENV_NAME.matcher(name.get()).matches()) {
       // Not echoed: a value that is no variable name may be the password itself.

@@ -49,6 +49,11 @@ public final class JobSpecs {
           .sorted(java.util.Comparator.comparing(Connection::name))
           .forEach(c -> connections.set(c.name(), connection(c)));
     }
+    if (spec.isTabular()) {
+      TabularSpecs.put(root, spec);
+      putControl(root, spec);
+      return write(root);
+    }
     ObjectNode source = root.putObject("source");
     source.put("root", spec.source().root().toString());
     spec.source().partitions().forEach(source.putArray("partitions")::add);
@@ -72,8 +77,13 @@ public final class JobSpecs {
     spec.delta()
         .initialStart()
         .ifPresent(start -> root.putObject("delta").put("initialStart", start.toString()));
+    putControl(root, spec);
+    return write(root);
+  }
+
+  private static void putControl(ObjectNode root, JobSpec spec) {
     ObjectNode control = root.putObject("control");
-    control.put("url", URL_SECRET.matcher(spec.control().url()).replaceAll("$1***"));
+    control.put("url", maskUrl(spec.control().url()));
     if (spec.control().user() != null) {
       control.put("user", spec.control().user());
     }
@@ -99,11 +109,19 @@ public final class JobSpecs {
         adopted.put("rootColumn", table.rootColumn());
       }
     }
+  }
+
+  private static String write(ObjectNode root) {
     try {
       return JSON.writeValueAsString(root);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write a JSON tree of strings", e);
     }
+  }
+
+  /** A JDBC URL with any password-like property masked. */
+  static String maskUrl(String url) {
+    return URL_SECRET.matcher(url).replaceAll("$1***");
   }
 
   /** A connection as the job file writes it: names of environment variables, never secrets. */
@@ -130,7 +148,7 @@ public final class JobSpecs {
     return node;
   }
 
-  private static void putIfSet(ObjectNode node, String key, String value) {
+  static void putIfSet(ObjectNode node, String key, String value) {
     if (value != null) {
       node.put(key, value);
     }

@@ -138,6 +138,38 @@ final class Node {
     return value.intValueExact();
   }
 
+  /**
+   * Whether the key is there with YAML's null as its value ({@code ~}, {@code null}, {@code NULL}).
+   */
+  boolean isNull() {
+    return json.isNull();
+  }
+
+  /** Whether the value is written as an empty string ({@code ""}). */
+  boolean isEmptyText() {
+    return json.isTextual() && json.textValue().isEmpty();
+  }
+
+  /** Whether the value is a whole number (YAML {@code 3}, not {@code "3"}). */
+  boolean isWholeNumber() {
+    return json.isIntegralNumber();
+  }
+
+  /** A number (whole or not) within [{@code min}, {@code max}]; the default when absent. */
+  double numberBetween(double defaultValue, double min, double max) {
+    if (!isPresent()) {
+      return defaultValue;
+    }
+    if (!json.isNumber()) {
+      throw error("must be a number, got " + kind());
+    }
+    double value = json.doubleValue();
+    if (value < min || value > max) {
+      throw error("must be between " + min + " and " + max + ", got " + json.asText());
+    }
+    return value;
+  }
+
   /** A number or a string, as text: for values such as sizes that are written either way. */
   String scalarText() {
     if (!json.isTextual() && !json.isNumber()) {

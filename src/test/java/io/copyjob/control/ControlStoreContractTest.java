@@ -395,6 +395,53 @@ public abstract class ControlStoreContractTest {
     }
   }
 
+  @Test
+  public void aStoreMadeBeforeTabularJobsGetsTheirRowColumns() throws Exception {
+    store.close();
+    Dialect d = store.dialect();
+    try (Connection c = connect();
+        var st = c.createStatement()) {
+      st.execute("DROP TABLE " + Schema.RUNS);
+      st.execute("DROP TABLE " + Schema.PARTITION_RUNS);
+      String runs =
+          Schema.createTable(d, Schema.RUNS)
+              .replace(", rows_read BIGINT, rows_written BIGINT, rows_rejected BIGINT", "");
+      String partitionRuns =
+          Schema.createTable(d, Schema.PARTITION_RUNS)
+              .replace(
+                  ", rows_read BIGINT, rows_written BIGINT, rows_rejected BIGINT, duration_ms BIGINT",
+                  "");
+      assertThat(runs + partitionRuns).doesNotContain("rows_").doesNotContain("duration_ms");
+      st.execute(runs);
+      st.execute(partitionRuns);
+    }
+    store = openStore();
+    long runId = store.startRun(JOB, T1, "full", "direct", "{}");
+    PartitionResult table =
+        new PartitionResult(
+            new PartitionKey("s3://b/", "orders"),
+            2,
+            1,
+            0,
+            100,
+            null,
+            null,
+            null,
+            null,
+            new TableCounts(10, 9, 1, 1234));
+    PartitionResult files =
+        new PartitionResult(new PartitionKey("s3://b/", "x"), 1, 0, 0, 5, null, null, null);
+    store.recordPartitionResult(runId, JOB, T1, table);
+    store.recordPartitionResult(runId, JOB, T1, files);
+    store.finishRun(runId, RunStatus.SUCCEEDED, RunTotals.ZERO.plus(table).plus(files), T2, null);
+
+    assertThat(store.partitionRuns(runId))
+        .extracting(r -> r.result().table())
+        .containsExactly(new TableCounts(10, 9, 1, 1234), null);
+    assertThat(store.run(runId).orElseThrow().totals())
+        .isEqualTo(new RunTotals(2, 0, 3, 1, 0, 105, 10, 9, 1));
+  }
+
   private Instant lastSeen(long runId) throws Exception {
     try (Connection c = connect();
         PreparedStatement ps =

@@ -1,0 +1,170 @@
+package io.copyjob.spec;
+
+import java.io.Serializable;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * What a tabular job adds to a {@link JobSpec}: how its source files are read, the database its
+ * rows go to, its tables and what happens to rows that cannot be written. A job with {@code
+ * tables:} in its file is a tabular job; {@link JobSpec#tabular()} is null for a file copy.
+ *
+ * <p>Each table is a partition of the control table: its root is {@code source.root} (the source's
+ * identity), its prefix the table's name, so that {@code partitions list/reset}, the history and
+ * the lease work for tables as for files.
+ *
+ * @param format how the source files are parsed
+ * @param database the sink database
+ * @param tables the tables, in the job file's order, each with the defaults applied
+ * @param faultTolerance what happens to a row that cannot be converted or written
+ */
+public record TabularSpec(
+    FileFormat format, DatabaseSpec database, List<TableSpec> tables, FaultTolerance faultTolerance)
+    implements Serializable {
+
+  public TabularSpec {
+    tables = List.copyOf(tables);
+  }
+
+  /** The table named {@code name} in the job file, or null. */
+  public TableSpec table(String name) {
+    return tables.stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);
+  }
+
+  /** The formats of source files copyjob reads. */
+  public enum Format {
+    CSV
+  }
+
+  /** How source files are decompressed. */
+  public enum Compression {
+    /** gzip when the file's name ends in {@code .gz} or {@code .gzip}, else none. */
+    AUTO,
+    GZIP,
+    NONE
+  }
+
+  /**
+   * @param format the files' format
+   * @param csv how CSV files are parsed (for {@link Format#CSV})
+   * @param compression how the files are decompressed
+   */
+  public record FileFormat(Format format, CsvSpec csv, Compression compression)
+      implements Serializable {}
+
+  /**
+   * How a CSV file is parsed (RFC 4180 with these settings): a quoted field may hold the delimiter,
+   * quotes (doubled, or after the escape character) and line breaks.
+   *
+   * @param delimiter the field separator
+   * @param quote the quote character; null: fields are never quoted
+   * @param escape the escape character; null: a quote inside a quoted field is doubled
+   * @param header whether the first line (after {@code skipLines}) names the columns
+   * @param nullValue the field text read as NULL (default "": an empty field is NULL)
+   * @param encoding the charset name; a UTF-8 byte order mark is dropped whatever it is
+   * @param skipLines lines skipped at the start of each file, before the header
+   */
+  public record CsvSpec(
+      char delimiter,
+      Character quote,
+      Character escape,
+      boolean header,
+      String nullValue,
+      String encoding,
+      int skipLines)
+      implements Serializable {
+    /** Comma-separated, double quotes, a header, empty fields NULL, UTF-8. */
+    public static final CsvSpec DEFAULT = new CsvSpec(',', '"', null, true, "", "UTF-8", 0);
+  }
+
+  /**
+   * A JDBC database. The password is never in the job file: {@code passwordEnv} names the
+   * environment variable holding it, read where the connection is made.
+   */
+  public record DatabaseSpec(String url, String user, String passwordEnv) implements Serializable {
+    /** The password from the environment, or null. Never logged. */
+    public String password() {
+      return passwordEnv == null ? null : System.getenv(passwordEnv);
+    }
+  }
+
+  /** How rows are written into a sink table. */
+  public enum WriteMode {
+    /** Rows are added to what the table holds. */
+    APPEND
+  }
+
+  /**
+   * One table of the job.
+   *
+   * @param name the table's name in the job file: its partition's prefix in the control table
+   * @param files the key prefix below {@code source.root} its files are listed under
+   * @param glob a glob the key below {@code files} must match ({@code *} within a folder, {@code
+   *     **} across folders); null: every file under the prefix
+   * @param target the sink table, optionally schema-qualified
+   * @param columns the explicit mapping; empty: by name when the files have a header, else by
+   *     position
+   * @param keys the key columns of the sink table (checked to exist)
+   * @param write how rows are written
+   * @param ignoreCase whether an explicit mapping's source names match the files' header ignoring
+   *     case
+   * @param timeZone the zone of timestamps written into a column with a time zone when the value
+   *     has no offset of its own (an ID such as UTC or Europe/Paris)
+   */
+  public record TableSpec(
+      String name,
+      String files,
+      String glob,
+      String target,
+      List<ColumnMapping> columns,
+      List<String> keys,
+      WriteMode write,
+      boolean ignoreCase,
+      String timeZone)
+      implements Serializable {
+    public TableSpec {
+      columns = List.copyOf(columns);
+      keys = List.copyOf(keys);
+    }
+  }
+
+  /**
+   * One entry of a table's explicit mapping.
+   *
+   * @param sourceName the source column by name, or null when {@code sourceOrdinal} is given
+   * @param sourceOrdinal the source column by its 1-based position, or 0 when named
+   * @param sink the sink column's name
+   * @param type the type the value is converted to before it is written; null: the sink column's
+   * @param format the pattern of a date or timestamp value ({@link
+   *     java.time.format.DateTimeFormatter}); null: ISO-8601
+   */
+  public record ColumnMapping(
+      String sourceName, int sourceOrdinal, String sink, ColumnType type, String format)
+      implements Serializable {
+    /** The source column as a person reads it: its name, or {@code #3} for the third. */
+    public String source() {
+      return sourceName != null ? sourceName : "#" + sourceOrdinal;
+    }
+  }
+
+  /**
+   * @param skipIncompatibleRows whether a row that cannot be converted or written is set aside in
+   *     the dead letter (true) or fails its table (false)
+   * @param deadLetter the folder rejected rows are written below (one JSON-lines file per table per
+   *     run); null when rows are not skipped
+   * @param deadLetterConnection the connection reaching {@code deadLetter}; null: as any root
+   * @param maxRejectedRows a table with more rejected rows fails; -1: no limit
+   * @param maxRejectedPercent a table with more rejected rows than this percentage of the rows read
+   *     fails; -1: no limit
+   */
+  public record FaultTolerance(
+      boolean skipIncompatibleRows,
+      URI deadLetter,
+      String deadLetterConnection,
+      long maxRejectedRows,
+      double maxRejectedPercent)
+      implements Serializable {
+    /** The first incompatible row fails its table. */
+    public static final FaultTolerance NONE = new FaultTolerance(false, null, null, -1, -1);
+  }
+}

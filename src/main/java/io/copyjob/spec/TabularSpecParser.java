@@ -1,0 +1,458 @@
+package io.copyjob.spec;
+
+import io.copyjob.spec.JobSpec.ControlSpec;
+import io.copyjob.spec.JobSpec.CopySpec;
+import io.copyjob.spec.JobSpec.DeltaSpec;
+import io.copyjob.spec.JobSpec.Mode;
+import io.copyjob.spec.JobSpec.SinkSpec;
+import io.copyjob.spec.JobSpec.SourceSpec;
+import io.copyjob.spec.TabularSpec.ColumnMapping;
+import io.copyjob.spec.TabularSpec.Compression;
+import io.copyjob.spec.TabularSpec.CsvSpec;
+import io.copyjob.spec.TabularSpec.DatabaseSpec;
+import io.copyjob.spec.TabularSpec.FaultTolerance;
+import io.copyjob.spec.TabularSpec.FileFormat;
+import io.copyjob.spec.TabularSpec.Format;
+import io.copyjob.spec.TabularSpec.TableSpec;
+import io.copyjob.spec.TabularSpec.WriteMode;
+import java.net.URI;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The parts of a job file that make a tabular job (one with {@code tables:}), with the same
+ * discipline as {@link JobSpecParser}: one line naming the field, unknown fields refused. What a
+ * later version will read (JSON and Parquet files, JDBC sources, file sinks, upsert and overwrite,
+ * incremental mode) is refused by name with "not supported yet", never accepted and ignored.
+ */
+final class TabularSpecParser {
+  /** Fields of a tabular job that a file copy refuses. */
+  static final List<String> TABULAR_ONLY = List.of("tableDefaults", "faultTolerance");
+
+  private static final List<String> JOB_FIELDS =
+      List.of(
+          "name",
+          "connections",
+          "source",
+          "sink",
+          "tableDefaults",
+          "tables",
+          "faultTolerance",
+          "mode",
+          "copy",
+          "control");
+  private static final List<String> SOURCE_FIELDS =
+      List.of("root", "connection", "format", "csv", "compression");
+  private static final List<String> CSV_FIELDS =
+      List.of("delimiter", "quote", "escape", "header", "nullValue", "encoding", "skipLines");
+  private static final List<String> SINK_FIELDS = List.of("database");
+  private static final List<String> DATABASE_FIELDS = List.of("url", "user", "passwordEnv");
+  private static final List<String> DEFAULT_FIELDS =
+      List.of("write", "createTable", "ignoreCase", "timeZone");
+  private static final List<String> TABLE_FIELDS =
+      List.of(
+          "files",
+          "glob",
+          "target",
+          "columns",
+          "keys",
+          "write",
+          "createTable",
+          "ignoreCase",
+          "timeZone");
+  private static final List<String> COLUMN_FIELDS = List.of("source", "sink", "type", "format");
+  private static final List<String> FAULT_FIELDS =
+      List.of(
+          "skipIncompatibleRows",
+          "deadLetter",
+          "connection",
+          "maxRejectedRows",
+          "maxRejectedPercent");
+  private static final List<String> COPY_FIELDS =
+      List.of("parallelism", "requestTimeout", "maxRequestsPerSecond", "maxBytesPerSecond");
+  private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+
+  private final JobSpecParser files;
+
+  TabularSpecParser(JobSpecParser files) {
+    this.files = files;
+  }
+
+  JobSpec job(Node job) {
+    for (String field : List.of("delta", "partitions")) {
+      if (job.get(field).exists()) {
+        throw job.get(field).error("only for a file copy (a tabular job copies its tables:)");
+      }
+    }
+    job.mapping(JOB_FIELDS);
+    String name = JobSpecParser.name(job.get("name"));
+    Map<String, Connection> connections = ConnectionParser.connections(job.get("connections"));
+    Node source = job.get("source");
+    notYet(source.get("database"), "JDBC sources are", "read files with source.root");
+    if (source.get("partitions").exists()) {
+      throw source
+          .get("partitions")
+          .error("not used by a tabular job: its partitions are its tables");
+    }
+    source.mapping(SOURCE_FIELDS);
+    URI root = files.root(source.get("root"));
+    String sourceConnection =
+        ConnectionParser.reference(source.get("connection"), root, connections);
+    FileFormat format = format(source);
+    DatabaseSpec database = sink(job.get("sink"));
+    Mode mode = mode(job.get("mode"));
+    FaultTolerance faults = faultTolerance(job.get("faultTolerance"), root, connections);
+    Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
+    List<TableSpec> tables = tables(job.get("tables"), defaults, format.csv().header());
+    CopySpec copy = JobSpecParser.copy(job.get("copy").mapping(COPY_FIELDS));
+    Node control = job.get("control");
+    if (control.get("partitionTable").exists()) {
+      throw control.get("partitionTable").error("not used by a tabular job");
+    }
+    ControlSpec controlSpec = files.control(control);
+    List<String> names = tables.stream().map(TableSpec::name).toList();
+    return new JobSpec(
+        name,
+        new SourceSpec(root, names, sourceConnection),
+        new SinkSpec(null, null),
+        copy,
+        mode,
+        DeltaSpec.none(),
+        controlSpec,
+        null,
+        connections,
+        new TabularSpec(format, database, tables, faults));
+  }
+
+  private static void notYet(Node node, String what, String instead) {
+    if (node.exists()) {
+      throw node.error(what + " not supported yet; " + instead);
+    }
+  }
+
+  private static FileFormat format(Node source) {
+    Node formatNode = source.get("format");
+    String name = formatNode.text();
+    Format format =
+        switch (name) {
+          case "csv" -> Format.CSV;
+          case "json", "parquet" -> throw formatNode.error(name + " is not supported yet (csv is)");
+          default ->
+              throw formatNode.error("must be one of csv, json, parquet, got '" + name + "'");
+        };
+    Compression compression =
+        source
+            .get("compression")
+            .oneOf(
+                Compression.AUTO,
+                ordered(
+                    "auto", Compression.AUTO, "gzip", Compression.GZIP, "none", Compression.NONE));
+    return new FileFormat(format, csv(source.get("csv").mapping(CSV_FIELDS)), compression);
+  }
+
+  private static CsvSpec csv(Node node) {
+    CsvSpec d = CsvSpec.DEFAULT;
+    char delimiter = character(node.get("delimiter"), d.delimiter());
+    Character quote = optionalCharacter(node.get("quote"), d.quote());
+    Character escape = optionalCharacter(node.get("escape"), d.escape());
+    if (escape != null && escape.equals(quote)) {
+      escape = null; // an escape equal to the quote is RFC 4180's doubled quote, the default
+    }
+    if (quote != null && quote == delimiter) {
+      throw node.get("quote").error("must differ from csv.delimiter");
+    }
+    if (escape != null && escape == delimiter) {
+      throw node.get("escape").error("must differ from csv.delimiter");
+    }
+    Node encodingNode = node.get("encoding");
+    String encoding = encodingNode.optText().orElse(d.encoding());
+    try {
+      if (!Charset.isSupported(encoding)) {
+        throw encodingNode.error("unknown encoding '" + encoding + "'");
+      }
+    } catch (IllegalCharsetNameException e) {
+      throw encodingNode.error("unknown encoding '" + encoding + "'");
+    }
+    Node nullNode = node.get("nullValue");
+    if (nullNode.isNull()) {
+      throw nullNode.error(
+          "put the text in quotes, e.g. 'NULL': unquoted, YAML reads NULL, null and ~ as no value");
+    }
+    String nullValue = nullNode.isEmptyText() ? "" : nullNode.optText().orElse(d.nullValue());
+    return new CsvSpec(
+        delimiter,
+        quote,
+        escape,
+        node.get("header").bool(d.header()),
+        nullValue,
+        Charset.forName(encoding).name(),
+        node.get("skipLines").intBetween(0, 0, 1_000_000));
+  }
+
+  /** One character; {@code \t} may be written for a tab. */
+  private static char character(Node node, char defaultValue) {
+    if (!node.isPresent()) {
+      return defaultValue;
+    }
+    String text = node.textAllowingEmpty().replace("\\t", "\t");
+    if (text.length() != 1 || text.charAt(0) == '\n' || text.charAt(0) == '\r') {
+      throw node.error("must be one character (\\t for a tab), got '" + text + "'");
+    }
+    return text.charAt(0);
+  }
+
+  /** One character, or "" for none. */
+  private static Character optionalCharacter(Node node, Character defaultValue) {
+    if (!node.exists()) {
+      return defaultValue;
+    }
+    if (!node.isPresent()) {
+      return null;
+    }
+    return character(node, ' ');
+  }
+
+  private static DatabaseSpec sink(Node node) {
+    notYet(
+        node.get("root"),
+        "file sinks (Parquet, CSV) are",
+        "write into a database with sink.database");
+    notYet(node.get("format"), "file sinks (Parquet, CSV) are", "write into a database");
+    notYet(node.get("table"), "sink.table is", "name each table's target under tables:");
+    node.mapping(SINK_FIELDS);
+    Node database = node.get("database");
+    if (!database.isPresent()) {
+      throw database.error("required");
+    }
+    if (database.get("password").exists()) {
+      throw database
+          .get("password")
+          .error(
+              "not allowed in a job file; name an environment variable with"
+                  + " sink.database.passwordEnv");
+    }
+    database.mapping(DATABASE_FIELDS);
+    Node urlNode = database.get("url");
+    String url = urlNode.text();
+    // The URL is not echoed: it may hold credentials.
+    if (url.regionMatches(true, 0, "jdbc:sqlserver:", 0, 15)) {
+      throw urlNode.error("SQL Server sinks are not supported yet (PostgreSQL and H2 are)");
+    }
+    if (!url.regionMatches(true, 0, "jdbc:postgresql:", 0, 16)
+        && !url.regionMatches(true, 0, "jdbc:h2:", 0, 8)) {
+      throw urlNode.error("must be a JDBC URL starting with jdbc:postgresql: or jdbc:h2:");
+    }
+    if (JobSpecParser.URL_PASSWORD.matcher(url).find()) {
+      throw urlNode.error(
+          "must not hold a password; name an environment variable with"
+              + " sink.database.passwordEnv");
+    }
+    Node envNode = database.get("passwordEnv");
+    Optional<String> env = envNode.optText();
+    if (env.isPresent() && !JobSpecParser.ENV_NAME.matcher(env.get()).matches()) {
+      throw envNode.error(
+          "must be the name of an environment variable (letters, digits and '_'), not a password");
+    }
+    return new DatabaseSpec(url, database.get("user").optText().orElse(null), env.orElse(null));
+  }
+
+  private static Mode mode(Node node) {
+    if (!node.isPresent()) {
+      return Mode.FULL;
+    }
+    String text = node.optText().orElse("");
+    return switch (text) {
+      case "full" -> Mode.FULL;
+      case "incremental" -> throw node.error("incremental is not supported yet (full is)");
+      case "delta" -> throw node.error("delta is for file copies; a tabular job's mode is full");
+      default -> throw node.error("must be full, got '" + text + "'");
+    };
+  }
+
+  private FaultTolerance faultTolerance(
+      Node node, URI sourceRoot, Map<String, Connection> connections) {
+    node.mapping(FAULT_FIELDS);
+    boolean skip = node.get("skipIncompatibleRows").bool(false);
+    if (!skip) {
+      for (String field : FAULT_FIELDS.subList(1, FAULT_FIELDS.size())) {
+        if (node.get(field).isPresent()) {
+          throw node.get(field).error("only used with faultTolerance.skipIncompatibleRows: true");
+        }
+      }
+      return FaultTolerance.NONE;
+    }
+    Node deadLetterNode = node.get("deadLetter");
+    if (!deadLetterNode.isPresent()) {
+      throw deadLetterNode.error(
+          "required with skipIncompatibleRows: true (rejected rows are kept there, never dropped)");
+    }
+    URI deadLetter = files.root(deadLetterNode);
+    if (Roots.overlap(deadLetter, sourceRoot)) {
+      throw deadLetterNode.error("must not overlap source.root");
+    }
+    String connection = ConnectionParser.reference(node.get("connection"), deadLetter, connections);
+    long maxRows = node.get("maxRejectedRows").intBetween(-1, 0, Integer.MAX_VALUE);
+    double maxPercent = node.get("maxRejectedPercent").numberBetween(-1, 0, 100);
+    return new FaultTolerance(true, deadLetter, connection, maxRows, maxPercent);
+  }
+
+  private static List<TableSpec> tables(Node node, Node defaults, boolean header) {
+    List<String> names = node.keys();
+    if (names.isEmpty()) {
+      throw node.error("must name at least one table");
+    }
+    List<TableSpec> tables = new ArrayList<>();
+    for (String name : names) {
+      Node table = node.get(name);
+      if (!TABLE_NAME.matcher(name).matches()) {
+        throw table.error(
+            "a table's name must be 1 to 100 letters, digits, '.', '_' or '-', starting with a"
+                + " letter or digit");
+      }
+      tables.add(table(name, table, defaults, header));
+    }
+    return tables;
+  }
+
+  private static TableSpec table(String name, Node table, Node defaults, boolean header) {
+    if (!table.isPresent()) {
+      throw table.error("required: files and target");
+    }
+    for (String jdbc : List.of("table", "query", "pattern")) {
+      notYet(table.get(jdbc), "JDBC sources are", "read files with files:");
+    }
+    notYet(table.get("watermark"), "incremental mode is", "copy the table in full");
+    table.mapping(TABLE_FIELDS);
+    // "" is the whole root: written, it is a value, not an absence.
+    String files = table.get("files").isEmptyText() ? "" : table.get("files").text();
+    if (files.startsWith("/")) {
+      throw table.get("files").error("must not start with '/' (it is relative to source.root)");
+    }
+    Node globNode = table.get("glob");
+    String glob = globNode.optText().orElse(null);
+    if (glob != null) {
+      try {
+        Pattern.compile(org.apache.beam.sdk.io.FileSystemUtils.wildcardToRegexp(glob));
+      } catch (PatternSyntaxException e) {
+        throw globNode.error("not a valid glob: '" + glob + "'");
+      }
+    }
+    Node targetNode = table.get("target");
+    String target = targetNode.text();
+    if (!JobSpecParser.TABLE.matcher(target).matches()) {
+      throw targetNode.error("must be a table name like orders or public.orders");
+    }
+    List<ColumnMapping> columns = columns(table.get("columns"), header);
+    List<String> keys = new ArrayList<>();
+    for (Node key : table.get("keys").elements()) {
+      String column = key.text();
+      if (keys.contains(column)) {
+        throw key.error("duplicate key column '" + column + "'");
+      }
+      keys.add(column);
+    }
+    WriteMode write = write(setting(table, defaults, "write"));
+    Node createTable = setting(table, defaults, "createTable");
+    if (createTable.bool(false)) {
+      throw createTable.error("true is not supported yet; create the table before the run");
+    }
+    boolean ignoreCase = setting(table, defaults, "ignoreCase").bool(false);
+    Node zoneNode = setting(table, defaults, "timeZone");
+    String zone = zoneNode.optText().orElse("UTC");
+    try {
+      ZoneId.of(zone);
+    } catch (DateTimeException e) {
+      throw zoneNode.error("unknown time zone '" + zone + "'; use an ID like UTC or Europe/Paris");
+    }
+    return new TableSpec(name, files, glob, target, columns, keys, write, ignoreCase, zone);
+  }
+
+  /** The table's own setting, else the one of tableDefaults (absent when neither has it). */
+  private static Node setting(Node table, Node defaults, String field) {
+    return table.get(field).exists() ? table.get(field) : defaults.get(field);
+  }
+
+  private static WriteMode write(Node node) {
+    String text = node.optText().orElse("append");
+    return switch (text) {
+      case "append" -> WriteMode.APPEND;
+      case "upsert", "overwrite" -> throw node.error(text + " is not supported yet (append is)");
+      default -> throw node.error("must be one of append, upsert, overwrite, got '" + text + "'");
+    };
+  }
+
+  private static List<ColumnMapping> columns(Node node, boolean header) {
+    List<ColumnMapping> columns = new ArrayList<>();
+    Set<String> sinks = new HashSet<>();
+    for (Node column : node.elements()) {
+      notYet(column.get("constant"), "constant columns are", "map a source column");
+      column.mapping(COLUMN_FIELDS);
+      Node sourceNode = column.get("source");
+      String sourceName = null;
+      int ordinal = 0;
+      if (sourceNode.isWholeNumber()) {
+        ordinal = sourceNode.intBetween(0, 1, 100_000);
+      } else {
+        sourceName = sourceNode.text();
+        if (!header) {
+          throw sourceNode.error(
+              "names a column, but source.csv.header is false: name it by position (1, 2, ...)");
+        }
+      }
+      Node sinkNode = column.get("sink");
+      String sink = sinkNode.text();
+      if (!sinks.add(sink)) {
+        throw sinkNode.error("sink column '" + sink + "' is mapped twice");
+      }
+      Node typeNode = column.get("type");
+      ColumnType type =
+          typeNode
+              .optText()
+              .map(
+                  text ->
+                      ColumnType.parse(text)
+                          .orElseThrow(
+                              () ->
+                                  typeNode.error(
+                                      "unknown type '"
+                                          + text
+                                          + "'; use one of "
+                                          + ColumnType.NAMES)))
+              .orElse(null);
+      Node formatNode = column.get("format");
+      String format = formatNode.optText().orElse(null);
+      if (format != null) {
+        if (type != null && !type.kind().temporal()) {
+          throw formatNode.error("only for date, timestamp and timestamptz values, not " + type);
+        }
+        try {
+          DateTimeFormatter.ofPattern(format);
+        } catch (IllegalArgumentException e) {
+          throw formatNode.error("not a date/time pattern: " + e.getMessage());
+        }
+      }
+      columns.add(new ColumnMapping(sourceName, ordinal, sink, type, format));
+    }
+    return columns;
+  }
+
+  private static <E> Map<String, E> ordered(String k1, E v1, String k2, E v2, String k3, E v3) {
+    Map<String, E> map = new LinkedHashMap<>();
+    map.put(k1, v1);
+    map.put(k2, v2);
+    map.put(k3, v3);
+    return map;
+  }
+}

@@ -1,0 +1,51 @@
+package io.copyjob.tabular.pipeline;
+
+import java.io.Serializable;
+
+/**
+ * What became of one piece, or of a table that could not be planned (no piece then).
+ *
+ * @param table the table's id ({@link TableKey#id()})
+ * @param key the piece's file key, or null for a table that failed before its pieces
+ * @param bytes the bytes of the file read, when the piece was loaded
+ * @param startMillis when the piece's work began (epoch ms)
+ * @param endMillis when it ended
+ * @param error why it failed, on one line naming the file and line; null when it did not
+ */
+public record PieceResult(
+    String table,
+    String key,
+    Outcome outcome,
+    long rowsRead,
+    long rowsWritten,
+    long rowsRejected,
+    long bytes,
+    long startMillis,
+    long endMillis,
+    String error)
+    implements Serializable {
+
+  public enum Outcome {
+    /** Its rows were written (and those rejected set aside). */
+    LOADED,
+    /** The sink's ledger showed it loaded already in this load: nothing written again. */
+    SKIPPED,
+    /** Nothing of it was written. */
+    FAILED
+  }
+
+  /** A table that failed before it had pieces: its sink table or its listing. */
+  static PieceResult tableFailed(TableKey table, String error, long startMillis) {
+    return new PieceResult(
+        table.id(),
+        null,
+        Outcome.FAILED,
+        0,
+        0,
+        0,
+        0,
+        startMillis,
+        System.currentTimeMillis(),
+        error);
+  }
+}

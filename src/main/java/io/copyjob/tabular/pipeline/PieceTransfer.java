@@ -1,0 +1,249 @@
+package io.copyjob.tabular.pipeline;
+
+import io.copyjob.pipeline.PipelineJob;
+import io.copyjob.pipeline.RunContext;
+import io.copyjob.pipeline.StoreCache;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.TabularSpec.FaultTolerance;
+import io.copyjob.spec.TabularSpec.TableSpec;
+import io.copyjob.tabular.DeadLetter;
+import io.copyjob.tabular.MappedRow;
+import io.copyjob.tabular.MappingException;
+import io.copyjob.tabular.PieceId;
+import io.copyjob.tabular.PieceWriter;
+import io.copyjob.tabular.RowMapper;
+import io.copyjob.tabular.RowReadException;
+import io.copyjob.tabular.RowReader;
+import io.copyjob.tabular.RowReaders;
+import io.copyjob.tabular.RowRejected;
+import io.copyjob.tabular.SourceRow;
+import io.copyjob.tabular.TableSink;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads one piece, streamed: reads its rows ({@link RowReader}), maps and converts them ({@link
+ * RowMapper}), writes them in batches ({@link PieceWriter}) and commits them with the piece's
+ * ledger entry, so a retried piece writes nothing twice. A row that cannot be converted, or that
+ * the database refuses, fails the piece (nothing of it is written) or, with {@code
+ * skipIncompatibleRows}, goes to the dead letter; past {@code maxRejectedRows} the piece fails. One
+ * instance per DoFn instance; not thread-safe.
+ */
+final class PieceTransfer {
+  private static final Logger LOG = LoggerFactory.getLogger(PieceTransfer.class);
+
+  /** Rows held in memory per batch: what bounds a worker's memory per piece. */
+  static final int BATCH_ROWS = 5_000;
+
+  private final JobSpec spec;
+  private final RunContext run;
+  private final StoreCache stores;
+  private final TableSink sink;
+
+  PieceTransfer(JobSpec spec, RunContext run, StoreCache stores, TableSink sink) {
+    this.spec = spec;
+    this.run = run;
+    this.stores = stores;
+    this.sink = sink;
+  }
+
+  /** The ledger's key of a piece: its file and the version listed (a changed file is new). */
+  static String pieceHash(Piece piece) {
+    String id =
+        piece.where()
+            + '\u0001'
+            + piece.file().size()
+            + '\u0001'
+            + (piece.file().version() != null
+                ? piece.file().version()
+                : String.valueOf(piece.file().lastModified()));
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha.digest(id.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** The piece's id in the sink's ledger. */
+  PieceId pieceId(Piece piece) {
+    long loadFrom = piece.table().loadFrom() > 0 ? piece.table().loadFrom() : run.runId();
+    return new PieceId(spec.name(), piece.table().name(), pieceHash(piece), run.runId(), loadFrom);
+  }
+
+  PieceResult load(Piece piece) {
+    long start = System.currentTimeMillis();
+    PieceId id = pieceId(piece);
+    Load load = new Load(piece, id);
+    try (DeadLetter.Part rejected = load.rejected) {
+      try {
+        if (sink.loaded(id)) {
+          return load.result(PieceResult.Outcome.SKIPPED, start, null);
+        }
+        return load.result(
+            load.transfer() ? PieceResult.Outcome.LOADED : PieceResult.Outcome.SKIPPED,
+            start,
+            null);
+      } catch (IOException e) {
+        load.keepRejectedAfterFailure();
+        String message = e.getMessage() == null ? PipelineJob.oneLine(e) : e.getMessage();
+        boolean named =
+            e instanceof PieceFailed
+                || e instanceof RowReadException
+                || message.startsWith(piece.where());
+        return load.result(
+            PieceResult.Outcome.FAILED, start, named ? message : piece.where() + ": " + message);
+      }
+    } catch (IOException e) {
+      // Only the temporary file of rejected rows failed to close; the piece's outcome was reported.
+      LOG.warn("Could not remove a temporary file of rejected rows: {}", e.getMessage());
+      return load.result(PieceResult.Outcome.FAILED, start, piece.where() + ": " + e.getMessage());
+    }
+  }
+
+  /** One piece's load: its counts and its rejected rows. */
+  private final class Load {
+    private final Piece piece;
+    private final PieceId id;
+    private final FaultTolerance faults = spec.tabular().faultTolerance();
+    private final DeadLetter.Part rejected;
+    private long read;
+    private long written;
+    private long rejectedRows;
+    private long refused;
+
+    Load(Piece piece, PieceId id) {
+      this.piece = piece;
+      this.id = id;
+      this.rejected = new DeadLetter.Part(piece.where());
+    }
+
+    /** Reads, maps and writes the piece; true when committed, false when another attempt was. */
+    boolean transfer() throws IOException {
+      TableSpec table = spec.tabular().table(piece.table().name());
+      try (RowReader reader =
+          RowReaders.open(
+              stores.get(piece.table().root()), piece.file(), spec.tabular().format())) {
+        SourceRow row = reader.next();
+        RowMapper.Bound mapping = null;
+        if (row != null) { // a file without rows needs no mapping: its header is not checked
+          try {
+            mapping = RowMapper.of(table, piece.sink()).bind(reader.columnNames());
+          } catch (MappingException e) {
+            throw new PieceFailed(piece.where() + ": " + e.getMessage());
+          }
+        }
+        Optional<PieceWriter> claimed =
+            sink.open(id, piece.sink(), mapping == null ? List.of() : mapping.columns());
+        if (claimed.isEmpty()) {
+          return false;
+        }
+        try (PieceWriter writer = claimed.get()) {
+          PieceWriter.Rejects refusals =
+              (refusedRow, why) -> {
+                refused++;
+                reject(refusedRow.source(), why);
+              };
+          List<MappedRow> batch = new ArrayList<>();
+          for (; row != null; row = reader.next()) {
+            read++;
+            try {
+              batch.add(new MappedRow(row, mapping.map(row)));
+            } catch (RowRejected why) {
+              reject(row, why);
+            }
+            if (batch.size() >= BATCH_ROWS) {
+              write(writer, batch, refusals);
+            }
+          }
+          write(writer, batch, refusals);
+          // Before the commit: a part that cannot be stored fails the piece, never loses its rows.
+          if (rejected.rows() > 0) {
+            rejected.store(deadLetterStore(), partKey());
+          }
+          writer.commit(written);
+          return true;
+        }
+      }
+    }
+
+    private void write(PieceWriter writer, List<MappedRow> batch, PieceWriter.Rejects refusals)
+        throws IOException {
+      long before = refused;
+      writer.write(batch, refusals);
+      written += batch.size() - (refused - before);
+      batch.clear();
+    }
+
+    /** A row that cannot be written: set aside, or the end of the piece. */
+    private void reject(SourceRow row, RowRejected why) throws IOException {
+      if (!faults.skipIncompatibleRows()) {
+        throw new PieceFailed(piece.where() + " " + why.describe(row.line()));
+      }
+      rejectedRows++;
+      rejected.add(row, why);
+      if (faults.maxRejectedRows() >= 0 && rejectedRows > faults.maxRejectedRows()) {
+        throw new PieceFailed(
+            piece.where()
+                + " line "
+                + row.line()
+                + ": more than "
+                + faults.maxRejectedRows()
+                + " rows rejected (faultTolerance.maxRejectedRows); the last: "
+                + why.describe(row.line()));
+      }
+    }
+
+    /** After a failure, the rows rejected so far are stored still: a person wants to see them. */
+    void keepRejectedAfterFailure() {
+      if (rejected.rows() == 0) {
+        return;
+      }
+      try {
+        rejected.store(deadLetterStore(), partKey());
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("Could not keep the rejected rows of {}: {}", piece.where(), e.getMessage());
+      }
+    }
+
+    private io.copyjob.store.Store deadLetterStore() {
+      return stores.get(faults.deadLetter().toString());
+    }
+
+    private String partKey() {
+      return DeadLetter.partsPrefix(spec.name(), piece.table().name(), run.runId())
+          + id.piece()
+          + ".jsonl";
+    }
+
+    PieceResult result(PieceResult.Outcome outcome, long start, String error) {
+      boolean loaded = outcome == PieceResult.Outcome.LOADED;
+      return new PieceResult(
+          piece.table().id(),
+          piece.file().key(),
+          outcome,
+          outcome == PieceResult.Outcome.SKIPPED ? 0 : read,
+          loaded ? written : 0,
+          outcome == PieceResult.Outcome.SKIPPED ? 0 : rejectedRows,
+          loaded ? piece.file().size() : 0,
+          start,
+          System.currentTimeMillis(),
+          error);
+    }
+  }
+
+  /** A piece that fails, with its one line naming the file (and line). */
+  static final class PieceFailed extends IOException {
+    PieceFailed(String message) {
+      super(message);
+    }
+  }
+}

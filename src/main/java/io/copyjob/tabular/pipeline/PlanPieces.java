@@ -1,0 +1,156 @@
+package io.copyjob.tabular.pipeline;
+
+import io.copyjob.pipeline.CopyMetrics;
+import io.copyjob.pipeline.LeaseKeeper;
+import io.copyjob.pipeline.PipelineJob;
+import io.copyjob.pipeline.RunContext;
+import io.copyjob.pipeline.StoreCache;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.TabularSpec.TableSpec;
+import io.copyjob.store.FileInfo;
+import io.copyjob.store.Listing;
+import io.copyjob.store.Store;
+import io.copyjob.tabular.MappingException;
+import io.copyjob.tabular.RowMapper;
+import io.copyjob.tabular.SinkTable;
+import io.copyjob.tabular.TableSink;
+import io.copyjob.tabular.TableSinks;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.io.FileSystemUtils;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+
+/**
+ * Per table, the pieces it is read in: one per file listed under its prefix (through the store
+ * contract, streamed) whose key below the prefix matches its glob. First the table's sink table is
+ * found and its mapping checked against it, so a table whose mapping cannot work fails here, with
+ * one line and no row written; so does a table whose listing fails.
+ */
+public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollectionTuple> {
+  public static final TupleTag<Piece> PIECES = new TupleTag<>() {};
+  public static final TupleTag<PieceResult> FAILURES = new TupleTag<>() {};
+
+  private final JobSpec spec;
+  private final RunContext run;
+
+  public PlanPieces(JobSpec spec, RunContext run) {
+    this.spec = spec;
+    this.run = run;
+  }
+
+  @Override
+  public PCollectionTuple expand(PCollection<TableKey> tables) {
+    PCollectionTuple planned =
+        tables.apply(
+            "List files",
+            ParDo.of(new PlanFn(spec, run)).withOutputTags(PIECES, TupleTagList.of(FAILURES)));
+    planned.get(PIECES).setCoder(SerializableCoder.of(Piece.class));
+    planned.get(FAILURES).setCoder(SerializableCoder.of(PieceResult.class));
+    return planned;
+  }
+
+  /**
+   * Finds the table's sink table and checks the table's mapping against it, before any row is
+   * written. Shared with {@code plan}.
+   *
+   * @throws MappingException when the sink table is missing or the mapping cannot work with it
+   */
+  public static SinkTable sinkTable(TableSpec table, TableSink sink)
+      throws MappingException, IOException {
+    SinkTable sinkTable = sink.describe(table);
+    RowMapper.of(table, sinkTable);
+    return sinkTable;
+  }
+
+  /**
+   * Streams the table's files to {@code piece}: those under its prefix whose key below it matches
+   * its glob. Shared with {@code plan}.
+   */
+  public static void listFiles(TableSpec table, Store store, Consumer<FileInfo> piece)
+      throws IOException {
+    Pattern glob =
+        table.glob() == null
+            ? null
+            : Pattern.compile(FileSystemUtils.wildcardToRegexp(table.glob()));
+    try (Listing listing = store.list(table.files(), true)) {
+      while (listing.hasNext()) {
+        FileInfo file = listing.next();
+        if (glob == null || glob.matcher(file.key().substring(table.files().length())).matches()) {
+          piece.accept(file);
+        }
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  static final class PlanFn extends DoFn<TableKey, Piece> {
+    private final JobSpec spec;
+    private final RunContext run;
+    private final Counter listed = CopyMetrics.counter(CopyMetrics.FILES_LISTED);
+    private transient StoreCache stores;
+    private transient TableSink sink;
+    private transient LeaseKeeper lease;
+
+    PlanFn(JobSpec spec, RunContext run) {
+      this.spec = spec;
+      this.run = run;
+    }
+
+    @Setup
+    public void setup() {
+      stores = new StoreCache(spec, run);
+      sink = TableSinks.of(spec);
+      lease = LeaseKeeper.hold(spec, run);
+    }
+
+    @ProcessElement
+    public void process(@Element TableKey table, MultiOutputReceiver out) {
+      lease.check();
+      long start = System.currentTimeMillis();
+      TableSpec tableSpec = spec.tabular().table(table.name());
+      if (tableSpec == null) {
+        out.get(FAILURES)
+            .output(PieceResult.tableFailed(table, "not in the job file's tables", start));
+        return;
+      }
+      try {
+        SinkTable sinkTable = sinkTable(tableSpec, sink);
+        listFiles(
+            tableSpec,
+            stores.get(table.root()),
+            file -> {
+              listed.inc();
+              out.get(PIECES).output(new Piece(table, file, sinkTable));
+            });
+      } catch (MappingException | IOException e) {
+        out.get(FAILURES).output(PieceResult.tableFailed(table, e.getMessage(), start));
+      } catch (RuntimeException e) {
+        out.get(FAILURES).output(PieceResult.tableFailed(table, PipelineJob.oneLine(e), start));
+      }
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      if (stores != null) {
+        stores.close();
+      }
+      if (sink != null) {
+        sink.close();
+      }
+      if (lease != null) {
+        lease.release();
+      }
+    }
+  }
+}

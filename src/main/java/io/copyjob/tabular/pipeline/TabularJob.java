@@ -1,0 +1,123 @@
+package io.copyjob.tabular.pipeline;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionKey;
+import io.copyjob.control.PartitionState;
+import io.copyjob.control.PartitionStatus;
+import io.copyjob.pipeline.JobException;
+import io.copyjob.pipeline.Partitions;
+import io.copyjob.pipeline.PipelineJob;
+import io.copyjob.pipeline.StoreCache;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.TabularSpec.FaultTolerance;
+import io.copyjob.spec.TabularSpec.TableSpec;
+import io.copyjob.tabular.TableSink;
+import io.copyjob.tabular.TableSinks;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/**
+ * One run of a tabular job, end to end ({@link PipelineJob} holds what every run does): chooses the
+ * tables (every table of the job; with {@code onlyFailed}, those its last run did not load), checks
+ * that the source, the dead-letter folder and the sink database can be reached (one line, and no
+ * run recorded, when not), marks the chosen tables PENDING (a run killed mid-way leaves them so),
+ * and builds the {@link TabularPipeline}.
+ */
+public final class TabularJob extends PipelineJob {
+  private final boolean onlyFailed;
+
+  /**
+   * @param onlyFailed load only the tables not loaded by their last run (failed, interrupted, or
+   *     never run), going on with the load that run began: pieces it committed are not loaded again
+   */
+  public TabularJob(
+      JobSpec spec,
+      PipelineOptions options,
+      String runnerName,
+      String settingsJson,
+      PrintStream progressOut,
+      boolean terminal,
+      boolean onlyFailed) {
+    super(spec, options, runnerName, settingsJson, progressOut, terminal, Clock.systemUTC());
+    if (!spec.isTabular()) {
+      throw new IllegalArgumentException("job '" + spec.name() + "' has no tables");
+    }
+    this.onlyFailed = onlyFailed;
+  }
+
+  @Override
+  protected Prepared prepare(ControlStore control, Instant runStart) throws SQLException {
+    Map<String, PartitionStatus> status = new HashMap<>();
+    for (PartitionState state : control.partitions(spec.name())) {
+      status.put(state.key().id(), state.status());
+    }
+    String root = spec.source().root().toString();
+    List<PartitionKey> chosen = new ArrayList<>();
+    for (TableSpec table : spec.tabular().tables()) {
+      PartitionKey key = new PartitionKey(root, table.name());
+      if (!onlyFailed || status.get(key.id()) != PartitionStatus.SUCCEEDED) {
+        chosen.add(key);
+      }
+    }
+    preflight(spec);
+    Partitions.register(control, spec);
+    Map<String, Long> resumeFrom = new HashMap<>();
+    if (onlyFailed) {
+      for (PartitionKey key : chosen) {
+        resumeFrom.put(key.prefix(), control.lastSucceededRun(spec.name(), key) + 1);
+      }
+    }
+    if (!chosen.isEmpty()) {
+      control.resetPartitions(spec.name(), chosen.stream().map(PartitionKey::prefix).toList());
+    }
+    List<String> notices = new ArrayList<>();
+    if (onlyFailed && chosen.isEmpty()) {
+      notices.add("every table of job '" + spec.name() + "' was loaded by its last run");
+    }
+    return new Prepared(
+        chosen.size(),
+        Map.of(),
+        false,
+        notices,
+        (pipeline, run, runNumber) -> {
+          List<TableKey> tables = new ArrayList<>();
+          for (PartitionKey key : chosen) {
+            // 0: this run's own id, known to the workers
+            tables.add(
+                new TableKey(key.root(), key.prefix(), resumeFrom.getOrDefault(key.prefix(), 0L)));
+          }
+          TabularPipeline.build(pipeline, spec, run, runNumber, tables);
+        });
+  }
+
+  /**
+   * Checks, before the run's row is written, that the source root and the dead-letter folder can be
+   * reached (creating a missing dead-letter bucket where its connection allows) and that the sink
+   * database can, creating its ledger when missing: a wrong key or password is one line, and no run
+   * is recorded.
+   */
+  static void preflight(JobSpec spec) {
+    try (StoreCache stores = new StoreCache(spec);
+        TableSink sink = TableSinks.of(spec)) {
+      stores.get(spec.source().root().toString()).prepare(false);
+      FaultTolerance faults = spec.tabular().faultTolerance();
+      if (faults.deadLetter() != null) {
+        stores.get(faults.deadLetter().toString()).prepare(true);
+      }
+      sink.prepare();
+    } catch (UncheckedIOException e) {
+      throw new JobException(e.getCause().getMessage());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new JobException(e.getMessage());
+    }
+  }
+}

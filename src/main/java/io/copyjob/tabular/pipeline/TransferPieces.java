@@ -1,0 +1,96 @@
+package io.copyjob.tabular.pipeline;
+
+import io.copyjob.pipeline.CopyMetrics;
+import io.copyjob.pipeline.LeaseKeeper;
+import io.copyjob.pipeline.RunContext;
+import io.copyjob.pipeline.StoreCache;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.tabular.TableSink;
+import io.copyjob.tabular.TableSinks;
+import java.io.IOException;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Loads each piece in one DoFn call ({@link PieceTransfer}): read, map and write streamed, a
+ * bounded batch in memory, committed with the piece's ledger entry. A piece's failure is its
+ * result, not the bundle's: the other pieces go on.
+ */
+public final class TransferPieces extends PTransform<PCollection<Piece>, PCollection<PieceResult>> {
+  private final JobSpec spec;
+  private final RunContext run;
+
+  public TransferPieces(JobSpec spec, RunContext run) {
+    this.spec = spec;
+    this.run = run;
+  }
+
+  @Override
+  public PCollection<PieceResult> expand(PCollection<Piece> pieces) {
+    return pieces
+        .apply("Read, map and write", ParDo.of(new TransferFn(spec, run)))
+        .setCoder(SerializableCoder.of(PieceResult.class));
+  }
+
+  static final class TransferFn extends DoFn<Piece, PieceResult> {
+    private final JobSpec spec;
+    private final RunContext run;
+    private final Counter loaded = CopyMetrics.counter(CopyMetrics.FILES_COPIED);
+    private final Counter skipped = CopyMetrics.counter(CopyMetrics.FILES_SKIPPED);
+    private final Counter failed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
+    private final Counter bytes = CopyMetrics.counter(CopyMetrics.BYTES_COPIED);
+    private final Counter rowsRead = CopyMetrics.counter(CopyMetrics.ROWS_READ);
+    private final Counter rowsWritten = CopyMetrics.counter(CopyMetrics.ROWS_WRITTEN);
+    private final Counter rowsRejected = CopyMetrics.counter(CopyMetrics.ROWS_REJECTED);
+    private transient StoreCache stores;
+    private transient TableSink sink;
+    private transient LeaseKeeper lease;
+    private transient PieceTransfer transfer;
+
+    TransferFn(JobSpec spec, RunContext run) {
+      this.spec = spec;
+      this.run = run;
+    }
+
+    @Setup
+    public void setup() {
+      stores = new StoreCache(spec, run);
+      sink = TableSinks.of(spec);
+      lease = LeaseKeeper.hold(spec, run);
+      transfer = new PieceTransfer(spec, run, stores, sink);
+    }
+
+    @ProcessElement
+    public void process(@Element Piece piece, OutputReceiver<PieceResult> out) {
+      lease.check(); // a run that lost its lease writes nothing more
+      PieceResult result = transfer.load(piece);
+      switch (result.outcome()) {
+        case LOADED -> loaded.inc();
+        case SKIPPED -> skipped.inc();
+        case FAILED -> failed.inc();
+      }
+      bytes.inc(result.bytes());
+      rowsRead.inc(result.rowsRead());
+      rowsWritten.inc(result.rowsWritten());
+      rowsRejected.inc(result.rowsRejected());
+      out.output(result);
+    }
+
+    @Teardown
+    public void teardown() throws IOException {
+      if (stores != null) {
+        stores.close();
+      }
+      if (sink != null) {
+        sink.close();
+      }
+      if (lease != null) {
+        lease.release();
+      }
+    }
+  }
+}

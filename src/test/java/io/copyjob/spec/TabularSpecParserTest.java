@@ -1,0 +1,240 @@
+package io.copyjob.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.copyjob.spec.TabularSpec.ColumnMapping;
+import io.copyjob.spec.TabularSpec.Compression;
+import io.copyjob.spec.TabularSpec.CsvSpec;
+import io.copyjob.spec.TabularSpec.DatabaseSpec;
+import io.copyjob.spec.TabularSpec.FaultTolerance;
+import io.copyjob.spec.TabularSpec.TableSpec;
+import io.copyjob.spec.TabularSpec.WriteMode;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.Test;
+
+/**
+ * Tabular job files: what a valid one means, and the one line each invalid one gets. What is not
+ * built yet is refused by name, never accepted and ignored.
+ */
+public class TabularSpecParserTest {
+  private static final Path DIR = Path.of("/jobs");
+  private static final String SOURCE = "source: {root: s3://exports/sales/, format: csv}\n";
+  private static final String SINK =
+      "sink:\n  database: {url: 'jdbc:postgresql://db:5432/dw', user: loader, passwordEnv: PGPASSWORD}\n";
+  private static final String TABLES =
+      "tables:\n  orders: {files: orders/, target: public.orders}\n";
+  private static final String VALID = "name: t\n" + SOURCE + SINK + TABLES;
+
+  private static JobSpec parse(String yaml) {
+    return JobSpecParser.parse(yaml, DIR, "job.yaml");
+  }
+
+  @Test
+  public void aTabularJobMeansWhatItSays() {
+    JobSpec spec =
+        parse(
+            "name: sales\n"
+                + "connections:\n  aws: {type: s3, region: eu-west-1}\n"
+                + "source:\n"
+                + "  root: s3://exports/sales/\n"
+                + "  connection: aws\n"
+                + "  format: csv\n"
+                + "  csv: {delimiter: ';', quote: \"'\", escape: '\\', header: false,"
+                + " nullValue: 'NULL', encoding: iso-8859-1, skipLines: 2}\n"
+                + "  compression: gzip\n"
+                + SINK
+                + "tableDefaults: {write: append, ignoreCase: true, timeZone: Europe/Paris}\n"
+                + "tables:\n"
+                + "  orders:\n"
+                + "    files: orders/\n"
+                + "    glob: '*.csv.gz'\n"
+                + "    target: public.orders\n"
+                + "    columns:\n"
+                + "      - {source: 1, sink: id, type: bigint}\n"
+                + "      - {source: 3, sink: amount, type: 'decimal(12,2)'}\n"
+                + "      - {source: 4, sink: day, format: dd/MM/yyyy}\n"
+                + "    keys: [id]\n"
+                + "  customers: {files: '', target: customers, ignoreCase: false, timeZone: UTC}\n"
+                + "faultTolerance:\n"
+                + "  skipIncompatibleRows: true\n"
+                + "  deadLetter: s3://exports/rejected/\n"
+                + "  connection: aws\n"
+                + "  maxRejectedRows: 10\n"
+                + "  maxRejectedPercent: 2.5\n"
+                + "mode: full\n");
+
+    assertThat(spec.isTabular()).isTrue();
+    assertThat(spec.source().root()).isEqualTo(URI.create("s3://exports/sales/"));
+    assertThat(spec.source().partitions()).containsExactly("orders", "customers");
+    TabularSpec t = spec.tabular();
+    assertThat(t.format().csv())
+        .isEqualTo(new CsvSpec(';', '\'', '\\', false, "NULL", "ISO-8859-1", 2));
+    assertThat(t.format().compression()).isEqualTo(Compression.GZIP);
+    assertThat(t.database())
+        .isEqualTo(new DatabaseSpec("jdbc:postgresql://db:5432/dw", "loader", "PGPASSWORD"));
+    assertThat(t.tables())
+        .containsExactly(
+            new TableSpec(
+                "orders",
+                "orders/",
+                "*.csv.gz",
+                "public.orders",
+                List.of(
+                    new ColumnMapping(null, 1, "id", ColumnType.of(ColumnType.Kind.BIGINT), null),
+                    new ColumnMapping(
+                        null, 3, "amount", new ColumnType(ColumnType.Kind.DECIMAL, 0, 12, 2), null),
+                    new ColumnMapping(null, 4, "day", null, "dd/MM/yyyy")),
+                List.of("id"),
+                WriteMode.APPEND,
+                true,
+                "Europe/Paris"),
+            new TableSpec(
+                "customers",
+                "",
+                null,
+                "customers",
+                List.of(),
+                List.of(),
+                WriteMode.APPEND,
+                false,
+                "UTC"));
+    assertThat(t.faultTolerance())
+        .isEqualTo(new FaultTolerance(true, URI.create("s3://exports/rejected/"), "aws", 10, 2.5));
+  }
+
+  @Test
+  public void theSettingsRecordIsAJobFileThatParsesBackToTheSameSpec() {
+    JobSpec spec =
+        parse(
+            VALID.replace("format: csv", "format: csv, csv: {delimiter: '\\t', quote: ''}")
+                + "faultTolerance: {skipIncompatibleRows: true, deadLetter: /tmp/dead/,"
+                + " maxRejectedPercent: 5}\n"
+                + "copy: {parallelism: 4, requestTimeout: 30s}\n");
+
+    String json = JobSpecs.toJson(spec);
+
+    assertThat(parse(json)).isEqualTo(spec);
+    assertThat(json).doesNotContain("partitions").contains("\"passwordEnv\":\"PGPASSWORD\"");
+  }
+
+  private static void refused(String yaml, String message) {
+    assertThatThrownBy(() -> parse(yaml)).isInstanceOf(SpecException.class).hasMessage(message);
+  }
+
+  @Test
+  public void whatIsNotBuiltYetIsRefusedByName() {
+    refused(
+        VALID.replace("format: csv", "format: parquet"),
+        "job.yaml: source.format: parquet is not supported yet (csv is)");
+    refused(
+        VALID.replace("format: csv", "format: json"),
+        "job.yaml: source.format: json is not supported yet (csv is)");
+    refused(
+        VALID.replace(
+            "source: {root: s3://exports/sales/, format: csv}", "source: {database: {url: x}}"),
+        "job.yaml: source.database: JDBC sources are not supported yet; read files with source.root");
+    refused(
+        "name: t\n" + SOURCE + "sink: {root: s3://lake/, format: parquet}\n" + TABLES,
+        "job.yaml: sink.root: file sinks (Parquet, CSV) are not supported yet; write into a"
+            + " database with sink.database");
+    refused(
+        VALID.replace("target: public.orders}", "target: public.orders, write: upsert}"),
+        "job.yaml: tables.orders.write: upsert is not supported yet (append is)");
+    refused(
+        VALID + "tableDefaults: {write: overwrite}\n",
+        "job.yaml: tableDefaults.write: overwrite is not supported yet (append is)");
+    refused(
+        VALID + "tableDefaults: {createTable: true}\n",
+        "job.yaml: tableDefaults.createTable: true is not supported yet; create the table before"
+            + " the run");
+    refused(
+        VALID + "mode: incremental\n",
+        "job.yaml: mode: incremental is not supported yet (full is)");
+    refused(
+        VALID.replace("target: public.orders}", "target: public.orders, watermark: {column: x}}"),
+        "job.yaml: tables.orders.watermark: incremental mode is not supported yet; copy the table"
+            + " in full");
+    refused(
+        VALID.replace(
+            "target: public.orders}", "target: t, columns: [{constant: runId, sink: r}]}"),
+        "job.yaml: tables.orders.columns[0].constant: constant columns are not supported yet; map"
+            + " a source column");
+    refused(
+        VALID.replace("jdbc:postgresql://db:5432/dw", "jdbc:sqlserver://db;databaseName=dw"),
+        "job.yaml: sink.database.url: SQL Server sinks are not supported yet (PostgreSQL and H2"
+            + " are)");
+  }
+
+  @Test
+  public void mistakesAreOneLineNamingTheField() {
+    refused(
+        VALID.replace(
+            "target: public.orders}", "target: o, columns: [{source: a, sink: b, type: intger}]}"),
+        "job.yaml: tables.orders.columns[0].type: unknown type 'intger'; use one of "
+            + ColumnType.NAMES);
+    refused(
+        VALID
+            .replace("format: csv}", "format: csv, csv: {header: false}}")
+            .replace("target: public.orders}", "target: o, columns: [{source: a, sink: b}]}"),
+        "job.yaml: tables.orders.columns[0].source: names a column, but source.csv.header is"
+            + " false: name it by position (1, 2, ...)");
+    refused(
+        VALID.replace(
+            "target: public.orders}",
+            "target: o, columns: [{source: 1, sink: b, type: int, format: x}]}"),
+        "job.yaml: tables.orders.columns[0].format: only for date, timestamp and timestamptz"
+            + " values, not integer");
+    refused(
+        VALID.replace("user: loader", "user: loader, password: hunter2"),
+        "job.yaml: sink.database.password: not allowed in a job file; name an environment"
+            + " variable with sink.database.passwordEnv");
+    refused(
+        VALID.replace("jdbc:postgresql://db:5432/dw", "jdbc:postgresql://db/dw?password=hunter2"),
+        "job.yaml: sink.database.url: must not hold a password; name an environment variable"
+            + " with sink.database.passwordEnv");
+    refused(
+        VALID + "faultTolerance: {skipIncompatibleRows: true}\n",
+        "job.yaml: faultTolerance.deadLetter: required with skipIncompatibleRows: true (rejected"
+            + " rows are kept there, never dropped)");
+    refused(
+        VALID + "faultTolerance: {maxRejectedRows: 5}\n",
+        "job.yaml: faultTolerance.maxRejectedRows: only used with"
+            + " faultTolerance.skipIncompatibleRows: true");
+    refused(
+        VALID
+            + "faultTolerance: {skipIncompatibleRows: true, deadLetter: s3://exports/sales/bad/}\n",
+        "job.yaml: faultTolerance.deadLetter: must not overlap source.root");
+    refused(
+        VALID + "tableDefaults: {timeZone: Mars/Olympus}\n",
+        "job.yaml: tableDefaults.timeZone: unknown time zone 'Mars/Olympus'; use an ID like UTC or"
+            + " Europe/Paris");
+    refused(
+        VALID.replace("{files: orders/, target: public.orders}", "{files: orders/}"),
+        "job.yaml: tables.orders.target: required");
+    refused(
+        VALID.replace("target: public.orders}", "target: 'orders; DROP TABLE x'}"),
+        "job.yaml: tables.orders.target: must be a table name like orders or public.orders");
+    refused(
+        VALID + "mode: delta\n",
+        "job.yaml: mode: delta is for file copies; a tabular job's mode is full");
+    refused(
+        VALID + "delta: {overlap: 5m}\n",
+        "job.yaml: delta: only for a file copy (a tabular job copies its tables:)");
+    refused(
+        "name: t\nsource: {root: /data/}\nsink: {root: /out/}\ntableDefaults: {write: append}\n",
+        "job.yaml: tableDefaults: only for a tabular job (one with tables:)");
+    refused(
+        VALID.replace("format: csv}", "format: csv, csv: {delimiter: ';;'}}"),
+        "job.yaml: source.csv.delimiter: must be one character (\\t for a tab), got ';;'");
+    refused(
+        VALID.replace("format: csv}", "format: csv, csv: {nullValue: NULL}}"),
+        "job.yaml: source.csv.nullValue: put the text in quotes, e.g. 'NULL': unquoted, YAML reads"
+            + " NULL, null and ~ as no value");
+    refused(
+        VALID.replace("format: csv}", "format: csv, compression: zip}"),
+        "job.yaml: source.compression: must be one of auto, gzip, none, got 'zip'");
+  }
+}
