@@ -91,7 +91,17 @@ public record TabularSpec(
   /** How rows are written into a sink table. */
   public enum WriteMode {
     /** Rows are added to what the table holds. */
-    APPEND
+    APPEND,
+    /**
+     * A row whose key columns match a row of the table replaces it, any other row is added: a rerun
+     * never duplicates rows.
+     */
+    UPSERT,
+    /**
+     * The run's rows replace what the table held, all at once when every piece is loaded; a failed
+     * run leaves the old rows whole.
+     */
+    OVERWRITE
   }
 
   /**
@@ -110,6 +120,9 @@ public record TabularSpec(
    *     case
    * @param timeZone the zone of timestamps written into a column with a time zone when the value
    *     has no offset of its own (an ID such as UTC or Europe/Paris)
+   * @param createTable whether a missing sink table is created, its columns typed from the mapping
+   * @param truncateBeforeFullCopy whether the sink table is emptied before a load starts (append
+   *     and upsert in full mode, as Fabric's Copy job has it)
    */
   public record TableSpec(
       String name,
@@ -120,7 +133,9 @@ public record TabularSpec(
       List<String> keys,
       WriteMode write,
       boolean ignoreCase,
-      String timeZone)
+      String timeZone,
+      boolean createTable,
+      boolean truncateBeforeFullCopy)
       implements Serializable {
     public TableSpec {
       columns = List.copyOf(columns);

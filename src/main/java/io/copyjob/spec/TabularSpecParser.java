@@ -34,8 +34,8 @@ import java.util.regex.PatternSyntaxException;
 /**
  * The parts of a job file that make a tabular job (one with {@code tables:}), with the same
  * discipline as {@link JobSpecParser}: one line naming the field, unknown fields refused. What a
- * later version will read (JSON and Parquet files, JDBC sources, file sinks, upsert and overwrite,
- * incremental mode) is refused by name with "not supported yet", never accepted and ignored.
+ * later version will read (JSON and Parquet files, JDBC sources, file sinks, incremental mode) is
+ * refused by name with "not supported yet", never accepted and ignored.
  */
 final class TabularSpecParser {
   /** Fields of a tabular job that a file copy refuses. */
@@ -60,7 +60,7 @@ final class TabularSpecParser {
   private static final List<String> SINK_FIELDS = List.of("database");
   private static final List<String> DATABASE_FIELDS = List.of("url", "user", "passwordEnv");
   private static final List<String> DEFAULT_FIELDS =
-      List.of("write", "createTable", "ignoreCase", "timeZone");
+      List.of("write", "createTable", "truncateBeforeFullCopy", "ignoreCase", "timeZone");
   private static final List<String> TABLE_FIELDS =
       List.of(
           "files",
@@ -70,6 +70,7 @@ final class TabularSpecParser {
           "keys",
           "write",
           "createTable",
+          "truncateBeforeFullCopy",
           "ignoreCase",
           "timeZone");
   private static final List<String> COLUMN_FIELDS = List.of("source", "sink", "type", "format");
@@ -247,12 +248,11 @@ final class TabularSpecParser {
     Node urlNode = database.get("url");
     String url = urlNode.text();
     // The URL is not echoed: it may hold credentials.
-    if (url.regionMatches(true, 0, "jdbc:sqlserver:", 0, 15)) {
-      throw urlNode.error("SQL Server sinks are not supported yet (PostgreSQL and H2 are)");
-    }
     if (!url.regionMatches(true, 0, "jdbc:postgresql:", 0, 16)
+        && !url.regionMatches(true, 0, "jdbc:sqlserver:", 0, 15)
         && !url.regionMatches(true, 0, "jdbc:h2:", 0, 8)) {
-      throw urlNode.error("must be a JDBC URL starting with jdbc:postgresql: or jdbc:h2:");
+      throw urlNode.error(
+          "must be a JDBC URL starting with jdbc:postgresql:, jdbc:sqlserver: or jdbc:h2:");
     }
     if (JobSpecParser.URL_PASSWORD.matcher(url).find()) {
       throw urlNode.error(
@@ -363,10 +363,19 @@ final class TabularSpecParser {
       }
       keys.add(column);
     }
-    WriteMode write = write(setting(table, defaults, "write"));
-    Node createTable = setting(table, defaults, "createTable");
-    if (createTable.bool(false)) {
-      throw createTable.error("true is not supported yet; create the table before the run");
+    Node writeNode = setting(table, defaults, "write");
+    WriteMode write = write(writeNode);
+    if (write == WriteMode.UPSERT && keys.isEmpty()) {
+      throw table
+          .get("keys")
+          .error("required with write: upsert (the columns a row is matched on)");
+    }
+    boolean createTable = setting(table, defaults, "createTable").bool(false);
+    Node truncateNode = setting(table, defaults, "truncateBeforeFullCopy");
+    boolean truncate = truncateNode.bool(false);
+    if (truncate && write == WriteMode.OVERWRITE) {
+      throw truncateNode.error(
+          "not with write: overwrite, which replaces the table's rows already");
     }
     boolean ignoreCase = setting(table, defaults, "ignoreCase").bool(false);
     Node zoneNode = setting(table, defaults, "timeZone");
@@ -376,7 +385,8 @@ final class TabularSpecParser {
     } catch (DateTimeException e) {
       throw zoneNode.error("unknown time zone '" + zone + "'; use an ID like UTC or Europe/Paris");
     }
-    return new TableSpec(name, files, glob, target, columns, keys, write, ignoreCase, zone);
+    return new TableSpec(
+        name, files, glob, target, columns, keys, write, ignoreCase, zone, createTable, truncate);
   }
 
   /** The table's own setting, else the one of tableDefaults (absent when neither has it). */
@@ -388,7 +398,8 @@ final class TabularSpecParser {
     String text = node.optText().orElse("append");
     return switch (text) {
       case "append" -> WriteMode.APPEND;
-      case "upsert", "overwrite" -> throw node.error(text + " is not supported yet (append is)");
+      case "upsert" -> WriteMode.UPSERT;
+      case "overwrite" -> WriteMode.OVERWRITE;
       default -> throw node.error("must be one of append, upsert, overwrite, got '" + text + "'");
     };
   }

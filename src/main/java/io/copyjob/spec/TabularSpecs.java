@@ -59,6 +59,10 @@ final class TabularSpecs {
         table.keys().forEach(node.putArray("keys")::add);
       }
       node.put("write", table.write().name().toLowerCase(Locale.ROOT));
+      node.put("createTable", table.createTable());
+      if (table.truncateBeforeFullCopy()) {
+        node.put("truncateBeforeFullCopy", true);
+      }
       node.put("ignoreCase", table.ignoreCase());
       node.put("timeZone", table.timeZone());
     }

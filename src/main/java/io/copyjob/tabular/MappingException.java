@@ -5,7 +5,7 @@ package io.copyjob.tabular;
  * NOT NULL column left out, a type that does not fit): found before any row of it is written. The
  * message is one line.
  */
-public final class MappingException extends Exception {
+public class MappingException extends Exception {
   public MappingException(String message) {
     super(message);
   }

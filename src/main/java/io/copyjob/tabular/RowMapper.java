@@ -1,6 +1,7 @@
 package io.copyjob.tabular;
 
 import io.copyjob.spec.ColumnType;
+import io.copyjob.spec.TabularSpec;
 import io.copyjob.spec.TabularSpec.ColumnMapping;
 import io.copyjob.spec.TabularSpec.TableSpec;
 import java.io.Serializable;
@@ -48,9 +49,25 @@ public final class RowMapper implements Serializable {
       }
     }
     if (!table.columns().isEmpty()) {
-      mapper.explicitTargets();
+      mapper.keysWritten(mapper.explicitTargets().stream().map(Target::column).toList());
     }
     return mapper;
+  }
+
+  /** An upsert matches rows on its keys: each must be among the columns written. */
+  private void keysWritten(List<SinkColumn> written) throws MappingException {
+    if (table.write() != TabularSpec.WriteMode.UPSERT) {
+      return;
+    }
+    for (String key : table.keys()) {
+      SinkColumn column = sink.column(key).orElseThrow();
+      if (!written.contains(column)) {
+        throw new MappingException(
+            "keys: column '"
+                + key
+                + "' is not written by the mapping; upsert matches rows on it, so map it");
+      }
+    }
   }
 
   public SinkTable sink() {
@@ -159,6 +176,12 @@ public final class RowMapper implements Serializable {
    *     sink table have no column in common, or leave a NOT NULL column without a default out
    */
   public Bound bind(Optional<List<String>> sourceNames) throws MappingException {
+    Bound bound = bindColumns(sourceNames);
+    keysWritten(bound.columns());
+    return bound;
+  }
+
+  private Bound bindColumns(Optional<List<String>> sourceNames) throws MappingException {
     if (!table.columns().isEmpty()) {
       List<Target> bound = new ArrayList<>();
       for (Target t : explicitTargets()) {

@@ -9,7 +9,7 @@ import java.util.Optional;
  *
  * @param name the table as a person reads it ({@code public.orders})
  * @param sql the table's name quoted for SQL, exactly as the database stores it
- * @param quote the database's identifier quote
+ * @param quote the database's identifier quote ({@code [} stands for SQL Server's brackets)
  * @param columns its columns in their order
  */
 public record SinkTable(String name, String sql, String quote, List<SinkColumn> columns)
@@ -38,9 +38,17 @@ public record SinkTable(String name, String sql, String quote, List<SinkColumn> 
     return quoted(quote, column.name());
   }
 
-  /** {@code name} in {@code quote}s, a quote inside it doubled. */
+  /**
+   * {@code name} in {@code quote}s ({@code [} and {@code ]}), a closing quote inside it doubled.
+   */
   public static String quoted(String quote, String name) {
-    return quote + name.replace(quote, quote + quote) + quote;
+    String close = quote.equals("[") ? "]" : quote;
+    return quote + name.replace(close, close + close) + close;
+  }
+
+  /** The same table's columns under another name: a staging table of the same shape. */
+  public SinkTable writingInto(String otherSql) {
+    return new SinkTable(name, otherSql, quote, columns);
   }
 
   /** The names of the columns, for messages. */

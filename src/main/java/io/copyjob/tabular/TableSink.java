@@ -25,11 +25,44 @@ public interface TableSink extends Serializable, AutoCloseable {
   void prepare() throws IOException;
 
   /**
-   * The sink table of {@code table}, read before any row of it is written.
+   * The sink table of {@code table}, read before any row of it is written. Reads only.
    *
-   * @throws MappingException when it does not exist (one line naming it)
+   * @throws MappingException when it does not exist (one line naming it): {@link #missing} tells
+   *     that case from the others
    */
   SinkTable describe(TableSpec table) throws MappingException, IOException;
+
+  /** Whether {@code e}, thrown by {@link #describe}, says that the sink table does not exist. */
+  boolean missing(MappingException e);
+
+  /**
+   * Creates {@code table}'s missing sink table ({@code createTable: true}) in the database's
+   * dialect: a column per sink column of the explicit mapping, typed by its {@code type} (text when
+   * it has none), else a text column per name of {@code sourceColumns} (the files' header); the key
+   * columns are its primary key. Returns it as {@link #describe} finds it.
+   *
+   * @throws MappingException when there are no columns to create it with (one line)
+   */
+  SinkTable create(TableSpec table, SourceColumns sourceColumns)
+      throws MappingException, IOException;
+
+  /** The source's column names (a file's header), read only when a table is created from them. */
+  @FunctionalInterface
+  interface SourceColumns {
+    Optional<List<String>> names() throws IOException;
+  }
+
+  /**
+   * The table-level step before a table's pieces, once its mapping is checked: empties the sink
+   * table for {@code truncateBeforeFullCopy}, or makes an empty staging table for {@code overwrite}
+   * (dropping one a killed run left). Does nothing when the ledger shows pieces of this load
+   * already (a planning step executed again, or a rerun going on with a load): what they wrote is
+   * kept.
+   *
+   * @param loadFrom the first run of the table's load ({@link PieceId#loadFrom})
+   * @return the table pieces write into: {@code target}, or the staging table
+   */
+  SinkTable begin(TableSpec table, SinkTable target, long runId, long loadFrom) throws IOException;
 
   /** Whether the ledger shows the piece loaded by its load already: then it writes nothing. */
   boolean loaded(PieceId piece) throws IOException;
@@ -42,17 +75,21 @@ public interface TableSink extends Serializable, AutoCloseable {
    *
    * @return the writer, or empty when another attempt loaded the piece meanwhile
    */
-  Optional<PieceWriter> open(PieceId piece, SinkTable table, List<SinkColumn> columns)
-      throws IOException;
+  Optional<PieceWriter> open(
+      PieceId piece, TableSpec spec, SinkTable table, List<SinkColumn> columns) throws IOException;
 
   /**
    * After every piece of a table succeeded: the step a write behaviour needs to make the table's
-   * rows visible (swap a staging table in, merge it). Append has none.
+   * rows visible ({@code overwrite}: the staging table's rows replace the table's in one
+   * transaction, then the staging table is dropped). Append and upsert have none. Safe to call
+   * again after it succeeded (it finds no staging table and does nothing).
+   *
+   * @throws IOException when the rows cannot replace the old ones (the old rows stay whole)
    */
-  default void commit(TableSpec table, SinkTable sinkTable) throws IOException {}
+  default void commit(TableSpec table) throws IOException {}
 
-  /** After a table failed: undo what {@link #commit} would have made visible (drop staging). */
-  default void abort(TableSpec table, SinkTable sinkTable) throws IOException {}
+  /** After a table failed: drops what {@link #commit} would have made visible (staging). */
+  default void abort(TableSpec table) throws IOException {}
 
   @Override
   void close() throws IOException;

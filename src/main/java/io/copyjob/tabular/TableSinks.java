@@ -9,6 +9,6 @@ public final class TableSinks {
 
   /** A new sink of the job: connections are made on first use, where it runs. */
   public static TableSink of(JobSpec spec) {
-    return new JdbcSink(spec.tabular().database());
+    return new JdbcSink(spec.name(), spec.tabular().database());
   }
 }

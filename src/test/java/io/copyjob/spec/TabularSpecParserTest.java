@@ -2,6 +2,7 @@ package io.copyjob.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.copyjob.spec.TabularSpec.ColumnMapping;
 import io.copyjob.spec.TabularSpec.Compression;
@@ -90,7 +91,9 @@ public class TabularSpecParserTest {
                 List.of("id"),
                 WriteMode.APPEND,
                 true,
-                "Europe/Paris"),
+                "Europe/Paris",
+                false,
+                false),
             new TableSpec(
                 "customers",
                 "",
@@ -100,7 +103,9 @@ public class TabularSpecParserTest {
                 List.of(),
                 WriteMode.APPEND,
                 false,
-                "UTC"));
+                "UTC",
+                false,
+                false));
     assertThat(t.faultTolerance())
         .isEqualTo(new FaultTolerance(true, URI.create("s3://exports/rejected/"), "aws", 10, 2.5));
   }
@@ -141,16 +146,6 @@ public class TabularSpecParserTest {
         "job.yaml: sink.root: file sinks (Parquet, CSV) are not supported yet; write into a"
             + " database with sink.database");
     refused(
-        VALID.replace("target: public.orders}", "target: public.orders, write: upsert}"),
-        "job.yaml: tables.orders.write: upsert is not supported yet (append is)");
-    refused(
-        VALID + "tableDefaults: {write: overwrite}\n",
-        "job.yaml: tableDefaults.write: overwrite is not supported yet (append is)");
-    refused(
-        VALID + "tableDefaults: {createTable: true}\n",
-        "job.yaml: tableDefaults.createTable: true is not supported yet; create the table before"
-            + " the run");
-    refused(
         VALID + "mode: incremental\n",
         "job.yaml: mode: incremental is not supported yet (full is)");
     refused(
@@ -162,10 +157,53 @@ public class TabularSpecParserTest {
             "target: public.orders}", "target: t, columns: [{constant: runId, sink: r}]}"),
         "job.yaml: tables.orders.columns[0].constant: constant columns are not supported yet; map"
             + " a source column");
+  }
+
+  @Test
+  public void writeBehavioursTakeTheDefaultsThenTheTablesOwnSettings() {
+    JobSpec spec =
+        parse(
+            "name: t\n"
+                + SOURCE
+                + SINK.replace(
+                    "jdbc:postgresql://db:5432/dw", "jdbc:sqlserver://db:1433;databaseName=dw")
+                + "tableDefaults: {write: upsert, createTable: true, truncateBeforeFullCopy: true}\n"
+                + "tables:\n"
+                + "  orders: {files: o/, target: o, keys: [id]}\n"
+                + "  customers: {files: c/, target: c, write: overwrite,"
+                + " truncateBeforeFullCopy: false}\n"
+                + "  items: {files: i/, target: i, write: append, createTable: false}\n");
+
+    assertThat(spec.tabular().tables())
+        .extracting(
+            TableSpec::name,
+            TableSpec::write,
+            TableSpec::createTable,
+            TableSpec::truncateBeforeFullCopy)
+        .containsExactly(
+            tuple("orders", WriteMode.UPSERT, true, true),
+            tuple("customers", WriteMode.OVERWRITE, true, false),
+            tuple("items", WriteMode.APPEND, false, true));
+    assertThat(parse(JobSpecs.toJson(spec))).isEqualTo(spec);
+  }
+
+  @Test
+  public void upsertNeedsKeysAndOverwriteIsNotTruncated() {
     refused(
-        VALID.replace("jdbc:postgresql://db:5432/dw", "jdbc:sqlserver://db;databaseName=dw"),
-        "job.yaml: sink.database.url: SQL Server sinks are not supported yet (PostgreSQL and H2"
-            + " are)");
+        VALID.replace("target: public.orders}", "target: public.orders, write: upsert}"),
+        "job.yaml: tables.orders.keys: required with write: upsert (the columns a row is matched"
+            + " on)");
+    refused(
+        VALID + "tableDefaults: {write: overwrite, truncateBeforeFullCopy: true}\n",
+        "job.yaml: tableDefaults.truncateBeforeFullCopy: not with write: overwrite, which replaces"
+            + " the table's rows already");
+    refused(
+        VALID + "tableDefaults: {write: replace}\n",
+        "job.yaml: tableDefaults.write: must be one of append, upsert, overwrite, got 'replace'");
+    refused(
+        VALID.replace("jdbc:postgresql://db:5432/dw", "jdbc:mysql://db/dw"),
+        "job.yaml: sink.database.url: must be a JDBC URL starting with jdbc:postgresql:,"
+            + " jdbc:sqlserver: or jdbc:h2:");
   }
 
   @Test

@@ -74,6 +74,34 @@ abstract class SinkDatabase {
     };
   }
 
+  /**
+   * An in-memory H2 database in its MSSQLServer mode: what the SQL Server dialect is tested on (no
+   * SQL Server runs here). The URL's mode chooses that dialect.
+   */
+  static SinkDatabase sqlServerMode() {
+    String url =
+        "jdbc:h2:mem:sink-"
+            + UUID.randomUUID()
+            + ";MODE=MSSQLServer;DATABASE_TO_UPPER=FALSE;CASE_INSENSITIVE_IDENTIFIERS=TRUE"
+            + ";DB_CLOSE_DELAY=-1";
+    return new SinkDatabase() {
+      @Override
+      String yaml() {
+        return "  database: {url: '" + url + "'}\n";
+      }
+
+      @Override
+      Connection connect() throws SQLException {
+        return DriverManager.getConnection(url);
+      }
+
+      @Override
+      void drop() throws SQLException {
+        execute("SHUTDOWN");
+      }
+    };
+  }
+
   static SinkDatabase postgres() {
     String base = System.getenv("COPYJOB_TEST_PG_URL");
     String user = System.getenv("COPYJOB_TEST_PG_USER");

@@ -9,19 +9,29 @@ import java.sql.SQLException;
 import java.util.Collections;
 import java.util.List;
 
-/** Rows as batched, parameterised INSERTs: what every JDBC database takes (H2 here). */
+/**
+ * Rows as a batch of one parameterised statement: an INSERT (what every JDBC database takes; H2 and
+ * SQL Server here), or the dialect's upsert.
+ */
 final class InsertBatchWriter implements BatchWriter {
   private final List<SinkColumn> columns;
   private final PreparedStatement insert;
 
   InsertBatchWriter(Connection conn, SinkTable table, List<SinkColumn> columns)
       throws SQLException {
+    this(conn, insert(table, columns), columns);
+  }
+
+  /** Rows bound to {@code sql}'s parameters, one per column in order. */
+  InsertBatchWriter(Connection conn, String sql, List<SinkColumn> columns) throws SQLException {
     this.columns = columns;
+    this.insert = conn.prepareStatement(sql);
+  }
+
+  private static String insert(SinkTable table, List<SinkColumn> columns) {
     String names = String.join(", ", columns.stream().map(table::quoted).toList());
     String marks = String.join(", ", Collections.nCopies(columns.size(), "?"));
-    this.insert =
-        conn.prepareStatement(
-            "INSERT INTO " + table.sql() + " (" + names + ") VALUES (" + marks + ")");
+    return "INSERT INTO " + table.sql() + " (" + names + ") VALUES (" + marks + ")";
   }
 
   @Override

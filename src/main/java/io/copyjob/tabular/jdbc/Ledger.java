@@ -19,16 +19,19 @@ final class Ledger {
   private Ledger() {}
 
   /** Creates the ledger when missing; safe when several processes do it at once. */
-  static void createMissing(Connection conn) throws SQLException {
+  static void createMissing(Connection conn, SinkDialect dialect) throws SQLException {
     if (exists(conn)) {
       return;
     }
     String ddl =
-        "CREATE TABLE IF NOT EXISTS "
+        "CREATE TABLE "
+            + (dialect.createIfNotExists() ? "IF NOT EXISTS " : "")
             + TABLE
             + " (job VARCHAR(200) NOT NULL, table_name VARCHAR(256) NOT NULL,"
             + " piece VARCHAR(64) NOT NULL, run_id BIGINT NOT NULL, rows_written BIGINT NOT NULL,"
-            + " loaded_at TIMESTAMP(6) WITH TIME ZONE NOT NULL,"
+            + " loaded_at "
+            + dialect.ledgerTimestamp()
+            + " NOT NULL,"
             + " CONSTRAINT copyjob_loaded_pk PRIMARY KEY (job, table_name, piece, run_id))";
     try (Statement st = conn.createStatement()) {
       st.execute(ddl);
@@ -62,6 +65,24 @@ final class Ledger {
       ps.setString(2, piece.table());
       ps.setString(3, piece.piece());
       ps.setLong(4, piece.loadFrom());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /**
+   * Whether any piece of {@code table} of {@code job} was loaded by a run from {@code loadFrom} on.
+   */
+  static boolean anyLoaded(Connection conn, String job, String table, long loadFrom)
+      throws SQLException {
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "SELECT 1 FROM " + TABLE + " WHERE job = ? AND table_name = ? AND run_id >= ?")) {
+      ps.setString(1, job);
+      ps.setString(2, table);
+      ps.setLong(3, loadFrom);
+      ps.setMaxRows(1);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();
       }

@@ -11,9 +11,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -34,7 +36,7 @@ final class SinkTables {
    * @param target {@code table} (in the connection's current schema) or {@code schema.table}
    * @param where the database as messages name it (a redacted URL)
    */
-  static SinkTable describe(Connection conn, String target, String where)
+  static SinkTable describe(Connection conn, String target, String where, SinkDialect dialect)
       throws SQLException, MappingException {
     int dot = target.indexOf('.');
     String schema = dot < 0 ? null : target.substring(0, dot);
@@ -62,14 +64,14 @@ final class SinkTables {
       found = exact;
     }
     if (found.isEmpty()) {
-      throw new MappingException(
+      throw new TableMissing(
           "sink table " + target + " does not exist in schema " + inSchema + " of " + where);
     }
     if (found.size() > 1) {
       throw new MappingException(
           "sink table " + target + " matches several tables of " + where + " ignoring case");
     }
-    String quote = meta.getIdentifierQuoteString().trim();
+    String quote = dialect.quote();
     String[] table = found.get(0);
     List<SinkColumn> columns = new ArrayList<>();
     try (ResultSet rs = meta.getColumns(conn.getCatalog(), table[0], table[1], null)) {
@@ -85,6 +87,31 @@ final class SinkTables {
         SinkTable.quoted(quote, table[0]) + "." + SinkTable.quoted(quote, table[1]),
         quote,
         columns);
+  }
+
+  /** The sink table a job file names is not in the database. */
+  static final class TableMissing extends MappingException {
+    TableMissing(String message) {
+      super(message);
+    }
+  }
+
+  /** The columns of {@code table} that have a default, with its SQL expression as stored. */
+  static Map<String, String> defaults(Connection conn, SinkTable table) throws SQLException {
+    int dot = table.name().indexOf('.');
+    String schema = table.name().substring(0, dot);
+    String name = table.name().substring(dot + 1);
+    Map<String, String> defaults = new HashMap<>();
+    try (ResultSet rs = conn.getMetaData().getColumns(conn.getCatalog(), schema, name, null)) {
+      while (rs.next()) {
+        if (schema.equals(rs.getString("TABLE_SCHEM"))
+            && name.equals(rs.getString("TABLE_NAME"))
+            && rs.getString("COLUMN_DEF") != null) {
+          defaults.put(rs.getString("COLUMN_NAME"), rs.getString("COLUMN_DEF"));
+        }
+      }
+    }
+    return defaults;
   }
 
   /**

@@ -142,7 +142,7 @@ final class PieceTransfer {
           }
         }
         Optional<PieceWriter> claimed =
-            sink.open(id, piece.sink(), mapping == null ? List.of() : mapping.columns());
+            sink.open(id, table, piece.sink(), mapping == null ? List.of() : mapping.columns());
         if (claimed.isEmpty()) {
           return false;
         }

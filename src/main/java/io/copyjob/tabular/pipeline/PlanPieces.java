@@ -6,17 +6,22 @@ import io.copyjob.pipeline.PipelineJob;
 import io.copyjob.pipeline.RunContext;
 import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.TabularSpec.FileFormat;
 import io.copyjob.spec.TabularSpec.TableSpec;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Store;
 import io.copyjob.tabular.MappingException;
 import io.copyjob.tabular.RowMapper;
+import io.copyjob.tabular.RowReader;
+import io.copyjob.tabular.RowReaders;
 import io.copyjob.tabular.SinkTable;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -60,16 +65,50 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
   }
 
   /**
-   * Finds the table's sink table and checks the table's mapping against it, before any row is
-   * written. Shared with {@code plan}.
+   * Finds the table's sink table (creating it when missing, {@code createTable} says so and {@code
+   * create} is given) and checks the table's mapping against it, before any row is written. Shared
+   * with {@code plan}, which creates nothing.
    *
+   * @param create the source's columns a missing table is created with; null: never create
    * @throws MappingException when the sink table is missing or the mapping cannot work with it
    */
-  public static SinkTable sinkTable(TableSpec table, TableSink sink)
+  public static SinkTable sinkTable(TableSpec table, TableSink sink, TableSink.SourceColumns create)
       throws MappingException, IOException {
-    SinkTable sinkTable = sink.describe(table);
+    SinkTable sinkTable;
+    try {
+      sinkTable = sink.describe(table);
+    } catch (MappingException e) {
+      if (create == null || !table.createTable() || !sink.missing(e)) {
+        throw e;
+      }
+      sinkTable = sink.create(table, create);
+    }
     RowMapper.of(table, sinkTable);
     return sinkTable;
+  }
+
+  /** The header of the table's first file (empty without files or headers). */
+  static Optional<List<String>> firstHeader(TableSpec table, Store store, FileFormat format)
+      throws IOException {
+    Pattern glob =
+        table.glob() == null
+            ? null
+            : Pattern.compile(FileSystemUtils.wildcardToRegexp(table.glob()));
+    try (Listing listing = store.list(table.files(), true)) {
+      while (listing.hasNext()) {
+        FileInfo file = listing.next();
+        if (glob == null || glob.matcher(file.key().substring(table.files().length())).matches()) {
+          try (RowReader reader = RowReaders.open(store, file, format)) {
+            if (reader.columnNames().isPresent()) {
+              return reader.columnNames();
+            }
+          }
+        }
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    return Optional.empty();
   }
 
   /**
@@ -125,13 +164,18 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
         return;
       }
       try {
-        SinkTable sinkTable = sinkTable(tableSpec, sink);
+        Store store = stores.get(table.root());
+        SinkTable target =
+            sinkTable(
+                tableSpec, sink, () -> firstHeader(tableSpec, store, spec.tabular().format()));
+        long loadFrom = table.loadFrom() > 0 ? table.loadFrom() : run.runId();
+        SinkTable writeInto = sink.begin(tableSpec, target, run.runId(), loadFrom);
         listFiles(
             tableSpec,
-            stores.get(table.root()),
+            store,
             file -> {
               listed.inc();
-              out.get(PIECES).output(new Piece(table, file, sinkTable));
+              out.get(PIECES).output(new Piece(table, file, writeInto));
             });
       } catch (MappingException | IOException e) {
         out.get(FAILURES).output(PieceResult.tableFailed(table, e.getMessage(), start));

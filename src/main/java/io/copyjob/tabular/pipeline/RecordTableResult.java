@@ -10,7 +10,10 @@ import io.copyjob.pipeline.RunContext;
 import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.TabularSpec.FaultTolerance;
+import io.copyjob.spec.TabularSpec.TableSpec;
 import io.copyjob.tabular.DeadLetter;
+import io.copyjob.tabular.TableSink;
+import io.copyjob.tabular.TableSinks;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.HashMap;
@@ -35,16 +38,22 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Per table, once all its pieces are done (joined with the table list, so a table with no file is
  * recorded too, and succeeds): applies the table's rejected-row limits, gathers its rejected rows
  * into the run's dead-letter file, and records in one control transaction its partition row and its
  * partition_runs row with rows read, written and rejected, bytes and duration. A table with a
- * failed piece fails with the first one's error; the others are not affected.
+ * failed piece fails with the first one's error; the others are not affected. Before that, the
+ * sink's table-level step: a table that succeeded is committed ({@link TableSink#commit}: overwrite
+ * swaps its staging table in), one that failed is aborted (its staging table dropped, the old rows
+ * whole).
  */
 public final class RecordTableResult
     extends PTransform<PCollection<PieceResult>, PCollection<PartitionResult>> {
+  private static final Logger LOG = LoggerFactory.getLogger(RecordTableResult.class);
   private static final TupleTag<TableKey> TABLE = new TupleTag<>() {};
   private static final TupleTag<TableTally> TALLY = new TupleTag<>() {};
 
@@ -113,6 +122,7 @@ public final class RecordTableResult
     private final Counter recorded = CopyMetrics.counter(CopyMetrics.PARTITIONS_RECORDED);
     private transient LeaseKeeper lease;
     private transient StoreCache stores;
+    private transient TableSink sink;
 
     RecordFn(JobSpec spec, RunContext run, long runNumber) {
       this.spec = spec;
@@ -124,6 +134,7 @@ public final class RecordTableResult
     public void setup() {
       lease = LeaseKeeper.hold(spec, run);
       stores = new StoreCache(spec, run);
+      sink = TableSinks.of(spec);
     }
 
     @ProcessElement
@@ -143,10 +154,35 @@ public final class RecordTableResult
         if (control.succeededInRun(run.runId(), table.partition())) {
           return; // recorded before a failover; RecordRun sums the rows, so nothing is lost
         }
-        PartitionResult result = result(table.partition(), tally);
+        PartitionResult result = finishWrite(table, tally, result(table.partition(), tally));
         control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
         recorded.inc();
         c.output(result);
+      }
+    }
+
+    /**
+     * The sink's last step for the table: commit when it succeeded (a commit that fails fails the
+     * table), abort when it failed.
+     */
+    private PartitionResult finishWrite(TableKey table, TableTally tally, PartitionResult result) {
+      TableSpec tableSpec = spec.tabular().table(table.name());
+      if (tableSpec == null) {
+        return result;
+      }
+      if (result.firstError() != null) {
+        try {
+          sink.abort(tableSpec);
+        } catch (IOException e) {
+          LOG.warn("{}; the next run drops it", e.getMessage());
+        }
+        return result;
+      }
+      try {
+        sink.commit(tableSpec);
+        return result;
+      } catch (IOException e) {
+        return result(table.partition(), tally, e.getMessage(), null);
       }
     }
 
@@ -237,6 +273,9 @@ public final class RecordTableResult
       }
       if (stores != null) {
         stores.close();
+      }
+      if (sink != null) {
+        sink.close();
       }
     }
   }

@@ -4,7 +4,6 @@ import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.TabularSpec.TableSpec;
 import io.copyjob.tabular.MappingException;
-import io.copyjob.tabular.SinkTable;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
 import java.io.IOException;
@@ -43,8 +42,14 @@ public final class TablePlanner {
         String sinkName = null;
         String error = null;
         try {
-          SinkTable sinkTable = PlanPieces.sinkTable(table, sink);
-          sinkName = sinkTable.name();
+          try {
+            sinkName = PlanPieces.sinkTable(table, sink, null).name();
+          } catch (MappingException e) {
+            if (!table.createTable() || !sink.missing(e)) {
+              throw e;
+            }
+            sinkName = table.target() + " (created by the run)";
+          }
           PlanPieces.listFiles(
               table,
               stores.get(spec.source().root().toString()),

@@ -11,6 +11,7 @@ import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.TabularSpec.FaultTolerance;
 import io.copyjob.spec.TabularSpec.TableSpec;
+import io.copyjob.spec.TabularSpec.WriteMode;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
 import java.io.IOException;
@@ -73,6 +74,9 @@ public final class TabularJob extends PipelineJob {
     Map<String, Long> resumeFrom = new HashMap<>();
     if (onlyFailed) {
       for (PartitionKey key : chosen) {
+        if (spec.tabular().table(key.prefix()).write() == WriteMode.OVERWRITE) {
+          continue; // its staging table went with the failed run: the load starts again
+        }
         resumeFrom.put(key.prefix(), control.lastSucceededRun(spec.name(), key) + 1);
       }
     }
