@@ -39,6 +39,7 @@ import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
+import io.copyjob.store.Throttle;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -502,7 +503,8 @@ public final class AzureBlobStore implements Store {
     return Optional.of(this::copyFrom);
   }
 
-  private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
+  private FileInfo copyFrom(Store from, FileInfo file, String key, Throttle throttle)
+      throws IOException {
     Store source = ForwardingStore.unwrap(from);
     String sourceRoot = source.root().toString();
     // An empty file is one Put Blob either way; a large one is beyond one Put Block From URL; one
@@ -527,6 +529,7 @@ public final class AzureBlobStore implements Store {
     if (source instanceof AzureBlobStore && file.version() != null) {
       stage.setSourceRequestConditions(new BlobRequestConditions().setIfMatch(file.version()));
     }
+    throttle.request();
     try {
       BlockBlobClient blob = blob(key);
       // The service answers only once it has copied the range: its wait for the answer is sized
@@ -542,11 +545,17 @@ public final class AzureBlobStore implements Store {
       if (stagedMd5 != null && !Arrays.equals(Base64.getDecoder().decode(stagedMd5), md5)) {
         throw notTheListedMd5(source, file, null);
       }
+      // The bytes moved during the request; they are charged now, before the copy can complete,
+      // so that a refused copy (the emulator refuses any URL outside itself) costs no share of
+      // the cap, and this file waits for its share before it becomes visible.
+      throttle.bytes(file.size());
+      throttle.request();
       blob.commitBlockListWithResponse(
           new BlockBlobCommitBlockListOptions(List.of(id))
               .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
           timeouts.call(0),
           Context.NONE);
+      throttle.request();
       long size =
           blob.getPropertiesWithResponse(null, timeouts.call(0), Context.NONE)
               .getValue()

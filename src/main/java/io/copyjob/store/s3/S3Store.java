@@ -13,6 +13,7 @@ import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
+import io.copyjob.store.Throttle;
 import java.io.FileNotFoundException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -547,14 +548,17 @@ public final class S3Store implements Store {
     return Optional.of(this::copyFrom);
   }
 
-  private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
+  private FileInfo copyFrom(Store from, FileInfo file, String key, Throttle throttle)
+      throws IOException {
     Store source = ForwardingStore.unwrap(from);
     if (!(source instanceof S3Store s) || !s.connection.equals(connection)) {
       throw new CantCopyException("server-side copy needs both ends on one S3 connection", null);
     }
     if (file.size() > tuning.copyThreshold) {
-      return multipartCopy(s, file, key);
+      return multipartCopy(s, file, key, throttle);
     }
+    throttle.request();
+    throttle.bytes(file.size());
     try {
       CopyObjectResponse response =
           s3.copyObject(
@@ -583,7 +587,8 @@ public final class S3Store implements Store {
    * One HeadObject of the source first gives the MD5 to keep in the copy's metadata as S3 keeps it
    * (the listed ETag may be an SSE-KMS one, no MD5), one of the copy then checks its size.
    */
-  private FileInfo multipartCopy(S3Store s, FileInfo file, String key) throws IOException {
+  private FileInfo multipartCopy(S3Store s, FileInfo file, String key, Throttle throttle)
+      throws IOException {
     try {
       HeadObjectResponse head = s3.headObject(h -> h.bucket(s.bucket).key(s.base + file.key()));
       // Only what the HEAD says of the listed version counts; the ranges are copied from that one
@@ -600,6 +605,8 @@ public final class S3Store implements Store {
               String range = "bytes=" + offset + "-" + (end - 1);
               long length = end - offset;
               int partNumber = number;
+              throttle.request();
+              throttle.bytes(length);
               String eTag =
                   s3.uploadPartCopy(
                           u ->
