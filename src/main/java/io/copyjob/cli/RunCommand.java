@@ -2,6 +2,7 @@ package io.copyjob.cli;
 
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
+import io.copyjob.monitor.FailureLog;
 import io.copyjob.monitor.RunReport;
 import io.copyjob.pipeline.FileCopyJob;
 import io.copyjob.spec.Durations;
@@ -102,8 +103,12 @@ final class RunCommand implements Callable<Integer> {
             System.err,
             System.console() != null);
     fileCopy.waitForLease(wait, commandSpec.commandLine().getErr()::println);
+    fileCopy.failureLog(FailureLog.folderFor(job.jobFile));
     RunRecord run = fileCopy.run();
-    commandSpec.commandLine().getOut().print(RunReport.summary(run, fileCopy.warnings()));
+    commandSpec
+        .commandLine()
+        .getOut()
+        .print(RunReport.summary(run, fileCopy.warnings(), fileCopy.failureLog().orElse(null)));
     commandSpec.commandLine().getOut().flush();
     if (run.status() != RunStatus.SUCCEEDED) {
       commandSpec

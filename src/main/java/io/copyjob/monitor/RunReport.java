@@ -6,6 +6,7 @@ import io.copyjob.control.PartitionState;
 import io.copyjob.control.PartitionStatus;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunTotals;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -58,9 +59,21 @@ public final class RunReport {
 
   /** The summary, then one line per warning of the run's partitions. */
   public static String summary(RunRecord run, List<String> warnings) {
+    return summary(run, warnings, null);
+  }
+
+  /**
+   * The summary, one line per warning of the run's partitions, then where the run's failure log
+   * ({@link FailureLog}) is, when it wrote one.
+   */
+  public static String summary(RunRecord run, List<String> warnings, Path failureLog) {
     StringBuilder s = new StringBuilder(summary(run));
     for (String warning : warnings) {
       s.append(String.format(Locale.ROOT, "  warning     %s%n", warning));
+    }
+    if (failureLog != null) {
+      s.append(
+          String.format(Locale.ROOT, "  failures    %s (every failed file and why)%n", failureLog));
     }
     return s.toString();
   }

@@ -6,9 +6,14 @@ import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.control.RunTotals;
+import io.copyjob.monitor.FailureLog;
 import io.copyjob.monitor.ProgressReporter;
 import io.copyjob.spec.JobSpec;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
@@ -46,6 +52,8 @@ public final class FileCopyJob {
   private Duration leaseTtl = LEASE_TTL;
   private Duration waitForLease = Duration.ZERO;
   private Consumer<String> waitNotice = line -> {};
+  private Path failureLogFolder;
+  private Path failureLog;
 
   public FileCopyJob(
       JobSpec spec,
@@ -105,6 +113,22 @@ public final class FileCopyJob {
   }
 
   /**
+   * Keeps each run's failures, every one with its whole reason, in {@code folder} ({@link
+   * FailureLog}); without it, only the control store's first error per partition is kept.
+   */
+  public FileCopyJob failureLog(Path folder) {
+    this.failureLogFolder = folder;
+    return this;
+  }
+
+  /**
+   * The last run's failure log, when it wrote one (it failed files or listings) on this machine.
+   */
+  public Optional<Path> failureLog() {
+    return Optional.ofNullable(failureLog).filter(Files::isRegularFile);
+  }
+
+  /**
    * Runs the job and returns its run's row as recorded.
    *
    * @throws LeaseHeldException when another run holds the job's lease (after the wait, if any)
@@ -116,6 +140,7 @@ public final class FileCopyJob {
   }
 
   private RunRecord runHoldingLease(RunLease lease) throws SQLException {
+    failureLog = null;
     long partitionsToRun;
     long runId;
     Map<String, SourceTime> sources;
@@ -141,6 +166,16 @@ public final class FileCopyJob {
       runId =
           control.startRun(
               spec.name(), lease.owner(), runStart, modeName(), runnerName, settingsJson);
+      if (failureLogFolder != null) {
+        long runNumber = control.run(runId).orElseThrow().runNumber();
+        failureLog = FailureLog.of(failureLogFolder, spec.name(), runNumber);
+        // A log of the same name from a control store since replaced is not this run's.
+        try {
+          Files.deleteIfExists(failureLog);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
     }
     lease.keeper().runStarted(runId);
     layout.overlapWarning().ifPresent(warning -> progressOut.println("copyjob: " + warning));
@@ -149,7 +184,14 @@ public final class FileCopyJob {
       FileCopyPipeline.build(
           pipeline,
           spec,
-          new RunContext(runId, runStart, lease.owner(), lease.ttl(), sources, removeLeftovers),
+          new RunContext(
+              runId,
+              runStart,
+              lease.owner(),
+              lease.ttl(),
+              sources,
+              removeLeftovers,
+              failureLog == null ? null : failureLog.toString()),
           layout);
       PipelineResult result = pipeline.run();
       PipelineResult.State state;
