@@ -37,13 +37,19 @@ _az_answers() { # port: whether something listens there
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# Whether process $1 runs: a killed process that nobody reaps yet passes `kill -0` (PID 1 may reap
+# nothing), so its state is read instead.
+_az_alive() {
+  [[ -r "/proc/$1/status" ]] && ! grep -q '^State:[[:space:]]*[ZX]' "/proc/$1/status"
+}
+
 azurite_ensure() {
   local bin base port pidfile
   bin="$(_az_bin)" || return 1
   base="$_COPYJOB_AZ_ROOT/.local-stack/azurite"
   pidfile="$base/azurite.pid"
   mkdir -p "$base"
-  if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  if [[ -f "$pidfile" ]] && _az_alive "$(cat "$pidfile")"; then
     port="$(cat "$base/port")"
   else
     port="${COPYJOB_AZURITE_PORT:-10000}"
@@ -64,7 +70,7 @@ azurite_ensure() {
     local tries=0
     until _az_answers "$port"; do
       tries=$((tries + 1))
-      if ((tries > 100)) || ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      if ((tries > 100)) || ! _az_alive "$(cat "$pidfile")"; then
         _az_log "Azurite did not start; its log says:"
         tail -n 20 "$base/azurite.log" >&2
         return 1
@@ -76,11 +82,27 @@ azurite_ensure() {
   _az_log "ready: $COPYJOB_TEST_AZURITE_BLOB_ENDPOINT"
 }
 
+# Returns once Azurite is gone and its port is free (a start right after finds it so), killing it
+# outright when it takes more than 30 s; fails when its port is still taken then.
 azurite_stop() {
-  local pidfile="$_COPYJOB_AZ_ROOT/.local-stack/azurite/azurite.pid"
-  if [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    kill "$(cat "$pidfile")"
-    rm -f "$pidfile"
+  local base="$_COPYJOB_AZ_ROOT/.local-stack/azurite" pid port tries=0
+  [[ -f "$base/azurite.pid" ]] || return 0
+  pid="$(cat "$base/azurite.pid")"
+  port="$(cat "$base/port" 2>/dev/null || true)"
+  if _az_alive "$pid"; then
+    kill "$pid" 2>/dev/null || true
+    while _az_alive "$pid" || { [[ -n "$port" ]] && _az_answers "$port"; }; do
+      tries=$((tries + 1))
+      if ((tries == 150)); then
+        _az_log "Azurite did not stop within 30 s; killing it"
+        kill -9 "$pid" 2>/dev/null || true
+      elif ((tries > 175)); then
+        _az_log "port $port is still taken after stopping Azurite"
+        return 1
+      fi
+      sleep 0.2
+    done
     _az_log "stopped"
   fi
+  rm -f "$base/azurite.pid"
 }

@@ -2,7 +2,8 @@
 # A private PostgreSQL for copyjob's tests. Source it, then:
 #   pg_ensure   find or install the server, init and start a cluster, create role and database,
 #               export COPYJOB_TEST_PG_URL / _USER / _PASSWORD (idempotent)
-#   pg_stop     stop that cluster
+#   pg_port     the port of that cluster (the one it runs on, else the one it would start on)
+#   pg_stop     stop that cluster, returning once it is gone
 #
 # The cluster lives in $ROOT/.local-stack/postgres (git-ignored), listens on 127.0.0.1 only, port
 # ${COPYJOB_PG_PORT:-55432}. Its Unix socket sits in a short private directory under /tmp (socket
@@ -159,6 +160,23 @@ pg_ensure() {
   export COPYJOB_TEST_PG_USER=copyjob
   export COPYJOB_TEST_PG_PASSWORD=copyjob
   _pg_log "ready: $COPYJOB_TEST_PG_URL"
+}
+
+# The port of this checkout's cluster: the one it was started on (COPYJOB_PG_PORT, or the next
+# free one when the default was taken) while something listens there, else the one it would be
+# started on. Changes nothing.
+pg_port() {
+  local file port
+  for file in "$_COPYJOB_PG_ROOT/.local-stack/postgres/port" "/tmp/copyjob-pg-$(_pg_hash)/port"; do
+    if [[ -s "$file" ]]; then
+      port="$(cat "$file")"
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        echo "$port"
+        return 0
+      fi
+    fi
+  done
+  echo "${COPYJOB_PG_PORT:-55432}"
 }
 
 pg_stop() {

@@ -51,7 +51,7 @@ final class HistoryCommand implements Callable<Integer> {
                     () ->
                         new UsageException(
                             "--run: job '" + spec.name() + "' has no run " + runNumber));
-        out.print(RunReport.summary(run, java.util.List.of(), spec.isTabular()));
+        out.print(RunReport.summary(run, java.util.List.of(), spec.isTabular(), null));
         out.println("  settings    " + run.settings());
         out.println();
         out.print(

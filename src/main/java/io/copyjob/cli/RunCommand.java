@@ -2,6 +2,7 @@ package io.copyjob.cli;
 
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
+import io.copyjob.monitor.FailureLog;
 import io.copyjob.monitor.RunReport;
 import io.copyjob.pipeline.FileCopyJob;
 import io.copyjob.pipeline.PipelineJob;
@@ -126,11 +127,17 @@ final class RunCommand implements Callable<Integer> {
                 System.err,
                 System.console() != null);
     pipelineJob.waitForLease(wait, commandSpec.commandLine().getErr()::println);
+    pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
     RunRecord run = pipelineJob.run();
     commandSpec
         .commandLine()
         .getOut()
-        .print(RunReport.summary(run, pipelineJob.warnings(), spec.isTabular()));
+        .print(
+            RunReport.summary(
+                run,
+                pipelineJob.warnings(),
+                spec.isTabular(),
+                pipelineJob.failureLog().orElse(null)));
     commandSpec.commandLine().getOut().flush();
     if (run.status() != RunStatus.SUCCEEDED) {
       commandSpec

@@ -59,6 +59,13 @@ final class RunnerOptions {
       }
       if (parallelism != null) {
         direct.setTargetParallelism(parallelism);
+      } else if (capped(spec)
+          && args.stream().noneMatch(a -> a.startsWith("--targetParallelism"))) {
+        // The direct runner (Beam 2.62) resubmits its driver to its own pool after every pass, so
+        // each of its threads that no bundle holds polls for work without pause: a capped copy,
+        // which mostly waits for its turn, kept a core busy doing nothing. With one thread the
+        // driver waits while a bundle runs; the copies still go transfersPerWorker at a time.
+        direct.setTargetParallelism(1);
       }
     } else {
       String master = flinkMaster == null ? "[local]" : flinkMaster;
@@ -83,6 +90,11 @@ final class RunnerOptions {
       }
     }
     return options;
+  }
+
+  /** Whether the job caps its bytes or requests per second. */
+  private static boolean capped(JobSpec spec) {
+    return spec.copy().maxBytesPerSecond() > 0 || spec.copy().maxRequestsPerSecond() > 0;
   }
 
   /** True when {@code flinkMaster} names a cluster rather than an embedded one. */

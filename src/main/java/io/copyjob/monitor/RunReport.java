@@ -7,6 +7,7 @@ import io.copyjob.control.PartitionStatus;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunTotals;
 import io.copyjob.control.TableCounts;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -59,17 +60,23 @@ public final class RunReport {
 
   /** The summary, then one line per warning of the run's partitions. */
   public static String summary(RunRecord run, List<String> warnings) {
-    return summary(run, warnings, false);
+    return summary(run, warnings, false, null);
   }
 
   /**
    * The summary of a run, a tabular one's ({@code tables}) with its tables, files and rows, then
-   * one line per warning of its partitions (tables).
+   * one line per warning of its partitions (tables), then where the run's failure log ({@link
+   * FailureLog}) is, when it wrote one.
    */
-  public static String summary(RunRecord run, List<String> warnings, boolean tables) {
+  public static String summary(
+      RunRecord run, List<String> warnings, boolean tables, Path failureLog) {
     StringBuilder s = new StringBuilder(tables ? tableSummary(run) : summary(run));
     for (String warning : warnings) {
       s.append(String.format(Locale.ROOT, "  warning     %s%n", warning));
+    }
+    if (failureLog != null) {
+      s.append(
+          String.format(Locale.ROOT, "  failures    %s (every failed file and why)%n", failureLog));
     }
     return s.toString();
   }

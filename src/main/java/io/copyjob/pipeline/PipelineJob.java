@@ -5,9 +5,14 @@ import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.control.RunTotals;
+import io.copyjob.monitor.FailureLog;
 import io.copyjob.monitor.ProgressReporter;
 import io.copyjob.spec.JobSpec;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,6 +21,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -48,6 +54,8 @@ public abstract class PipelineJob {
   private Duration leaseTtl = LEASE_TTL;
   private Duration waitForLease = Duration.ZERO;
   private Consumer<String> waitNotice = line -> {};
+  private Path failureLogFolder;
+  private Path failureLog;
 
   /**
    * @param settingsJson the job's settings as the run's row keeps them (no secret)
@@ -133,6 +141,22 @@ public abstract class PipelineJob {
   }
 
   /**
+   * Keeps each run's failures, every one with its whole reason, in {@code folder} ({@link
+   * FailureLog}); without it, only the control store's first error per partition is kept.
+   */
+  public PipelineJob failureLog(Path folder) {
+    this.failureLogFolder = folder;
+    return this;
+  }
+
+  /**
+   * The last run's failure log, when it wrote one (it failed files or listings) on this machine.
+   */
+  public Optional<Path> failureLog() {
+    return Optional.ofNullable(failureLog).filter(Files::isRegularFile);
+  }
+
+  /**
    * Runs the job and returns its run's row as recorded.
    *
    * @throws LeaseHeldException when another run holds the job's lease (after the wait, if any)
@@ -144,6 +168,7 @@ public abstract class PipelineJob {
   }
 
   private RunRecord runHoldingLease(RunLease lease) throws SQLException {
+    failureLog = null;
     Prepared prepared;
     long runId;
     long runNumber;
@@ -156,6 +181,15 @@ public abstract class PipelineJob {
               spec.name(), lease.owner(), runStart, modeName(), runnerName, settingsJson);
       runNumber = control.run(runId).orElseThrow().runNumber();
     }
+    if (failureLogFolder != null) {
+      failureLog = FailureLog.of(failureLogFolder, spec.name(), runNumber);
+      // A log of the same name from a control store since replaced is not this run's.
+      try {
+        Files.deleteIfExists(failureLog);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
     lease.keeper().runStarted(runId);
     prepared.notices().forEach(notice -> progressOut.println("copyjob: " + notice));
     try {
@@ -167,7 +201,8 @@ public abstract class PipelineJob {
               lease.owner(),
               lease.ttl(),
               prepared.sources(),
-              prepared.removeLeftovers());
+              prepared.removeLeftovers(),
+              failureLog == null ? null : failureLog.toString());
       prepared.pipeline().build(pipeline, run, runNumber);
       PipelineResult result = pipeline.run();
       PipelineResult.State state;

@@ -4,7 +4,10 @@ import io.copyjob.control.AdfPartitionTable;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionKey;
 import io.copyjob.control.PartitionResult;
+import io.copyjob.monitor.FailureLog;
 import io.copyjob.spec.JobSpec;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -69,7 +72,7 @@ public final class RecordPartitionResult
     // per file, for a partition of millions of files.
     PCollection<KV<String, PartitionTally>> tallies =
         results
-            .apply("Sum per bundle", ParDo.of(new SumPerBundleFn()))
+            .apply("Sum per bundle", ParDo.of(new SumPerBundleFn(run.failureLog())))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PartitionTally.class)));
     PCollection<KV<String, PartitionKey>> keyed =
         partitions
@@ -90,8 +93,14 @@ public final class RecordPartitionResult
   }
 
   /** The results of one bundle summed per partition, output when the bundle finishes. */
+  /** Sums the results per partition; appends each failure to the run's failure log, if any. */
   static final class SumPerBundleFn extends DoFn<FileResult, KV<String, PartitionTally>> {
+    private final String failureLog;
     private transient Map<String, PartitionTally> sums;
+
+    SumPerBundleFn(String failureLog) {
+      this.failureLog = failureLog;
+    }
 
     @StartBundle
     public void startBundle() {
@@ -99,8 +108,30 @@ public final class RecordPartitionResult
     }
 
     @ProcessElement
-    public void process(@Element FileResult result) {
+    public void process(@Element FileResult result) throws IOException {
+      if (failureLog != null && result.outcome() == FileResult.Outcome.FAILED) {
+        logFailure(result);
+      }
       sums.merge(result.partition().id(), PartitionTally.EMPTY.plus(result), PartitionTally::plus);
+    }
+
+    /**
+     * The file's whole path, then its reason (which begins with the file's key: not repeated); a
+     * failed listing by its partition.
+     */
+    private void logFailure(FileResult result) throws IOException {
+      PartitionKey partition = result.partition();
+      String reason = result.error() == null ? "failed" : result.error();
+      String what;
+      if (result.key() == null) {
+        what = "partition '" + partition.prefix() + "' of " + partition.root();
+      } else {
+        what = partition.root() + (partition.root().endsWith("/") ? "" : "/") + result.key();
+        if (reason.startsWith(result.key() + ": ")) {
+          reason = reason.substring(result.key().length() + 2);
+        }
+      }
+      FailureLog.append(Path.of(failureLog), what, reason);
     }
 
     @FinishBundle

@@ -20,6 +20,8 @@ import java.util.Map;
  *     round
  * @param removeLeftovers whether the job's previous run did not end cleanly, so that the sink may
  *     hold temporary files it left: each partition's sink side is swept of them before its listing
+ * @param failureLog the file where every failure of the run is appended with its whole reason
+ *     ({@link io.copyjob.monitor.FailureLog}); null: none is kept
  */
 public record RunContext(
     long runId,
@@ -27,11 +29,23 @@ public record RunContext(
     String leaseOwner,
     Duration leaseTtl,
     Map<String, SourceTime> sources,
-    boolean removeLeftovers)
+    boolean removeLeftovers,
+    String failureLog)
     implements Serializable {
 
   public RunContext {
     sources = Map.copyOf(sources);
+  }
+
+  /** A run that keeps no failure log. */
+  public RunContext(
+      long runId,
+      Instant runStart,
+      String leaseOwner,
+      Duration leaseTtl,
+      Map<String, SourceTime> sources,
+      boolean removeLeftovers) {
+    this(runId, runStart, leaseOwner, leaseTtl, sources, removeLeftovers, null);
   }
 
   /** A run that read no store's clock: windows end at its start, at the default resolution. */

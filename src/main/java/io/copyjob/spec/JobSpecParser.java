@@ -33,6 +33,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.scanner.ScannerException;
 
 /**
  * Reads a YAML job file into a validated {@link JobSpec}. {@code examples/} shows the format with
@@ -139,10 +140,23 @@ public final class JobSpecParser {
       }
       return tree;
     } catch (JsonProcessingException e) {
-      throw new SpecException(at(fileName, e.getLocation()) + shortReason(e));
+      throw new SpecException(at(fileName, e) + shortReason(e));
     } catch (IOException e) {
       throw new SpecException(fileName + ": cannot read (" + e.getMessage() + ")");
     }
+  }
+
+  /**
+   * The line of the problem. Jackson gives the mark of SnakeYAML's context: for a character the
+   * scanner cannot take (a tab), where its scan for the next token began, the end of the line
+   * before the character's; there the problem's own mark is the line. For a parser's problem the
+   * context's line is the better one: an unclosed '{' is named, not the end of the file.
+   */
+  private static String at(String fileName, JsonProcessingException e) {
+    if (e.getCause() instanceof ScannerException yaml && yaml.getProblemMark() != null) {
+      return fileName + " line " + (yaml.getProblemMark().getLine() + 1) + ": ";
+    }
+    return at(fileName, e.getLocation());
   }
 
   private static String at(String fileName, JsonLocation location) {
@@ -154,7 +168,11 @@ public final class JobSpecParser {
   /** SnakeYAML's message spans several lines with a caret drawing; keep only what went wrong. */
   private static String shortReason(JsonProcessingException e) {
     if (e.getCause() instanceof MarkedYAMLException yaml && yaml.getProblem() != null) {
-      return yaml.getProblem();
+      // SnakeYAML: "found character '\t(TAB)' that cannot start any token. (Do not use \t(TAB)
+      // for indentation)"
+      return yaml.getProblem().contains("\\t(TAB)")
+          ? "found a tab where YAML allows only spaces for indentation"
+          : yaml.getProblem();
     }
     String first = e.getOriginalMessage().lines().findFirst().orElse("").trim();
     // Jackson capitalises ("Duplicate field 'name'"); every other reason here is lower case.

@@ -333,7 +333,10 @@ public final class CircuitBreakerStore extends ForwardingStore {
   public Optional<ServerSideCopy> serverSideCopy() {
     return inner
         .serverSideCopy()
-        .map(copy -> (source, file, key) -> call(() -> copy.copy(source, file, key)));
+        .map(
+            copy ->
+                (source, file, key, throttle) ->
+                    call(() -> copy.copy(source, file, key, throttle)));
   }
 
   /** A put that failed because its content (the source) did. */

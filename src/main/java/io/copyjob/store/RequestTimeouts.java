@@ -84,8 +84,25 @@ public record RequestTimeouts(Duration request) implements Serializable {
     return null;
   }
 
-  /** The message of a store's failure that {@link #noAnswer} recognised. */
-  public static String describe(String reason) {
-    return reason.equals("timed out") ? "timed out (copy.requestTimeout)" : reason;
+  /**
+   * The message of a store's failure that {@link #noAnswer} recognised.
+   *
+   * @param address the host:port the store's requests go to
+   */
+  public static String describe(String reason, String address) {
+    return switch (reason) {
+      case "timed out" -> "timed out (copy.requestTimeout)";
+      case "connection refused" -> "nothing answers at " + address + " (connection refused)";
+      default -> reason;
+    };
+  }
+
+  /** The host:port of {@code endpoint}, with the default port of its scheme when it names none. */
+  public static String address(java.net.URI endpoint) {
+    int port = endpoint.getPort();
+    if (port < 0) {
+      port = "http".equalsIgnoreCase(endpoint.getScheme()) ? 80 : 443;
+    }
+    return endpoint.getHost() + ":" + port;
   }
 }

@@ -1,9 +1,9 @@
 package io.copyjob.store;
 
-import com.google.common.util.concurrent.RateLimiter;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -12,19 +12,21 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A store whose requests and bytes are capped per worker process (a JVM), whatever the number of
  * threads and DoFn instances using it: {@code copy.maxRequestsPerSecond} and {@code
- * copy.maxBytesPerSecond} of the job file. Bytes are counted where they are read from a source (and
- * once per server-side copy), so a copy is counted once, not at both ends.
+ * copy.maxBytesPerSecond} of the job file. Bytes are counted where they are read from a source, or
+ * where a server-side copy moves them (and only when it does: a copy the sink refuses costs
+ * nothing), so a copy is counted once, not at both ends. Each read, request or step of a copy waits
+ * for its own turn at the cap ({@link RateCap}) before it goes on.
  */
-public final class ThrottledStore extends ForwardingStore {
+public final class ThrottledStore extends ForwardingStore implements Throttle {
   /** A listing is charged one request per this many files: a page of S3's ListObjectsV2. */
   static final int LISTING_PAGE = 1000;
 
-  private static final Map<String, RateLimiter> LIMITERS = new ConcurrentHashMap<>();
+  private static final Map<String, RateCap> CAPS = new ConcurrentHashMap<>();
 
-  private final RateLimiter requests;
-  private final RateLimiter bytes;
+  private final RateCap requests;
+  private final RateCap bytes;
 
-  private ThrottledStore(Store inner, RateLimiter requests, RateLimiter bytes) {
+  private ThrottledStore(Store inner, RateCap requests, RateCap bytes) {
     super(inner);
     this.requests = requests;
     this.bytes = bytes;
@@ -39,24 +41,30 @@ public final class ThrottledStore extends ForwardingStore {
         inner, limiter("requests", requestsPerSecond), limiter("bytes", bytesPerSecond));
   }
 
-  /** One limiter per cap and rate in this JVM, shared by every store and thread that uses it. */
-  private static RateLimiter limiter(String what, long perSecond) {
+  /** One cap per kind and rate in this JVM, shared by every store and thread that uses it. */
+  private static RateCap limiter(String what, long perSecond) {
     return perSecond <= 0
         ? null
-        : LIMITERS.computeIfAbsent(what + ":" + perSecond, k -> RateLimiter.create(perSecond));
+        : CAPS.computeIfAbsent(what + ":" + perSecond, k -> new RateCap(perSecond));
   }
 
-  private void request() {
+  /** The bytes granted so far by the cap of {@code perSecond} bytes per second in this JVM. */
+  static long bytesGranted(long perSecond) {
+    RateCap cap = CAPS.get("bytes:" + perSecond);
+    return cap == null ? 0 : cap.granted();
+  }
+
+  @Override
+  public void request() throws IOException {
     if (requests != null) {
-      requests.acquire();
+      requests.acquire(1);
     }
   }
 
-  private void bytes(long count) {
-    for (long left = count; bytes != null && left > 0; ) {
-      int now = (int) Math.min(left, Integer.MAX_VALUE);
-      bytes.acquire(now);
-      left -= now;
+  @Override
+  public void bytes(long count) throws IOException {
+    if (bytes != null) {
+      bytes.acquire(count);
     }
   }
 
@@ -75,7 +83,11 @@ public final class ThrottledStore extends ForwardingStore {
       @Override
       public FileInfo next() {
         if (++listed % LISTING_PAGE == 0) {
-          request();
+          try {
+            request();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
         }
         return listing.next();
       }
@@ -117,6 +129,7 @@ public final class ThrottledStore extends ForwardingStore {
     return new SourceStream(counted(in), in.file(), in.where());
   }
 
+  /** The stream, each read handing its bytes out when they are due at the cap. */
   private InputStream counted(InputStream in) {
     return new FilterInputStream(in) {
       @Override
@@ -157,16 +170,13 @@ public final class ThrottledStore extends ForwardingStore {
     return inner.removeLeftovers(prefix, owner);
   }
 
+  /** The copy is told the caps: it asks them as it makes its requests and moves its bytes. */
   @Override
   public Optional<ServerSideCopy> serverSideCopy() {
     return inner
         .serverSideCopy()
         .map(
             copy ->
-                (source, file, key) -> {
-                  request();
-                  bytes(file.size());
-                  return copy.copy(source, file, key);
-                });
+                (source, file, key, throttle) -> copy.copy(source, file, key, throttle.and(this)));
   }
 }

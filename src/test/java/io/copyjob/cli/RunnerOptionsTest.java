@@ -145,6 +145,31 @@ public class RunnerOptionsTest {
         .isEqualTo(3);
   }
 
+  /** See CappedRunTest: a thread of the direct runner that no bundle holds polls without pause. */
+  @Test
+  public void aCappedRunOnTheDirectRunnerTakesOneThreadUnlessAParallelismIsGiven() {
+    JobSpec capped =
+        JobSpecParser.parse(
+            "name: p\nsource:\n  root: /s/\nsink:\n  root: /d/\ncopy:\n  maxBytesPerSecond: 2MB\n",
+            Path.of("/jobs"),
+            "j.yaml");
+    JobSpec uncapped =
+        JobSpecParser.parse(
+            "name: p\nsource:\n  root: /s/\nsink:\n  root: /d/\n", Path.of("/jobs"), "j.yaml");
+
+    assertThat(directParallelism(capped, null, List.of())).isEqualTo(1);
+    assertThat(directParallelism(capped, 4, List.of())).isEqualTo(4);
+    assertThat(directParallelism(capped, null, List.of("--targetParallelism=6"))).isEqualTo(6);
+    assertThat(directParallelism(uncapped, null, List.of()))
+        .isEqualTo(Math.max(3, Runtime.getRuntime().availableProcessors()));
+  }
+
+  private static int directParallelism(JobSpec spec, Integer parallelism, List<String> args) {
+    return RunnerOptions.create(spec, RunnerOptions.Runner.DIRECT, null, parallelism, args)
+        .as(org.apache.beam.runners.direct.DirectOptions.class)
+        .getTargetParallelism();
+  }
+
   /** A REST endpoint that answers /overview like a Flink JobManager; returns its HOST:PORT. */
   private String fakeCluster(String overview) throws Exception {
     restEndpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

@@ -284,6 +284,79 @@ public class CloudCopyTest {
     assertThat(history(job)).isEmpty();
   }
 
+  /** A job copying the folder in/ to {@code sinkRoot} on S3, with both caps set. */
+  private Path cappedUpload(String sinkRoot, boolean createBucket) throws Exception {
+    Path in = tmp.getRoot().toPath().resolve("in");
+    for (Map.Entry<String, byte[]> file : copied().entrySet()) {
+      Path path = in.resolve(file.getKey());
+      Files.createDirectories(path.getParent());
+      Files.write(path, file.getValue());
+    }
+    Path job = tmp.getRoot().toPath().resolve("capped.yaml");
+    Files.writeString(
+        job,
+        String.join(
+            "\n",
+            "name: capped-" + id,
+            "connections:",
+            "  aws:",
+            "    type: s3",
+            "    endpoint: " + S3.endpoint(),
+            "    pathStyle: true",
+            "    accessKeyIdEnv: COPYJOB_TEST_S3_KEY",
+            "    secretAccessKeyEnv: COPYJOB_TEST_S3_SECRET",
+            "    createBucket: " + createBucket,
+            "source:",
+            "  root: ./in/",
+            "sink:",
+            "  root: " + sinkRoot,
+            "  connection: aws",
+            "copy:",
+            "  maxBytesPerSecond: 100MB",
+            "  maxRequestsPerSecond: 1000",
+            ""));
+    return job;
+  }
+
+  /**
+   * A cap wraps every store in a throttle, which used to drop the check before the run: a missing
+   * bucket then failed every file, slowly, and the partitions were recorded failed.
+   */
+  @Test
+  public void withCapsAMissingBucketIsStillOneLineAndRecordsNothing() throws Exception {
+    Path job = cappedUpload("s3://missing-" + id + "/", false);
+
+    String[] result = copyjob("run", job.toString());
+
+    assertThat(result[0]).isEqualTo("1");
+    assertThat(result[2])
+        .isEqualTo(
+            "copyjob: connection 'aws': bucket 'missing-"
+                + id
+                + "' does not exist (set createBucket: true to create it)"
+                + System.lineSeparator());
+    assertThat(history(job)).isEmpty();
+  }
+
+  @Test
+  public void withCapsCreateBucketIsHonoured() throws Exception {
+    String sink = "s3://made-" + id + "/";
+    Path job = cappedUpload(sink, true);
+
+    String[] result = copyjob("run", job.toString());
+
+    assertThat(result[0]).as(result[2]).isEqualTo("0");
+    JobSpec spec = io.copyjob.spec.JobSpecParser.parse(job);
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.history(spec.name(), 10))
+          .extracting(r -> r.status() + "/" + r.totals().filesCopied())
+          .containsExactly("SUCCEEDED/5");
+    }
+    try (Store s3 = Stores.open(URI.create(sink), aws)) {
+      assertSameFiles(readAll(s3), copied());
+    }
+  }
+
   private List<String> history(Path jobFile) throws Exception {
     JobSpec spec = io.copyjob.spec.JobSpecParser.parse(jobFile);
     try (ControlStore control = ControlStore.open(spec.control())) {

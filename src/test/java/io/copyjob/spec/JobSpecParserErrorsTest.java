@@ -28,6 +28,13 @@ public class JobSpecParserErrorsTest {
         row(
             "name: j\nsource: {root: a\n",
             "job.yaml line 2: expected ',' or '}', but got <stream end>"),
+        // A tab indents nothing in YAML; the line named is the tab's own.
+        row(
+            "name: j\nsource:\n\troot: a\n" + SINK,
+            "job.yaml line 3: found a tab where YAML allows only spaces for indentation"),
+        row(
+            "name: j\nsource:\n  root: a\n  partitions:\n  \t- a\n" + SINK,
+            "job.yaml line 5: found a tab where YAML allows only spaces for indentation"),
         row("name: a\nname: b\n", "job.yaml line 2: duplicate field 'name'"),
         row(VALID + "---\nname: k\n", "job.yaml line 7: a job file holds one YAML document"),
         row(

@@ -101,8 +101,9 @@ public final class S3ProxyServer extends ExternalResource {
   }
 
   /**
-   * Stores an object straight into the server's store, past HTTP: for keys that s3proxy's HTTP
-   * layer cannot take (its Jetty collapses "//" before checking the signature) but S3 holds.
+   * Stores an object straight into the server's store, past HTTP: for keys that S3 holds but
+   * s3proxy refuses from the AWS SDK ("//", which the SDK sends as "/%2F" and signs as "//";
+   * s3proxy checks the signature against the path as sent).
    */
   public void putDirectly(String bucket, String key, byte[] data) {
     var blobs = context.getBlobStore();

@@ -39,6 +39,7 @@ import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
+import io.copyjob.store.Throttle;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -108,7 +109,16 @@ public final class AzureBlobStore implements Store {
   private final Tuning tuning;
   private final RequestTimeouts timeouts;
   private final BlobContainerClient container;
+
+  /**
+   * The container for the check before a run, asked twice at most, a second apart: a wrong endpoint
+   * then fails in seconds, not after the five tries and a minute and a half of backoff that a
+   * copy's requests get.
+   */
+  private final BlobContainerClient checks;
+
   private final StorageSharedKeyCredential sharedKey;
+  private final AzureErrors errors;
 
   /**
    * Blob names Azure does not keep as given, each seen on Azurite or documented for the service
@@ -142,6 +152,7 @@ public final class AzureBlobStore implements Store {
       Connection.Azure connection,
       Tuning tuning,
       BlobContainerClient container,
+      BlobContainerClient checks,
       StorageSharedKeyCredential sharedKey) {
     this.root = root;
     this.location = location;
@@ -149,7 +160,11 @@ public final class AzureBlobStore implements Store {
     this.tuning = tuning;
     this.timeouts = new RequestTimeouts(tuning.requestTimeout());
     this.container = container;
+    this.checks = checks;
     this.sharedKey = sharedKey;
+    this.errors =
+        new AzureErrors(
+            connection.name(), RequestTimeouts.address(URI.create(container.getAccountUrl())));
   }
 
   /** Opens the store; no request is made until it is used. */
@@ -188,20 +203,50 @@ public final class AzureBlobStore implements Store {
                     null,
                     null));
     StorageSharedKeyCredential sharedKey = null;
-    if (connection.connectionStringEnv() != null) {
-      builder.connectionString(connection.secret(connection.connectionStringEnv()));
-    } else if (connection.accountKeyEnv() != null) {
-      sharedKey =
-          new StorageSharedKeyCredential(account, connection.secret(connection.accountKeyEnv()));
-      builder.credential(sharedKey);
-    } else if (connection.sasTokenEnv() != null) {
-      builder.sasToken(connection.secret(connection.sasTokenEnv()));
-    } else {
-      builder.credential(new DefaultAzureCredentialBuilder().build());
+    String credential = "its settings";
+    try {
+      if (connection.connectionStringEnv() != null) {
+        credential = "the connection string in " + connection.connectionStringEnv();
+        builder.connectionString(connection.secret(connection.connectionStringEnv()));
+      } else if (connection.accountKeyEnv() != null) {
+        credential = "the account key in " + connection.accountKeyEnv();
+        String key = connection.secret(connection.accountKeyEnv());
+        // The SDK decodes the key only when it signs the first request, and then says neither
+        // which key nor which connection.
+        Base64.getDecoder().decode(key);
+        sharedKey = new StorageSharedKeyCredential(account, key);
+        builder.credential(sharedKey);
+      } else if (connection.sasTokenEnv() != null) {
+        credential = "the SAS token in " + connection.sasTokenEnv();
+        builder.sasToken(connection.secret(connection.sasTokenEnv()));
+      } else {
+        builder.credential(new DefaultAzureCredentialBuilder().build());
+      }
+      BlobContainerClient container =
+          builder.buildClient().getBlobContainerClient(location.container());
+      BlobContainerClient checks =
+          builder
+              .retryOptions(
+                  new RequestRetryOptions(
+                      RetryPolicyType.FIXED,
+                      2,
+                      timeouts.attempt(0),
+                      Duration.ofSeconds(1),
+                      Duration.ofSeconds(1),
+                      null))
+              .buildClient()
+              .getBlobContainerClient(location.container());
+      return new AzureBlobStore(root, location, connection, tuning, container, checks, sharedKey);
+    } catch (IllegalArgumentException e) {
+      // The SDK's own words name neither the connection nor the variable, and never the secret.
+      throw new IOException(
+          "connection '"
+              + connection.name()
+              + "': "
+              + credential
+              + " cannot be used: "
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().strip()));
     }
-    BlobContainerClient container =
-        builder.buildClient().getBlobContainerClient(location.container());
-    return new AzureBlobStore(root, location, connection, tuning, container, sharedKey);
   }
 
   @Override
@@ -233,11 +278,11 @@ public final class AzureBlobStore implements Store {
   public void prepare(boolean create) throws IOException {
     String what = "container '" + location.container() + "'";
     try {
-      if (container.existsWithResponse(timeouts.call(0), Context.NONE).getValue()) {
+      if (checks.existsWithResponse(timeouts.call(0), Context.NONE).getValue()) {
         return;
       }
     } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), what, e);
+      throw errors.io(what, e);
     }
     if (!create || !connection.createContainer()) {
       throw new IOException(
@@ -249,9 +294,9 @@ public final class AzureBlobStore implements Store {
               + (create ? " (set createContainer: true to create it)" : ""));
     }
     try {
-      container.createIfNotExistsWithResponse(null, timeouts.call(0), Context.NONE);
+      checks.createIfNotExistsWithResponse(null, timeouts.call(0), Context.NONE);
     } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "creating " + what, e);
+      throw errors.io("creating " + what, e);
     }
   }
 
@@ -278,7 +323,7 @@ public final class AzureBlobStore implements Store {
               .getHeaders()
               .getValue(HttpHeaderName.DATE);
     } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "container '" + location.container() + "'", e);
+      throw errors.io("container '" + location.container() + "'", e);
     }
     return Optional.ofNullable(date)
         .map(d -> ZonedDateTime.parse(d, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
@@ -295,7 +340,7 @@ public final class AzureBlobStore implements Store {
               ? container.listBlobs(options, timeouts.call(0)).iterator()
               : container.listBlobsByHierarchy("/", options, timeouts.call(0)).iterator();
     } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "listing " + where(prefix), e);
+      throw errors.io("listing " + where(prefix), e);
     }
     return Listings.mapped(
         items,
@@ -312,7 +357,7 @@ public final class AzureBlobStore implements Store {
               hex(p.getContentMd5()),
               p.getETag());
         },
-        e -> AzureErrors.io(connection.name(), "listing " + where(prefix), e));
+        e -> errors.io("listing " + where(prefix), e));
   }
 
   /** A prefix of a listing by hierarchy: no blob. */
@@ -353,20 +398,16 @@ public final class AzureBlobStore implements Store {
       if (e.getStatusCode() == 404) {
         return Optional.empty();
       }
-      throw AzureErrors.io(connection.name(), "stat " + where(key), e);
+      throw errors.io("stat " + where(key), e);
     } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "stat " + where(key), e);
+      throw errors.io("stat " + where(key), e);
     }
   }
 
   @Override
   public InputStream open(String key) throws IOException {
     return BlobRangeStream.open(
-        blob(key),
-        timeouts,
-        where(key),
-        null,
-        e -> AzureErrors.io(connection.name(), "reading " + where(key), e));
+        blob(key), timeouts, where(key), null, e -> errors.io("reading " + where(key), e));
   }
 
   /**
@@ -385,7 +426,7 @@ public final class AzureBlobStore implements Store {
             e ->
                 e instanceof BlobStorageException b && b.getStatusCode() == 412
                     ? versionGone(file, e)
-                    : AzureErrors.io(connection.name(), "reading " + where(key), e));
+                    : errors.io("reading " + where(key), e));
     return new SourceStream(body, file, where(key));
   }
 
@@ -402,7 +443,7 @@ public final class AzureBlobStore implements Store {
           ? putSingle(key, content, source)
           : putBlocks(key, content, source);
     } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "writing " + where(key), e);
+      throw errors.io("writing " + where(key), e);
     }
   }
 
@@ -482,7 +523,7 @@ public final class AzureBlobStore implements Store {
     try {
       blob(key).deleteIfExistsWithResponse(null, null, timeouts.call(0), Context.NONE);
     } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "deleting " + where(key), e);
+      throw errors.io("deleting " + where(key), e);
     }
   }
 
@@ -502,7 +543,8 @@ public final class AzureBlobStore implements Store {
     return Optional.of(this::copyFrom);
   }
 
-  private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
+  private FileInfo copyFrom(Store from, FileInfo file, String key, Throttle throttle)
+      throws IOException {
     Store source = ForwardingStore.unwrap(from);
     String sourceRoot = source.root().toString();
     // An empty file is one Put Blob either way; a large one is beyond one Put Block From URL; one
@@ -527,6 +569,7 @@ public final class AzureBlobStore implements Store {
     if (source instanceof AzureBlobStore && file.version() != null) {
       stage.setSourceRequestConditions(new BlobRequestConditions().setIfMatch(file.version()));
     }
+    throttle.request();
     try {
       BlockBlobClient blob = blob(key);
       // The service answers only once it has copied the range: its wait for the answer is sized
@@ -542,11 +585,17 @@ public final class AzureBlobStore implements Store {
       if (stagedMd5 != null && !Arrays.equals(Base64.getDecoder().decode(stagedMd5), md5)) {
         throw notTheListedMd5(source, file, null);
       }
+      // The bytes moved during the request; they are charged now, before the copy can complete,
+      // so that a refused copy (the emulator refuses any URL outside itself) costs no share of
+      // the cap, and this file waits for its share before it becomes visible.
+      throttle.bytes(file.size());
+      throttle.request();
       blob.commitBlockListWithResponse(
           new BlockBlobCommitBlockListOptions(List.of(id))
               .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
           timeouts.call(0),
           Context.NONE);
+      throttle.request();
       long size =
           blob.getPropertiesWithResponse(null, timeouts.call(0), Context.NONE)
               .getValue()
@@ -567,9 +616,9 @@ public final class AzureBlobStore implements Store {
         throw new CantCopyException(
             "connection '" + connection.name() + "' cannot copy from " + sourceRoot, e);
       }
-      throw AzureErrors.io(connection.name(), "copying to " + where(key), e);
+      throw errors.io("copying to " + where(key), e);
     } catch (RuntimeException e) {
-      throw AzureErrors.io(connection.name(), "copying to " + where(key), e);
+      throw errors.io("copying to " + where(key), e);
     }
   }
 

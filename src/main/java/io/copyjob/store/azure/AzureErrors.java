@@ -8,13 +8,24 @@ import java.io.IOException;
 
 /** Azure's answers as IOExceptions with one line naming the connection, never a secret. */
 final class AzureErrors {
-  private AzureErrors() {}
+  private final String connection;
+  private final String address;
 
-  static IOException io(String connection, String what, RuntimeException e) {
+  /**
+   * @param connection the connection's name
+   * @param address the host:port of its endpoint, named when nothing answers there
+   */
+  AzureErrors(String connection, String address) {
+    this.connection = connection;
+    this.address = address;
+  }
+
+  /** {@code e} as one line: "connection 'lake': {what}: {what is wrong}". */
+  IOException io(String what, RuntimeException e) {
     String prefix = "connection '" + connection + "': " + what + ": ";
     String silence = RequestTimeouts.noAnswer(e);
     if (silence != null) {
-      return new IOException(prefix + RequestTimeouts.describe(silence), e);
+      return new IOException(prefix + RequestTimeouts.describe(silence, address), e);
     }
     if (e instanceof BlobStorageException b) {
       int status = b.getStatusCode();

@@ -62,6 +62,20 @@ final class S3Clients {
     return builder.build();
   }
 
+  /**
+   * The host:port the client's requests about {@code bucket} go to: the connection's endpoint (the
+   * bucket in front of its host unless the connection addresses buckets by path or the host is an
+   * IP, as the SDK does), or S3's own in the connection's region.
+   */
+  static String address(Connection.S3 c, String bucket) {
+    if (c.endpoint() == null) {
+      return (c.pathStyle() ? "" : bucket + ".") + "s3." + region(c).id() + ".amazonaws.com:443";
+    }
+    String host = c.endpoint().getHost();
+    boolean ip = host.matches("[0-9.]+") || host.startsWith("[");
+    return (c.pathStyle() || ip ? "" : bucket + ".") + RequestTimeouts.address(c.endpoint());
+  }
+
   static S3Presigner presigner(Connection.S3 c) throws IOException {
     var builder =
         S3Presigner.builder()

@@ -13,6 +13,7 @@ import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
+import io.copyjob.store.Throttle;
 import java.io.FileNotFoundException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -102,6 +103,7 @@ public final class S3Store implements Store {
   private final RequestTimeouts timeouts;
   private final S3Client s3;
   private final KeyRules keyRules;
+  private final S3Errors errors;
   private S3Presigner presigner;
 
   /** Whether the bucket encrypts with SSE-KMS by default; asked once, when first needed. */
@@ -117,10 +119,11 @@ public final class S3Store implements Store {
     String path = root.getPath() == null ? "" : root.getPath();
     this.base = path.startsWith("/") ? path.substring(1) : path;
     this.s3 = s3;
+    this.errors = new S3Errors(connection.name(), S3Clients.address(connection, bucket));
     // S3 holds any UTF-8 name: '.' and '..' segments and backslashes go as they are (s3proxy keeps
     // them, as S3 does) and every name lists exactly, since listings ask for URL-encoded keys. A
-    // server that maps keys to files may refuse some ('//' fails s3proxy's signature check): that
-    // is an error of the copy, never another name.
+    // server may refuse some (s3proxy a key with '//', see S3Errors.keyRefused): that is an error
+    // of the copy, never another name.
     this.keyRules =
         KeyRules.of(
             KeyRules.rule(
@@ -158,11 +161,11 @@ public final class S3Store implements Store {
       createOrFail(create);
     } catch (S3Exception e) {
       if (e.statusCode() != 404) {
-        throw S3Errors.io(name(), "bucket '" + bucket + "'", e);
+        throw errors.io("bucket '" + bucket + "'", withReason(e));
       }
       createOrFail(create);
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "bucket '" + bucket + "'", e);
+      throw errors.io("bucket '" + bucket + "'", e);
     }
   }
 
@@ -179,7 +182,7 @@ public final class S3Store implements Store {
     try {
       s3.createBucket(b -> b.bucket(bucket));
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "creating bucket '" + bucket + "'", e);
+      throw errors.io("creating bucket '" + bucket + "'", e);
     }
   }
 
@@ -209,7 +212,7 @@ public final class S3Store implements Store {
     try {
       objects = s3.listObjectsV2Paginator(request.build()).contents().iterator();
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "listing " + where(prefix), e);
+      throw errors.io("listing " + where(prefix), e);
     }
     return Listings.mapped(
         objects,
@@ -223,7 +226,7 @@ public final class S3Store implements Store {
                 object.eTag()),
         e ->
             e instanceof SdkException sdk
-                ? S3Errors.io(name(), "listing " + where(prefix), sdk)
+                ? errors.io("listing " + where(prefix), sdk)
                 : new IOException("listing " + where(prefix) + ": " + e.getMessage(), e));
   }
 
@@ -261,7 +264,7 @@ public final class S3Store implements Store {
           .firstMatchingHeader("Date")
           .map(S3Store::httpDate);
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "bucket '" + bucket + "'", e);
+      throw errors.io("bucket '" + bucket + "'", e);
     }
   }
 
@@ -294,9 +297,9 @@ public final class S3Store implements Store {
       if (e.statusCode() == 404) {
         return Optional.empty();
       }
-      throw S3Errors.io(name(), "stat " + where(key), e);
+      throw objectError(e, key, "stat " + where(key));
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "stat " + where(key), e);
+      throw objectError(e, key, "stat " + where(key));
     }
   }
 
@@ -307,7 +310,7 @@ public final class S3Store implements Store {
     } catch (NoSuchKeyException e) {
       throw new FileNotFoundException(where(key));
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "reading " + where(key), e);
+      throw objectError(e, key, "reading " + where(key));
     }
   }
 
@@ -352,7 +355,48 @@ public final class S3Store implements Store {
       return new SourceChangedException(
           where(file.key()), "S3 no longer holds the listed version, ETag " + file.version(), e);
     }
-    return S3Errors.io(name(), what, e);
+    return objectError(e, file.key(), what);
+  }
+
+  /**
+   * The answer to a request about {@code key}. A refusal (403) is the key's when the server lists
+   * the bucket for the same credentials (one request asks): some servers refuse certain names
+   * (s3proxy a key with "//", as the SDK sends it) with a signature error, which is no fault of the
+   * credentials.
+   */
+  private IOException objectError(SdkException e, String key, String what) {
+    if (!(e instanceof S3Exception refused) || refused.statusCode() != 403) {
+      return errors.io(what, e);
+    }
+    try {
+      s3.listObjectsV2(l -> l.bucket(bucket).prefix(base).maxKeys(1));
+    } catch (S3Exception listing) {
+      return errors.io(what, S3Errors.code(refused) == null ? withReason(refused) : refused);
+    } catch (SdkException listing) {
+      return errors.io(what, refused);
+    }
+    return errors.keyRefused(what, key, refused);
+  }
+
+  /**
+   * A refusal with its reason: the answer to a HEAD has no body to give one, so a listing of the
+   * bucket (whose answer does) is asked why; {@code e} itself when it has one or the listing is not
+   * refused.
+   */
+  private S3Exception withReason(S3Exception e) {
+    if (e.statusCode() != 403 || S3Errors.code(e) != null) {
+      return e;
+    }
+    try {
+      s3.listObjectsV2(l -> l.bucket(bucket).prefix(base).maxKeys(1));
+    } catch (S3Exception listing) {
+      if (listing.statusCode() == 403 && S3Errors.code(listing) != null) {
+        return listing;
+      }
+    } catch (SdkException listing) {
+      // no reason to be had: the HEAD's answer stands
+    }
+    return e;
   }
 
   @Override
@@ -362,7 +406,7 @@ public final class S3Store implements Store {
           ? putSingle(key, content, source)
           : putMultipart(key, content, source);
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "writing " + where(key), e);
+      throw objectError(e, key, "writing " + where(key));
     }
   }
 
@@ -512,7 +556,7 @@ public final class S3Store implements Store {
     try {
       s3.deleteObject(d -> d.bucket(bucket).key(base + key));
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "deleting " + where(key), e);
+      throw objectError(e, key, "deleting " + where(key));
     }
   }
 
@@ -532,7 +576,7 @@ public final class S3Store implements Store {
                           .getObjectRequest(g -> g.bucket(bucket).key(base + key)))
               .url());
     } catch (SdkException e) {
-      throw S3Errors.io(name(), "presigning " + where(key), e);
+      throw errors.io("presigning " + where(key), e);
     }
   }
 
@@ -547,14 +591,17 @@ public final class S3Store implements Store {
     return Optional.of(this::copyFrom);
   }
 
-  private FileInfo copyFrom(Store from, FileInfo file, String key) throws IOException {
+  private FileInfo copyFrom(Store from, FileInfo file, String key, Throttle throttle)
+      throws IOException {
     Store source = ForwardingStore.unwrap(from);
     if (!(source instanceof S3Store s) || !s.connection.equals(connection)) {
       throw new CantCopyException("server-side copy needs both ends on one S3 connection", null);
     }
     if (file.size() > tuning.copyThreshold) {
-      return multipartCopy(s, file, key);
+      return multipartCopy(s, file, key, throttle);
     }
+    throttle.request();
+    throttle.bytes(file.size());
     try {
       CopyObjectResponse response =
           s3.copyObject(
@@ -583,7 +630,8 @@ public final class S3Store implements Store {
    * One HeadObject of the source first gives the MD5 to keep in the copy's metadata as S3 keeps it
    * (the listed ETag may be an SSE-KMS one, no MD5), one of the copy then checks its size.
    */
-  private FileInfo multipartCopy(S3Store s, FileInfo file, String key) throws IOException {
+  private FileInfo multipartCopy(S3Store s, FileInfo file, String key, Throttle throttle)
+      throws IOException {
     try {
       HeadObjectResponse head = s3.headObject(h -> h.bucket(s.bucket).key(s.base + file.key()));
       // Only what the HEAD says of the listed version counts; the ranges are copied from that one
@@ -600,6 +648,8 @@ public final class S3Store implements Store {
               String range = "bytes=" + offset + "-" + (end - 1);
               long length = end - offset;
               int partNumber = number;
+              throttle.request();
+              throttle.bytes(length);
               String eTag =
                   s3.uploadPartCopy(
                           u ->
@@ -687,7 +737,7 @@ public final class S3Store implements Store {
           ended |= b == -1 || (left -= 1) == 0;
           return b;
         } catch (IOException | SdkException e) {
-          throw S3Errors.io(name(), what, e);
+          throw errors.io(what, e);
         }
       }
 
@@ -698,7 +748,7 @@ public final class S3Store implements Store {
           ended |= n == -1 || (left -= n) == 0;
           return n;
         } catch (IOException | SdkException e) {
-          throw S3Errors.io(name(), what, e);
+          throw errors.io(what, e);
         }
       }
 
