@@ -33,7 +33,10 @@ public record TabularSpec(
 
   /** The formats of source files copyjob reads. */
   public enum Format {
-    CSV
+    CSV,
+    /** Objects one after another (JSON lines), or one array of objects. */
+    JSON,
+    PARQUET
   }
 
   /** How source files are decompressed. */
