@@ -108,7 +108,9 @@ public final class DeadLetter {
       }
       json.writeStartObject();
       json.writeStringField("source", source);
-      json.writeNumberField("line", row.line());
+      if (row.line() > 0) { // a Parquet row has no line, only its place
+        json.writeNumberField("line", row.line());
+      }
       if (row.element() > 0) {
         json.writeNumberField("element", row.element());
       }

@@ -129,5 +129,28 @@ public class JsonFilesToPostgresTest extends TabularTestBase {
                 + " 125)): expected a value");
     assertThat(sink.rows("SELECT COUNT(*) FROM \"orders\"")).containsExactly("0");
     assertThat(sink.rows("SELECT COUNT(*) FROM \"other\"")).containsExactly("0");
+
+    // Set aside, the bad element is in the dead letter with its place; malformed JSON still fails.
+    String dead = "s3://" + bucket + "/rejected/";
+    JobSpec skipping =
+        jsonJob(
+            "tables:\n  orders: {files: orders/, target: orders}\n"
+                + "faultTolerance: {skipIncompatibleRows: true, deadLetter: '"
+                + dead
+                + "', connection: s3}\n");
+
+    RunRecord second = run(skipping, false);
+
+    assertThat(second.status()).as(second.error()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(sink.rows("SELECT \"id\", \"amount\" FROM \"orders\" ORDER BY \"id\""))
+        .containsExactly("1 | 1.00", "3 | null");
+    assertThat(read(dead, "tab-" + id + "/orders/run-2.jsonl"))
+        .singleElement()
+        .asString()
+        .startsWith(
+            "{\"source\":\""
+                + root
+                + "orders/bad.json\",\"line\":1,\"element\":2,\"column\":\"amount\","
+                + "\"value\":\"1x\",\"reason\":\"is not a decimal number\"");
   }
 }
