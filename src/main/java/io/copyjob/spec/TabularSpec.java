@@ -33,7 +33,10 @@ public record TabularSpec(
 
   /** The formats of source files copyjob reads. */
   public enum Format {
-    CSV
+    CSV,
+    /** Objects one after another (JSON lines), or one array of objects. */
+    JSON,
+    PARQUET
   }
 
   /** How source files are decompressed. */
@@ -61,7 +64,7 @@ public record TabularSpec(
    * @param escape the escape character; null: a quote inside a quoted field is doubled
    * @param header whether the first line (after {@code skipLines}) names the columns
    * @param nullValue the field text read as NULL (default "": an empty field is NULL)
-   * @param encoding the charset name; a UTF-8 byte order mark is dropped whatever it is
+   * @param encoding the charset name; a byte order mark (UTF-8, UTF-16, UTF-32) is dropped
    * @param skipLines lines skipped at the start of each file, before the header
    */
   public record CsvSpec(

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -34,8 +35,8 @@ import java.util.regex.PatternSyntaxException;
 /**
  * The parts of a job file that make a tabular job (one with {@code tables:}), with the same
  * discipline as {@link JobSpecParser}: one line naming the field, unknown fields refused. What a
- * later version will read (JSON and Parquet files, JDBC sources, file sinks, incremental mode) is
- * refused by name with "not supported yet", never accepted and ignored.
+ * later version will read (JDBC sources, file sinks, incremental mode) is refused by name with "not
+ * supported yet", never accepted and ignored.
  */
 final class TabularSpecParser {
   /** Fields of a tabular job that a file copy refuses. */
@@ -116,7 +117,7 @@ final class TabularSpecParser {
     Mode mode = mode(job.get("mode"));
     FaultTolerance faults = faultTolerance(job.get("faultTolerance"), root, connections);
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
-    List<TableSpec> tables = tables(job.get("tables"), defaults, format.csv().header());
+    List<TableSpec> tables = tables(job.get("tables"), defaults, format);
     CopySpec copy = JobSpecParser.copy(job.get("copy").mapping(COPY_FIELDS));
     Node control = job.get("control");
     if (control.get("partitionTable").exists()) {
@@ -149,7 +150,8 @@ final class TabularSpecParser {
     Format format =
         switch (name) {
           case "csv" -> Format.CSV;
-          case "json", "parquet" -> throw formatNode.error(name + " is not supported yet (csv is)");
+          case "json" -> Format.JSON;
+          case "parquet" -> Format.PARQUET;
           default ->
               throw formatNode.error("must be one of csv, json, parquet, got '" + name + "'");
         };
@@ -160,6 +162,9 @@ final class TabularSpecParser {
                 Compression.AUTO,
                 ordered(
                     "auto", Compression.AUTO, "gzip", Compression.GZIP, "none", Compression.NONE));
+    if (format != Format.CSV && source.get("csv").exists()) {
+      throw source.get("csv").error("only for format: csv");
+    }
     return new FileFormat(format, csv(source.get("csv").mapping(CSV_FIELDS)), compression);
   }
 
@@ -308,7 +313,7 @@ final class TabularSpecParser {
     return new FaultTolerance(true, deadLetter, connection, maxRows, maxPercent);
   }
 
-  private static List<TableSpec> tables(Node node, Node defaults, boolean header) {
+  private static List<TableSpec> tables(Node node, Node defaults, FileFormat format) {
     List<String> names = node.keys();
     if (names.isEmpty()) {
       throw node.error("must name at least one table");
@@ -321,12 +326,12 @@ final class TabularSpecParser {
             "a table's name must be 1 to 100 letters, digits, '.', '_' or '-', starting with a"
                 + " letter or digit");
       }
-      tables.add(table(name, table, defaults, header));
+      tables.add(table(name, table, defaults, format));
     }
     return tables;
   }
 
-  private static TableSpec table(String name, Node table, Node defaults, boolean header) {
+  private static TableSpec table(String name, Node table, Node defaults, FileFormat format) {
     if (!table.isPresent()) {
       throw table.error("required: files and target");
     }
@@ -354,7 +359,7 @@ final class TabularSpecParser {
     if (!JobSpecParser.TABLE.matcher(target).matches()) {
       throw targetNode.error("must be a table name like orders or public.orders");
     }
-    List<ColumnMapping> columns = columns(table.get("columns"), header);
+    List<ColumnMapping> columns = columns(table.get("columns"), format);
     List<String> keys = new ArrayList<>();
     for (Node key : table.get("keys").elements()) {
       String column = key.text();
@@ -404,7 +409,7 @@ final class TabularSpecParser {
     };
   }
 
-  private static List<ColumnMapping> columns(Node node, boolean header) {
+  private static List<ColumnMapping> columns(Node node, FileFormat fileFormat) {
     List<ColumnMapping> columns = new ArrayList<>();
     Set<String> sinks = new HashSet<>();
     for (Node column : node.elements()) {
@@ -414,10 +419,23 @@ final class TabularSpecParser {
       String sourceName = null;
       int ordinal = 0;
       if (sourceNode.isWholeNumber()) {
+        if (fileFormat.format() != Format.CSV) {
+          throw sourceNode.error(
+              "positions are for CSV columns; name the "
+                  + fileFormat.format().name().toLowerCase(Locale.ROOT)
+                  + " field by its path (e.g. customer.id)");
+        }
         ordinal = sourceNode.intBetween(0, 1, 100_000);
       } else {
         sourceName = sourceNode.text();
-        if (!header) {
+        if (fileFormat.format() != Format.CSV) {
+          if (List.of(sourceName.split("\\.", -1)).contains("")) {
+            throw sourceNode.error(
+                "'"
+                    + sourceName
+                    + "' is not a field path (names joined by dots, e.g. customer.id)");
+          }
+        } else if (!fileFormat.csv().header()) {
           throw sourceNode.error(
               "names a column, but source.csv.header is false: name it by position (1, 2, ...)");
         }

@@ -21,8 +21,8 @@ import org.apache.commons.io.input.BOMInputStream;
 /**
  * A CSV file read with Apache Commons CSV, one record at a time: quoted fields may hold delimiters,
  * quotes and line breaks (which line-based readers such as Beam's CsvIO split wrongly). Text not in
- * the file's encoding is an error, never replaced; a UTF-8 byte order mark is dropped. Blank lines
- * are skipped.
+ * the file's encoding is an error, never replaced; a byte order mark is dropped (in UTF-8, UTF-16
+ * or UTF-32). Blank lines are skipped.
  */
 final class CsvRowReader implements RowReader {
   private final String where;
@@ -52,6 +52,7 @@ final class CsvRowReader implements RowReader {
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)),
             64 * 1024);
+    dropByteOrderMark();
     long skipped = 0;
     while (skipped < csv.skipLines() && readLine() != null) {
       skipped++;
@@ -73,6 +74,21 @@ final class CsvRowReader implements RowReader {
       this.header = first == null ? null : names(first); // an empty file has neither
     } else {
       this.header = null;
+    }
+  }
+
+  /**
+   * Drops a byte order mark, whatever the Unicode encoding: a decoder for UTF-16LE, UTF-16BE or
+   * UTF-32 keeps it as a first character U+FEFF, which would end up in the first column's name.
+   */
+  private void dropByteOrderMark() throws IOException {
+    try {
+      text.mark(1);
+      if (text.read() != '\uFEFF') {
+        text.reset();
+      }
+    } catch (CharacterCodingException e) {
+      throw new RowReadException(where + " line 1: " + encodingError(), e);
     }
   }
 

@@ -108,7 +108,12 @@ public final class DeadLetter {
       }
       json.writeStartObject();
       json.writeStringField("source", source);
-      json.writeNumberField("line", row.line());
+      if (row.line() > 0) { // a Parquet row has no line, only its place
+        json.writeNumberField("line", row.line());
+      }
+      if (row.element() > 0) {
+        json.writeNumberField("element", row.element());
+      }
       json.writeStringField("column", why.column() == null ? null : why.column().replace("'", ""));
       json.writeStringField("value", why.value() == null ? null : String.valueOf(why.value()));
       json.writeStringField("reason", why.reason());

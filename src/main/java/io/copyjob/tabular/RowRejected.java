@@ -41,7 +41,16 @@ public final class RowRejected extends Exception {
 
   /** "line 7, column 'amount': '12x' is not a decimal number": no more than one line. */
   public String describe(long line) {
-    StringBuilder s = new StringBuilder("line ").append(line);
+    return describe("line " + line);
+  }
+
+  /** As {@link #describe(long)}, at the row's position ("element 3 (line 1)", "row 12"). */
+  public String describe(SourceRow row) {
+    return describe(row.position());
+  }
+
+  private String describe(String position) {
+    StringBuilder s = new StringBuilder(position);
     if (column != null) {
       s.append(", column ").append(column);
     }

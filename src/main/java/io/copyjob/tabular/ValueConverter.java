@@ -57,7 +57,7 @@ final class ValueConverter implements Serializable {
       return null;
     }
     if (!(value instanceof String text)) {
-      throw new Incompatible("is a " + value.getClass().getSimpleName() + ", not text");
+      return typed(value);
     }
     Kind kind = type.kind();
     String trimmed = kind == Kind.TEXT ? text : text.strip();
@@ -84,6 +84,113 @@ final class ValueConverter implements Serializable {
         yield UUID.fromString(trimmed);
       }
     };
+  }
+
+  /**
+   * A value a typed source (JSON, Parquet) gives: a number, a boolean, a date or a timestamp goes
+   * into a column of its kind, exactly (a whole number into any number column it fits, a fraction
+   * only into decimal or double), and into a text column as its text; text goes on as CSV text.
+   */
+  private Object typed(Object value) throws Incompatible {
+    Kind kind = type.kind();
+    if (value instanceof ParquetRowReader.Binary) {
+      throw new Incompatible("is binary data, which copyjob cannot convert into " + type);
+    }
+    if (kind == Kind.TEXT) {
+      return text(textOf(value));
+    }
+    if (value instanceof Number number) {
+      BigDecimal exact = exact(number);
+      return switch (kind) {
+        case SMALLINT, INTEGER, BIGINT -> {
+          BigInteger whole;
+          try {
+            whole = exact.toBigIntegerExact();
+          } catch (ArithmeticException e) {
+            throw new Incompatible("is not a whole number");
+          }
+          yield convert(whole.toString());
+        }
+        case DECIMAL -> decimal(exact.toPlainString());
+        case DOUBLE -> number.doubleValue();
+        default -> throw incompatible(value);
+      };
+    }
+    if (value instanceof Boolean bool && kind == Kind.BOOLEAN) {
+      return bool;
+    }
+    if (value instanceof java.time.LocalDate date && kind == Kind.DATE) {
+      return date;
+    }
+    if (value instanceof LocalDateTime local) {
+      return switch (kind) {
+        case TIMESTAMP -> local;
+        case TIMESTAMPTZ -> local.atZone(ZoneId.of(zone)).toOffsetDateTime();
+        default -> throw incompatible(value);
+      };
+    }
+    if (value instanceof java.time.Instant instant) {
+      return switch (kind) {
+        case TIMESTAMPTZ -> instant.atOffset(java.time.ZoneOffset.UTC);
+        case TIMESTAMP -> LocalDateTime.ofInstant(instant, ZoneId.of(zone));
+        default -> throw incompatible(value);
+      };
+    }
+    if (value instanceof OffsetDateTime offset && kind == Kind.TIMESTAMPTZ) {
+      return offset;
+    }
+    if (value instanceof UUID uuid && kind == Kind.UUID) {
+      return uuid;
+    }
+    throw incompatible(value);
+  }
+
+  /** A number as the exact decimal it is (a double's shortest text: 0.1 is 0.1). */
+  private static BigDecimal exact(Number number) throws Incompatible {
+    if (number instanceof BigDecimal decimal) {
+      return decimal;
+    }
+    if (number instanceof BigInteger whole) {
+      return new BigDecimal(whole);
+    }
+    if (number instanceof Double || number instanceof Float) {
+      double d = number.doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        throw new Incompatible("is not a finite number");
+      }
+      return new BigDecimal(number.toString());
+    }
+    return BigDecimal.valueOf(number.longValue());
+  }
+
+  private static String textOf(Object value) {
+    if (value instanceof BigDecimal decimal) {
+      return decimal.toPlainString();
+    }
+    return value.toString();
+  }
+
+  private Incompatible incompatible(Object value) {
+    return new Incompatible("is a " + kindOf(value) + ", not a " + type);
+  }
+
+  private static String kindOf(Object value) {
+    if (value instanceof Number) {
+      return "number";
+    }
+    if (value instanceof Boolean) {
+      return "boolean";
+    }
+    if (value instanceof java.time.LocalDate) {
+      return "date";
+    }
+    if (value instanceof LocalDateTime) {
+      return "timestamp";
+    }
+    if (value instanceof java.time.Instant || value instanceof OffsetDateTime) {
+      return "timestamp with time zone";
+    }
+    return value.getClass().getSimpleName();
   }
 
   private long whole(String text, long min, long max) throws Incompatible {

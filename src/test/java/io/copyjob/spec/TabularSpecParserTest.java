@@ -125,18 +125,41 @@ public class TabularSpecParserTest {
     assertThat(json).doesNotContain("partitions").contains("\"passwordEnv\":\"PGPASSWORD\"");
   }
 
+  @Test
+  public void jsonAndParquetFieldsAreNamedByPathNeverByPosition() {
+    String mapped =
+        "name: t\n"
+            + "source: {root: s3://exports/sales/, format: json, compression: gzip}\n"
+            + SINK
+            + "tables:\n  orders:\n    files: orders/\n    target: public.orders\n"
+            + "    columns:\n      - {source: customer.id, sink: customer}\n";
+    JobSpec spec = parse(mapped);
+    assertThat(spec.tabular().format().format()).isEqualTo(TabularSpec.Format.JSON);
+    assertThat(spec.tabular().format().compression()).isEqualTo(Compression.GZIP);
+    assertThat(spec.tabular().tables().get(0).columns().get(0).sourceName())
+        .isEqualTo("customer.id");
+    assertThat(parse(VALID.replace("format: csv", "format: parquet")).tabular().format().format())
+        .isEqualTo(TabularSpec.Format.PARQUET);
+
+    refused(
+        mapped.replace("source: customer.id", "source: 2"),
+        "job.yaml: tables.orders.columns[0].source: positions are for CSV columns; name the json"
+            + " field by its path (e.g. customer.id)");
+    refused(
+        mapped.replace("source: customer.id", "source: customer..id"),
+        "job.yaml: tables.orders.columns[0].source: 'customer..id' is not a field path (names"
+            + " joined by dots, e.g. customer.id)");
+    refused(
+        VALID.replace("format: csv}", "format: parquet, csv: {header: false}}"),
+        "job.yaml: source.csv: only for format: csv");
+  }
+
   private static void refused(String yaml, String message) {
     assertThatThrownBy(() -> parse(yaml)).isInstanceOf(SpecException.class).hasMessage(message);
   }
 
   @Test
   public void whatIsNotBuiltYetIsRefusedByName() {
-    refused(
-        VALID.replace("format: csv", "format: parquet"),
-        "job.yaml: source.format: parquet is not supported yet (csv is)");
-    refused(
-        VALID.replace("format: csv", "format: json"),
-        "job.yaml: source.format: json is not supported yet (csv is)");
     refused(
         VALID.replace(
             "source: {root: s3://exports/sales/, format: csv}", "source: {database: {url: x}}"),

@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 import org.junit.Test;
 
 /**
- * examples/csv-to-postgres.yaml as a newcomer runs it, with the local stack's addresses swapped for
- * the test servers': its sample files, its tables' DDL, its mapping.
+ * examples/csv-to-postgres.yaml and json-to-postgres.yaml as a newcomer runs them, with the local
+ * stack's addresses swapped for the test servers': its sample files, its tables' DDL, its mapping.
  */
 public class CsvToPostgresExampleTest extends TabularTestBase {
   private static final Path EXAMPLES = Path.of("examples").toAbsolutePath();
@@ -24,12 +24,8 @@ public class CsvToPostgresExampleTest extends TabularTestBase {
     return SinkDatabase.postgres();
   }
 
-  @Test
-  public void theExampleLoadsItsSampleFiles() throws Exception {
-    sink.execute(
-        Files.readString(EXAMPLES.resolve("csv-to-postgres.sql"))
-            .replace("public.", "")
-            .split(";"));
+  /** The example's job file with the test servers' addresses and the sample files put there. */
+  private JobSpec example(String name) throws Exception {
     Path data = EXAMPLES.resolve("data/sales");
     try (Stream<Path> files = Files.walk(data)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
@@ -39,7 +35,7 @@ public class CsvToPostgresExampleTest extends TabularTestBase {
     String sinkBlock = sink.yaml();
     String url = sinkBlock.substring(sinkBlock.indexOf("url: '") + 6, sinkBlock.indexOf("', user"));
     String yaml =
-        Files.readString(EXAMPLES.resolve("csv-to-postgres.yaml"))
+        Files.readString(EXAMPLES.resolve(name))
                 .replace("http://127.0.0.1:9000", S3.endpoint().toString())
                 .replace("s3://exports/", "s3://" + bucket + "/")
                 .replace("COPYJOB_LOCAL_S3_", "COPYJOB_TEST_S3_")
@@ -50,7 +46,35 @@ public class CsvToPostgresExampleTest extends TabularTestBase {
             + "control: {url: 'jdbc:h2:file:"
             + tmp.getRoot().toPath().resolve("control")
             + "'}\n";
-    JobSpec spec = JobSpecParser.parse(yaml, EXAMPLES, "csv-to-postgres.yaml");
+    return JobSpecParser.parse(yaml, EXAMPLES, name);
+  }
+
+  @Test
+  public void theJsonExampleLoadsItsSampleFile() throws Exception {
+    sink.execute(
+        Files.readString(EXAMPLES.resolve("json-to-postgres.sql"))
+            .replace("public.", "")
+            .split(";"));
+    JobSpec spec = example("json-to-postgres.yaml");
+
+    RunRecord run = run(spec, false);
+
+    assertThat(run.status()).as(run.error()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(
+            sink.rows("SELECT id, order_id, amount, reason, returned_at FROM returns ORDER BY id"))
+        .containsExactly(
+            "1 | 1001 | 19.90 | arrived damaged | 2024-03-02T10:00:00Z",
+            "2 | 1003 | 60.00 | null | 2024-03-05T15:30:00Z",
+            "3 | 1005 | 0.99 | null | 2024-03-06T09:00:00Z");
+  }
+
+  @Test
+  public void theExampleLoadsItsSampleFiles() throws Exception {
+    sink.execute(
+        Files.readString(EXAMPLES.resolve("csv-to-postgres.sql"))
+            .replace("public.", "")
+            .split(";"));
+    JobSpec spec = example("csv-to-postgres.yaml");
 
     RunRecord run = run(spec, false);
 

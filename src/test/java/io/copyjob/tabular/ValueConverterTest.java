@@ -28,6 +28,53 @@ public class ValueConverterTest {
         .hasMessage(reason);
   }
 
+  private static Object typed(ColumnType type, Object value) throws Incompatible {
+    return new ValueConverter(type, null, "Europe/Paris").convert(value);
+  }
+
+  private static void typedRefused(ColumnType type, Object value, String reason) {
+    assertThatThrownBy(() -> typed(type, value))
+        .isInstanceOf(Incompatible.class)
+        .hasMessage(reason);
+  }
+
+  @Test
+  public void typedValuesOfJsonAndParquetGoIntoTheirKindExactly() throws Exception {
+    ColumnType money = new ColumnType(Kind.DECIMAL, 0, 6, 2);
+    assertThat(typed(ColumnType.of(Kind.INTEGER), 42L)).isEqualTo(42);
+    assertThat(typed(ColumnType.of(Kind.BIGINT), new BigDecimal("7.000"))).isEqualTo(7L);
+    assertThat(typed(money, new BigDecimal("12.5"))).isEqualTo(new BigDecimal("12.50"));
+    assertThat(typed(money, 0.1)).isEqualTo(new BigDecimal("0.10"));
+    assertThat(typed(ColumnType.of(Kind.DOUBLE), 3)).isEqualTo(3.0);
+    assertThat(typed(ColumnType.of(Kind.BOOLEAN), true)).isEqualTo(true);
+    assertThat(typed(ColumnType.of(Kind.TEXT), new BigDecimal("1E+3"))).isEqualTo("1000");
+    assertThat(typed(ColumnType.of(Kind.DATE), LocalDate.of(2024, 2, 29)))
+        .isEqualTo(LocalDate.of(2024, 2, 29));
+    java.time.Instant instant = java.time.Instant.parse("2024-01-02T03:04:05.123456Z");
+    assertThat(typed(ColumnType.of(Kind.TIMESTAMPTZ), instant))
+        .isEqualTo(OffsetDateTime.parse("2024-01-02T03:04:05.123456Z"));
+    // An instant into a timestamp without zone is the table's local time.
+    assertThat(typed(ColumnType.of(Kind.TIMESTAMP), instant))
+        .isEqualTo(LocalDateTime.parse("2024-01-02T04:04:05.123456"));
+    assertThat(typed(ColumnType.of(Kind.TIMESTAMPTZ), LocalDateTime.parse("2024-07-01T12:00")))
+        .isEqualTo(OffsetDateTime.parse("2024-07-01T12:00+02:00"));
+    // Text from a typed source is read as CSV text is.
+    assertThat(typed(ColumnType.of(Kind.INTEGER), "12")).isEqualTo(12);
+
+    typedRefused(ColumnType.of(Kind.INTEGER), 1.5, "is not a whole number");
+    typedRefused(
+        ColumnType.of(Kind.SMALLINT), 70000L, "is out of the range of smallint (-32768 to 32767)");
+    typedRefused(
+        money, new BigDecimal("1.005"), "has more than 2 digits after the point (decimal(6,2))");
+    typedRefused(ColumnType.of(Kind.DATE), 20240101L, "is a number, not a date");
+    typedRefused(ColumnType.of(Kind.BOOLEAN), 1L, "is a number, not a boolean");
+    typedRefused(ColumnType.of(Kind.DECIMAL), Double.NaN, "is not a finite number");
+    typedRefused(
+        ColumnType.of(Kind.TEXT),
+        new ParquetRowReader.Binary(),
+        "is binary data, which copyjob cannot convert into text");
+  }
+
   @Test
   public void numbersAreExactOrRefused() throws Exception {
     assertThat(convert(Kind.INTEGER, " 42 ")).isEqualTo(42);

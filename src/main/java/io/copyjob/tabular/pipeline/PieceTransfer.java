@@ -131,7 +131,7 @@ final class PieceTransfer {
       TableSpec table = spec.tabular().table(piece.table().name());
       try (RowReader reader =
           RowReaders.open(
-              stores.get(piece.table().root()), piece.file(), spec.tabular().format())) {
+              stores.get(piece.table().root()), piece.file(), spec.tabular().format(), table)) {
         SourceRow row = reader.next();
         RowMapper.Bound mapping = null;
         if (row != null) { // a file without rows needs no mapping: its header is not checked
@@ -186,19 +186,19 @@ final class PieceTransfer {
     /** A row that cannot be written: set aside, or the end of the piece. */
     private void reject(SourceRow row, RowRejected why) throws IOException {
       if (!faults.skipIncompatibleRows()) {
-        throw new PieceFailed(piece.where() + " " + why.describe(row.line()));
+        throw new PieceFailed(piece.where() + " " + why.describe(row));
       }
       rejectedRows++;
       rejected.add(row, why);
       if (faults.maxRejectedRows() >= 0 && rejectedRows > faults.maxRejectedRows()) {
         throw new PieceFailed(
             piece.where()
-                + " line "
-                + row.line()
+                + " "
+                + row.position()
                 + ": more than "
                 + faults.maxRejectedRows()
                 + " rows rejected (faultTolerance.maxRejectedRows); the last: "
-                + why.describe(row.line()));
+                + why.describe(row));
       }
     }
 

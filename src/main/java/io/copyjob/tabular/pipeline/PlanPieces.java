@@ -98,7 +98,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
       while (listing.hasNext()) {
         FileInfo file = listing.next();
         if (glob == null || glob.matcher(file.key().substring(table.files().length())).matches()) {
-          try (RowReader reader = RowReaders.open(store, file, format)) {
+          try (RowReader reader = RowReaders.open(store, file, format, table)) {
             if (reader.columnNames().isPresent()) {
               return reader.columnNames();
             }
