@@ -41,7 +41,12 @@ public final class RowRejected extends Exception {
 
   /** "line 7, column 'amount': '12x' is not a decimal number": no more than one line. */
   public String describe(long line) {
-    StringBuilder s = new StringBuilder("line ").append(line);
+    return describe("line " + line);
+  }
+
+  /** As {@link #describe(long)}, for a row at {@code position} ("line 7", "row 12"). */
+  public String describe(String position) {
+    StringBuilder s = new StringBuilder(position);
     if (column != null) {
       s.append(", column ").append(column);
     }

@@ -57,7 +57,7 @@ final class ValueConverter implements Serializable {
       return null;
     }
     if (!(value instanceof String text)) {
-      throw new Incompatible("is a " + value.getClass().getSimpleName() + ", not text");
+      return convertObject(value);
     }
     Kind kind = type.kind();
     String trimmed = kind == Kind.TEXT ? text : text.strip();
@@ -209,5 +209,69 @@ final class ValueConverter implements Serializable {
       formatter = builder.toFormatter(Locale.ROOT).withResolverStyle(ResolverStyle.STRICT);
     }
     return formatter;
+  }
+
+  /**
+   * A typed value (from a database source) into the column's type: the same value or a wider one of
+   * the same kind as it is; numbers through their exact decimal text, so range, precision and scale
+   * are checked as for text; a timestamp without zone into a column with one in the table's zone;
+   * anything into a text column as its text.
+   */
+  private Object convertObject(Object value) throws Incompatible {
+    Kind kind = type.kind();
+    if (value instanceof Number n) {
+      String text =
+          n instanceof BigDecimal d
+              ? d.toPlainString()
+              : n instanceof Double || n instanceof Float
+                  ? (kind == Kind.DOUBLE ? null : new BigDecimal(n.toString()).toPlainString())
+                  : n.toString();
+      if (text == null) {
+        return n.doubleValue();
+      }
+      return kind == Kind.BOOLEAN ? convertNumberToBoolean(text) : convert(text);
+    }
+    return switch (kind) {
+      case BOOLEAN -> value instanceof Boolean ? value : convert(String.valueOf(value));
+      case DATE -> value instanceof LocalDate ? value : convert(String.valueOf(value));
+      case TIMESTAMP -> {
+        if (value instanceof LocalDateTime) {
+          yield value;
+        }
+        if (value instanceof OffsetDateTime t) {
+          yield t.atZoneSameInstant(ZoneId.of(zone)).toLocalDateTime();
+        }
+        if (value instanceof LocalDate d) {
+          yield d.atStartOfDay();
+        }
+        yield convert(String.valueOf(value));
+      }
+      case TIMESTAMPTZ -> {
+        if (value instanceof OffsetDateTime) {
+          yield value;
+        }
+        if (value instanceof LocalDateTime t) {
+          yield t.atZone(ZoneId.of(zone)).toOffsetDateTime();
+        }
+        yield convert(String.valueOf(value));
+      }
+      case UUID -> value instanceof UUID ? value : convert(String.valueOf(value));
+      case TEXT -> {
+        if (value instanceof byte[]) {
+          throw new Incompatible("is binary, not text");
+        }
+        yield text(String.valueOf(value));
+      }
+      default -> {
+        if (value instanceof Boolean || value instanceof java.time.temporal.Temporal) {
+          throw new Incompatible("is a " + value.getClass().getSimpleName() + ", not a " + type);
+        }
+        yield convert(String.valueOf(value));
+      }
+    };
+  }
+
+  private Object convertNumberToBoolean(String text) throws Incompatible {
+    return bool(text);
   }
 }

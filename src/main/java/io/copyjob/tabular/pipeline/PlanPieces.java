@@ -1,5 +1,6 @@
 package io.copyjob.tabular.pipeline;
 
+import io.copyjob.control.ControlStore;
 import io.copyjob.pipeline.CopyMetrics;
 import io.copyjob.pipeline.LeaseKeeper;
 import io.copyjob.pipeline.PipelineJob;
@@ -15,8 +16,13 @@ import io.copyjob.tabular.RowMapper;
 import io.copyjob.tabular.SinkTable;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
+import io.copyjob.tabular.jdbc.SourceDatabase;
+import io.copyjob.tabular.jdbc.TableRead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -94,6 +100,30 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     }
   }
 
+  /**
+   * The pieces of a table of a database source: its columns and the mapping checked against the
+   * sink table, its high-water mark read (incremental mode: above the watermark stored in the
+   * control store by the table's last successful run), its ranges cut. Shared with {@code plan}.
+   */
+  public static List<TableRead> planReads(
+      JobSpec spec, TableSpec table, SinkTable sinkTable, SourceDatabase source)
+      throws MappingException, IOException {
+    String last = null;
+    boolean incremental = spec.mode() == JobSpec.Mode.INCREMENTAL;
+    if (incremental) {
+      try (ControlStore control = ControlStore.openExisting(spec.control())) {
+        last =
+            control.watermark(spec.name(), table.name(), table.watermark().column()).orElse(null);
+      } catch (SQLException e) {
+        throw new IOException(
+            "cannot read the watermark of table " + table.name() + ": " + e.getMessage(), e);
+      }
+    }
+    List<TableRead> reads = source.plan(table, last, incremental);
+    RowMapper.of(table, sinkTable).bind(Optional.of(reads.get(0).columnNames()));
+    return reads;
+  }
+
   static final class PlanFn extends DoFn<TableKey, Piece> {
     private final JobSpec spec;
     private final RunContext run;
@@ -101,6 +131,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     private transient StoreCache stores;
     private transient TableSink sink;
     private transient LeaseKeeper lease;
+    private transient SourceDatabase source;
 
     PlanFn(JobSpec spec, RunContext run) {
       this.spec = spec;
@@ -112,6 +143,9 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
       stores = new StoreCache(spec, run);
       sink = TableSinks.of(spec);
       lease = LeaseKeeper.hold(spec, run);
+      if (spec.tabular().readsDatabase()) {
+        source = new SourceDatabase(spec.tabular().sourceDatabase());
+      }
     }
 
     @ProcessElement
@@ -126,6 +160,13 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
       }
       try {
         SinkTable sinkTable = sinkTable(tableSpec, sink);
+        if (source != null) {
+          for (TableRead read : planReads(spec, tableSpec, sinkTable, source)) {
+            listed.inc();
+            out.get(PIECES).output(new Piece(table, read, sinkTable));
+          }
+          return;
+        }
         listFiles(
             tableSpec,
             stores.get(table.root()),
@@ -150,6 +191,9 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
       }
       if (lease != null) {
         lease.release();
+      }
+      if (source != null) {
+        source.close();
       }
     }
   }
