@@ -102,26 +102,24 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
 
   /**
    * The pieces of a table of a database source: its columns and the mapping checked against the
-   * sink table, its high-water mark read (incremental mode: above the watermark stored in the
-   * control store by the table's last successful run), its ranges cut. Shared with {@code plan}.
+   * sink table, its high-water mark read (incremental mode: above {@code last}, the watermark of
+   * the table's last successful run), its ranges cut. Shared with {@code plan}.
    */
   public static List<TableRead> planReads(
-      JobSpec spec, TableSpec table, SinkTable sinkTable, SourceDatabase source)
+      JobSpec spec, TableSpec table, SinkTable sinkTable, SourceDatabase source, String last)
       throws MappingException, IOException {
-    String last = null;
-    boolean incremental = spec.mode() == JobSpec.Mode.INCREMENTAL;
-    if (incremental) {
-      try (ControlStore control = ControlStore.openExisting(spec.control())) {
-        last =
-            control.watermark(spec.name(), table.name(), table.watermark().column()).orElse(null);
-      } catch (SQLException e) {
-        throw new IOException(
-            "cannot read the watermark of table " + table.name() + ": " + e.getMessage(), e);
-      }
-    }
-    List<TableRead> reads = source.plan(table, last, incremental);
+    List<TableRead> reads = source.plan(table, last, spec.mode() == JobSpec.Mode.INCREMENTAL);
     RowMapper.of(table, sinkTable).bind(Optional.of(reads.get(0).columnNames()));
     return reads;
+  }
+
+  /** The watermark stored by the table's last successful incremental run, or null. */
+  public static String lastWatermark(JobSpec spec, TableSpec table, ControlStore control)
+      throws SQLException {
+    if (spec.mode() != JobSpec.Mode.INCREMENTAL) {
+      return null;
+    }
+    return control.watermark(spec.name(), table.name(), table.watermark().column()).orElse(null);
   }
 
   static final class PlanFn extends DoFn<TableKey, Piece> {
@@ -161,7 +159,14 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
       try {
         SinkTable sinkTable = sinkTable(tableSpec, sink);
         if (source != null) {
-          for (TableRead read : planReads(spec, tableSpec, sinkTable, source)) {
+          String last;
+          try (ControlStore control = ControlStore.openExisting(spec.control())) {
+            last = lastWatermark(spec, tableSpec, control);
+          } catch (SQLException e) {
+            throw new IOException(
+                "cannot read the watermark of table " + table.name() + ": " + e.getMessage(), e);
+          }
+          for (TableRead read : planReads(spec, tableSpec, sinkTable, source, last)) {
             listed.inc();
             out.get(PIECES).output(new Piece(table, read, sinkTable));
           }
