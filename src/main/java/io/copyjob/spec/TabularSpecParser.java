@@ -453,8 +453,12 @@ final class TabularSpecParser {
         yield Mode.INCREMENTAL;
       }
       case "delta" ->
-          throw node.error("delta is for file copies; a tabular job's mode is full or incremental");
-      default -> throw node.error("must be full or incremental, got '" + text + "'");
+          throw node.error(
+              "delta is for file copies; a tabular job's mode is full"
+                  + (readsDatabase ? " or incremental" : ""));
+      default ->
+          throw node.error(
+              "must be full" + (readsDatabase ? " or incremental" : "") + ", got '" + text + "'");
     };
   }
 
