@@ -184,6 +184,17 @@ final class TabularSpecParser {
       if (mode != Mode.INCREMENTAL && tables.get(i).watermark() != null) {
         throw table.get("watermark").error("only with mode: incremental");
       }
+      if (mode == Mode.INCREMENTAL
+          && tables.get(i).source().pieces() > 1
+          && !tables.get(i).rereadsBoundary()) {
+        // A run failing after some pieces committed would append them again when retried (its
+        // range is read again): one piece is one transaction, all or nothing.
+        throw table
+            .get("pieces")
+            .error(
+                "with mode: incremental and write: append a table is read in one piece (a"
+                    + " failed run's committed pieces would be appended again)");
+      }
     }
     CopySpec copy = JobSpecParser.copy(job.get("copy").mapping(COPY_FIELDS));
     Node control = job.get("control");

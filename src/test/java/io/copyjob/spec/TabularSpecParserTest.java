@@ -171,8 +171,6 @@ public class TabularSpecParserTest {
                 + "  orders:\n"
                 + "    table: sales.orders\n"
                 + "    target: public.orders\n"
-                + "    partitionColumn: id\n"
-                + "    pieces: 8\n"
                 + "    watermark: {column: updated_at}\n"
                 + "  items: {pattern: 'sales.item_*', target: 'dw.*', watermark: {column: id}}\n"
                 + "  recent: {query: 'SELECT * FROM sales.orders WHERE id > 5', target: r,"
@@ -186,7 +184,7 @@ public class TabularSpecParserTest {
     assertThat(spec.tabular().format()).isNull();
     TableSpec orders = spec.tabular().table("orders");
     assertThat(orders.source())
-        .isEqualTo(new TabularSpec.TableSource("sales.orders", null, null, "id", 8));
+        .isEqualTo(new TabularSpec.TableSource("sales.orders", null, null, null, 1));
     assertThat(orders.watermark())
         .isEqualTo(new TabularSpec.Watermark("updated_at", java.time.Duration.ZERO));
     assertThat(orders.rereadsBoundary()).isFalse();
@@ -197,6 +195,12 @@ public class TabularSpecParserTest {
     String json = JobSpecs.toJson(spec);
     assertThat(parse(json)).isEqualTo(spec);
     assertThat(json).contains("\"mode\":\"incremental\"").contains("SRC_PASSWORD");
+    JobSpec pieces =
+        parse(
+            DB_JOB + "tables:\n  big: {table: big, target: big, partitionColumn: id, pieces: 8}\n");
+    assertThat(pieces.tabular().table("big").source())
+        .isEqualTo(new TabularSpec.TableSource("big", null, null, "id", 8));
+    assertThat(parse(JobSpecs.toJson(pieces))).isEqualTo(pieces);
   }
 
   @Test
@@ -225,6 +229,14 @@ public class TabularSpecParserTest {
             + "mode: incremental\n",
         "job.yaml: tables.orders.watermark.lookback: re-reads rows already copied, so it needs"
             + " keys and write: upsert (append would duplicate them)");
+    refused(
+        DB_JOB
+            + table.replace(
+                "target: orders}",
+                "target: orders, partitionColumn: id, pieces: 2, watermark: {column: x}}")
+            + "mode: incremental\n",
+        "job.yaml: tables.orders.pieces: with mode: incremental and write: append a table is"
+            + " read in one piece (a failed run's committed pieces would be appended again)");
     refused(
         DB_JOB + "tables:\n  orders: {target: orders}\n",
         "job.yaml: tables.orders: needs one of table, query or pattern");
