@@ -368,4 +368,45 @@ public class JdbcSourceTest {
     // A full load again: every row, the NULL one too.
     assertThat(sink.rows("SELECT id FROM events ORDER BY id")).containsExactly("1", "2", "3");
   }
+
+  @Test
+  public void theIncrementalExampleCopiesItsRowsThenOnlyTheNewOnes() throws Exception {
+    java.nio.file.Path examples = java.nio.file.Path.of("examples").toAbsolutePath();
+    String src = schemaOf(source);
+    String dst = schemaOf(sink);
+    source.execute(
+        java.nio.file.Files.readString(examples.resolve("postgres-incremental.sql"))
+            .replace("CREATE SCHEMA IF NOT EXISTS shop;", "")
+            .replace("CREATE SCHEMA IF NOT EXISTS dw;", "")
+            .replace("shop.", src + ".")
+            .replace("dw.", dst + ".")
+            .split(";\n"));
+    String url = source.yaml().substring(source.yaml().indexOf("url: '") + 6);
+    url = url.substring(0, url.indexOf('\''));
+    String yaml =
+        java.nio.file.Files.readString(examples.resolve("postgres-incremental.yaml"))
+                .replace("jdbc:postgresql://127.0.0.1:55432/copyjob_test", url)
+                .replace("user: copyjob", "user: " + System.getenv("COPYJOB_TEST_PG_USER"))
+                .replace("COPYJOB_LOCAL_PG_PASSWORD", "COPYJOB_TEST_PG_PASSWORD")
+                .replace("shop.", src + ".")
+                .replace("dw.", dst + ".")
+            + "control: {url: 'jdbc:h2:file:"
+            + tmp.getRoot().toPath().resolve("control")
+            + "'}\n";
+    JobSpec spec = JobSpecParser.parse(yaml, examples, "postgres-incremental.yaml");
+
+    assertThat(TabularTestBase.run(spec, false).status().name()).isEqualTo("SUCCEEDED");
+    source.execute(
+        "INSERT INTO " + src + ".events VALUES (4, 'refund', -5.00, '2024-03-01 09:05:00.250002')");
+    RunRecord second = TabularTestBase.run(spec, false);
+
+    assertThat(second.status().name()).isEqualTo("SUCCEEDED");
+    assertThat(sink.rows("SELECT * FROM " + dst + ".events ORDER BY id"))
+        .containsExactly(
+            "1 | signup | null | 2024-03-01T09:00:00.000001",
+            "2 | order | 19.90 | 2024-03-01T09:05:00.250",
+            "3 | order | 5.00 | 2024-03-01T09:05:00.250001",
+            "4 | refund | -5.00 | 2024-03-01T09:05:00.250002");
+    assertThat(tables(spec, second).get(0).result().table().rowsWritten()).isEqualTo(1);
+  }
 }
