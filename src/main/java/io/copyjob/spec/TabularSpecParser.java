@@ -232,7 +232,9 @@ final class TabularSpecParser {
     if (sourceTable != null && !JobSpecParser.TABLE.matcher(sourceTable).matches()) {
       throw table.get("table").error("must be a table name like orders or sales.orders");
     }
-    String query = table.get("query").optText().orElse(null);
+    // A trailing ';' would end the subquery the query is read through.
+    String query =
+        table.get("query").optText().map(q -> q.strip().replaceAll(";+$", "").strip()).orElse(null);
     if (query != null
         && !query.strip().regionMatches(true, 0, "select", 0, 6)
         && !query.strip().regionMatches(true, 0, "with", 0, 4)) {

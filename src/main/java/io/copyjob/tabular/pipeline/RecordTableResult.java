@@ -154,7 +154,11 @@ public final class RecordTableResult
     private PartitionResult result(PartitionKey key, TableTally tally) {
       String error = tally.firstError();
       if (error != null && tally.failed() > 1) {
-        error = tally.failed() + " files failed; first " + error;
+        error =
+            tally.failed()
+                + (spec.tabular().readsDatabase() ? " pieces" : " files")
+                + " failed; first "
+                + error;
       }
       String note = null;
       FaultTolerance faults = spec.tabular().faultTolerance();
