@@ -179,6 +179,17 @@ final class PartitionsCommand implements Runnable {
       try (ControlStore control = ControlStore.open(spec.control())) {
         int reset = control.resetPartitions(spec.name(), chosen);
         commandSpec.commandLine().getOut().printf("reset %d partition(s)%n", reset);
+        if (spec.isTabular()) {
+          // A table without a watermark is loaded in full by its next (incremental) run.
+          int cleared = control.deleteWatermarks(spec.name(), chosen);
+          if (cleared > 0) {
+            commandSpec
+                .commandLine()
+                .getOut()
+                .printf(
+                    "cleared %d watermark(s): the next run loads those tables in full%n", cleared);
+          }
+        }
       }
       return 0;
     }

@@ -107,8 +107,65 @@ final class PlanCommand implements Callable<Integer> {
     return failed == 0 ? 0 : CopyJob.FAILED;
   }
 
+  /**
+   * A job reading a database: per table, its source, sink table and pieces, in incremental mode its
+   * watermark now and the high-water mark a run would copy up to, or why it would fail.
+   */
+  private int planDatabaseTables(JobSpec spec, PrintWriter out) throws Exception {
+    List<TablePlanner.TablePlan> plans;
+    try {
+      if (controlStoreExists(spec)) {
+        try (ControlStore control = ControlStore.open(spec.control())) {
+          plans = new TablePlanner(spec).planDatabase(control);
+        }
+      } else {
+        plans = new TablePlanner(spec).planDatabase(null);
+      }
+    } catch (java.io.UncheckedIOException e) {
+      // The source cannot be reached, or a pattern matches nothing: one line.
+      throw new io.copyjob.pipeline.JobException(e.getCause().getMessage());
+    }
+    int failed = 0;
+    for (TablePlanner.TablePlan p : plans) {
+      String line =
+          String.format(
+              "table '%s' (%s) -> %s: %d piece(s)",
+              p.table().name(),
+              p.table().source().describe(),
+              p.sinkTable() == null ? p.table().target() : p.sinkTable(),
+              p.files());
+      if (p.watermark() != null) {
+        line +=
+            String.format(
+                ", %s %s -> %s%s",
+                p.watermark().column(),
+                p.watermark().before() == null ? "(full load)" : p.watermark().before(),
+                p.watermark().after() == null ? "(no value)" : p.watermark().after(),
+                p.watermark().nullRows() == 0
+                    ? ""
+                    : ", "
+                        + p.watermark().nullRows()
+                        + " row(s) with NULL "
+                        + p.watermark().column());
+      }
+      if (p.error() != null) {
+        failed++;
+        line += "  (fails: " + p.error() + ")";
+      }
+      out.println(line);
+    }
+    out.printf(
+        "plan for job '%s' (%s): %d table(s)%n",
+        spec.name(), spec.mode().name().toLowerCase(java.util.Locale.ROOT), plans.size());
+    out.flush();
+    return failed == 0 ? 0 : CopyJob.FAILED;
+  }
+
   /** A tabular job's plan: per table, its sink table, files and bytes, or why it would fail. */
-  private int planTables(JobSpec spec, PrintWriter out) {
+  private int planTables(JobSpec spec, PrintWriter out) throws Exception {
+    if (spec.tabular().readsDatabase()) {
+      return planDatabaseTables(spec, out);
+    }
     List<TablePlanner.TablePlan> plans =
         new TablePlanner(spec)
             .plan(

@@ -81,7 +81,7 @@ public final class AdfPartitionTable implements PartitionQueries {
               + table.successColumn()
               + " AS INT) = 0 ORDER BY "
               + keyColumns();
-      case DELTA ->
+      case DELTA, INCREMENTAL ->
           "SELECT DISTINCT "
               + keyColumns()
               + " FROM "

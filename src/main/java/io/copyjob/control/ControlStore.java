@@ -325,6 +325,10 @@ public final class ControlStore implements AutoCloseable {
               conn, dialect, runId, job, hash(result.key()), runTime, result, recordedAt);
           PartitionRows.updatePartition(
               conn, dialect, runId, job, hash(result.key()), runTime, result);
+          WatermarkChange w = result.table() == null ? null : result.table().watermark();
+          if (w != null) {
+            recordWatermark(runId, job, result, w, recordedAt);
+          }
           return null;
         });
   }
@@ -454,6 +458,56 @@ public final class ControlStore implements AutoCloseable {
   /** Deletes the job's lease if it is {@code owner}'s; another owner's lease is left alone. */
   public void releaseLease(String job, String owner) throws SQLException {
     leases.release(job, owner);
+  }
+
+  /**
+   * An incremental table's watermark in its run's row, and, when its write succeeded and the mark
+   * moved, as the table's watermark (keyed by the table's name and column): in the transaction that
+   * records the table's result, so the two never disagree.
+   */
+  private void recordWatermark(
+      long runId, String job, PartitionResult result, WatermarkChange w, Instant recordedAt)
+      throws SQLException {
+    String after = result.succeeded() ? w.after() : w.before();
+    try (PreparedStatement ps =
+        conn.prepareStatement(
+            "UPDATE "
+                + PARTITION_RUNS
+                + " SET watermark_before = ?, watermark_after = ? WHERE run_id = ? AND key_hash = ?")) {
+      ps.setString(1, w.before());
+      ps.setString(2, after);
+      ps.setLong(3, runId);
+      ps.setString(4, hash(result.key()));
+      ps.executeUpdate();
+    }
+    if (result.succeeded() && w.moves()) {
+      watermarks.put(job, result.key().prefix(), w.column(), w.after(), recordedAt);
+    }
+  }
+
+  /** Deletes the watermarks of the job's tables named (all when empty): their next run is full. */
+  public int deleteWatermarks(String job, List<String> tables) throws SQLException {
+    return inTransaction(
+        Schema.WATERMARKS,
+        "delete watermarks",
+        () -> {
+          String sql = "DELETE FROM " + Schema.WATERMARKS + " WHERE job = ?";
+          if (tables.isEmpty()) {
+            try (PreparedStatement ps = conn.prepareStatement(sql)) {
+              ps.setString(1, job);
+              return ps.executeUpdate();
+            }
+          }
+          int count = 0;
+          try (PreparedStatement ps = conn.prepareStatement(sql + " AND table_name = ?")) {
+            for (String table : new LinkedHashSet<>(tables)) {
+              ps.setString(1, job);
+              ps.setString(2, table);
+              count += ps.executeUpdate();
+            }
+          }
+          return count;
+        });
   }
 
   /** The watermark of a table's column for the job (tabular delta copy), or empty. */

@@ -207,7 +207,16 @@ final class PartitionRows {
     if (rs.wasNull()) {
       return null;
     }
+    String before = rs.getString("watermark_before");
+    String after = rs.getString("watermark_after");
+    // Only the values are kept: the column is the job file's, the NULL rows are in the note.
+    WatermarkChange watermark =
+        before == null && after == null ? null : new WatermarkChange(null, before, after, 0);
     return new TableCounts(
-        read, rs.getLong("rows_written"), rs.getLong("rows_rejected"), rs.getLong("duration_ms"));
+        read,
+        rs.getLong("rows_written"),
+        rs.getLong("rows_rejected"),
+        rs.getLong("duration_ms"),
+        watermark);
   }
 }

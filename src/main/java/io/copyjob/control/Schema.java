@@ -117,6 +117,8 @@ final class Schema {
               "rows_written BIGINT",
               "rows_rejected BIGINT",
               "duration_ms BIGINT",
+              "watermark_before " + d.varchar(WATERMARK_LENGTH),
+              "watermark_after " + d.varchar(WATERMARK_LENGTH),
               "CONSTRAINT copyjob_partition_runs_pk PRIMARY KEY (run_id, key_hash)");
       case WATERMARKS ->
           columns(
@@ -163,6 +165,9 @@ final class Schema {
     }
     if (PARTITION_RUNS.equals(table)) {
       added.put("duration_ms", "BIGINT");
+      // An incremental table's watermark before and after the run, as text.
+      added.put("watermark_before", d.varchar(WATERMARK_LENGTH));
+      added.put("watermark_after", d.varchar(WATERMARK_LENGTH));
     }
     return added;
   }

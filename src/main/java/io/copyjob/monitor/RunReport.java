@@ -163,36 +163,64 @@ public final class RunReport {
 
   /** One tabular run's tables, as RecordTableResult recorded them. */
   public static String tableRuns(List<PartitionRunRecord> records) {
+    // An incremental run's tables show their watermark before and after the run.
+    boolean marks =
+        records.stream()
+            .anyMatch(r -> r.result().table() != null && r.result().table().watermark() != null);
     List<String[]> rows = new ArrayList<>();
     rows.add(
-        new String[] {
-          "TABLE",
-          "RESULT",
-          "FILES LOADED/SKIPPED/FAILED",
-          "ROWS READ",
-          "WRITTEN",
-          "REJECTED",
-          "BYTES",
-          "DURATION",
-          "ERROR"
-        });
+        withMarks(
+            marks,
+            new String[] {
+              "TABLE",
+              "RESULT",
+              "FILES LOADED/SKIPPED/FAILED",
+              "ROWS READ",
+              "WRITTEN",
+              "REJECTED",
+              "BYTES",
+              "DURATION",
+              "ERROR"
+            },
+            "WATERMARK BEFORE",
+            "WATERMARK AFTER"));
     for (PartitionRunRecord record : records) {
       PartitionResult r = record.result();
       TableCounts t = r.table() == null ? TableCounts.ZERO : r.table();
       rows.add(
-          new String[] {
-            r.key().prefix(),
-            r.succeeded() ? "succeeded" : "failed",
-            r.filesCopied() + "/" + r.filesSkipped() + "/" + r.filesFailed(),
-            Long.toString(t.rowsRead()),
-            Long.toString(t.rowsWritten()),
-            Long.toString(t.rowsRejected()),
-            Units.bytes(r.bytesCopied()),
-            Units.duration(Duration.ofMillis(t.durationMillis())),
-            r.succeeded() ? (r.warning() == null ? "" : r.warning()) : r.firstError()
-          });
+          withMarks(
+              marks,
+              new String[] {
+                r.key().prefix(),
+                r.succeeded() ? "succeeded" : "failed",
+                r.filesCopied() + "/" + r.filesSkipped() + "/" + r.filesFailed(),
+                Long.toString(t.rowsRead()),
+                Long.toString(t.rowsWritten()),
+                Long.toString(t.rowsRejected()),
+                Units.bytes(r.bytesCopied()),
+                Units.duration(Duration.ofMillis(t.durationMillis())),
+                r.succeeded() ? (r.warning() == null ? "" : r.warning()) : r.firstError()
+              },
+              t.watermark() == null || t.watermark().before() == null
+                  ? "-"
+                  : t.watermark().before(),
+              t.watermark() == null || t.watermark().after() == null
+                  ? "-"
+                  : t.watermark().after()));
     }
     return table(rows);
+  }
+
+  /** The row with the two watermark cells before its last one (the error), when {@code marks}. */
+  private static String[] withMarks(boolean marks, String[] row, String before, String after) {
+    if (!marks) {
+      return row;
+    }
+    String[] out = java.util.Arrays.copyOf(row, row.length + 2);
+    out[row.length - 1] = before;
+    out[row.length] = after;
+    out[row.length + 1] = row[row.length - 1];
+    return out;
   }
 
   /** The runs, newest first, one line each. */

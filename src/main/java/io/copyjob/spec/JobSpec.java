@@ -128,7 +128,12 @@ public record JobSpec(
     /** Historical migration: copy the partitions not yet succeeded, every file in them. */
     FULL,
     /** Delta copy: every partition, files whose LastModified is in [last success, run start). */
-    DELTA
+    DELTA,
+    /**
+     * Tabular copy of database tables: the first run copies every row, later runs the rows whose
+     * watermark column is above the last run's high-water mark.
+     */
+    INCREMENTAL
   }
 
   /** Where the copied files go below the sink root. */

@@ -17,13 +17,38 @@ import java.util.List;
  * @param database the sink database
  * @param tables the tables, in the job file's order, each with the defaults applied
  * @param faultTolerance what happens to a row that cannot be converted or written
+ * @param sourceDatabase the database the tables are read from ({@code source.database}); null when
+ *     the job reads files ({@code format} is null otherwise)
  */
 public record TabularSpec(
-    FileFormat format, DatabaseSpec database, List<TableSpec> tables, FaultTolerance faultTolerance)
+    FileFormat format,
+    DatabaseSpec database,
+    List<TableSpec> tables,
+    FaultTolerance faultTolerance,
+    DatabaseSpec sourceDatabase)
     implements Serializable {
 
   public TabularSpec {
     tables = List.copyOf(tables);
+  }
+
+  /** A job reading files. */
+  public TabularSpec(
+      FileFormat format,
+      DatabaseSpec database,
+      List<TableSpec> tables,
+      FaultTolerance faultTolerance) {
+    this(format, database, tables, faultTolerance, null);
+  }
+
+  /** Whether the job reads database tables ({@code source.database}) rather than files. */
+  public boolean readsDatabase() {
+    return sourceDatabase != null;
+  }
+
+  /** The same job with {@code tables} in place of its tables (patterns expanded). */
+  public TabularSpec withTables(List<TableSpec> tables) {
+    return new TabularSpec(format, database, tables, faultTolerance, sourceDatabase);
   }
 
   /** The table named {@code name} in the job file, or null. */
@@ -126,6 +151,8 @@ public record TabularSpec(
    * @param createTable whether a missing sink table is created, its columns typed from the mapping
    * @param truncateBeforeFullCopy whether the sink table is emptied before a load starts (append
    *     and upsert in full mode, as Fabric's Copy job has it)
+   * @param source where a database source's rows come from; null when the job reads files
+   * @param watermark the column an incremental job reads above; null in full mode
    */
   public record TableSpec(
       String name,
@@ -138,13 +165,102 @@ public record TabularSpec(
       boolean ignoreCase,
       String timeZone,
       boolean createTable,
-      boolean truncateBeforeFullCopy)
+      boolean truncateBeforeFullCopy,
+      TableSource source,
+      Watermark watermark)
       implements Serializable {
     public TableSpec {
       columns = List.copyOf(columns);
       keys = List.copyOf(keys);
     }
+
+    /** A table of files. */
+    public TableSpec(
+        String name,
+        String files,
+        String glob,
+        String target,
+        List<ColumnMapping> columns,
+        List<String> keys,
+        WriteMode write,
+        boolean ignoreCase,
+        String timeZone) {
+      this(
+          name,
+          files,
+          glob,
+          target,
+          columns,
+          keys,
+          write,
+          ignoreCase,
+          timeZone,
+          false,
+          false,
+          null,
+          null);
+    }
+
+    /** This table under another name, reading another source table into another target. */
+    public TableSpec matched(String name, TableSource source, String target) {
+      return new TableSpec(
+          name,
+          files,
+          glob,
+          target,
+          columns,
+          keys,
+          write,
+          ignoreCase,
+          timeZone,
+          createTable,
+          truncateBeforeFullCopy,
+          source,
+          watermark);
+    }
+
+    /**
+     * Whether an incremental read takes the rows equal to the last watermark again ({@code >=}):
+     * only when the table is written by {@code upsert} on key columns, so the rows read twice are
+     * not written twice. With {@code append} the bound is strict ({@code >}).
+     */
+    public boolean rereadsBoundary() {
+      return !keys.isEmpty() && write == WriteMode.UPSERT;
+    }
   }
+
+  /**
+   * Where a table of a database source is read from: exactly one of {@code table}, {@code query}
+   * and {@code pattern} is set (a pattern is replaced by the tables it matches before a run).
+   *
+   * @param table the table, optionally schema-qualified, as SQL names it
+   * @param query a SELECT whose rows are the table's
+   * @param pattern {@code schema.glob} ({@code sales.*}): every table of the schema whose name
+   *     matches ({@code *} any characters, {@code ?} one)
+   * @param partitionColumn the numeric, date or timestamp column a table is read by in ranges;
+   *     null: one piece
+   * @param pieces how many ranges of {@code partitionColumn} the table is read in (at most)
+   */
+  public record TableSource(
+      String table, String query, String pattern, String partitionColumn, int pieces)
+      implements Serializable {
+    /** What the rows come from, as a message names it. */
+    public String describe() {
+      if (table != null) {
+        return "source table " + table;
+      }
+      return pattern != null ? "source pattern " + pattern : "source query";
+    }
+  }
+
+  /**
+   * The column of an incremental table's watermark.
+   *
+   * @param column the source column; rows with a value above the last run's are copied
+   * @param lookback how far below the last watermark the next read starts again (late commits);
+   *     zero: none
+   */
+  public record Watermark(String column, java.time.Duration lookback) implements Serializable {}
 
   /**
    * One entry of a table's explicit mapping.

@@ -13,7 +13,9 @@ import io.copyjob.spec.TabularSpec.DatabaseSpec;
 import io.copyjob.spec.TabularSpec.FaultTolerance;
 import io.copyjob.spec.TabularSpec.FileFormat;
 import io.copyjob.spec.TabularSpec.Format;
+import io.copyjob.spec.TabularSpec.TableSource;
 import io.copyjob.spec.TabularSpec.TableSpec;
+import io.copyjob.spec.TabularSpec.Watermark;
 import io.copyjob.spec.TabularSpec.WriteMode;
 import java.net.URI;
 import java.nio.charset.Charset;
@@ -56,6 +58,7 @@ final class TabularSpecParser {
           "control");
   private static final List<String> SOURCE_FIELDS =
       List.of("root", "connection", "format", "csv", "compression");
+  private static final List<String> DATABASE_SOURCE_FIELDS = List.of("database");
   private static final List<String> CSV_FIELDS =
       List.of("delimiter", "quote", "escape", "header", "nullValue", "encoding", "skipLines");
   private static final List<String> SINK_FIELDS = List.of("database");
@@ -74,6 +77,25 @@ final class TabularSpecParser {
           "truncateBeforeFullCopy",
           "ignoreCase",
           "timeZone");
+  private static final List<String> DATABASE_TABLE_FIELDS =
+      List.of(
+          "table",
+          "query",
+          "pattern",
+          "partitionColumn",
+          "pieces",
+          "watermark",
+          "target",
+          "columns",
+          "keys",
+          "write",
+          "createTable",
+          "truncateBeforeFullCopy",
+          "ignoreCase",
+          "timeZone");
+  private static final List<String> WATERMARK_FIELDS = List.of("column", "lookback");
+  private static final Pattern SOURCE_PATTERN =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}\\.[A-Za-z0-9_*?]{1,128}");
   private static final List<String> COLUMN_FIELDS = List.of("source", "sink", "type", "format");
   private static final List<String> FAULT_FIELDS =
       List.of(
@@ -102,7 +124,9 @@ final class TabularSpecParser {
     String name = JobSpecParser.name(job.get("name"));
     Map<String, Connection> connections = ConnectionParser.connections(job.get("connections"));
     Node source = job.get("source");
-    notYet(source.get("database"), "JDBC sources are", "read files with source.root");
+    if (source.get("database").exists()) {
+      return databaseJob(job, name, connections, source);
+    }
     if (source.get("partitions").exists()) {
       throw source
           .get("partitions")
@@ -114,10 +138,10 @@ final class TabularSpecParser {
         ConnectionParser.reference(source.get("connection"), root, connections);
     FileFormat format = format(source);
     DatabaseSpec database = sink(job.get("sink"));
-    Mode mode = mode(job.get("mode"));
+    Mode mode = mode(job.get("mode"), false);
     FaultTolerance faults = faultTolerance(job.get("faultTolerance"), root, connections);
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
-    List<TableSpec> tables = tables(job.get("tables"), defaults, format);
+    List<TableSpec> tables = tables(job.get("tables"), defaults, format, false);
     CopySpec copy = JobSpecParser.copy(job.get("copy").mapping(COPY_FIELDS));
     Node control = job.get("control");
     if (control.get("partitionTable").exists()) {
@@ -136,6 +160,141 @@ final class TabularSpecParser {
         null,
         connections,
         new TabularSpec(format, database, tables, faults));
+  }
+
+  /** A job reading tables of a database ({@code source.database}) rather than files. */
+  private JobSpec databaseJob(
+      Node job, String name, Map<String, Connection> connections, Node source) {
+    for (String field : SOURCE_FIELDS) {
+      if (source.get(field).exists()) {
+        throw source.get(field).error("only for files; a database source names its tables");
+      }
+    }
+    source.mapping(DATABASE_SOURCE_FIELDS);
+    DatabaseSpec sourceDatabase = database(source.get("database"), "source.database");
+    DatabaseSpec database = sink(job.get("sink"));
+    Mode mode = mode(job.get("mode"), true);
+    // The source's identity in the control table: its URL without credentials or properties.
+    URI root = URI.create(io.copyjob.control.Jdbc.redact(sourceDatabase.url()));
+    FaultTolerance faults = faultTolerance(job.get("faultTolerance"), null, connections);
+    Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
+    List<TableSpec> tables = tables(job.get("tables"), defaults, null, true);
+    for (int i = 0; i < tables.size(); i++) {
+      Node table = job.get("tables").get(tables.get(i).name());
+      if (mode == Mode.INCREMENTAL && tables.get(i).watermark() == null) {
+        throw table.get("watermark").error("required with mode: incremental");
+      }
+      if (mode != Mode.INCREMENTAL && tables.get(i).watermark() != null) {
+        throw table.get("watermark").error("only with mode: incremental");
+      }
+      if (mode == Mode.INCREMENTAL && tables.get(i).write() == WriteMode.OVERWRITE) {
+        // An overwrite would replace the table with the rows above the watermark alone.
+        throw table
+            .get("write")
+            .error(
+                "overwrite replaces the whole table, so it is for mode: full; use append or upsert");
+      }
+      if (mode == Mode.INCREMENTAL && tables.get(i).truncateBeforeFullCopy()) {
+        throw table.get("truncateBeforeFullCopy").error("only with mode: full");
+      }
+      if (mode == Mode.INCREMENTAL
+          && tables.get(i).source().pieces() > 1
+          && !tables.get(i).rereadsBoundary()) {
+        // A run failing after some pieces committed would append them again when retried (its
+        // range is read again): one piece is one transaction, all or nothing.
+        throw table
+            .get("pieces")
+            .error(
+                "with mode: incremental and write: append a table is read in one piece (a"
+                    + " failed run's committed pieces would be appended again)");
+      }
+    }
+    CopySpec copy = JobSpecParser.copy(job.get("copy").mapping(COPY_FIELDS));
+    Node control = job.get("control");
+    if (control.get("partitionTable").exists()) {
+      throw control.get("partitionTable").error("not used by a tabular job");
+    }
+    ControlSpec controlSpec = files.control(control);
+    List<String> names = tables.stream().map(TableSpec::name).toList();
+    return new JobSpec(
+        name,
+        new SourceSpec(root, names, null),
+        new SinkSpec(null, null),
+        copy,
+        mode,
+        DeltaSpec.none(),
+        controlSpec,
+        null,
+        connections,
+        new TabularSpec(null, database, tables, faults, sourceDatabase));
+  }
+
+  /** Where a database source's table comes from, and in how many pieces. */
+  private static TableSource tableSource(Node table) {
+    List<String> given =
+        List.of("table", "query", "pattern").stream()
+            .filter(f -> table.get(f).isPresent())
+            .toList();
+    if (given.size() != 1) {
+      throw table.error(
+          given.isEmpty()
+              ? "needs one of table, query or pattern"
+              : "has " + String.join(" and ", given) + "; give one of table, query or pattern");
+    }
+    String sourceTable = table.get("table").optText().orElse(null);
+    if (sourceTable != null && !JobSpecParser.TABLE.matcher(sourceTable).matches()) {
+      throw table.get("table").error("must be a table name like orders or sales.orders");
+    }
+    // A trailing ';' would end the subquery the query is read through.
+    String query =
+        table.get("query").optText().map(q -> q.strip().replaceAll(";+$", "").strip()).orElse(null);
+    if (query != null
+        && !query.strip().regionMatches(true, 0, "select", 0, 6)
+        && !query.strip().regionMatches(true, 0, "with", 0, 4)) {
+      throw table.get("query").error("must be a SELECT (or WITH ... SELECT) query");
+    }
+    String pattern = table.get("pattern").optText().orElse(null);
+    if (pattern != null && !SOURCE_PATTERN.matcher(pattern).matches()) {
+      throw table
+          .get("pattern")
+          .error("must be schema.glob like sales.* or sales.order_? (* any characters, ? one)");
+    }
+    Node piecesNode = table.get("pieces");
+    int pieces = piecesNode.intBetween(1, 1, 1000);
+    Node columnNode = table.get("partitionColumn");
+    String partitionColumn = columnNode.optText().orElse(null);
+    if (pieces > 1 && partitionColumn == null) {
+      throw columnNode.error("required with pieces > 1: the column whose ranges are the pieces");
+    }
+    if (partitionColumn != null && piecesNode.exists() && pieces == 1) {
+      throw piecesNode.error("must be more than 1 with partitionColumn");
+    }
+    if (partitionColumn != null && !piecesNode.exists()) {
+      throw piecesNode.error("required with partitionColumn: how many ranges to read");
+    }
+    return new TableSource(sourceTable, query, pattern, partitionColumn, pieces);
+  }
+
+  private static Watermark watermark(Node node, TableSpec table) {
+    if (!node.isPresent()) {
+      return null;
+    }
+    node.mapping(WATERMARK_FIELDS);
+    String column = node.get("column").text();
+    Node lookbackNode = node.get("lookback");
+    java.time.Duration lookback =
+        Durations.duration(
+            lookbackNode,
+            java.time.Duration.ZERO,
+            java.time.Duration.ZERO,
+            java.time.Duration.ofDays(3650));
+    if (!lookback.isZero() && !table.rereadsBoundary()) {
+      // Rows read again would be appended again: only a write by key makes the overlap harmless.
+      throw lookbackNode.error(
+          "re-reads rows already copied, so it needs keys and write: upsert (append would"
+              + " duplicate them)");
+    }
+    return new Watermark(column, lookback);
   }
 
   private static void notYet(Node node, String what, String instead) {
@@ -230,6 +389,42 @@ final class TabularSpecParser {
     return character(node, ' ');
   }
 
+  /** A database: url, user and the environment variable of its password. */
+  private static DatabaseSpec database(Node database, String field) {
+    if (!database.isPresent()) {
+      throw database.error("required");
+    }
+    if (database.get("password").exists()) {
+      throw database
+          .get("password")
+          .error(
+              "not allowed in a job file; name an environment variable with "
+                  + field
+                  + ".passwordEnv");
+    }
+    database.mapping(DATABASE_FIELDS);
+    Node urlNode = database.get("url");
+    String url = urlNode.text();
+    // The URL is not echoed: it may hold credentials.
+    if (!url.regionMatches(true, 0, "jdbc:postgresql:", 0, 16)
+        && !url.regionMatches(true, 0, "jdbc:h2:", 0, 8)
+        && !url.regionMatches(true, 0, "jdbc:sqlserver:", 0, 15)) {
+      throw urlNode.error(
+          "must be a JDBC URL starting with jdbc:postgresql:, jdbc:sqlserver: or jdbc:h2:");
+    }
+    if (JobSpecParser.URL_PASSWORD.matcher(url).find()) {
+      throw urlNode.error(
+          "must not hold a password; name an environment variable with " + field + ".passwordEnv");
+    }
+    Node envNode = database.get("passwordEnv");
+    Optional<String> env = envNode.optText();
+    if (env.isPresent() && !JobSpecParser.ENV_NAME.matcher(env.get()).matches()) {
+      throw envNode.error(
+          "must be the name of an environment variable (letters, digits and '_'), not a password");
+    }
+    return new DatabaseSpec(url, database.get("user").optText().orElse(null), env.orElse(null));
+  }
+
   private static DatabaseSpec sink(Node node) {
     notYet(
         node.get("root"),
@@ -273,16 +468,26 @@ final class TabularSpecParser {
     return new DatabaseSpec(url, database.get("user").optText().orElse(null), env.orElse(null));
   }
 
-  private static Mode mode(Node node) {
+  private static Mode mode(Node node, boolean readsDatabase) {
     if (!node.isPresent()) {
       return Mode.FULL;
     }
     String text = node.optText().orElse("");
     return switch (text) {
       case "full" -> Mode.FULL;
-      case "incremental" -> throw node.error("incremental is not supported yet (full is)");
-      case "delta" -> throw node.error("delta is for file copies; a tabular job's mode is full");
-      default -> throw node.error("must be full, got '" + text + "'");
+      case "incremental" -> {
+        if (!readsDatabase) {
+          throw node.error("incremental reads database tables (source.database); files are full");
+        }
+        yield Mode.INCREMENTAL;
+      }
+      case "delta" ->
+          throw node.error(
+              "delta is for file copies; a tabular job's mode is full"
+                  + (readsDatabase ? " or incremental" : ""));
+      default ->
+          throw node.error(
+              "must be full" + (readsDatabase ? " or incremental" : "") + ", got '" + text + "'");
     };
   }
 
@@ -304,7 +509,7 @@ final class TabularSpecParser {
           "required with skipIncompatibleRows: true (rejected rows are kept there, never dropped)");
     }
     URI deadLetter = files.root(deadLetterNode);
-    if (Roots.overlap(deadLetter, sourceRoot)) {
+    if (sourceRoot != null && Roots.overlap(deadLetter, sourceRoot)) {
       throw deadLetterNode.error("must not overlap source.root");
     }
     String connection = ConnectionParser.reference(node.get("connection"), deadLetter, connections);
@@ -313,7 +518,11 @@ final class TabularSpecParser {
     return new FaultTolerance(true, deadLetter, connection, maxRows, maxPercent);
   }
 
-  private static List<TableSpec> tables(Node node, Node defaults, FileFormat format) {
+  /**
+   * @param format the files' format; null for a database source (columns by name or position)
+   */
+  private static List<TableSpec> tables(
+      Node node, Node defaults, FileFormat format, boolean readsDatabase) {
     List<String> names = node.keys();
     if (names.isEmpty()) {
       throw node.error("must name at least one table");
@@ -326,27 +535,50 @@ final class TabularSpecParser {
             "a table's name must be 1 to 100 letters, digits, '.', '_' or '-', starting with a"
                 + " letter or digit");
       }
-      tables.add(table(name, table, defaults, format));
+      tables.add(table(name, table, defaults, format, readsDatabase));
     }
     return tables;
   }
 
-  private static TableSpec table(String name, Node table, Node defaults, FileFormat format) {
+  private static TableSpec table(
+      String name, Node table, Node defaults, FileFormat format, boolean readsDatabase) {
     if (!table.isPresent()) {
-      throw table.error("required: files and target");
+      throw table.error(
+          readsDatabase
+              ? "required: table, query or pattern, and target"
+              : "required: files and target");
     }
-    for (String jdbc : List.of("table", "query", "pattern")) {
-      notYet(table.get(jdbc), "JDBC sources are", "read files with files:");
-    }
-    notYet(table.get("watermark"), "incremental mode is", "copy the table in full");
-    table.mapping(TABLE_FIELDS);
-    // "" is the whole root: written, it is a value, not an absence.
-    String files = table.get("files").isEmptyText() ? "" : table.get("files").text();
-    if (files.startsWith("/")) {
-      throw table.get("files").error("must not start with '/' (it is relative to source.root)");
+    TableSource source = null;
+    String files = null;
+    String glob = null;
+    if (readsDatabase) {
+      for (String field : List.of("files", "glob")) {
+        if (table.get(field).exists()) {
+          throw table.get(field).error("only for files; a database source's table names table:");
+        }
+      }
+      table.mapping(DATABASE_TABLE_FIELDS);
+      source = tableSource(table);
+    } else {
+      for (String field : List.of("table", "query", "pattern", "partitionColumn", "pieces")) {
+        if (table.get(field).exists()) {
+          throw table.get(field).error("only with source.database (this job reads files)");
+        }
+      }
+      if (table.get("watermark").exists()) {
+        throw table
+            .get("watermark")
+            .error("only for database sources in mode: incremental; files are copied in full");
+      }
+      table.mapping(TABLE_FIELDS);
+      // "" is the whole root: written, it is a value, not an absence.
+      files = table.get("files").isEmptyText() ? "" : table.get("files").text();
+      if (files.startsWith("/")) {
+        throw table.get("files").error("must not start with '/' (it is relative to source.root)");
+      }
+      glob = table.get("glob").optText().orElse(null);
     }
     Node globNode = table.get("glob");
-    String glob = globNode.optText().orElse(null);
     if (glob != null) {
       try {
         Pattern.compile(org.apache.beam.sdk.io.FileSystemUtils.wildcardToRegexp(glob));
@@ -356,7 +588,13 @@ final class TabularSpecParser {
     }
     Node targetNode = table.get("target");
     String target = targetNode.text();
-    if (!JobSpecParser.TABLE.matcher(target).matches()) {
+    if (source != null && source.pattern() != null) {
+      // Each table the pattern matches goes to the table of its own name in the target's schema.
+      if (!target.matches("[A-Za-z_][A-Za-z0-9_]{0,127}\\.\\*")) {
+        throw targetNode.error(
+            "with pattern, must be schema.* (each table goes to the table of its name there)");
+      }
+    } else if (!JobSpecParser.TABLE.matcher(target).matches()) {
       throw targetNode.error("must be a table name like orders or public.orders");
     }
     List<ColumnMapping> columns = columns(table.get("columns"), format);
@@ -390,8 +628,26 @@ final class TabularSpecParser {
     } catch (DateTimeException e) {
       throw zoneNode.error("unknown time zone '" + zone + "'; use an ID like UTC or Europe/Paris");
     }
+    Watermark watermark =
+        readsDatabase
+            ? watermark(
+                table.get("watermark"),
+                new TableSpec(name, null, null, target, columns, keys, write, ignoreCase, zone))
+            : null;
     return new TableSpec(
-        name, files, glob, target, columns, keys, write, ignoreCase, zone, createTable, truncate);
+        name,
+        files,
+        glob,
+        target,
+        columns,
+        keys,
+        write,
+        ignoreCase,
+        zone,
+        createTable,
+        truncate,
+        source,
+        watermark);
   }
 
   /** The table's own setting, else the one of tableDefaults (absent when neither has it). */
@@ -419,7 +675,7 @@ final class TabularSpecParser {
       String sourceName = null;
       int ordinal = 0;
       if (sourceNode.isWholeNumber()) {
-        if (fileFormat.format() != Format.CSV) {
+        if (fileFormat != null && fileFormat.format() != Format.CSV) {
           throw sourceNode.error(
               "positions are for CSV columns; name the "
                   + fileFormat.format().name().toLowerCase(Locale.ROOT)
@@ -428,7 +684,9 @@ final class TabularSpecParser {
         ordinal = sourceNode.intBetween(0, 1, 100_000);
       } else {
         sourceName = sourceNode.text();
-        if (fileFormat.format() != Format.CSV) {
+        if (fileFormat == null) {
+          // a database column: by its name
+        } else if (fileFormat.format() != Format.CSV) {
           if (List.of(sourceName.split("\\.", -1)).contains("")) {
             throw sourceNode.error(
                 "'"

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.copyjob.spec.TabularSpec.ColumnMapping;
 import io.copyjob.spec.TabularSpec.CsvSpec;
+import io.copyjob.spec.TabularSpec.DatabaseSpec;
 import io.copyjob.spec.TabularSpec.FaultTolerance;
+import io.copyjob.spec.TabularSpec.TableSource;
 import io.copyjob.spec.TabularSpec.TableSpec;
 import java.util.Locale;
 
@@ -18,6 +20,54 @@ final class TabularSpecs {
   static void put(ObjectNode root, JobSpec spec) {
     TabularSpec tabular = spec.tabular();
     ObjectNode source = root.putObject("source");
+    if (tabular.readsDatabase()) {
+      putDatabase(source.putObject("database"), tabular.sourceDatabase());
+    } else {
+      putFiles(source, spec);
+    }
+    putDatabase(root.putObject("sink").putObject("database"), tabular.database());
+    ObjectNode tables = root.putObject("tables");
+    for (TableSpec table : tabular.tables()) {
+      ObjectNode node = tables.putObject(table.name());
+      if (table.source() != null) {
+        TableSource from = table.source();
+        JobSpecs.putIfSet(node, "table", from.table());
+        JobSpecs.putIfSet(node, "query", from.query());
+        JobSpecs.putIfSet(node, "pattern", from.pattern());
+        if (from.partitionColumn() != null) {
+          node.put("partitionColumn", from.partitionColumn());
+          node.put("pieces", from.pieces());
+        }
+      } else {
+        node.put("files", table.files());
+        JobSpecs.putIfSet(node, "glob", table.glob());
+      }
+      if (table.watermark() != null) {
+        ObjectNode watermark = node.putObject("watermark");
+        watermark.put("column", table.watermark().column());
+        if (!table.watermark().lookback().isZero()) {
+          watermark.put("lookback", Durations.format(table.watermark().lookback()));
+        }
+      }
+      putTable(node, table);
+    }
+    putFaultTolerance(root, tabular.faultTolerance());
+    root.put("mode", spec.mode().name().toLowerCase(Locale.ROOT));
+    root.putObject("copy")
+        .put("maxRequestsPerSecond", spec.copy().maxRequestsPerSecond())
+        .put("maxBytesPerSecond", spec.copy().maxBytesPerSecond())
+        .put("parallelism", spec.copy().parallelism())
+        .put("requestTimeout", Durations.format(spec.copy().requestTimeout()));
+  }
+
+  private static void putDatabase(ObjectNode database, DatabaseSpec spec) {
+    database.put("url", JobSpecs.maskUrl(spec.url()));
+    JobSpecs.putIfSet(database, "user", spec.user());
+    JobSpecs.putIfSet(database, "passwordEnv", spec.passwordEnv());
+  }
+
+  private static void putFiles(ObjectNode source, JobSpec spec) {
+    TabularSpec tabular = spec.tabular();
     source.put("root", spec.source().root().toString());
     JobSpecs.putIfSet(source, "connection", spec.source().connection());
     source.put("format", tabular.format().format().name().toLowerCase(Locale.ROOT));
@@ -31,15 +81,10 @@ final class TabularSpecs {
     csvNode.put("encoding", csv.encoding());
     csvNode.put("skipLines", csv.skipLines());
     source.put("compression", tabular.format().compression().name().toLowerCase(Locale.ROOT));
-    ObjectNode database = root.putObject("sink").putObject("database");
-    database.put("url", JobSpecs.maskUrl(tabular.database().url()));
-    JobSpecs.putIfSet(database, "user", tabular.database().user());
-    JobSpecs.putIfSet(database, "passwordEnv", tabular.database().passwordEnv());
-    ObjectNode tables = root.putObject("tables");
-    for (TableSpec table : tabular.tables()) {
-      ObjectNode node = tables.putObject(table.name());
-      node.put("files", table.files());
-      JobSpecs.putIfSet(node, "glob", table.glob());
+  }
+
+  private static void putTable(ObjectNode node, TableSpec table) {
+    {
       node.put("target", table.target());
       if (!table.columns().isEmpty()) {
         ArrayNode columns = node.putArray("columns");
@@ -66,7 +111,9 @@ final class TabularSpecs {
       node.put("ignoreCase", table.ignoreCase());
       node.put("timeZone", table.timeZone());
     }
-    FaultTolerance faults = tabular.faultTolerance();
+  }
+
+  private static void putFaultTolerance(ObjectNode root, FaultTolerance faults) {
     if (faults.skipIncompatibleRows()) {
       ObjectNode node = root.putObject("faultTolerance");
       node.put("skipIncompatibleRows", true);
@@ -79,11 +126,5 @@ final class TabularSpecs {
         node.put("maxRejectedPercent", faults.maxRejectedPercent());
       }
     }
-    root.put("mode", "full");
-    root.putObject("copy")
-        .put("maxRequestsPerSecond", spec.copy().maxRequestsPerSecond())
-        .put("maxBytesPerSecond", spec.copy().maxBytesPerSecond())
-        .put("parallelism", spec.copy().parallelism())
-        .put("requestTimeout", Durations.format(spec.copy().requestTimeout()));
   }
 }

@@ -49,7 +49,8 @@ public final class RowRejected extends Exception {
     return describe(row.position());
   }
 
-  private String describe(String position) {
+  /** As {@link #describe(long)}, for a row at {@code position} ("line 7", "row 12"). */
+  public String describe(String position) {
     StringBuilder s = new StringBuilder(position);
     if (column != null) {
       s.append(", column ").append(column);

@@ -93,7 +93,7 @@ final class ValueConverter implements Serializable {
    */
   private Object typed(Object value) throws Incompatible {
     Kind kind = type.kind();
-    if (value instanceof ParquetRowReader.Binary) {
+    if (value instanceof ParquetRowReader.Binary || value instanceof byte[]) {
       throw new Incompatible("is binary data, which copyjob cannot convert into " + type);
     }
     if (kind == Kind.TEXT) {
@@ -119,8 +119,12 @@ final class ValueConverter implements Serializable {
     if (value instanceof Boolean bool && kind == Kind.BOOLEAN) {
       return bool;
     }
-    if (value instanceof java.time.LocalDate date && kind == Kind.DATE) {
-      return date;
+    if (value instanceof java.time.LocalDate date) {
+      return switch (kind) {
+        case DATE -> date;
+        case TIMESTAMP -> date.atStartOfDay();
+        default -> throw incompatible(value);
+      };
     }
     if (value instanceof LocalDateTime local) {
       return switch (kind) {
@@ -136,8 +140,12 @@ final class ValueConverter implements Serializable {
         default -> throw incompatible(value);
       };
     }
-    if (value instanceof OffsetDateTime offset && kind == Kind.TIMESTAMPTZ) {
-      return offset;
+    if (value instanceof OffsetDateTime offset) {
+      return switch (kind) {
+        case TIMESTAMPTZ -> offset;
+        case TIMESTAMP -> offset.atZoneSameInstant(ZoneId.of(zone)).toLocalDateTime();
+        default -> throw incompatible(value);
+      };
     }
     if (value instanceof UUID uuid && kind == Kind.UUID) {
       return uuid;

@@ -93,7 +93,9 @@ public class TabularSpecParserTest {
                 true,
                 "Europe/Paris",
                 false,
-                false),
+                false,
+                null,
+                null),
             new TableSpec(
                 "customers",
                 "",
@@ -105,7 +107,9 @@ public class TabularSpecParserTest {
                 false,
                 "UTC",
                 false,
-                false));
+                false,
+                null,
+                null));
     assertThat(t.faultTolerance())
         .isEqualTo(new FaultTolerance(true, URI.create("s3://exports/rejected/"), "aws", 10, 2.5));
   }
@@ -161,20 +165,9 @@ public class TabularSpecParserTest {
   @Test
   public void whatIsNotBuiltYetIsRefusedByName() {
     refused(
-        VALID.replace(
-            "source: {root: s3://exports/sales/, format: csv}", "source: {database: {url: x}}"),
-        "job.yaml: source.database: JDBC sources are not supported yet; read files with source.root");
-    refused(
         "name: t\n" + SOURCE + "sink: {root: s3://lake/, format: parquet}\n" + TABLES,
         "job.yaml: sink.root: file sinks (Parquet, CSV) are not supported yet; write into a"
             + " database with sink.database");
-    refused(
-        VALID + "mode: incremental\n",
-        "job.yaml: mode: incremental is not supported yet (full is)");
-    refused(
-        VALID.replace("target: public.orders}", "target: public.orders, watermark: {column: x}}"),
-        "job.yaml: tables.orders.watermark: incremental mode is not supported yet; copy the table"
-            + " in full");
     refused(
         VALID.replace(
             "target: public.orders}", "target: t, columns: [{constant: runId, sink: r}]}"),
@@ -227,6 +220,126 @@ public class TabularSpecParserTest {
         VALID.replace("jdbc:postgresql://db:5432/dw", "jdbc:mysql://db/dw"),
         "job.yaml: sink.database.url: must be a JDBC URL starting with jdbc:postgresql:,"
             + " jdbc:sqlserver: or jdbc:h2:");
+  }
+
+  private static final String DB_SOURCE =
+      "source:\n  database: {url: 'jdbc:postgresql://src:5432/shop', user: reader,"
+          + " passwordEnv: SRC_PASSWORD}\n";
+  private static final String DB_JOB = "name: t\n" + DB_SOURCE + SINK;
+
+  @Test
+  public void aDatabaseSourceJobMeansWhatItSaysAndItsSettingsParseBack() {
+    JobSpec spec =
+        parse(
+            DB_JOB
+                + "tables:\n"
+                + "  orders:\n"
+                + "    table: sales.orders\n"
+                + "    target: public.orders\n"
+                + "    watermark: {column: updated_at}\n"
+                + "  items: {pattern: 'sales.item_*', target: 'dw.*', watermark: {column: id}}\n"
+                + "  recent: {query: 'SELECT * FROM sales.orders WHERE id > 5', target: r,"
+                + " watermark: {column: id}}\n"
+                + "mode: incremental\n");
+
+    assertThat(spec.mode()).isEqualTo(JobSpec.Mode.INCREMENTAL);
+    assertThat(spec.source().root()).isEqualTo(URI.create("jdbc:postgresql://src:5432/shop"));
+    assertThat(spec.tabular().sourceDatabase())
+        .isEqualTo(new DatabaseSpec("jdbc:postgresql://src:5432/shop", "reader", "SRC_PASSWORD"));
+    assertThat(spec.tabular().format()).isNull();
+    TableSpec orders = spec.tabular().table("orders");
+    assertThat(orders.source())
+        .isEqualTo(new TabularSpec.TableSource("sales.orders", null, null, null, 1));
+    assertThat(orders.watermark())
+        .isEqualTo(new TabularSpec.Watermark("updated_at", java.time.Duration.ZERO));
+    assertThat(orders.rereadsBoundary()).isFalse();
+    assertThat(spec.tabular().table("items").source().pattern()).isEqualTo("sales.item_*");
+    assertThat(spec.tabular().table("recent").source().query())
+        .isEqualTo("SELECT * FROM sales.orders WHERE id > 5");
+
+    String json = JobSpecs.toJson(spec);
+    assertThat(parse(json)).isEqualTo(spec);
+    assertThat(json).contains("\"mode\":\"incremental\"").contains("SRC_PASSWORD");
+    JobSpec pieces =
+        parse(
+            DB_JOB + "tables:\n  big: {table: big, target: big, partitionColumn: id, pieces: 8}\n");
+    assertThat(pieces.tabular().table("big").source())
+        .isEqualTo(new TabularSpec.TableSource("big", null, null, "id", 8));
+    assertThat(parse(JobSpecs.toJson(pieces))).isEqualTo(pieces);
+  }
+
+  @Test
+  public void aDatabaseSourceJobsMistakesAreOneLineNamingTheField() {
+    String table = "tables:\n  orders: {table: orders, target: orders}\n";
+    refused(
+        VALID + "mode: incremental\n",
+        "job.yaml: mode: incremental reads database tables (source.database); files are full");
+    refused(
+        VALID.replace("target: public.orders}", "target: public.orders, watermark: {column: x}}"),
+        "job.yaml: tables.orders.watermark: only for database sources in mode: incremental; files"
+            + " are copied in full");
+    refused(
+        VALID.replace("target: public.orders}", "target: public.orders, table: x}"),
+        "job.yaml: tables.orders.table: only with source.database (this job reads files)");
+    refused(
+        DB_JOB + table + "mode: incremental\n",
+        "job.yaml: tables.orders.watermark: required with mode: incremental");
+    refused(
+        DB_JOB + table.replace("target: orders}", "target: orders, watermark: {column: x}}"),
+        "job.yaml: tables.orders.watermark: only with mode: incremental");
+    refused(
+        DB_JOB
+            + table.replace(
+                "target: orders}", "target: orders, watermark: {column: x, lookback: 5m}}")
+            + "mode: incremental\n",
+        "job.yaml: tables.orders.watermark.lookback: re-reads rows already copied, so it needs"
+            + " keys and write: upsert (append would duplicate them)");
+    refused(
+        DB_JOB
+            + table.replace(
+                "target: orders}",
+                "target: orders, partitionColumn: id, pieces: 2, watermark: {column: x}}")
+            + "mode: incremental\n",
+        "job.yaml: tables.orders.pieces: with mode: incremental and write: append a table is"
+            + " read in one piece (a failed run's committed pieces would be appended again)");
+    refused(
+        DB_JOB
+            + "tables:\n  orders: {table: orders, target: orders, write: overwrite,"
+            + " watermark: {column: x}}\nmode: incremental\n",
+        "job.yaml: tables.orders.write: overwrite replaces the whole table, so it is for mode:"
+            + " full; use append or upsert");
+    refused(
+        DB_JOB
+            + "tables:\n  orders: {table: orders, target: orders, truncateBeforeFullCopy: true,"
+            + " watermark: {column: x}}\nmode: incremental\n",
+        "job.yaml: tables.orders.truncateBeforeFullCopy: only with mode: full");
+    refused(
+        DB_JOB + "tables:\n  orders: {target: orders}\n",
+        "job.yaml: tables.orders: needs one of table, query or pattern");
+    refused(
+        DB_JOB + "tables:\n  orders: {table: a, query: 'SELECT 1', target: orders}\n",
+        "job.yaml: tables.orders: has table and query; give one of table, query or pattern");
+    refused(
+        DB_JOB + "tables:\n  orders: {query: 'DELETE FROM a', target: orders}\n",
+        "job.yaml: tables.orders.query: must be a SELECT (or WITH ... SELECT) query");
+    refused(
+        DB_JOB + "tables:\n  orders: {pattern: 'sales.*', target: orders}\n",
+        "job.yaml: tables.orders.target: with pattern, must be schema.* (each table goes to the"
+            + " table of its name there)");
+    refused(
+        DB_JOB + table.replace("target: orders}", "target: orders, pieces: 4}"),
+        "job.yaml: tables.orders.partitionColumn: required with pieces > 1: the column whose"
+            + " ranges are the pieces");
+    refused(
+        DB_JOB + table.replace("target: orders}", "target: orders, files: x/}"),
+        "job.yaml: tables.orders.files: only for files; a database source's table names table:");
+    refused(
+        DB_JOB.replace("passwordEnv: SRC_PASSWORD", "password: hunter2") + table,
+        "job.yaml: source.database.password: not allowed in a job file; name an environment"
+            + " variable with source.database.passwordEnv");
+    refused(
+        DB_JOB.replace("database: {url", "root: s3://x/\n  database: {url") + table,
+        "job.yaml: source.root: only for files; a database source names its tables");
   }
 
   @Test

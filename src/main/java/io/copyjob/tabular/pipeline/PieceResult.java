@@ -1,5 +1,6 @@
 package io.copyjob.tabular.pipeline;
 
+import io.copyjob.control.WatermarkChange;
 import java.io.Serializable;
 
 /**
@@ -11,6 +12,7 @@ import java.io.Serializable;
  * @param startMillis when the piece's work began (epoch ms)
  * @param endMillis when it ended
  * @param error why it failed, on one line naming the file and line; null when it did not
+ * @param watermark the table's watermark change (a piece of an incremental table), or null
  */
 public record PieceResult(
     String table,
@@ -22,8 +24,35 @@ public record PieceResult(
     long bytes,
     long startMillis,
     long endMillis,
-    String error)
+    String error,
+    WatermarkChange watermark)
     implements Serializable {
+
+  /** A piece with no watermark. */
+  public PieceResult(
+      String table,
+      String key,
+      Outcome outcome,
+      long rowsRead,
+      long rowsWritten,
+      long rowsRejected,
+      long bytes,
+      long startMillis,
+      long endMillis,
+      String error) {
+    this(
+        table,
+        key,
+        outcome,
+        rowsRead,
+        rowsWritten,
+        rowsRejected,
+        bytes,
+        startMillis,
+        endMillis,
+        error,
+        null);
+  }
 
   public enum Outcome {
     /** Its rows were written (and those rejected set aside). */

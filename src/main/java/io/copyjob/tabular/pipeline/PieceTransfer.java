@@ -18,6 +18,7 @@ import io.copyjob.tabular.RowReaders;
 import io.copyjob.tabular.RowRejected;
 import io.copyjob.tabular.SourceRow;
 import io.copyjob.tabular.TableSink;
+import io.copyjob.tabular.jdbc.JdbcRowReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -57,6 +58,9 @@ final class PieceTransfer {
 
   /** The ledger's key of a piece: its file and the version listed (a changed file is new). */
   static String pieceHash(Piece piece) {
+    if (piece.read() != null) {
+      return piece.read().hash();
+    }
     String id =
         piece.where()
             + '\u0001'
@@ -129,9 +133,7 @@ final class PieceTransfer {
     /** Reads, maps and writes the piece; true when committed, false when another attempt was. */
     boolean transfer() throws IOException {
       TableSpec table = spec.tabular().table(piece.table().name());
-      try (RowReader reader =
-          RowReaders.open(
-              stores.get(piece.table().root()), piece.file(), spec.tabular().format(), table)) {
+      try (RowReader reader = open()) {
         SourceRow row = reader.next();
         RowMapper.Bound mapping = null;
         if (row != null) { // a file without rows needs no mapping: its header is not checked
@@ -173,6 +175,17 @@ final class PieceTransfer {
           return true;
         }
       }
+    }
+
+    private RowReader open() throws IOException {
+      if (piece.read() != null) {
+        return JdbcRowReader.open(spec.tabular().sourceDatabase(), piece.read());
+      }
+      return RowReaders.open(
+          stores.get(piece.table().root()),
+          piece.file(),
+          spec.tabular().format(),
+          spec.tabular().table(piece.table().name()));
     }
 
     private void write(PieceWriter writer, List<MappedRow> batch, PieceWriter.Rejects refusals)
@@ -228,15 +241,16 @@ final class PieceTransfer {
       boolean loaded = outcome == PieceResult.Outcome.LOADED;
       return new PieceResult(
           piece.table().id(),
-          piece.file().key(),
+          piece.key(),
           outcome,
           outcome == PieceResult.Outcome.SKIPPED ? 0 : read,
           loaded ? written : 0,
           outcome == PieceResult.Outcome.SKIPPED ? 0 : rejectedRows,
-          loaded ? piece.file().size() : 0,
+          loaded && piece.file() != null ? piece.file().size() : 0,
           start,
           System.currentTimeMillis(),
-          error);
+          error,
+          piece.read() == null ? null : piece.read().watermark());
     }
   }
 

@@ -1,5 +1,6 @@
 package io.copyjob.tabular.pipeline;
 
+import io.copyjob.control.ControlStore;
 import io.copyjob.pipeline.CopyMetrics;
 import io.copyjob.pipeline.LeaseKeeper;
 import io.copyjob.pipeline.PipelineJob;
@@ -18,8 +19,11 @@ import io.copyjob.tabular.RowReaders;
 import io.copyjob.tabular.SinkTable;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
+import io.copyjob.tabular.jdbc.SourceDatabase;
+import io.copyjob.tabular.jdbc.TableRead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -133,6 +137,28 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     }
   }
 
+  /**
+   * The pieces of a table of a database source: its columns and the mapping checked against the
+   * sink table, its high-water mark read (incremental mode: above {@code last}, the watermark of
+   * the table's last successful run), its ranges cut. Shared with {@code plan}.
+   */
+  public static List<TableRead> planReads(
+      JobSpec spec, TableSpec table, SinkTable sinkTable, SourceDatabase source, String last)
+      throws MappingException, IOException {
+    List<TableRead> reads = source.plan(table, last, spec.mode() == JobSpec.Mode.INCREMENTAL);
+    RowMapper.of(table, sinkTable).bind(Optional.of(reads.get(0).columnNames()));
+    return reads;
+  }
+
+  /** The watermark stored by the table's last successful incremental run, or null. */
+  public static String lastWatermark(JobSpec spec, TableSpec table, ControlStore control)
+      throws SQLException {
+    if (spec.mode() != JobSpec.Mode.INCREMENTAL) {
+      return null;
+    }
+    return control.watermark(spec.name(), table.name(), table.watermark().column()).orElse(null);
+  }
+
   static final class PlanFn extends DoFn<TableKey, Piece> {
     private final JobSpec spec;
     private final RunContext run;
@@ -140,6 +166,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     private transient StoreCache stores;
     private transient TableSink sink;
     private transient LeaseKeeper lease;
+    private transient SourceDatabase source;
 
     PlanFn(JobSpec spec, RunContext run) {
       this.spec = spec;
@@ -151,6 +178,9 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
       stores = new StoreCache(spec, run);
       sink = TableSinks.of(spec);
       lease = LeaseKeeper.hold(spec, run);
+      if (spec.tabular().readsDatabase()) {
+        source = new SourceDatabase(spec.tabular().sourceDatabase());
+      }
     }
 
     @ProcessElement
@@ -164,6 +194,27 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
         return;
       }
       try {
+        if (source != null) {
+          String last;
+          try (ControlStore control = ControlStore.openExisting(spec.control())) {
+            last = lastWatermark(spec, tableSpec, control);
+          } catch (SQLException e) {
+            throw new IOException(
+                "cannot read the watermark of table " + table.name() + ": " + e.getMessage(), e);
+          }
+          List<TableRead> reads =
+              source.plan(tableSpec, last, spec.mode() == JobSpec.Mode.INCREMENTAL);
+          SinkTable target =
+              sinkTable(tableSpec, sink, () -> Optional.of(reads.get(0).columnNames()));
+          RowMapper.of(tableSpec, target).bind(Optional.of(reads.get(0).columnNames()));
+          long loadFrom = table.loadFrom() > 0 ? table.loadFrom() : run.runId();
+          SinkTable writeInto = sink.begin(tableSpec, target, run.runId(), loadFrom);
+          for (TableRead read : reads) {
+            listed.inc();
+            out.get(PIECES).output(new Piece(table, read, writeInto));
+          }
+          return;
+        }
         Store store = stores.get(table.root());
         SinkTable target =
             sinkTable(
@@ -194,6 +245,9 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
       }
       if (lease != null) {
         lease.release();
+      }
+      if (source != null) {
+        source.close();
       }
     }
   }

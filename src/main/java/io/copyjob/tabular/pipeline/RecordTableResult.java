@@ -4,6 +4,7 @@ import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionKey;
 import io.copyjob.control.PartitionResult;
 import io.copyjob.control.TableCounts;
+import io.copyjob.control.WatermarkChange;
 import io.copyjob.pipeline.CopyMetrics;
 import io.copyjob.pipeline.LeaseKeeper;
 import io.copyjob.pipeline.RunContext;
@@ -189,7 +190,11 @@ public final class RecordTableResult
     private PartitionResult result(PartitionKey key, TableTally tally) {
       String error = tally.firstError();
       if (error != null && tally.failed() > 1) {
-        error = tally.failed() + " files failed; first " + error;
+        error =
+            tally.failed()
+                + (spec.tabular().readsDatabase() ? " pieces" : " files")
+                + " failed; first "
+                + error;
       }
       String note = null;
       FaultTolerance faults = spec.tabular().faultTolerance();
@@ -223,11 +228,35 @@ public final class RecordTableResult
           note = kept;
         }
       }
+      if (error == null) {
+        note = join(note, nullRowsNote(tally.watermark()));
+      }
       return result(key, tally, error, error == null ? note : null);
+    }
+
+    /** What becomes of the rows whose watermark column is NULL, or null when there are none. */
+    static String nullRowsNote(WatermarkChange w) {
+      if (w == null || w.nullRows() == 0) {
+        return null;
+      }
+      return w.nullRows()
+          + " row(s) with NULL "
+          + w.column()
+          + (w.before() == null
+              ? ": loaded by this full load; incremental runs will not see them"
+              : ": not copied (an incremental run copies rows with a value above the watermark)");
+    }
+
+    private static String join(String a, String b) {
+      return a == null ? b : b == null ? a : a + "; " + b;
     }
 
     private static PartitionResult result(
         PartitionKey key, TableTally tally, String error, String note) {
+      WatermarkChange w = tally.watermark();
+      if (w != null && (error != null || tally.failed() > 0)) {
+        w = w.unchanged(); // a failed table's watermark stays: its next run reads the range again
+      }
       return new PartitionResult(
           key,
           tally.loaded(),
@@ -239,7 +268,11 @@ public final class RecordTableResult
           null,
           note,
           new TableCounts(
-              tally.rowsRead(), tally.rowsWritten(), tally.rowsRejected(), tally.durationMillis()));
+              tally.rowsRead(),
+              tally.rowsWritten(),
+              tally.rowsRejected(),
+              tally.durationMillis(),
+              w));
     }
 
     /** Why the rejected rows fail the table, or null when they are within the limits. */

@@ -1,13 +1,19 @@
 package io.copyjob.tabular.pipeline;
 
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.WatermarkChange;
 import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.TabularSpec.TableSpec;
 import io.copyjob.tabular.MappingException;
+import io.copyjob.tabular.SinkTable;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
+import io.copyjob.tabular.jdbc.SourceDatabase;
+import io.copyjob.tabular.jdbc.TableRead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -30,7 +36,73 @@ public final class TablePlanner {
    * @param error why a run would fail the table before loading it, or null
    */
   public record TablePlan(
-      TableSpec table, String sinkTable, long files, long bytes, String error) {}
+      TableSpec table,
+      String sinkTable,
+      long files,
+      long bytes,
+      String error,
+      WatermarkChange watermark) {
+    public TablePlan(TableSpec table, String sinkTable, long files, long bytes, String error) {
+      this(table, sinkTable, files, bytes, error, null);
+    }
+  }
+
+  /**
+   * Plans every table of a job reading a database: patterns expanded, each table's pieces (as
+   * {@code files}) and, in incremental mode, its watermark now and the high-water mark a run would
+   * read up to.
+   *
+   * @param control the control store holding the watermarks, or null when the job never ran
+   */
+  public List<TablePlan> planDatabase(ControlStore control) {
+    List<TablePlan> plans = new ArrayList<>();
+    JobSpec expanded;
+    try {
+      expanded = TabularJob.expand(spec);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try (SourceDatabase source = new SourceDatabase(spec.tabular().sourceDatabase());
+        TableSink sink = TableSinks.of(spec)) {
+      for (TableSpec table : expanded.tabular().tables()) {
+        String sinkName = null;
+        String error = null;
+        List<TableRead> reads = List.of();
+        try {
+          SinkTable sinkTable = null;
+          try {
+            sinkTable = PlanPieces.sinkTable(table, sink, null);
+            sinkName = sinkTable.name();
+          } catch (MappingException e) {
+            if (!table.createTable() || !sink.missing(e)) {
+              throw e;
+            }
+            sinkName = table.target() + " (created by the run)";
+          }
+          String last = control == null ? null : PlanPieces.lastWatermark(expanded, table, control);
+          reads =
+              sinkTable == null
+                  ? source.plan(table, last, expanded.mode() == JobSpec.Mode.INCREMENTAL)
+                  : PlanPieces.planReads(expanded, table, sinkTable, source, last);
+        } catch (MappingException | IOException e) {
+          error = e.getMessage();
+        } catch (SQLException e) {
+          error = "cannot read its watermark: " + e.getMessage();
+        }
+        plans.add(
+            new TablePlan(
+                table,
+                sinkName,
+                reads.size(),
+                0,
+                error,
+                reads.isEmpty() ? null : reads.get(0).watermark()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return plans;
+  }
 
   /** Plans every table of the job; {@code file} sees each file a run would load. */
   public List<TablePlan> plan(BiConsumer<TableSpec, io.copyjob.store.FileInfo> file) {

@@ -1,5 +1,6 @@
 package io.copyjob.tabular.pipeline;
 
+import io.copyjob.control.WatermarkChange;
 import java.io.Serializable;
 
 /**
@@ -17,11 +18,12 @@ record TableTally(
     long startMillis,
     long endMillis,
     String firstErrorKey,
-    String firstError)
+    String firstError,
+    WatermarkChange watermark)
     implements Serializable {
 
   static final TableTally EMPTY =
-      new TableTally(0, 0, 0, 0, 0, 0, 0, Long.MAX_VALUE, Long.MIN_VALUE, null, null);
+      new TableTally(0, 0, 0, 0, 0, 0, 0, Long.MAX_VALUE, Long.MIN_VALUE, null, null, null);
 
   TableTally plus(PieceResult r) {
     boolean pieceFailed = r.outcome() == PieceResult.Outcome.FAILED && r.key() != null;
@@ -37,7 +39,8 @@ record TableTally(
             Math.min(startMillis, r.startMillis()),
             Math.max(endMillis, r.endMillis()),
             firstErrorKey,
-            firstError);
+            firstError,
+            watermark != null ? watermark : r.watermark());
     return r.error() == null ? sum : sum.withError(r.key() == null ? "" : r.key(), r.error());
   }
 
@@ -54,7 +57,8 @@ record TableTally(
             Math.min(startMillis, o.startMillis),
             Math.max(endMillis, o.endMillis),
             firstErrorKey,
-            firstError);
+            firstError,
+            watermark != null ? watermark : o.watermark);
     return o.firstError == null ? sum : sum.withError(o.firstErrorKey, o.firstError);
   }
 
@@ -73,7 +77,8 @@ record TableTally(
         startMillis,
         endMillis,
         key,
-        error);
+        error,
+        watermark);
   }
 
   /** The table's wall time: from its first piece's start to its last one's end. */

@@ -14,6 +14,7 @@ import io.copyjob.spec.TabularSpec.TableSpec;
 import io.copyjob.spec.TabularSpec.WriteMode;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
+import io.copyjob.tabular.jdbc.SourceDatabase;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -61,6 +62,7 @@ public final class TabularJob extends PipelineJob {
     for (PartitionState state : control.partitions(spec.name())) {
       status.put(state.key().id(), state.status());
     }
+    JobSpec spec = preflight(this.spec);
     String root = spec.source().root().toString();
     List<PartitionKey> chosen = new ArrayList<>();
     for (TableSpec table : spec.tabular().tables()) {
@@ -69,7 +71,6 @@ public final class TabularJob extends PipelineJob {
         chosen.add(key);
       }
     }
-    preflight(spec);
     Partitions.register(control, spec);
     Map<String, Long> resumeFrom = new HashMap<>();
     if (onlyFailed) {
@@ -109,19 +110,51 @@ public final class TabularJob extends PipelineJob {
    * database can, creating its ledger when missing: a wrong key or password is one line, and no run
    * is recorded.
    */
-  static void preflight(JobSpec spec) {
+  static JobSpec preflight(JobSpec spec) {
     try (StoreCache stores = new StoreCache(spec);
         TableSink sink = TableSinks.of(spec)) {
-      stores.get(spec.source().root().toString()).prepare(false);
+      JobSpec expanded = spec;
+      if (spec.tabular().readsDatabase()) {
+        expanded = expand(spec);
+      } else {
+        stores.get(spec.source().root().toString()).prepare(false);
+      }
       FaultTolerance faults = spec.tabular().faultTolerance();
       if (faults.deadLetter() != null) {
         stores.get(faults.deadLetter().toString()).prepare(true);
       }
       sink.prepare();
+      return expanded;
     } catch (UncheckedIOException e) {
       throw new JobException(e.getCause().getMessage());
     } catch (IOException | IllegalArgumentException e) {
       throw new JobException(e.getMessage());
+    }
+  }
+
+  /**
+   * The job with each {@code pattern:} replaced by the tables it matches in the source database
+   * (read from its metadata now, before the run: each matched table is a table of its own, with a
+   * partition of its own); checks that the source database can be reached.
+   */
+  public static JobSpec expand(JobSpec spec) throws IOException {
+    try (SourceDatabase source = new SourceDatabase(spec.tabular().sourceDatabase())) {
+      source.check();
+      List<TableSpec> tables = source.expand(spec.tabular().tables());
+      return new JobSpec(
+          spec.name(),
+          new io.copyjob.spec.JobSpec.SourceSpec(
+              spec.source().root(),
+              tables.stream().map(TableSpec::name).toList(),
+              spec.source().connection()),
+          spec.sink(),
+          spec.copy(),
+          spec.mode(),
+          spec.delta(),
+          spec.control(),
+          spec.partitionTable(),
+          spec.connections(),
+          spec.tabular().withTables(tables));
     }
   }
 }
