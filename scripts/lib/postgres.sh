@@ -140,12 +140,23 @@ pg_ensure() {
     fi
     echo "$port" >"$base/port"
     _pg_log "starting PostgreSQL on 127.0.0.1:$port"
-    _pg_as_owner "$bin/pg_ctl" -D "$data" -l "$base/postgres.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $sock" start >/dev/null || {
+    local attempt
+    for attempt in 1 2 3; do
+      if _pg_as_owner "$bin/pg_ctl" -D "$data" -l "$base/postgres.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $sock" start >/dev/null; then
+        break
+      fi
+      # The default port lies in the kernel's range for outgoing connections: a client socket
+      # can hold it for a moment. Wait, and try again, before giving up.
+      if ((attempt < 3)) && tail -n 5 "$base/postgres.log" | grep -q 'Address already in use'; then
+        _pg_log "port $port is busy for a moment; trying again"
+        sleep 3
+        continue
+      fi
       _pg_log "start failed; the log says:"
       tail -n 20 "$base/postgres.log" >&2
       return 1
-    }
+    done
   fi
 
   _COPYJOB_PG_PORT="$port"
