@@ -228,4 +228,28 @@ public class FaultProxyTest {
     assertThat(busy).isBetween(25, 75);
     assertThat(served.get()).isEqualTo(200 - busy);
   }
+
+  @Test
+  public void faultAtBreaksExactlyTheExchangeItNames() throws Exception {
+    proxy.faultAt(2, Fault.BUSY);
+
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(503);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(proxy.injected(Fault.BUSY)).isEqualTo(1);
+  }
+
+  @Test
+  public void injectAfterLetsARunStartThenBreaksWhatFollows() throws Exception {
+    proxy.injectAfter(2, 1, Fault.BUSY);
+
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(503);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(503);
+
+    proxy.heal();
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(proxy.injected(Fault.BUSY)).isEqualTo(2);
+  }
 }
