@@ -25,7 +25,8 @@ import org.junit.rules.Timeout;
  * S3 calls whose connection breaks once, reset half-way or with its answer cut short (the fault
  * proxy in front of s3proxy), are retried by the SDK and complete. Before, an XML answer cut short
  * (a listing page, the id of a multipart upload) failed its call with "Could not parse XML
- * response", which the SDK's retry condition does not look into.
+ * response", which the SDK's retry condition does not look into; and a put in one request, whose
+ * body streams from the source, was retried with nothing left to send and waited out its timeout.
  */
 public class S3BrokenConnectionsTest {
   @ClassRule public static final S3ProxyServer S3 = new S3ProxyServer();
@@ -116,6 +117,27 @@ public class S3BrokenConnectionsTest {
       assertThat(listAll()).as(fault.name()).containsExactlyElementsOf(keys);
       assertThat(proxy.injected(fault)).isEqualTo(1);
     }
+  }
+
+  @Test
+  public void aPutWhoseConnectionBreaksIsSentAgainWhole() throws Exception {
+    byte[] data = bytes(300_000);
+    for (Fault fault : List.of(Fault.RESET, Fault.TRUNCATE)) {
+      for (String md5 : new String[] {md5(data), null}) {
+        String key = fault + "-" + (md5 != null);
+        proxy.faultAt(proxy.exchanges() + 1, fault);
+        long start = System.nanoTime();
+
+        FileInfo written = put(key, data, md5);
+
+        // Within one attempt's bound: the retry did not wait out the call's whole time.
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+            .isLessThan(TIMEOUTS.attempt(data.length));
+        assertThat(written.md5()).isEqualTo(md5(data));
+        assertThat(read(key)).as(key).isEqualTo(data);
+      }
+    }
+    assertThat(proxy.injected(Fault.RESET) + proxy.injected(Fault.TRUNCATE)).isEqualTo(4);
   }
 
   /** The upload's creation, each of its three parts: each request is retried once it breaks. */
