@@ -156,4 +156,35 @@ public class S3BrokenConnectionsTest {
     }
     assertThat(proxy.injected(Fault.RESET) + proxy.injected(Fault.TRUNCATE)).isEqualTo(4);
   }
+
+  /**
+   * The bucket is made, but the answer is lost: the SDK asks again and S3 answers that the bucket
+   * is already this account's (409 BucketAlreadyOwnedByYou), as it answers a run that makes the
+   * bucket at the same moment as another. Either way the bucket is there.
+   */
+  @Test
+  public void aBucketWhoseCreationsAnswerIsLostIsThere() throws Exception {
+    Connection.S3 direct = S3.connection("flaky", true);
+    String bucket = "made-" + UUID.randomUUID().toString().substring(0, 8);
+    try (Store made =
+        S3Store.open(
+            URI.create("s3://" + bucket + "/"),
+            new Connection.S3(
+                direct.name(),
+                direct.region(),
+                proxy.endpoint(),
+                true,
+                direct.accessKeyIdEnv(),
+                direct.secretAccessKeyEnv(),
+                null,
+                true),
+            new S3Store.Tuning(PAGE_SIZE, PART_SIZE).withRequestTimeout(TIMEOUTS.request()))) {
+      proxy.faultAt(proxy.exchanges() + 2, Fault.TRUNCATE); // after the bucket was looked for
+
+      made.prepare(true);
+
+      assertThat(proxy.injected(Fault.TRUNCATE)).isEqualTo(1);
+      made.prepare(false); // it is there
+    }
+  }
 }

@@ -39,6 +39,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
@@ -179,6 +180,8 @@ public final class S3Store implements Store {
     }
     try {
       s3.createBucket(b -> b.bucket(bucket));
+    } catch (BucketAlreadyOwnedByYouException e) {
+      // Made meanwhile by another run, or by this call's own first try whose answer was lost.
     } catch (SdkException e) {
       throw S3Errors.io(name(), "creating bucket '" + bucket + "'", e);
     }
