@@ -85,6 +85,11 @@ public final class AzureBlobStore implements Store {
     public Tuning withRequestTimeout(Duration timeout) {
       return new Tuning(pageSize, blockSize, timeout);
     }
+
+    /** With blocks of {@code bytes} (0: this tuning's). */
+    public Tuning withBlockSize(int bytes) {
+      return bytes == 0 ? this : new Tuning(pageSize, bytes, requestTimeout);
+    }
   }
 
   /** The SDK's own backoff before a second try and its longest one (RequestRetryOptions). */

@@ -94,6 +94,16 @@ public final class S3Store implements Store {
     public Tuning withRequestTimeout(Duration timeout) {
       return new Tuning(pageSize, partSize, copyThreshold, copyPartSize, timeout);
     }
+
+    /**
+     * With {@code bytes} per part (0: this tuning's). S3 refuses to complete an upload with a part
+     * but the last under 5 MiB (EntityTooSmall).
+     */
+    public Tuning withPartSize(int bytes) {
+      return bytes == 0
+          ? this
+          : new Tuning(pageSize, bytes, copyThreshold, copyPartSize, requestTimeout);
+    }
   }
 
   private final URI root;
