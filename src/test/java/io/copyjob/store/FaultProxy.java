@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * An HTTP/1.1 proxy for tests that sits on loopback between copyjob and a real server (s3proxy,
@@ -92,6 +93,7 @@ public final class FaultProxy implements AutoCloseable {
   private volatile double rateAfter;
   private volatile List<Fault> kindsAfter = List.of();
   private volatile Duration stallFor;
+  private volatile Predicate<String> only = requestLine -> true;
   private volatile boolean closed;
   private long healings; // guarded by flow
 
@@ -158,6 +160,17 @@ public final class FaultProxy implements AutoCloseable {
     this.kindsAfter = List.of(faults);
     this.rateAfter = rate;
     this.injectAfter = count;
+    return this;
+  }
+
+  /**
+   * From now on, faults ({@link #inject}, {@link #injectAfter}, {@link #faultAt}) go only to the
+   * exchanges whose request line (such as {@code GET /bucket/a/1.bin HTTP/1.1}) {@code requests}
+   * accepts; the others pass untouched and draw nothing. A test can break the reads of files and
+   * leave the listings alone.
+   */
+  public FaultProxy only(Predicate<String> requests) {
+    this.only = requests;
     return this;
   }
 
@@ -252,8 +265,12 @@ public final class FaultProxy implements AutoCloseable {
             }
           }
         }
-        Fault fault = planned.remove(started);
-        if (!exchange(request, fromClient, client, fault != null ? fault : draw())) {
+        Fault fault = null;
+        if (only.test(request.startLine())) {
+          fault = planned.remove(started);
+          fault = fault != null ? fault : draw();
+        }
+        if (!exchange(request, fromClient, client, fault)) {
           break;
         }
       }

@@ -252,4 +252,15 @@ public class FaultProxyTest {
     assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
     assertThat(proxy.injected(Fault.BUSY)).isEqualTo(2);
   }
+
+  @Test
+  public void onlyTheRequestsChosenAreBroken() throws Exception {
+    proxy.inject(1, Fault.TRUNCATE).only(line -> line.startsWith("GET /chunked/"));
+
+    assertThat(get("/fixed/100000").body()).isEqualTo(bytes(100_000));
+    assertThatThrownBy(() -> get("/chunked/100000")).isInstanceOf(IOException.class);
+    assertThat(get("/fixed/10").body()).isEqualTo(bytes(10));
+
+    assertThat(proxy.injected(Fault.TRUNCATE)).isEqualTo(1);
+  }
 }
