@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -82,6 +83,7 @@ public final class FaultProxy implements AutoCloseable {
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private final Map<Long, Fault> planned = new ConcurrentHashMap<>();
   private final AtomicLong exchanges = new AtomicLong();
+  private final ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
   private final Map<Fault, AtomicLong> injected = new EnumMap<>(Fault.class);
   private final Object flow = new Object();
 
@@ -165,12 +167,12 @@ public final class FaultProxy implements AutoCloseable {
 
   /**
    * From now on, faults ({@link #inject}, {@link #injectAfter}, {@link #faultAt}) go only to the
-   * exchanges whose request line (such as {@code GET /bucket/a/1.bin HTTP/1.1}) {@code requests}
+   * exchanges whose request line (such as {@code GET /bucket/a/1.bin HTTP/1.1}) {@code chosen}
    * accepts; the others pass untouched and draw nothing. A test can break the reads of files and
    * leave the listings alone.
    */
-  public FaultProxy only(Predicate<String> requests) {
-    this.only = requests;
+  public FaultProxy only(Predicate<String> chosen) {
+    this.only = chosen;
     return this;
   }
 
@@ -218,6 +220,14 @@ public final class FaultProxy implements AutoCloseable {
     return exchanges.get();
   }
 
+  /**
+   * The request lines of the exchanges started so far, such as {@code PUT /b/k?partNumber=1&...
+   * HTTP/1.1}: a test can tell what its client asked (parts, blocks, ranges).
+   */
+  public List<String> requests() {
+    return List.copyOf(requests);
+  }
+
   @Override
   public void close() {
     closed = true;
@@ -254,6 +264,7 @@ public final class FaultProxy implements AutoCloseable {
       InputStream fromClient = new BufferedInputStream(client.getInputStream());
       for (Head request; !closed && (request = HttpFraming.readHead(fromClient)) != null; ) {
         long started = exchanges.incrementAndGet();
+        requests.add(request.startLine());
         if (started > stallAfter) {
           stalledAll = true;
         }

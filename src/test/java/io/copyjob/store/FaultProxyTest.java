@@ -262,5 +262,8 @@ public class FaultProxyTest {
     assertThat(get("/fixed/10").body()).isEqualTo(bytes(10));
 
     assertThat(proxy.injected(Fault.TRUNCATE)).isEqualTo(1);
+    assertThat(proxy.requests())
+        .containsExactly(
+            "GET /fixed/100000 HTTP/1.1", "GET /chunked/100000 HTTP/1.1", "GET /fixed/10 HTTP/1.1");
   }
 }
