@@ -31,6 +31,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
@@ -45,7 +50,6 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.After;
 import org.junit.AfterClass;
-import org.junit.Before;
 import org.junit.ClassRule;
 import org.junit.Rule;
 import org.junit.Test;
@@ -55,7 +59,7 @@ import org.junit.rules.Timeout;
 /**
  * Whole runs, S3 -> Azure and Azure -> S3, between the real servers (s3proxy, Azurite) with a
  * {@link FaultProxy} in front of each: 503 SlowDown / ServerBusy answers, connections reset
- * half-way, stalls, and bodies cut short, drawn from a seeded random stream.
+ * half-way, stalls, and bodies cut short, drawn from seeded random streams.
  *
  * <ul>
  *   <li>At 5% of the exchanges with each server broken, every run ends SUCCEEDED with every file
@@ -63,11 +67,13 @@ import org.junit.rules.Timeout;
  *   <li>When every read of the source's files is cut short, no file is taken for copied: each fails
  *       after its retries and nothing lands at the sink.
  *   <li>When every exchange fails once the run has begun, the run ends FAILED within a bound, with
- *       no partition marked done, nothing partial at the sink and the lease free: the next run
- *       starts at once and, the servers healed, copies everything.
+ *       every partition failed and none marked done, nothing partial at the sink and the lease
+ *       free: the next run starts at once and, the servers healed, copies everything.
  * </ul>
  *
- * <p>The faults injected, runs and files verified are printed at the end (docs/reliability.md).
+ * <p>Each test runs its two directions at once: most of a faulty run is spent waiting (timeouts,
+ * backoffs), so the suite takes about as long as its slower direction. The faults injected, the
+ * exchanges, runs and files verified are printed at the end (docs/reliability.md).
  */
 public class FaultInjectionTest {
   @ClassRule public static final S3ProxyServer S3 = new S3ProxyServer();
@@ -93,23 +99,13 @@ public class FaultInjectionTest {
   /** What the runs of this class met and did, for the figures in docs/reliability.md. */
   private static final Map<Fault, Long> INJECTED = new EnumMap<>(Fault.class);
 
-  private static final List<String> RUN_FIGURES = new ArrayList<>();
+  private static final List<String> RUN_FIGURES = Collections.synchronizedList(new ArrayList<>());
   private static final AtomicLong EXCHANGES = new AtomicLong();
   private static final AtomicLong RUNS = new AtomicLong();
   private static final AtomicLong FILES_VERIFIED = new AtomicLong();
 
-  private String id;
-  private Connection.S3 aws;
-  private Connection.Azure lake;
-  private final List<FaultProxy> proxies = new ArrayList<>();
-  private final Map<String, byte[]> files = new TreeMap<>();
-
-  @Before
-  public void setUp() {
-    id = UUID.randomUUID().toString().substring(0, 8);
-    aws = S3.connection("aws", true);
-    lake = AzuriteServer.connection("lake", true);
-  }
+  private final String id = UUID.randomUUID().toString().substring(0, 8);
+  private final List<FaultProxy> proxies = Collections.synchronizedList(new ArrayList<>());
 
   @After
   public void tearDown() {
@@ -131,11 +127,58 @@ public class FaultInjectionTest {
             + " exchanges through the fault proxies");
   }
 
+  /** One direction of copy: its source, filled with its files, and a sink of its own. */
+  private record Copy(
+      String name,
+      String tag,
+      String source,
+      Connection from,
+      String sink,
+      Connection to,
+      int partSize,
+      Map<String, byte[]> files) {}
+
+  /**
+   * S3 -> Azure: {@code small} small files and {@code large} of 3 to 4 MiB, written in 1 MiB
+   * blocks.
+   */
+  private Copy s3ToAzure(String what, int small, int large) throws Exception {
+    Map<String, byte[]> files = files(small, large, 3 << 20);
+    Connection.S3 aws = S3.connection("aws", true);
+    String source = "s3://src-" + what + "-" + id + "/";
+    fill(source, aws, files);
+    String sink = "azfs://devstoreaccount1/" + what + "-" + id + "/";
+    return new Copy(
+        "S3 -> Azure",
+        "s3-azure",
+        source,
+        aws,
+        sink,
+        AzuriteServer.connection("lake", true),
+        1 << 20,
+        files);
+  }
+
+  /**
+   * Azure -> S3: {@code small} small files and {@code large} of 10 to 11 MiB, read in 4 MiB ranges
+   * and written in 5 MiB parts (S3's least).
+   */
+  private Copy azureToS3(String what, int small, int large) throws Exception {
+    Map<String, byte[]> files = files(small, large, 10 << 20);
+    Connection.Azure lake = AzuriteServer.connection("lake", true);
+    String source = "azfs://devstoreaccount1/src-" + what + "-" + id + "/data/";
+    fill(source, lake, files);
+    String sink = "s3://" + what + "-" + id + "/";
+    return new Copy(
+        "Azure -> S3", "azure-s3", source, lake, sink, S3.connection("aws", true), 5 << 20, files);
+  }
+
   /**
    * Small files (a tenth of them empty) in four partitions, and a few larger than the part size, so
    * that they are written in parts (S3) or blocks (Azure) and read in ranges (Azure).
    */
-  private void makeFiles(int small, int large, int largeSize) {
+  private static Map<String, byte[]> files(int small, int large, int largeSize) {
+    Map<String, byte[]> files = new TreeMap<>();
     Random random = new Random(42);
     for (int i = 0; i < small; i++) {
       byte[] data = new byte[i % 10 == 0 ? 0 : 1 + random.nextInt(i % 7 == 0 ? 300_000 : 20_000)];
@@ -147,9 +190,11 @@ public class FaultInjectionTest {
       random.nextBytes(data);
       files.put(String.format("%s/large-%d.bin", "abcd".charAt(i % 4), i), data);
     }
+    return files;
   }
 
-  private void fill(String root, Connection connection) throws Exception {
+  private static void fill(String root, Connection connection, Map<String, byte[]> files)
+      throws Exception {
     try (Store store = Stores.open(URI.create(root), connection)) {
       store.prepare(true);
       for (Map.Entry<String, byte[]> file : files.entrySet()) {
@@ -160,6 +205,32 @@ public class FaultInjectionTest {
             new FileInfo(file.getKey(), data.length, null, null));
       }
     }
+  }
+
+  /** Runs both directions at once; a failure of either fails the test, naming its direction. */
+  private static void both(Direction first, Direction second) throws Exception {
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> one = threads.submit(() -> first.run());
+      Future<?> other = threads.submit(() -> second.run());
+      for (Future<?> run : List.of(one, other)) {
+        try {
+          run.get();
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof Error error) {
+            throw error;
+          }
+          throw (Exception) e.getCause();
+        }
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /** One direction's part of a test. */
+  private interface Direction {
+    Void run() throws Exception;
   }
 
   /**
@@ -197,21 +268,25 @@ public class FaultInjectionTest {
         azure.name(), azure.account(), proxy.endpoint(), azure.accountKeyEnv(), null, null, true);
   }
 
-  private JobSpec spec(
-      String name, String source, Connection from, String sink, Connection to, int partSize) {
+  /** The job copying {@code copy}, through the proxies given (null: straight to the server). */
+  private JobSpec spec(Copy copy, String job, FaultProxy atSource, FaultProxy atSink) {
+    Connection from = through(copy.from(), atSource);
+    Connection to = through(copy.to(), atSink);
     Map<String, Connection> connections = new LinkedHashMap<>();
     connections.put(from.name(), from);
     connections.put(to.name(), to);
     return new JobSpec(
-        name,
-        new SourceSpec(URI.create(source), List.of("a", "b", "c", "d"), from.name()),
-        new SinkSpec(URI.create(sink), to.name()),
+        job + "-" + copy.tag() + "-" + id,
+        new SourceSpec(URI.create(copy.source()), List.of("a", "b", "c", "d"), from.name()),
+        new SinkSpec(URI.create(copy.sink()), to.name()),
         new CopySpec(CopyBehavior.PRESERVE_HIERARCHY, true, 8, 0, 0, 0, 0, REQUEST_TIMEOUT)
-            .withPartSize(partSize),
+            .withPartSize(copy.partSize()),
         Mode.FULL,
         DeltaSpec.none(),
         new ControlSpec(
-            "jdbc:h2:file:" + tmp.getRoot().toPath().resolve("control") + ";AUTO_SERVER=TRUE",
+            "jdbc:h2:file:"
+                + tmp.getRoot().toPath().resolve(job + "-" + copy.tag())
+                + ";AUTO_SERVER=TRUE",
             null,
             null),
         null,
@@ -251,28 +326,34 @@ public class FaultInjectionTest {
   }
 
   /** Every file at the sink, byte for byte, and no other. */
-  private void assertSinkHoldsEveryFile(String sink, Connection to) throws Exception {
-    Map<String, byte[]> read = readAll(sink, to);
-    assertThat(read.keySet()).containsExactlyElementsOf(files.keySet());
-    files.forEach((key, data) -> assertThat(read.get(key)).as(key).isEqualTo(data));
-    FILES_VERIFIED.addAndGet(files.size());
+  private static void assertSinkHoldsEveryFile(Copy copy) throws Exception {
+    Map<String, byte[]> read = readAll(copy.sink(), copy.to());
+    assertThat(read.keySet()).as(copy.name()).containsExactlyElementsOf(copy.files().keySet());
+    copy.files()
+        .forEach(
+            (key, data) -> assertThat(read.get(key)).as(copy.name() + ": " + key).isEqualTo(data));
+    FILES_VERIFIED.addAndGet(copy.files().size());
   }
 
   /**
    * Whatever the run's outcome: every file at the sink is byte-equal to its source (nothing partial
    * or cut short was kept), and every partition marked SUCCEEDED has all its files there.
    */
-  private void assertNothingWrongKept(JobSpec spec, String sink, Connection to) throws Exception {
-    Map<String, byte[]> read = readAll(sink, to);
-    assertThat(files.keySet()).containsAll(read.keySet());
-    read.forEach((key, data) -> assertThat(data).as(key).isEqualTo(files.get(key)));
+  private static void assertNothingWrongKept(Copy copy, JobSpec spec) throws Exception {
+    Map<String, byte[]> read = readAll(copy.sink(), copy.to());
+    assertThat(copy.files().keySet()).as(copy.name()).containsAll(read.keySet());
+    read.forEach(
+        (key, data) ->
+            assertThat(data).as(copy.name() + ": " + key).isEqualTo(copy.files().get(key)));
     try (ControlStore control = ControlStore.open(spec.control())) {
       for (PartitionState partition : control.partitions(spec.name())) {
         if (partition.status() == PartitionStatus.SUCCEEDED) {
           String prefix = partition.key().prefix();
-          files.keySet().stream()
+          copy.files().keySet().stream()
               .filter(key -> key.startsWith(prefix))
-              .forEach(key -> assertThat(read).as("partition " + prefix).containsKey(key));
+              .forEach(
+                  key ->
+                      assertThat(read).as(copy.name() + ": partition " + prefix).containsKey(key));
         }
       }
     }
@@ -296,124 +377,65 @@ public class FaultInjectionTest {
   }
 
   /**
-   * Copies the source to a new sink with a few percent of the exchanges with each server broken,
-   * every kind of fault among them: the run succeeds with every file byte-equal at the sink.
-   *
-   * @return the faults injected, by kind
+   * Copies with a few percent of the exchanges with each server broken, every kind of fault among
+   * them at least {@value #EACH_KIND_AT_LEAST} times: the run succeeds with every file byte-equal
+   * at the sink, the files larger than a part written in parts or blocks.
    */
-  private Map<Fault, Long> copiesThroughFewFaults(
-      String source, Connection from, String sink, Connection to, int partSize) throws Exception {
+  private Void copiesThroughFewFaults(Copy copy) throws Exception {
     // Seeds whose first 90 draws hold at least two faults of each kind: a run makes more exchanges
     // than that with each server, so that every kind is met at both ends.
-    List<FaultProxy> broken =
-        List.of(
-            proxy(from, 21).inject(FEW, Fault.values()), proxy(to, 52).inject(FEW, Fault.values()));
-    JobSpec spec =
-        spec(
-            "faults-" + id,
-            source,
-            through(from, broken.get(0)),
-            sink,
-            through(to, broken.get(1)),
-            partSize);
+    FaultProxy atSource = proxy(copy.from(), 21).inject(FEW, Fault.values());
+    FaultProxy atSink = proxy(copy.to(), 52).inject(FEW, Fault.values());
+    List<FaultProxy> broken = List.of(atSource, atSink);
+    JobSpec spec = spec(copy, "faults", atSource, atSink);
 
     RunRecord run = run(spec);
 
     broken.forEach(FaultProxy::heal);
     Map<Fault, Long> injected = count(broken);
     String what =
-        "faults "
-            + injected
-            + " in "
-            + (broken.get(0).exchanges() + broken.get(1).exchanges())
-            + " exchanges: "
-            + run.error();
+        String.format(
+            "%s: faults %s in %d exchanges: %s",
+            copy.name(), injected, atSource.exchanges() + atSink.exchanges(), run.error());
     assertThat(run.status()).as(what).isEqualTo(RunStatus.SUCCEEDED);
     assertThat(run.totals().filesFailed()).as(what).isZero();
     // A file written before its answer was lost may be found at the sink by a retry.
     assertThat(run.totals().filesCopied() + run.totals().filesSkipped())
         .as(what)
-        .isEqualTo(files.size());
+        .isEqualTo(copy.files().size());
     try (ControlStore control = ControlStore.open(spec.control())) {
       assertThat(control.partitions(spec.name()))
+          .as(what)
           .extracting(PartitionState::status)
           .containsOnly(PartitionStatus.SUCCEEDED);
-      assertThat(control.lease(spec.name())).isEmpty();
+      assertThat(control.lease(spec.name())).as(what).isEmpty();
     }
-    assertSinkHoldsEveryFile(sink, to);
-    synchronized (RUN_FIGURES) {
-      RUN_FIGURES.add(
-          String.format(
-              "%s -> %s at 5%%: %d + %d exchanges, faults %s, %d files byte-equal",
-              from instanceof Connection.S3 ? "S3" : "Azure",
-              to instanceof Connection.S3 ? "S3" : "Azure",
-              broken.get(0).exchanges(),
-              broken.get(1).exchanges(),
-              injected,
-              files.size()));
-    }
+    // Truncated bodies among the faults: the byte-equal sink shows that none was taken for a file.
+    assertSinkHoldsEveryFile(copy);
+    assertThat(injected)
+        .as(what)
+        .allSatisfy((fault, n) -> assertThat(n).isGreaterThanOrEqualTo(EACH_KIND_AT_LEAST));
     for (FaultProxy proxy : broken) {
       assertThat(Fault.values())
-          .as("each end's faults " + injected)
+          .as(what + ": each end's")
           .anySatisfy(fault -> assertThat(proxy.injected(fault)).isPositive());
     }
-    return injected;
+    String partWrite = copy.to() instanceof Connection.S3 ? "partNumber=" : "blockid=";
+    assertThat(atSink.requests())
+        .as(what + ": parts or blocks written")
+        .anyMatch(line -> line.startsWith("PUT ") && line.contains(partWrite));
+    RUN_FIGURES.add(
+        String.format(
+            "%s at 5%%: %d + %d exchanges, faults %s, %d files byte-equal",
+            copy.name(), atSource.exchanges(), atSink.exchanges(), injected, copy.files().size()));
+    return null;
   }
 
   @Test
-  public void s3ToAzureThroughFewFaultsSucceedsWithEveryFileByteEqual() throws Exception {
-    makeFiles(80, 2, 3 << 20); // 1 MiB blocks: 4 blocks each
-    String source = "s3://src-" + id + "/";
-    fill(source, aws);
-
-    Map<Fault, Long> injected =
-        copiesThroughFewFaults(
-            source, aws, "azfs://devstoreaccount1/faults-" + id + "/", lake, 1 << 20);
-
-    // Truncated bodies among them: the byte-equal sink shows that none was taken for a file.
-    assertThat(injected)
-        .allSatisfy((fault, n) -> assertThat(n).isGreaterThanOrEqualTo(EACH_KIND_AT_LEAST));
-  }
-
-  @Test
-  public void azureToS3ThroughFewFaultsSucceedsWithEveryFileByteEqual() throws Exception {
-    makeFiles(80, 1, 10 << 20); // 5 MiB parts (S3's least): 3 parts, and 3 ranges read, each
-    String source = "azfs://devstoreaccount1/faults-" + id + "/data/";
-    fill(source, lake);
-
-    Map<Fault, Long> injected =
-        copiesThroughFewFaults(source, lake, "s3://dst-" + id + "/", aws, 5 << 20);
-
-    assertThat(injected)
-        .allSatisfy((fault, n) -> assertThat(n).isGreaterThanOrEqualTo(EACH_KIND_AT_LEAST));
-  }
-
-  /**
-   * A run whose every exchange with the {@code broken} servers fails once it has begun (after
-   * {@code exchanges}, the checks before the run, with each) fails cleanly ({@link #failsCleanly});
-   * the next run copies everything.
-   */
-  private void everyExchangeFailing(
-      String source,
-      Connection from,
-      FaultProxy atSource,
-      String sink,
-      Connection to,
-      FaultProxy atSink,
-      int partSize,
-      long exchanges)
-      throws Exception {
-    JobSpec spec =
-        spec("broken-" + id, source, through(from, atSource), sink, through(to, atSink), partSize);
-    List<FaultProxy> broken = new ArrayList<>();
-    for (FaultProxy proxy : new FaultProxy[] {atSource, atSink}) {
-      if (proxy != null) {
-        broken.add(proxy.injectAfter(exchanges, 1, Fault.values()));
-      }
-    }
-
-    failsCleanly(spec, to, broken);
-    nextRunCopiesEverything(spec, to);
+  public void throughFewFaultsEveryRunSucceedsWithEveryFileByteEqual() throws Exception {
+    both(
+        () -> copiesThroughFewFaults(s3ToAzure("few", 80, 2)),
+        () -> copiesThroughFewFaults(azureToS3("few", 80, 1)));
   }
 
   /**
@@ -421,14 +443,15 @@ public class FaultInjectionTest {
    * FAILED within a bound, each partition failed with its reason and none was marked done, nothing
    * partial or cut short is at the sink, and the lease is free.
    */
-  private void failsCleanly(JobSpec spec, Connection to, List<FaultProxy> broken) throws Exception {
+  private static void failsCleanly(Copy copy, JobSpec spec, List<FaultProxy> broken)
+      throws Exception {
     long start = System.nanoTime();
 
     RunRecord failed = run(spec);
 
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     broken.forEach(FaultProxy::heal);
-    String what = count(broken) + ": " + failed.error();
+    String what = copy.name() + ": faults " + count(broken) + ": " + failed.error();
     assertThat(failed.status()).as(what).isEqualTo(RunStatus.FAILED);
     assertThat(took).as(what).isLessThan(FAILS_WITHIN);
     try (ControlStore control = ControlStore.open(spec.control())) {
@@ -440,41 +463,50 @@ public class FaultInjectionTest {
                 assertThat(p.status()).isEqualTo(PartitionStatus.FAILED);
                 assertThat(p.error()).isNotBlank();
               });
-      assertThat(control.lease(spec.name())).isEmpty();
+      assertThat(control.lease(spec.name())).as(what).isEmpty();
     }
-    assertNothingWrongKept(spec, spec.sink().root().toString(), to);
+    assertNothingWrongKept(copy, spec);
   }
 
-  /** The next run takes the lease at once and, the servers healed, copies everything. */
-  private void nextRunCopiesEverything(JobSpec spec, Connection to) throws Exception {
+  /**
+   * Every exchange with the {@code broken} servers fails once the run has begun (after {@code
+   * exchanges} with each, the checks before the run): the run fails cleanly ({@link
+   * #failsCleanly}), and the next run takes the lease at once and, the servers healed, copies
+   * everything.
+   */
+  private static Void everyExchangeFailing(
+      Copy copy, JobSpec spec, List<FaultProxy> broken, long exchanges) throws Exception {
+    broken.forEach(proxy -> proxy.injectAfter(exchanges, 1, Fault.values()));
+
+    failsCleanly(copy, spec, broken);
+
     RunRecord next = run(spec);
-
-    assertThat(next.status()).as(next.error()).isEqualTo(RunStatus.SUCCEEDED);
-    assertSinkHoldsEveryFile(spec.sink().root().toString(), to);
+    assertThat(next.status()).as(copy.name() + ": " + next.error()).isEqualTo(RunStatus.SUCCEEDED);
+    assertSinkHoldsEveryFile(copy);
+    return null;
   }
 
-  /** The copies fail: every Put Blob, block and stat of the sink. */
+  /**
+   * S3 -> Azure with every Put Blob, block and stat of the sink failing (after its container was
+   * looked for and made); Azure -> S3 with its listings failing too, and the copies of what was
+   * listed before (after the source's container was looked for and its clock read, and the sink's
+   * bucket made).
+   */
   @Test
-  public void s3ToAzureWithEveryExchangeOfTheSinkFailingFailsCleanly() throws Exception {
-    makeFiles(20, 1, 3 << 20);
-    String source = "s3://src-" + id + "/";
-    fill(source, aws);
-    String sink = "azfs://devstoreaccount1/broken-" + id + "/";
-
-    // The sink's container is looked for, and made.
-    everyExchangeFailing(source, aws, null, sink, lake, proxy(lake, 7), 1 << 20, 2);
-  }
-
-  /** The listings fail, and the copies of what was listed before. */
-  @Test
-  public void azureToS3WithEveryExchangeOfBothFailingFailsCleanly() throws Exception {
-    makeFiles(20, 1, 10 << 20);
-    String source = "azfs://devstoreaccount1/broken-" + id + "/data/";
-    fill(source, lake);
-    String sink = "s3://broken-" + id + "/";
-
-    // The source's container is looked for and its clock read; the sink's bucket made.
-    everyExchangeFailing(source, lake, proxy(lake, 8), sink, aws, proxy(aws, 9), 5 << 20, 2);
+  public void everyExchangeFailingFailsCleanlyAndTheNextRunCopiesEverything() throws Exception {
+    both(
+        () -> {
+          Copy copy = s3ToAzure("broken", 20, 1);
+          FaultProxy sink = proxy(copy.to(), 7);
+          return everyExchangeFailing(copy, spec(copy, "broken", null, sink), List.of(sink), 2);
+        },
+        () -> {
+          Copy copy = azureToS3("broken", 20, 1);
+          FaultProxy source = proxy(copy.from(), 8);
+          FaultProxy sink = proxy(copy.to(), 9);
+          return everyExchangeFailing(
+              copy, spec(copy, "broken", source, sink), List.of(source, sink), 2);
+        });
   }
 
   /** Whether {@code requestLine} reads a file's content (a GET of a file, not of a listing). */
@@ -490,33 +522,23 @@ public class FaultInjectionTest {
    * sees the end of a stream, not an error, unless it counts): each file fails after its retries,
    * none is written at the sink, and no partition is marked done.
    */
-  private void everyReadCutShort(
-      String source, Connection from, String sink, Connection to, int partSize) throws Exception {
-    FaultProxy cutting = proxy(from, 11).only(FaultInjectionTest::readsAFile);
+  private Void everyReadCutShort(Copy copy) throws Exception {
+    FaultProxy cutting = proxy(copy.from(), 11).only(FaultInjectionTest::readsAFile);
     cutting.inject(1, Fault.TRUNCATE);
-    JobSpec spec = spec("cut-" + id, source, through(from, cutting), sink, to, partSize);
 
-    failsCleanly(spec, to, List.of(cutting));
+    failsCleanly(copy, spec(copy, "cut", cutting, null), List.of(cutting));
 
     // Each of them was tried, and cut, more than once.
-    assertThat(cutting.injected(Fault.TRUNCATE)).isGreaterThan(2L * files.size());
+    assertThat(cutting.injected(Fault.TRUNCATE))
+        .as(copy.name())
+        .isGreaterThan(2L * copy.files().size());
+    return null;
   }
 
   @Test
-  public void s3ReadsCutShortAreNeverTakenForFiles() throws Exception {
-    makeFiles(12, 1, 3 << 20);
-    String source = "s3://src-" + id + "/";
-    fill(source, aws);
-
-    everyReadCutShort(source, aws, "azfs://devstoreaccount1/cut-" + id + "/", lake, 1 << 20);
-  }
-
-  @Test
-  public void azureReadsCutShortAreNeverTakenForFiles() throws Exception {
-    makeFiles(12, 1, 10 << 20);
-    String source = "azfs://devstoreaccount1/cut-" + id + "/data/";
-    fill(source, lake);
-
-    everyReadCutShort(source, lake, "s3://cut-" + id + "/", aws, 5 << 20);
+  public void readsCutShortAreNeverTakenForFiles() throws Exception {
+    both(
+        () -> everyReadCutShort(s3ToAzure("cut", 12, 1)),
+        () -> everyReadCutShort(azureToS3("cut", 12, 1)));
   }
 }
