@@ -69,8 +69,8 @@ public class KilledCopiesIT {
   private static final int TRIALS = Integer.getInteger("copyjob.killTrials", 1);
   private static final long SEED = Long.getLong("copyjob.killSeed", 12);
 
-  /** The longest a kill waits once the run has begun: about as long as its copies take. */
-  private static final Duration KILL_WITHIN = Duration.ofSeconds(3);
+  /** The longest a kill waits once the files it waits for have landed. */
+  private static final Duration JITTER = Duration.ofMillis(300);
 
   /** The directions tried. */
   private static final Set<String> DIRECTIONS =
@@ -221,16 +221,18 @@ public class KilledCopiesIT {
     JobSpec spec = JobSpecParser.parse(jobFile);
     SinkView view = new SinkView(spec, sink, dir);
 
-    // Killed at a moment drawn at random from the copies' first seconds: once the first file has
-    // landed, within about as long as the copies take.
+    // Killed at a moment drawn at random from the copies, whatever their speed: once a number of
+    // files drawn from 1 to all of them has landed, and a few moments more (with all of them
+    // landed, the run records its partitions).
     Process child = start(jobFile, dir.resolve("run.log"));
     boolean copying;
     try {
-      awaitFirstFile(spec, child, view);
-      Thread.sleep(random.nextLong(KILL_WITHIN.toMillis() + 1));
+      awaitFiles(spec, child, view, 1 + random.nextInt(files.size()));
+      Thread.sleep(random.nextLong(JITTER.toMillis() + 1));
       copying = child.isAlive();
     } finally {
       kill(child);
+      view.close();
     }
     tally.trials++;
     if (copying) {
@@ -329,10 +331,11 @@ public class KilledCopiesIT {
   }
 
   /**
-   * Waits until the child's run has begun (its row exists and the lease names it) and its first
-   * file has landed at the sink, or the child has ended.
+   * Waits until the child's run has begun (its row exists and the lease names it) and {@code files}
+   * files have landed at the sink, or the child has ended.
    */
-  private static void awaitFirstFile(JobSpec spec, Process child, SinkView view) throws Exception {
+  private static void awaitFiles(JobSpec spec, Process child, SinkView view, int files)
+      throws Exception {
     Path database = Path.of(spec.control().url().split(":", 4)[3].split(";")[0] + ".mv.db");
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     boolean started = false;
@@ -348,10 +351,10 @@ public class KilledCopiesIT {
           // the child is creating the store; ask again
         }
       }
-      if (started && view.anyFile()) {
+      if (started && view.landed() >= files) {
         return;
       }
-      Thread.sleep(50);
+      Thread.sleep(20);
     }
   }
 
@@ -396,7 +399,8 @@ public class KilledCopiesIT {
    * What a trial's sink holds: its bucket, container or folder, all of it, so that a file written
    * outside the sink root fails the trial.
    */
-  private static final class SinkView {
+  private static final class SinkView implements AutoCloseable {
+    private Store polling;
     private final Sink sink;
     private final Path dir;
     private final String base;
@@ -421,23 +425,42 @@ public class KilledCopiesIT {
           sink == Sink.S3 ? S3.connection("aws", true) : AzuriteServer.connection("lake", true));
     }
 
-    /** Whether a file has landed at the sink (under its own name) yet. */
-    boolean anyFile() throws Exception {
+    /** How many files have landed at the sink (under their own names) so far. */
+    int landed() throws Exception {
       if (sink == Sink.LOCAL) {
         Path dst = dir.resolve("dst");
         if (!Files.isDirectory(dst)) {
-          return false;
+          return 0;
         }
         try (Stream<Path> walk = Files.walk(dst)) {
-          return walk.anyMatch(
-              p -> Files.isRegularFile(p) && !p.getFileName().toString().contains(".copyjob-"));
+          return (int)
+              walk.filter(
+                      p ->
+                          Files.isRegularFile(p)
+                              && !p.getFileName().toString().contains(".copyjob-"))
+                  .count();
+        } catch (java.io.UncheckedIOException e) {
+          return 0; // a temporary file renamed while walked: ask again
         }
       }
-      try (Store store = open();
-          Listing listing = store.list(base, true)) {
-        return listing.hasNext();
+      if (polling == null) {
+        polling = open();
+      }
+      int n = 0;
+      try (Listing listing = polling.list(base, true)) {
+        for (; listing.hasNext(); listing.next()) {
+          n++;
+        }
       } catch (java.io.IOException | java.io.UncheckedIOException e) {
-        return false; // no bucket or container yet
+        return 0; // no bucket or container yet
+      }
+      return n;
+    }
+
+    @Override
+    public void close() throws Exception {
+      if (polling != null) {
+        polling.close();
       }
     }
 
