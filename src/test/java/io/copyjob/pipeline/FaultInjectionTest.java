@@ -451,7 +451,8 @@ public class FaultInjectionTest {
 
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     broken.forEach(FaultProxy::heal);
-    String what = copy.name() + ": faults " + count(broken) + ": " + failed.error();
+    Map<Fault, Long> injected = count(broken);
+    String what = copy.name() + ": faults " + injected + ": " + failed.error();
     assertThat(failed.status()).as(what).isEqualTo(RunStatus.FAILED);
     assertThat(took).as(what).isLessThan(FAILS_WITHIN);
     try (ControlStore control = ControlStore.open(spec.control())) {
@@ -466,6 +467,14 @@ public class FaultInjectionTest {
       assertThat(control.lease(spec.name())).as(what).isEmpty();
     }
     assertNothingWrongKept(copy, spec);
+    RUN_FIGURES.add(
+        String.format(
+            "%s, %s: FAILED in %.1f s, %d exchanges, faults %s",
+            copy.name(),
+            spec.name(),
+            took.toMillis() / 1000.0,
+            broken.stream().mapToLong(FaultProxy::exchanges).sum(),
+            injected));
   }
 
   /**
