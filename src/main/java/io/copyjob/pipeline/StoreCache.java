@@ -68,7 +68,8 @@ public final class StoreCache implements AutoCloseable {
   private Store open(String root) {
     Connection connection = spec.connectionFor(root);
     Duration requestTimeout = spec.copy().requestTimeout();
-    Store opened = Stores.open(URI.create(root), connection, requestTimeout);
+    Store opened =
+        Stores.open(URI.create(root), connection, requestTimeout, spec.copy().partSize());
     Store store =
         ThrottledStore.wrap(
             owner == null ? opened : opened.ownedBy(owner),

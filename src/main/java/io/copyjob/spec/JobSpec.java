@@ -184,6 +184,10 @@ public record JobSpec(
    * @param requestTimeout the longest a request to a store may go without progress (connecting, the
    *     answer's headers, each read or write of a body); whole operations are bounded from it (see
    *     {@code store.RequestTimeouts})
+   * @param partSize the bytes of each part (S3) or block (Azure) a large file is written in, and
+   *     the largest file written in one request; 0: the stores' own (16 MiB). A worker holds one
+   *     part per transfer in memory. S3 takes parts of at least 5 MiB. Programs set it (the fault
+   *     tests cross parts with small files); a job file has no such setting yet.
    */
   public record CopySpec(
       CopyBehavior behavior,
@@ -193,10 +197,53 @@ public record JobSpec(
       long maxRequestsPerSecond,
       long maxBytesPerSecond,
       int parallelism,
-      Duration requestTimeout)
+      Duration requestTimeout,
+      int partSize)
       implements Serializable {
     /** What a job file without {@code copy.requestTimeout} gets. */
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+    public CopySpec {
+      if (partSize < 0) {
+        throw new IllegalArgumentException("copy.partSize: must be >= 0, got " + partSize);
+      }
+    }
+
+    /** With the stores' own part size. */
+    public CopySpec(
+        CopyBehavior behavior,
+        boolean recursive,
+        int transfersPerWorker,
+        int partitionsInFlight,
+        long maxRequestsPerSecond,
+        long maxBytesPerSecond,
+        int parallelism,
+        Duration requestTimeout) {
+      this(
+          behavior,
+          recursive,
+          transfersPerWorker,
+          partitionsInFlight,
+          maxRequestsPerSecond,
+          maxBytesPerSecond,
+          parallelism,
+          requestTimeout,
+          0);
+    }
+
+    /** This copy's settings with {@code bytes} per part. */
+    public CopySpec withPartSize(int bytes) {
+      return new CopySpec(
+          behavior,
+          recursive,
+          transfersPerWorker,
+          partitionsInFlight,
+          maxRequestsPerSecond,
+          maxBytesPerSecond,
+          parallelism,
+          requestTimeout,
+          bytes);
+    }
 
     /** Unthrottled, with partitions listed on every worker, at the runner's parallelism. */
     public CopySpec(CopyBehavior behavior, boolean recursive, int transfersPerWorker) {

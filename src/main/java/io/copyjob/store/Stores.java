@@ -23,14 +23,20 @@ public final class Stores {
     return open(root, connection, RequestTimeouts.DEFAULT.request());
   }
 
+  /** Opens the store for {@code root} with the stores' own part size. */
+  public static Store open(URI root, Connection connection, Duration requestTimeout) {
+    return open(root, connection, requestTimeout, 0);
+  }
+
   /**
    * Opens the store for {@code root}.
    *
    * @param connection how to reach it; null: the SDK's defaults (the default credential chain)
    * @param requestTimeout {@code copy.requestTimeout}: see {@link RequestTimeouts}
+   * @param partSize {@code copy.partSize}: bytes per S3 part or Azure block; 0: the store's own
    * @throws IllegalArgumentException naming an unknown scheme or a connection of another kind
    */
-  public static Store open(URI root, Connection connection, Duration requestTimeout) {
+  public static Store open(URI root, Connection connection, Duration requestTimeout, int partSize) {
     String scheme = root.getScheme() == null ? "file" : root.getScheme();
     try {
       switch (scheme) {
@@ -40,12 +46,14 @@ public final class Stores {
           return S3Store.open(
               root,
               s3(root, connection),
-              S3Store.Tuning.DEFAULT.withRequestTimeout(requestTimeout));
+              S3Store.Tuning.DEFAULT.withRequestTimeout(requestTimeout).withPartSize(partSize));
         case "azfs", "abfs", "abfss", "https", "http":
           return AzureBlobStore.open(
               root,
               azure(root, connection),
-              AzureBlobStore.Tuning.DEFAULT.withRequestTimeout(requestTimeout));
+              AzureBlobStore.Tuning.DEFAULT
+                  .withRequestTimeout(requestTimeout)
+                  .withBlockSize(partSize));
         default:
           break;
       }

@@ -20,9 +20,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * An HTTP/1.1 proxy for tests that sits on loopback between copyjob and a real server (s3proxy,
@@ -32,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * probability set by {@link #inject} it gets one of the chosen {@link Fault}s, else it passes
  * untouched. {@link #stallAll()} holds every exchange, those in flight included, until {@link
  * #heal()}; {@link #stallAfter} does the same once a number of exchanges have started, so a test
- * can let a run begin and then take its server away. The faults injected are counted per kind.
+ * can let a run begin and then take its server away ({@link #injectAfter}: break it). The faults
+ * injected are counted per kind.
  *
  * <p>Messages are framed (Content-Length, chunked, or up to the end of the connection; a HEAD's
  * answer has no body; {@code Expect: 100-continue} waits for the server's interim answer) but
@@ -78,7 +81,9 @@ public final class FaultProxy implements AutoCloseable {
   private final ExecutorService threads;
   private final Random random;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final Map<Long, Fault> planned = new ConcurrentHashMap<>();
   private final AtomicLong exchanges = new AtomicLong();
+  private final ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
   private final Map<Fault, AtomicLong> injected = new EnumMap<>(Fault.class);
   private final Object flow = new Object();
 
@@ -86,7 +91,11 @@ public final class FaultProxy implements AutoCloseable {
   private volatile List<Fault> kinds = List.of();
   private volatile boolean stalledAll;
   private volatile long stallAfter = Long.MAX_VALUE;
+  private volatile long injectAfter = Long.MAX_VALUE;
+  private volatile double rateAfter;
+  private volatile List<Fault> kindsAfter = List.of();
   private volatile Duration stallFor;
+  private volatile Predicate<String> only = requestLine -> true;
   private volatile boolean closed;
   private long healings; // guarded by flow
 
@@ -134,6 +143,40 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
+   * The exchange numbered {@code exchange} (the first is 1, see {@link #exchanges()}) gets {@code
+   * fault}, whatever {@link #inject} draws: a test can break exactly the request it means to.
+   */
+  public FaultProxy faultAt(long exchange, Fault fault) {
+    planned.put(exchange, fault);
+    return this;
+  }
+
+  /**
+   * {@link #inject} once {@code count} exchanges have started: a test can let a run begin (its
+   * checks before it starts pass) and then break its server.
+   */
+  public FaultProxy injectAfter(long count, double rate, Fault... faults) {
+    if (rate < 0 || rate > 1 || (rate > 0 && faults.length == 0)) {
+      throw new IllegalArgumentException("a rate in [0, 1] and at least one fault");
+    }
+    this.kindsAfter = List.of(faults);
+    this.rateAfter = rate;
+    this.injectAfter = count;
+    return this;
+  }
+
+  /**
+   * From now on, faults ({@link #inject}, {@link #injectAfter}, {@link #faultAt}) go only to the
+   * exchanges whose request line (such as {@code GET /bucket/a/1.bin HTTP/1.1}) {@code chosen}
+   * accepts; the others pass untouched and draw nothing. A test can break the reads of files and
+   * leave the listings alone.
+   */
+  public FaultProxy only(Predicate<String> chosen) {
+    this.only = chosen;
+    return this;
+  }
+
+  /**
    * A stall drawn by {@link #inject} ends (the connections closed) after this long; null: never.
    */
   public FaultProxy stallFor(Duration duration) {
@@ -152,12 +195,14 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
-   * Ends {@link #stallAll()} and {@link #stallAfter} (held exchanges go on), ends the stalls drawn
-   * by {@link #inject} (their connections close) and draws no more faults.
+   * Ends {@link #stallAll()}, {@link #stallAfter} and {@link #injectAfter} (held exchanges go on),
+   * ends the stalls drawn by {@link #inject} (their connections close) and draws no more faults.
    */
   public void heal() {
     rate = 0;
+    planned.clear();
     stallAfter = Long.MAX_VALUE;
+    injectAfter = Long.MAX_VALUE;
     synchronized (flow) {
       stalledAll = false;
       healings++;
@@ -173,6 +218,14 @@ public final class FaultProxy implements AutoCloseable {
   /** The exchanges started so far. */
   public long exchanges() {
     return exchanges.get();
+  }
+
+  /**
+   * The request lines of the exchanges started so far, such as {@code PUT /b/k?partNumber=1&...
+   * HTTP/1.1}: a test can tell what its client asked (parts, blocks, ranges).
+   */
+  public List<String> requests() {
+    return List.copyOf(requests);
   }
 
   @Override
@@ -210,10 +263,25 @@ public final class FaultProxy implements AutoCloseable {
     try {
       InputStream fromClient = new BufferedInputStream(client.getInputStream());
       for (Head request; !closed && (request = HttpFraming.readHead(fromClient)) != null; ) {
-        if (exchanges.incrementAndGet() > stallAfter) {
+        long started = exchanges.incrementAndGet();
+        requests.add(request.startLine());
+        if (started > stallAfter) {
           stalledAll = true;
         }
-        if (!exchange(request, fromClient, client, draw())) {
+        if (started > injectAfter) {
+          synchronized (random) {
+            if (injectAfter != Long.MAX_VALUE) {
+              inject(rateAfter, kindsAfter.toArray(Fault[]::new));
+              injectAfter = Long.MAX_VALUE;
+            }
+          }
+        }
+        Fault fault = null;
+        if (only.test(request.startLine())) {
+          fault = planned.remove(started);
+          fault = fault != null ? fault : draw();
+        }
+        if (!exchange(request, fromClient, client, fault)) {
           break;
         }
       }

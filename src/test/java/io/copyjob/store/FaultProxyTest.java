@@ -228,4 +228,42 @@ public class FaultProxyTest {
     assertThat(busy).isBetween(25, 75);
     assertThat(served.get()).isEqualTo(200 - busy);
   }
+
+  @Test
+  public void faultAtBreaksExactlyTheExchangeItNames() throws Exception {
+    proxy.faultAt(2, Fault.BUSY);
+
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(503);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(proxy.injected(Fault.BUSY)).isEqualTo(1);
+  }
+
+  @Test
+  public void injectAfterLetsARunStartThenBreaksWhatFollows() throws Exception {
+    proxy.injectAfter(2, 1, Fault.BUSY);
+
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(503);
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(503);
+
+    proxy.heal();
+    assertThat(get("/fixed/10").statusCode()).isEqualTo(200);
+    assertThat(proxy.injected(Fault.BUSY)).isEqualTo(2);
+  }
+
+  @Test
+  public void onlyTheRequestsChosenAreBroken() throws Exception {
+    proxy.inject(1, Fault.TRUNCATE).only(line -> line.startsWith("GET /chunked/"));
+
+    assertThat(get("/fixed/100000").body()).isEqualTo(bytes(100_000));
+    assertThatThrownBy(() -> get("/chunked/100000")).isInstanceOf(IOException.class);
+    assertThat(get("/fixed/10").body()).isEqualTo(bytes(10));
+
+    assertThat(proxy.injected(Fault.TRUNCATE)).isEqualTo(1);
+    assertThat(proxy.requests())
+        .containsExactly(
+            "GET /fixed/100000 HTTP/1.1", "GET /chunked/100000 HTTP/1.1", "GET /fixed/10 HTTP/1.1");
+  }
 }

@@ -86,7 +86,17 @@ public final class AzureBlobStore implements Store {
     public Tuning withRequestTimeout(Duration timeout) {
       return new Tuning(pageSize, blockSize, timeout);
     }
+
+    /** With blocks of {@code bytes} (0: this tuning's). */
+    public Tuning withBlockSize(int bytes) {
+      return bytes == 0 ? this : new Tuning(pageSize, bytes, requestTimeout);
+    }
   }
+
+  /** The SDK's own backoff before a second try and its longest one (RequestRetryOptions). */
+  private static final Duration RETRY_DELAY = Duration.ofSeconds(4);
+
+  private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(2);
 
   /** A request for the service's clock, the only one a run makes before it starts, waits this. */
   private static final Duration CLOCK_TIMEOUT = Duration.ofSeconds(30);
@@ -193,14 +203,16 @@ public final class AzureBlobStore implements Store {
                         .setMaximumConnectionPoolSize(MAX_CONNECTIONS)))
             // Exponential backoff on 500/503 (server busy) and timeouts, five tries. Each try is
             // cut at the longest attempt this store makes (a copy from URL); each call passes its
-            // own, smaller bound, which ends the tries of a call into a dead server.
+            // own, smaller bound, which ends the tries of a call into a dead server. The SDK's
+            // first backoff, 4 s, would not fit in a call with a short request timeout after a
+            // quick fault (a 503, a reset): it is half a request timeout at most.
             .retryOptions(
                 new RequestRetryOptions(
                     RetryPolicyType.EXPONENTIAL,
                     5,
                     timeouts.attempt(Math.max(tuning.blockSize(), MAX_SYNC_COPY)),
-                    null,
-                    null,
+                    min(RETRY_DELAY, request.dividedBy(2)),
+                    min(MAX_RETRY_DELAY, request),
                     null));
     StorageSharedKeyCredential sharedKey = null;
     String credential = "its settings";
@@ -511,6 +523,10 @@ public final class AzureBlobStore implements Store {
         timeouts.call(0),
         Context.NONE);
     return new FileInfo(key, source.size(), null, hex(md5));
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   private static String blockId(int number) {

@@ -11,6 +11,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.core.retry.RetryPolicy;
+import software.amazon.awssdk.core.retry.RetryPolicyContext;
+import software.amazon.awssdk.core.retry.conditions.OrRetryCondition;
+import software.amazon.awssdk.core.retry.conditions.RetryCondition;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -52,7 +55,14 @@ final class S3Clients {
             // SlowDown, which S3 sends when a prefix gets more requests than it takes.
             .overrideConfiguration(
                 ClientOverrideConfiguration.builder()
-                    .retryPolicy(RetryPolicy.builder(RetryMode.ADAPTIVE).numRetries(5).build())
+                    .retryPolicy(
+                        RetryPolicy.builder(RetryMode.ADAPTIVE)
+                            .numRetries(5)
+                            .retryCondition(
+                                OrRetryCondition.create(
+                                    RetryCondition.defaultRetryCondition(),
+                                    S3Clients::answerCutShort))
+                            .build())
                     .apiCallAttemptTimeout(timeouts.attempt(0))
                     .apiCallTimeout(timeouts.call(0))
                     .build());
@@ -74,6 +84,21 @@ final class S3Clients {
     String host = c.endpoint().getHost();
     boolean ip = host.matches("[0-9.]+") || host.startsWith("[");
     return (c.pathStyle() || ip ? "" : bucket + ".") + RequestTimeouts.address(c.endpoint());
+  }
+
+  /**
+   * The connection broke while the SDK read an answer's XML (a listing page, a multipart upload's
+   * id): the SDK reports "Could not parse XML response" with the I/O failure below the parser's own
+   * exception, where its default condition, which looks one cause deep, does not see it.
+   */
+  private static boolean answerCutShort(RetryPolicyContext context) {
+    Throwable t = context.exception();
+    for (int depth = 0; t != null && depth < 10; t = t.getCause(), depth++) {
+      if (t instanceof IOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static S3Presigner presigner(Connection.S3 c) throws IOException {

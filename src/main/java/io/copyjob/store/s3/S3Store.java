@@ -14,13 +14,13 @@ import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
 import io.copyjob.store.Throttle;
+import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URL;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +40,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
@@ -59,10 +60,11 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * Objects below {@code s3://bucket/path/} through the AWS SDK v2: listings are ListObjectsV2 pages
  * fetched as they are iterated; files up to {@link Tuning#partSize} go up in one PutObject with
  * Content-MD5 (S3 refuses the body when it does not match), larger ones as a multipart upload of
- * parts each verified the same way, holding one part in memory. A single-part object's ETag is its
- * MD5 and is taken from the listing, so no HEAD is needed to verify or skip it; where it is not (a
- * multipart object, SSE-KMS, SSE-C: see {@link S3Etags}) the MD5 is kept in the object's metadata.
- * Reads and copies name the listed ETag (If-Match), so they get the listed version or fail.
+ * parts each verified the same way; either holds one part in memory, so that the SDK can send it
+ * again when a connection breaks. A single-part object's ETag is its MD5 and is taken from the
+ * listing, so no HEAD is needed to verify or skip it; where it is not (a multipart object, SSE-KMS,
+ * SSE-C: see {@link S3Etags}) the MD5 is kept in the object's metadata. Reads and copies name the
+ * listed ETag (If-Match), so they get the listed version or fail.
  */
 public final class S3Store implements Store {
   /** Metadata key of the MD5 of a multipart object (whose ETag is not an MD5), when known. */
@@ -92,6 +94,16 @@ public final class S3Store implements Store {
 
     public Tuning withRequestTimeout(Duration timeout) {
       return new Tuning(pageSize, partSize, copyThreshold, copyPartSize, timeout);
+    }
+
+    /**
+     * With {@code bytes} per part (0: this tuning's). S3 refuses to complete an upload with a part
+     * but the last under 5 MiB (EntityTooSmall).
+     */
+    public Tuning withPartSize(int bytes) {
+      return bytes == 0
+          ? this
+          : new Tuning(pageSize, bytes, copyThreshold, copyPartSize, requestTimeout);
     }
   }
 
@@ -181,6 +193,8 @@ public final class S3Store implements Store {
     }
     try {
       s3.createBucket(b -> b.bucket(bucket));
+    } catch (BucketAlreadyOwnedByYouException e) {
+      // Made meanwhile by another run, or by this call's own first try whose answer was lost.
     } catch (SdkException e) {
       throw errors.io("creating bucket '" + bucket + "'", e);
     }
@@ -411,23 +425,22 @@ public final class S3Store implements Store {
   }
 
   /**
-   * Streams the body: with the source's MD5 known (an S3 or Azure listing) S3 verifies it; else the
-   * bytes are hashed as they pass and checked against the ETag S3 answers. Where the ETag is no MD5
-   * (SSE-KMS, SSE-C) the MD5 is kept in the object's metadata.
+   * One PutObject with Content-MD5, so that S3 refuses a body that does not match: the source's MD5
+   * where the listing gave one (the check then runs from the source's own record), else the MD5 of
+   * the bytes read. The body is read into memory first (at most one part, as a multipart upload
+   * holds): the SDK retries a request whose connection broke by sending its body again, and a
+   * stream can be read only once. Where the ETag is no MD5 (SSE-KMS, SSE-C) the MD5 is kept in the
+   * object's metadata.
    */
   private FileInfo putSingle(String key, InputStream content, FileInfo source) throws IOException {
-    String given = source.md5();
-    MessageDigest hash = given == null ? Checksums.newMd5() : null;
-    // Not markable: the SDK would send the bytes again after a reset and hash them twice.
-    InputStream body =
-        hash == null
-            ? content
-            : new DigestInputStream(content, hash) {
-              @Override
-              public boolean markSupported() {
-                return false;
-              }
-            };
+    int size = (int) source.size();
+    byte[] body = new byte[size];
+    readFully(content, body, size, source.key());
+    if (content.read() != -1) {
+      throw new IOException("more bytes than the listed " + size + " in " + source.key());
+    }
+    String sent =
+        source.md5() != null ? source.md5() : Checksums.hex(Checksums.newMd5().digest(body));
     boolean kms = defaultIsKms();
     PutObjectResponse response =
         s3.putObject(
@@ -435,19 +448,16 @@ public final class S3Store implements Store {
               p.bucket(bucket)
                   .key(base + key)
                   .contentLength(source.size())
+                  .contentMD5(base64(HexFormat.of().parseHex(sent)))
                   .overrideConfiguration(sized(source.size()));
-              if (given != null) {
-                p.contentMD5(base64(HexFormat.of().parseHex(given)));
-                if (kms) {
-                  p.metadata(Map.of(MD5_METADATA, given));
-                }
+              if (kms) {
+                p.metadata(Map.of(MD5_METADATA, sent));
               }
             },
-            RequestBody.fromInputStream(body, source.size()));
-    String sent = given != null ? given : Checksums.hex(hash.digest());
+            RequestBody.fromInputStream(new ByteArrayInputStream(body), size));
     String stored = S3Etags.written(response);
     if (stored == null) {
-      if (given == null || !kms) {
+      if (!kms) {
         keepMd5(key, sent, source.size());
       }
       return new FileInfo(key, source.size(), null, sent);
@@ -503,7 +513,7 @@ public final class S3Store implements Store {
                                 .contentMD5(base64(md5.digest()))
                                 .overrideConfiguration(sized(length)),
                         RequestBody.fromInputStream(
-                            new java.io.ByteArrayInputStream(buffer, 0, length), length))
+                            new ByteArrayInputStream(buffer, 0, length), length))
                     .eTag();
             parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
             left -= length;
