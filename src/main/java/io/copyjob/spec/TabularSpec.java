@@ -271,13 +271,95 @@ public record TabularSpec(
    * @param type the type the value is converted to before it is written; null: the sink column's
    * @param format the pattern of a date or timestamp value ({@link
    *     java.time.format.DateTimeFormatter}); null: ISO-8601
+   * @param constant the value the column takes in every row instead of a source column's (then
+   *     {@code sourceName} is null and {@code sourceOrdinal} 0); null for a source column
    */
   public record ColumnMapping(
-      String sourceName, int sourceOrdinal, String sink, ColumnType type, String format)
+      String sourceName,
+      int sourceOrdinal,
+      String sink,
+      ColumnType type,
+      String format,
+      Constant constant)
       implements Serializable {
-    /** The source column as a person reads it: its name, or {@code #3} for the third. */
+    /** A source column. */
+    public ColumnMapping(
+        String sourceName, int sourceOrdinal, String sink, ColumnType type, String format) {
+      this(sourceName, sourceOrdinal, sink, type, format, null);
+    }
+
+    /**
+     * The source column as a person reads it: its name, {@code #3} for the third, or a constant.
+     */
     public String source() {
+      if (constant != null) {
+        return constant.toString();
+      }
       return sourceName != null ? sourceName : "#" + sourceOrdinal;
+    }
+
+    /** Whether the column's value comes from a source column (not a constant). */
+    public boolean fromSource() {
+      return constant == null;
+    }
+  }
+
+  /**
+   * A constant column's value: text the job file gives, or one of the run's own values, written
+   * {@code $name} in the job file ({@code $$} starts a text that begins with a dollar).
+   *
+   * @param kind which value
+   * @param text the text of a {@link Kind#TEXT} constant; null for the others
+   */
+  public record Constant(Kind kind, String text) implements Serializable {
+    /** The values a constant column can take. */
+    public enum Kind {
+      /** The job file's text. */
+      TEXT(null),
+      /** The run's id in the control store (unique across jobs). */
+      RUN_ID("$runId"),
+      /** The run's number within its job, as {@code history} shows it. */
+      RUN_NUMBER("$runNumber"),
+      /** When the run started (UTC). */
+      RUN_START("$runStart"),
+      /** The job's name. */
+      JOB("$job"),
+      /** The table's name in the job file. */
+      TABLE("$table"),
+      /**
+       * Where the row was read: the file's path below the source root, or the source table's name.
+       */
+      SOURCE("$source"),
+      /** The file's name (its last path segment); files only. */
+      FILE_NAME("$fileName");
+
+      private final String written;
+
+      Kind(String written) {
+        this.written = written;
+      }
+
+      /** How the job file writes it; null for text. */
+      public String written() {
+        return written;
+      }
+    }
+
+    /**
+     * The type a column made for it takes: bigint for run ids, timestamptz for times, else text.
+     */
+    public ColumnType type() {
+      return ColumnType.of(
+          switch (kind) {
+            case RUN_ID, RUN_NUMBER -> ColumnType.Kind.BIGINT;
+            case RUN_START -> ColumnType.Kind.TIMESTAMPTZ;
+            default -> ColumnType.Kind.TEXT;
+          });
+    }
+
+    @Override
+    public String toString() {
+      return kind == Kind.TEXT ? "constant '" + text + "'" : "constant " + kind.written();
     }
   }
 

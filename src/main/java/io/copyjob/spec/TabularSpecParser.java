@@ -8,6 +8,7 @@ import io.copyjob.spec.JobSpec.SinkSpec;
 import io.copyjob.spec.JobSpec.SourceSpec;
 import io.copyjob.spec.TabularSpec.ColumnMapping;
 import io.copyjob.spec.TabularSpec.Compression;
+import io.copyjob.spec.TabularSpec.Constant;
 import io.copyjob.spec.TabularSpec.CsvSpec;
 import io.copyjob.spec.TabularSpec.DatabaseSpec;
 import io.copyjob.spec.TabularSpec.FaultTolerance;
@@ -96,7 +97,8 @@ final class TabularSpecParser {
   private static final List<String> WATERMARK_FIELDS = List.of("column", "lookback");
   private static final Pattern SOURCE_PATTERN =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}\\.[A-Za-z0-9_*?]{1,128}");
-  private static final List<String> COLUMN_FIELDS = List.of("source", "sink", "type", "format");
+  private static final List<String> COLUMN_FIELDS =
+      List.of("source", "constant", "sink", "type", "format");
   private static final List<String> FAULT_FIELDS =
       List.of(
           "skipIncompatibleRows",
@@ -669,12 +671,19 @@ final class TabularSpecParser {
     List<ColumnMapping> columns = new ArrayList<>();
     Set<String> sinks = new HashSet<>();
     for (Node column : node.elements()) {
-      notYet(column.get("constant"), "constant columns are", "map a source column");
       column.mapping(COLUMN_FIELDS);
       Node sourceNode = column.get("source");
       String sourceName = null;
       int ordinal = 0;
-      if (sourceNode.isWholeNumber()) {
+      Constant constant = null;
+      Node constantNode = column.get("constant");
+      if (constantNode.exists()) {
+        if (sourceNode.exists()) {
+          throw constantNode.error(
+              "a column takes its value from a source column or a constant, not both");
+        }
+        constant = constant(constantNode, fileFormat);
+      } else if (sourceNode.isWholeNumber()) {
         if (fileFormat != null && fileFormat.format() != Format.CSV) {
           throw sourceNode.error(
               "positions are for CSV columns; name the "
@@ -730,9 +739,45 @@ final class TabularSpecParser {
           throw formatNode.error("not a date/time pattern: " + e.getMessage());
         }
       }
-      columns.add(new ColumnMapping(sourceName, ordinal, sink, type, format));
+      columns.add(new ColumnMapping(sourceName, ordinal, sink, type, format, constant));
+    }
+    if (!columns.isEmpty() && columns.stream().noneMatch(ColumnMapping::fromSource)) {
+      throw node.error("maps no source column, only constants; map at least one source column");
     }
     return columns;
+  }
+
+  /** A constant column's value: {@code $name} for one of the run's, else the text itself. */
+  private static Constant constant(Node node, FileFormat fileFormat) {
+    String text = node.text();
+    if (text.startsWith("$$")) {
+      return new Constant(Constant.Kind.TEXT, text.substring(1));
+    }
+    if (!text.startsWith("$")) {
+      return new Constant(Constant.Kind.TEXT, text);
+    }
+    List<String> known = new ArrayList<>();
+    for (Constant.Kind kind : Constant.Kind.values()) {
+      if (kind.written() == null) {
+        continue;
+      }
+      known.add(kind.written());
+      if (kind.written().equals(text)) {
+        if (kind == Constant.Kind.FILE_NAME && fileFormat == null) {
+          throw node.error(
+              "$fileName is the name of a source file; a database source has none (use $source)");
+        }
+        return new Constant(kind, null);
+      }
+    }
+    throw node.error(
+        "unknown value '"
+            + text
+            + "'"
+            + DidYouMean.closest(text, known).map(k -> "; did you mean " + k + "?").orElse("")
+            + " (one of "
+            + String.join(", ", known)
+            + "; $$ starts a text beginning with $)");
   }
 
   private static <E> Map<String, E> ordered(String k1, E v1, String k2, E v2, String k3, E v3) {

@@ -90,7 +90,13 @@ final class TabularSpecs {
         ArrayNode columns = node.putArray("columns");
         for (ColumnMapping c : table.columns()) {
           ObjectNode column = columns.addObject();
-          if (c.sourceName() != null) {
+          if (c.constant() != null) {
+            column.put(
+                "constant",
+                c.constant().kind() == TabularSpec.Constant.Kind.TEXT
+                    ? (c.constant().text().startsWith("$") ? "$" : "") + c.constant().text()
+                    : c.constant().kind().written());
+          } else if (c.sourceName() != null) {
             column.put("source", c.sourceName());
           } else {
             column.put("source", c.sourceOrdinal());

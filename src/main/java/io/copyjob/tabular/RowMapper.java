@@ -3,6 +3,7 @@ package io.copyjob.tabular;
 import io.copyjob.spec.ColumnType;
 import io.copyjob.spec.TabularSpec;
 import io.copyjob.spec.TabularSpec.ColumnMapping;
+import io.copyjob.spec.TabularSpec.Constant;
 import io.copyjob.spec.TabularSpec.TableSpec;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -75,8 +76,18 @@ public final class RowMapper implements Serializable {
   }
 
   /** One mapped column: where its value comes from, where it goes, and how it is converted. */
-  private record Target(int sourceIndex, String label, SinkColumn column, ValueConverter converter)
-      implements Serializable {}
+  private record Target(
+      int sourceIndex,
+      String label,
+      SinkColumn column,
+      ValueConverter converter,
+      Constant constant,
+      Object value)
+      implements Serializable {
+    Target(int sourceIndex, String label, SinkColumn column, ValueConverter converter) {
+      this(sourceIndex, label, column, converter, null, null);
+    }
+  }
 
   /** The explicit mapping's targets; source indexes of named columns are -1 until bound. */
   private List<Target> explicitTargets() throws MappingException {
@@ -121,13 +132,18 @@ public final class RowMapper implements Serializable {
         throw new MappingException(
             field + ": format is only for date and timestamp values, not " + type);
       }
-      String label = m.sourceName() != null ? "'" + m.sourceName() + "'" : "#" + m.sourceOrdinal();
+      String label =
+          m.constant() != null
+              ? m.constant().toString()
+              : m.sourceName() != null ? "'" + m.sourceName() + "'" : "#" + m.sourceOrdinal();
       targets.add(
           new Target(
-              m.sourceName() != null ? -1 : m.sourceOrdinal() - 1,
+              m.sourceName() != null || m.constant() != null ? -1 : m.sourceOrdinal() - 1,
               label,
               column,
-              new ValueConverter(type, m.format(), table.timeZone())));
+              new ValueConverter(type, m.format(), table.timeZone()),
+              m.constant(),
+              null));
     }
     requireNotNulls(mapped);
     return targets;
@@ -175,16 +191,22 @@ public final class RowMapper implements Serializable {
    * @throws MappingException when a named source column is not in the header, or the header and the
    *     sink table have no column in common, or leave a NOT NULL column without a default out
    */
-  public Bound bind(Optional<List<String>> sourceNames) throws MappingException {
-    Bound bound = bindColumns(sourceNames);
+  public Bound bind(Optional<List<String>> sourceNames, RowConstants constants)
+      throws MappingException {
+    Bound bound = bindColumns(sourceNames, constants);
     keysWritten(bound.columns());
     return bound;
   }
 
-  private Bound bindColumns(Optional<List<String>> sourceNames) throws MappingException {
+  private Bound bindColumns(Optional<List<String>> sourceNames, RowConstants constants)
+      throws MappingException {
     if (!table.columns().isEmpty()) {
       List<Target> bound = new ArrayList<>();
       for (Target t : explicitTargets()) {
+        if (t.constant() != null) {
+          bound.add(constant(t, constants));
+          continue;
+        }
         if (t.sourceIndex() >= 0) {
           bound.add(t);
           continue;
@@ -270,6 +292,29 @@ public final class RowMapper implements Serializable {
     return new Bound(targets, header.size(), "the header");
   }
 
+  /**
+   * A constant column with its value for this piece, converted once: a value that does not fit its
+   * column fails the piece before any row is written.
+   */
+  private static Target constant(Target t, RowConstants constants) throws MappingException {
+    Object value;
+    try {
+      value = t.converter().convert(constants.value(t.constant()));
+    } catch (Incompatible e) {
+      throw new MappingException(
+          t.label()
+              + " for sink column '"
+              + t.column().name()
+              + "' ("
+              + t.column().describeType()
+              + "): '"
+              + constants.value(t.constant())
+              + "' "
+              + e.getMessage());
+    }
+    return new Target(-1, t.label(), t.column(), t.converter(), t.constant(), value);
+  }
+
   private int indexOf(List<String> names, String name) {
     for (int i = 0; i < names.size(); i++) {
       if (table.ignoreCase() ? names.get(i).equalsIgnoreCase(name) : names.get(i).equals(name)) {
@@ -309,6 +354,10 @@ public final class RowMapper implements Serializable {
       Object[] values = new Object[targets.size()];
       for (int i = 0; i < values.length; i++) {
         Target t = targets.get(i);
+        if (t.constant() != null) {
+          values[i] = t.value();
+          continue;
+        }
         if (t.sourceIndex() >= row.size()) {
           throw new RowRejected(
               null, null, "has " + row.size() + " fields; column " + t.label() + " is mapped");

@@ -168,11 +168,40 @@ public class TabularSpecParserTest {
         "name: t\n" + SOURCE + "sink: {root: s3://lake/, format: parquet}\n" + TABLES,
         "job.yaml: sink.root: file sinks (Parquet, CSV) are not supported yet; write into a"
             + " database with sink.database");
+  }
+
+  @Test
+  public void constantColumnsTakeTextOrTheRunsValues() {
+    JobSpec spec =
+        parse(
+            VALID.replace(
+                "target: public.orders}",
+                "target: t, columns: [{source: a, sink: a}, {constant: $runNumber, sink: r},"
+                    + " {constant: eu, sink: e}, {constant: $$x, sink: d, type: text}]}"));
+    assertThat(spec.tabular().table("orders").columns())
+        .extracting(ColumnMapping::constant)
+        .containsExactly(
+            null,
+            new TabularSpec.Constant(TabularSpec.Constant.Kind.RUN_NUMBER, null),
+            new TabularSpec.Constant(TabularSpec.Constant.Kind.TEXT, "eu"),
+            new TabularSpec.Constant(TabularSpec.Constant.Kind.TEXT, "$x"));
     refused(
         VALID.replace(
-            "target: public.orders}", "target: t, columns: [{constant: runId, sink: r}]}"),
-        "job.yaml: tables.orders.columns[0].constant: constant columns are not supported yet; map"
-            + " a source column");
+            "target: public.orders}", "target: t, columns: [{constant: $runid, sink: r}]}"),
+        "job.yaml: tables.orders.columns[0].constant: unknown value '$runid'; did you mean $runId?"
+            + " (one of $runId, $runNumber, $runStart, $job, $table, $source, $fileName; $$ starts"
+            + " a text beginning with $)");
+    refused(
+        VALID.replace(
+            "target: public.orders}",
+            "target: t, columns: [{source: a, constant: $runId, sink: r}]}"),
+        "job.yaml: tables.orders.columns[0].constant: a column takes its value from a source column"
+            + " or a constant, not both");
+    refused(
+        VALID.replace(
+            "target: public.orders}", "target: t, columns: [{constant: $runId, sink: r}]}"),
+        "job.yaml: tables.orders.columns: maps no source column, only constants; map at least one"
+            + " source column");
   }
 
   @Test

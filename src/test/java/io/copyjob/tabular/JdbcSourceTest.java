@@ -119,7 +119,8 @@ public class JdbcSourceTest {
                 + "  subset:\n"
                 + "    table: orders\n"
                 + "    target: orders_subset\n"
-                + "    columns: [{source: id, sink: id}, {source: AMOUNT, sink: amount}]\n"
+                + "    columns: [{source: id, sink: id}, {source: AMOUNT, sink: amount},"
+                + " {constant: $source, sink: note}]\n"
                 + "  doubled: {query: 'SELECT id, amount * 2 AS amount FROM orders WHERE id <= 2',"
                 + " target: doubled}\n"
                 + "  items: {pattern: '"
@@ -134,7 +135,7 @@ public class JdbcSourceTest {
     String all = "SELECT * FROM orders ORDER BY id";
     assertThat(sink.rows(all)).isEqualTo(source.rows(all)).hasSize(3);
     assertThat(sink.rows("SELECT id, amount, note FROM orders_subset ORDER BY id"))
-        .containsExactly("1 | 12.50 | null", "2 | -0.01 | null", "3 | 99999.99 | null");
+        .containsExactly("1 | 12.50 | orders", "2 | -0.01 | orders", "3 | 99999.99 | orders");
     assertThat(sink.rows("SELECT * FROM doubled ORDER BY id"))
         .containsExactly("1 | 25.00", "2 | -0.02");
     assertThat(sink.rows("SELECT * FROM item_a ORDER BY id")).containsExactly("1 | a1", "2 | a2");

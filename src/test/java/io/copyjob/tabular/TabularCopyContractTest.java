@@ -87,6 +87,89 @@ public abstract class TabularCopyContractTest extends TabularTestBase {
         .containsExactly("customers 1 files, rows 2/2/0", "orders 4 files, rows 3/3/0");
   }
 
+  @Test
+  public void constantColumnsTakeTheRunsTheTablesAndEachFilesValues() throws Exception {
+    sink.execute(
+        "CREATE TABLE \"loads\" (\"id\" INTEGER NOT NULL, \"code\" VARCHAR(20),"
+            + " \"run_no\" BIGINT, \"run_id\" BIGINT, \"started\" TIMESTAMP WITH TIME ZONE,"
+            + " \"job\" VARCHAR(40), \"tbl\" VARCHAR(40), \"src\" VARCHAR(80),"
+            + " \"file\" VARCHAR(40), \"region\" VARCHAR(20), \"price\" TEXT)");
+    put("exports/loads/a.csv", "id,code\n1,x\n2,y\n");
+    put("exports/loads/sub/b.csv.gz", gzip("id,code\n3,z\n"));
+    JobSpec spec =
+        job(
+            "tables:\n"
+                + "  loads:\n"
+                + "    files: loads/\n"
+                + "    target: loads\n"
+                + "    columns:\n"
+                + "      - {source: id, sink: id}\n"
+                + "      - {source: code, sink: code}\n"
+                + "      - {constant: $runNumber, sink: run_no}\n"
+                + "      - {constant: $runId, sink: run_id}\n"
+                + "      - {constant: $runStart, sink: started}\n"
+                + "      - {constant: $job, sink: job}\n"
+                + "      - {constant: $table, sink: tbl}\n"
+                + "      - {constant: $source, sink: src}\n"
+                + "      - {constant: $fileName, sink: file}\n"
+                + "      - {constant: eu-west, sink: region}\n"
+                + "      - {constant: $$5, sink: price}\n");
+
+    RunRecord first = run(spec, false);
+    assertThat(first.status()).as(first.error()).isEqualTo(RunStatus.SUCCEEDED);
+
+    String job = spec.name();
+    assertThat(
+            sink.rows(
+                "SELECT \"id\", \"code\", \"run_no\", \"run_id\", \"job\", \"tbl\","
+                    + " \"src\", \"file\", \"region\", \"price\" FROM \"loads\" ORDER BY \"id\""))
+        .containsExactly(
+            "1 | x | 1 | "
+                + first.runId()
+                + " | "
+                + job
+                + " | loads | loads/a.csv | a.csv | eu-west | $5",
+            "2 | y | 1 | "
+                + first.runId()
+                + " | "
+                + job
+                + " | loads | loads/a.csv | a.csv | eu-west | $5",
+            "3 | z | 1 | "
+                + first.runId()
+                + " | "
+                + job
+                + " | loads | loads/sub/b.csv.gz | b.csv.gz | eu-west | $5");
+    // The run's start, to the microsecond the databases keep.
+    assertThat(sink.rows("SELECT DISTINCT \"started\" FROM \"loads\" WHERE \"id\" = 1"))
+        .containsExactly(
+            first
+                .startedAt()
+                .truncatedTo(java.time.temporal.ChronoUnit.MICROS)
+                .atOffset(java.time.ZoneOffset.UTC)
+                .toString()
+                .replace("+00:00", "Z"));
+  }
+
+  @Test
+  public void aConstantThatDoesNotFitItsColumnFailsTheTableBeforeAnyRow() throws Exception {
+    sink.execute("CREATE TABLE \"loads\" (\"id\" INTEGER NOT NULL, \"n\" INTEGER)");
+    put("exports/loads/a.csv", "id\n1\n");
+    JobSpec spec =
+        job(
+            "tables:\n"
+                + "  loads:\n"
+                + "    files: loads/\n"
+                + "    target: loads\n"
+                + "    columns: [{source: id, sink: id}, {constant: $fileName, sink: n}]\n");
+
+    RunRecord run = run(spec, false);
+
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(run.error())
+        .contains("constant $fileName for sink column 'n' (integer): 'a.csv' is not");
+    assertThat(sink.rows("SELECT COUNT(*) FROM \"loads\"")).containsExactly("0");
+  }
+
   private static String rows(TableCounts t) {
     return t.rowsRead() + "/" + t.rowsWritten() + "/" + t.rowsRejected();
   }

@@ -74,9 +74,14 @@ final class SourcePlanner {
     List<String> select = new ArrayList<>();
     boolean explicit =
         !table.columns().isEmpty()
-            && table.columns().stream().allMatch(c -> c.sourceName() != null);
+            && table.columns().stream()
+                .filter(ColumnMapping::fromSource)
+                .allMatch(c -> c.sourceName() != null);
     if (explicit) {
       for (ColumnMapping mapping : table.columns()) {
+        if (!mapping.fromSource()) {
+          continue;
+        }
         Column c = column(columns, mapping.sourceName(), "column");
         names.add(mapping.sourceName());
         select.add(q(c.name()));

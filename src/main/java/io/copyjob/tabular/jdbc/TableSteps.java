@@ -73,7 +73,7 @@ final class TableSteps {
     if (!table.columns().isEmpty()) {
       for (ColumnMapping m : table.columns()) {
         names.add(m.sink());
-        types.add(m.type());
+        types.add(m.type() != null || m.constant() == null ? m.type() : m.constant().type());
       }
     } else {
       for (String name : sourceNames) {

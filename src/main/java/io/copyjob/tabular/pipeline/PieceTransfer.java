@@ -11,6 +11,7 @@ import io.copyjob.tabular.MappedRow;
 import io.copyjob.tabular.MappingException;
 import io.copyjob.tabular.PieceId;
 import io.copyjob.tabular.PieceWriter;
+import io.copyjob.tabular.RowConstants;
 import io.copyjob.tabular.RowMapper;
 import io.copyjob.tabular.RowReadException;
 import io.copyjob.tabular.RowReader;
@@ -46,12 +47,14 @@ final class PieceTransfer {
 
   private final JobSpec spec;
   private final RunContext run;
+  private final long runNumber;
   private final StoreCache stores;
   private final TableSink sink;
 
-  PieceTransfer(JobSpec spec, RunContext run, StoreCache stores, TableSink sink) {
+  PieceTransfer(JobSpec spec, RunContext run, long runNumber, StoreCache stores, TableSink sink) {
     this.spec = spec;
     this.run = run;
+    this.runNumber = runNumber;
     this.stores = stores;
     this.sink = sink;
   }
@@ -81,6 +84,23 @@ final class PieceTransfer {
   PieceId pieceId(Piece piece) {
     long loadFrom = piece.table().loadFrom() > 0 ? piece.table().loadFrom() : run.runId();
     return new PieceId(spec.name(), piece.table().name(), pieceHash(piece), run.runId(), loadFrom);
+  }
+
+  /** The values of the table's constant columns for {@code piece}. */
+  static RowConstants constants(
+      JobSpec spec, RunContext run, long runNumber, TableSpec table, Piece piece) {
+    return new RowConstants(
+        run.runId(), runNumber, run.runStart(), spec.name(), table.name(), source(table, piece));
+  }
+
+  /** Where a piece's rows come from, for {@code $source}: the file below the root, or the table. */
+  private static String source(TableSpec table, Piece piece) {
+    if (piece.file() != null) {
+      return piece.file().key();
+    }
+    return table.source() != null && table.source().table() != null
+        ? table.source().table()
+        : table.name();
   }
 
   PieceResult load(Piece piece) {
@@ -138,7 +158,9 @@ final class PieceTransfer {
         RowMapper.Bound mapping = null;
         if (row != null) { // a file without rows needs no mapping: its header is not checked
           try {
-            mapping = RowMapper.of(table, piece.sink()).bind(reader.columnNames());
+            mapping =
+                RowMapper.of(table, piece.sink())
+                    .bind(reader.columnNames(), constants(spec, run, runNumber, table, piece));
           } catch (MappingException e) {
             throw new PieceFailed(piece.where() + ": " + e.getMessage());
           }

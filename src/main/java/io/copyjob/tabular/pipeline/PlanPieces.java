@@ -13,6 +13,7 @@ import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Store;
 import io.copyjob.tabular.MappingException;
+import io.copyjob.tabular.RowConstants;
 import io.copyjob.tabular.RowMapper;
 import io.copyjob.tabular.RowReader;
 import io.copyjob.tabular.RowReaders;
@@ -51,10 +52,12 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
 
   private final JobSpec spec;
   private final RunContext run;
+  private final long runNumber;
 
-  public PlanPieces(JobSpec spec, RunContext run) {
+  public PlanPieces(JobSpec spec, RunContext run, long runNumber) {
     this.spec = spec;
     this.run = run;
+    this.runNumber = runNumber;
   }
 
   @Override
@@ -62,7 +65,8 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     PCollectionTuple planned =
         tables.apply(
             "List files",
-            ParDo.of(new PlanFn(spec, run)).withOutputTags(PIECES, TupleTagList.of(FAILURES)));
+            ParDo.of(new PlanFn(spec, run, runNumber))
+                .withOutputTags(PIECES, TupleTagList.of(FAILURES)));
     planned.get(PIECES).setCoder(SerializableCoder.of(Piece.class));
     planned.get(FAILURES).setCoder(SerializableCoder.of(PieceResult.class));
     return planned;
@@ -143,10 +147,15 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
    * the table's last successful run), its ranges cut. Shared with {@code plan}.
    */
   public static List<TableRead> planReads(
-      JobSpec spec, TableSpec table, SinkTable sinkTable, SourceDatabase source, String last)
+      JobSpec spec,
+      TableSpec table,
+      SinkTable sinkTable,
+      SourceDatabase source,
+      String last,
+      RowConstants constants)
       throws MappingException, IOException {
     List<TableRead> reads = source.plan(table, last, spec.mode() == JobSpec.Mode.INCREMENTAL);
-    RowMapper.of(table, sinkTable).bind(Optional.of(reads.get(0).columnNames()));
+    RowMapper.of(table, sinkTable).bind(Optional.of(reads.get(0).columnNames()), constants);
     return reads;
   }
 
@@ -162,15 +171,17 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
   static final class PlanFn extends DoFn<TableKey, Piece> {
     private final JobSpec spec;
     private final RunContext run;
+    private final long runNumber;
     private final Counter listed = CopyMetrics.counter(CopyMetrics.FILES_LISTED);
     private transient StoreCache stores;
     private transient TableSink sink;
     private transient LeaseKeeper lease;
     private transient SourceDatabase source;
 
-    PlanFn(JobSpec spec, RunContext run) {
+    PlanFn(JobSpec spec, RunContext run, long runNumber) {
       this.spec = spec;
       this.run = run;
+      this.runNumber = runNumber;
     }
 
     @Setup
@@ -206,7 +217,11 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
               source.plan(tableSpec, last, spec.mode() == JobSpec.Mode.INCREMENTAL);
           SinkTable target =
               sinkTable(tableSpec, sink, () -> Optional.of(reads.get(0).columnNames()));
-          RowMapper.of(tableSpec, target).bind(Optional.of(reads.get(0).columnNames()));
+          RowMapper.of(tableSpec, target)
+              .bind(
+                  Optional.of(reads.get(0).columnNames()),
+                  PieceTransfer.constants(
+                      spec, run, runNumber, tableSpec, new Piece(table, reads.get(0), target)));
           long loadFrom = table.loadFrom() > 0 ? table.loadFrom() : run.runId();
           SinkTable writeInto = sink.begin(tableSpec, target, run.runId(), loadFrom);
           for (TableRead read : reads) {

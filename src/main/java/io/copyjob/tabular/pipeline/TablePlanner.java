@@ -6,6 +6,7 @@ import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.TabularSpec.TableSpec;
 import io.copyjob.tabular.MappingException;
+import io.copyjob.tabular.RowConstants;
 import io.copyjob.tabular.SinkTable;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
@@ -83,7 +84,22 @@ public final class TablePlanner {
           reads =
               sinkTable == null
                   ? source.plan(table, last, expanded.mode() == JobSpec.Mode.INCREMENTAL)
-                  : PlanPieces.planReads(expanded, table, sinkTable, source, last);
+                  : PlanPieces.planReads(
+                      expanded,
+                      table,
+                      sinkTable,
+                      source,
+                      last,
+                      // What a run gives its constants, for their types: plan runs nothing.
+                      new RowConstants(
+                          0,
+                          0,
+                          java.time.Instant.now(),
+                          expanded.name(),
+                          table.name(),
+                          table.source() != null && table.source().table() != null
+                              ? table.source().table()
+                              : table.name()));
         } catch (MappingException | IOException e) {
           error = e.getMessage();
         } catch (SQLException e) {

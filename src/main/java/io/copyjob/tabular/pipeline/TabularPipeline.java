@@ -36,12 +36,12 @@ public final class TabularPipeline {
       Pipeline pipeline, JobSpec spec, RunContext run, long runNumber, List<TableKey> tables) {
     PCollection<TableKey> read =
         PBegin.in(pipeline).apply("ReadTables", new ReadTables(spec, run, tables));
-    PCollectionTuple planned = read.apply("PlanPieces", new PlanPieces(spec, run));
+    PCollectionTuple planned = read.apply("PlanPieces", new PlanPieces(spec, run, runNumber));
     PCollection<PieceResult> transferred =
         planned
             .get(PlanPieces.PIECES)
             .apply("Reshuffle", Reshuffle.viaRandomKey())
-            .apply("TransferPieces", new TransferPieces(spec, run));
+            .apply("TransferPieces", new TransferPieces(spec, run, runNumber));
     PCollection<PartitionResult> recorded =
         PCollectionList.of(planned.get(PlanPieces.FAILURES))
             .and(transferred)

@@ -23,22 +23,25 @@ import org.apache.beam.sdk.values.PCollection;
 public final class TransferPieces extends PTransform<PCollection<Piece>, PCollection<PieceResult>> {
   private final JobSpec spec;
   private final RunContext run;
+  private final long runNumber;
 
-  public TransferPieces(JobSpec spec, RunContext run) {
+  public TransferPieces(JobSpec spec, RunContext run, long runNumber) {
     this.spec = spec;
     this.run = run;
+    this.runNumber = runNumber;
   }
 
   @Override
   public PCollection<PieceResult> expand(PCollection<Piece> pieces) {
     return pieces
-        .apply("Read, map and write", ParDo.of(new TransferFn(spec, run)))
+        .apply("Read, map and write", ParDo.of(new TransferFn(spec, run, runNumber)))
         .setCoder(SerializableCoder.of(PieceResult.class));
   }
 
   static final class TransferFn extends DoFn<Piece, PieceResult> {
     private final JobSpec spec;
     private final RunContext run;
+    private final long runNumber;
     private final Counter loaded = CopyMetrics.counter(CopyMetrics.FILES_COPIED);
     private final Counter skipped = CopyMetrics.counter(CopyMetrics.FILES_SKIPPED);
     private final Counter failed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
@@ -51,9 +54,10 @@ public final class TransferPieces extends PTransform<PCollection<Piece>, PCollec
     private transient LeaseKeeper lease;
     private transient PieceTransfer transfer;
 
-    TransferFn(JobSpec spec, RunContext run) {
+    TransferFn(JobSpec spec, RunContext run, long runNumber) {
       this.spec = spec;
       this.run = run;
+      this.runNumber = runNumber;
     }
 
     @Setup
@@ -61,7 +65,7 @@ public final class TransferPieces extends PTransform<PCollection<Piece>, PCollec
       stores = new StoreCache(spec, run);
       sink = TableSinks.of(spec);
       lease = LeaseKeeper.hold(spec, run);
-      transfer = new PieceTransfer(spec, run, stores, sink);
+      transfer = new PieceTransfer(spec, run, runNumber, stores, sink);
     }
 
     @ProcessElement

@@ -62,7 +62,7 @@ public final class TabularJobTestSupport {
     pipeline
         .apply(Create.of(piece, piece).withCoder(SerializableCoder.of(Piece.class)))
         .apply(Reshuffle.viaRandomKey())
-        .apply(new TransferPieces(spec, run))
+        .apply(new TransferPieces(spec, run, 1))
         .apply(ParDo.of(new CollectFn()));
     pipeline.run().waitUntilFinish();
     return new Driven(new ArrayList<>(OUTCOMES));
