@@ -302,6 +302,13 @@ public final class ControlStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The newest run of each job the store has runs of (at most {@code limit} jobs), newest first.
+   */
+  public List<RunRecord> lastRuns(int limit) throws SQLException {
+    return runs.lastRuns(limit);
+  }
+
   /** The job's last {@code limit} runs, newest first. */
   public List<RunRecord> history(String job, int limit) throws SQLException {
     return runs.history(job, limit);

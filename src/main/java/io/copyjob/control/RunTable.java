@@ -231,6 +231,11 @@ final class RunTable {
     return runs("job = ?", ps -> ps.setString(1, job), limit);
   }
 
+  /** Each job's newest run. */
+  List<RunRecord> lastRuns(int limit) throws SQLException {
+    return runs("run_id IN (SELECT MAX(run_id) FROM " + RUNS + " GROUP BY job)", ps -> {}, limit);
+  }
+
   private List<RunRecord> runs(String where, Jdbc.Binder binder, int limit) throws SQLException {
     String sql = "SELECT * FROM " + RUNS + " WHERE " + where + " ORDER BY run_id DESC";
     try (PreparedStatement ps = conn.prepareStatement(sql)) {

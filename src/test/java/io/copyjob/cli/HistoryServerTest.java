@@ -1,0 +1,151 @@
+package io.copyjob.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.monitor.HistoryServer;
+import io.copyjob.pipeline.TestTrees;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.JobSpecParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@code copyjob ui}: the history server over a real H2 control store, after real runs, read as a
+ * browser reads it (HTTP).
+ */
+public class HistoryServerTest {
+  /** A partition prefix that is markup: the pages must show it as text. */
+  private static final String MARKUP = "<img src=x onerror=alert(1)>";
+
+  @ClassRule public static TemporaryFolder tmp = new TemporaryFolder();
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static JobSpec spec;
+  private static HistoryServer server;
+
+  @BeforeClass
+  public static void runAJobTwice() throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    TestTrees.write(dir.resolve("src"), "x/1.bin", 1000);
+    TestTrees.write(dir.resolve("src"), MARKUP + "/2.bin", 2000);
+    Path jobFile = dir.resolve("job.yaml");
+    Files.writeString(
+        jobFile,
+        String.join(
+            "\n",
+            "name: ui-job",
+            "source:",
+            "  root: ./src/",
+            "  partitions: [x, '" + MARKUP + "']",
+            "sink:",
+            "  root: ./dst/",
+            ""));
+    StringWriter out = new StringWriter();
+    PrintWriter writer = new PrintWriter(out, true);
+    assertThat(CopyJob.execute(writer, writer, "run", jobFile.toString()))
+        .as(out.toString())
+        .isZero();
+    assertThat(CopyJob.execute(writer, writer, "partitions", "reset", jobFile.toString(), "--all"))
+        .isZero();
+    assertThat(CopyJob.execute(writer, writer, "run", jobFile.toString())).isZero();
+    spec = JobSpecParser.parse(jobFile);
+    server = HistoryServer.start(spec.control(), new InetSocketAddress("127.0.0.1", 0));
+  }
+
+  @AfterClass
+  public static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  public void theJobsPageListsEachJobWithItsLastRun() throws Exception {
+    HttpResponse<String> page = get("/");
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(page.body())
+        .contains("<a href=\"/jobs/ui-job\">ui-job</a>")
+        .contains("<a href=\"/jobs/ui-job/runs/2\">#2</a>")
+        .contains("SUCCEEDED")
+        .contains("<td>0/2/0</td>"); // the second run skipped both files
+  }
+
+  @Test
+  public void aJobsPageListsItsRunsAndDrawsTheirThroughput() throws Exception {
+    String body = get("/jobs/ui-job").body();
+
+    assertThat(body)
+        .contains("/jobs/ui-job/runs/1\">#1</a>")
+        .contains("/jobs/ui-job/runs/2\">#2</a>")
+        .contains("<td>2/0/0</td>") // run 1 copied both
+        .contains("<td>0/2/0</td>")
+        .contains("<svg")
+        .contains("<title>run 1 SUCCEEDED: ");
+  }
+
+  @Test
+  public void aRunsPageShowsItsPartitionsAsTextAndTheSettings() throws Exception {
+    HttpResponse<String> page = get("/jobs/ui-job/runs/1");
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body())
+        .contains("<h2>Partitions</h2>")
+        .contains("<td>&lt;img src=x onerror=alert(1)&gt;</td>")
+        .doesNotContain(MARKUP)
+        .contains("&quot;name&quot; : &quot;ui-job&quot;")
+        .doesNotContain("http-equiv=\"refresh\"");
+    assertThat(page.headers().firstValue("Content-Security-Policy").orElse(""))
+        .startsWith("default-src 'none'");
+  }
+
+  @Test
+  public void aRunningRunsPageReloadsItself() throws Exception {
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      control.startRun(
+          "running-job", Instant.now(), "full", "DirectRunner", "{\"name\":\"running-job\"}");
+    }
+
+    String body = get("/jobs/running-job/runs/1").body();
+
+    assertThat(body)
+        .contains("<meta http-equiv=\"refresh\" content=\"5\">")
+        .contains("RUNNING")
+        .contains("Running: this page reloads every 5 s, 0 partition(s) or table(s) finished");
+  }
+
+  @Test
+  public void unknownPagesAndWritesAreRefused() throws Exception {
+    assertThat(get("/jobs/nope").statusCode()).isEqualTo(404);
+    assertThat(get("/jobs/ui-job/runs/9").body()).contains("job &#39;ui-job&#39; has no run 9");
+    assertThat(get("/jobs/ui-job/runs/x").statusCode()).isEqualTo(404);
+    HttpResponse<String> post =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/"))
+                .POST(HttpRequest.BodyPublishers.ofString("x"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(post.statusCode()).isEqualTo(405);
+  }
+}
