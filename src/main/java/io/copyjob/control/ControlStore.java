@@ -309,6 +309,16 @@ public final class ControlStore implements AutoCloseable {
     return runs.lastRuns(limit);
   }
 
+  /** How many runs each job has of each status: job -> status -> count. */
+  public java.util.Map<String, java.util.Map<RunStatus, Long>> runCounts() throws SQLException {
+    return runs.countsByStatus();
+  }
+
+  /** When each job's last successful run ended, by job. */
+  public Map<String, Instant> lastSuccesses() throws SQLException {
+    return runs.lastSuccesses();
+  }
+
   /** The job's last {@code limit} runs, newest first. */
   public List<RunRecord> history(String job, int limit) throws SQLException {
     return runs.history(job, limit);

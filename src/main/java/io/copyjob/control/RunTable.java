@@ -231,6 +231,44 @@ final class RunTable {
     return runs("job = ?", ps -> ps.setString(1, job), limit);
   }
 
+  /** How many runs each job has of each status: job -> status -> count. */
+  java.util.Map<String, java.util.Map<RunStatus, Long>> countsByStatus() throws SQLException {
+    String sql = "SELECT job, status, COUNT(*) AS n FROM " + RUNS + " GROUP BY job, status";
+    java.util.Map<String, java.util.Map<RunStatus, Long>> counts = new java.util.TreeMap<>();
+    try (PreparedStatement ps = conn.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        counts
+            .computeIfAbsent(rs.getString("job"), j -> new java.util.EnumMap<>(RunStatus.class))
+            .put(RunStatus.valueOf(rs.getString("status")), rs.getLong("n"));
+      }
+      return counts;
+    } catch (SQLException e) {
+      throw Jdbc.wrap(RUNS, "count runs", e);
+    }
+  }
+
+  /** When each job's last successful run ended. */
+  java.util.Map<String, Instant> lastSuccesses() throws SQLException {
+    String sql =
+        "SELECT job, MAX(ended_at) AS last_success FROM "
+            + RUNS
+            + " WHERE status = 'SUCCEEDED' GROUP BY job";
+    java.util.Map<String, Instant> last = new java.util.TreeMap<>();
+    try (PreparedStatement ps = conn.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        Instant at = dialect.getInstant(rs, "last_success");
+        if (at != null) {
+          last.put(rs.getString("job"), at);
+        }
+      }
+      return last;
+    } catch (SQLException e) {
+      throw Jdbc.wrap(RUNS, "read last successes", e);
+    }
+  }
+
   /** Each job's newest run. */
   List<RunRecord> lastRuns(int limit) throws SQLException {
     return runs("run_id IN (SELECT MAX(run_id) FROM " + RUNS + " GROUP BY job)", ps -> {}, limit);

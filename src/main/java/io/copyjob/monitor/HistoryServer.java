@@ -119,6 +119,10 @@ public final class HistoryServer implements AutoCloseable {
         send(exchange, 405, page("Not allowed", "<p>This server only shows the history.</p>"));
         return;
       }
+      if (exchange.getRequestURI().getRawPath().equals("/metrics")) {
+        metrics(exchange);
+        return;
+      }
       Page page;
       try {
         page = route(exchange.getRequestURI().getRawPath());
@@ -135,6 +139,31 @@ public final class HistoryServer implements AutoCloseable {
         page = new Page(500, page("Error", "<p class=\"error\">" + esc(e.toString()) + "</p>"));
       }
       send(exchange, page.status(), page.html());
+    }
+  }
+
+  /** {@code /metrics}: the runs as Prometheus metrics ({@link RunMetrics}), read now. */
+  private void metrics(HttpExchange exchange) throws IOException {
+    byte[] body;
+    int status = 200;
+    String type = RunMetrics.contentType();
+    try (ControlStore store = ControlStore.openExisting(control)) {
+      body = RunMetrics.text(store, Instant.now());
+    } catch (SQLException e) {
+      LOG.warn("Could not read the control store: {}", e.getMessage());
+      // A failed scrape: Prometheus marks the target down (up == 0), which is what an alert wants.
+      status = 503;
+      type = "text/plain; charset=utf-8";
+      body =
+          ("control store unavailable: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+    exchange.getResponseHeaders().set("Content-Type", type);
+    boolean head = exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, head ? -1 : body.length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
     }
   }
 

@@ -136,6 +136,25 @@ public class HistoryServerTest {
   }
 
   @Test
+  public void metricsGiveEachJobsRunsInThePrometheusTextFormat() throws Exception {
+    HttpResponse<String> metrics = get("/metrics");
+
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.headers().firstValue("Content-Type").orElse(""))
+        .startsWith("text/plain; version=0.0.4");
+    assertThat(metrics.body())
+        .contains("# TYPE copyjob_runs gauge")
+        .contains("copyjob_runs{job=\"ui-job\",status=\"succeeded\"} 2.0")
+        .contains("copyjob_last_run_status{job=\"ui-job\",status=\"succeeded\"} 1.0")
+        .contains("copyjob_last_run_status{job=\"ui-job\",status=\"failed\"} 0.0")
+        .contains("copyjob_last_run_number{job=\"ui-job\"} 2.0")
+        .contains("copyjob_last_run_files{job=\"ui-job\",outcome=\"skipped\"} 2.0")
+        .contains("copyjob_last_run_partitions{job=\"ui-job\",outcome=\"succeeded\"} 2.0")
+        .contains("copyjob_seconds_since_last_success{job=\"ui-job\"} ")
+        .contains("copyjob_last_success_timestamp_seconds{job=\"ui-job\"} ");
+  }
+
+  @Test
   public void unknownPagesAndWritesAreRefused() throws Exception {
     assertThat(get("/jobs/nope").statusCode()).isEqualTo(404);
     assertThat(get("/jobs/ui-job/runs/9").body()).contains("job &#39;ui-job&#39; has no run 9");
