@@ -634,7 +634,8 @@ public final class HistoryServer implements AutoCloseable {
         + "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}"
         + "table{border-collapse:collapse;margin:.5em 0}"
         + "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
-        + "th{background:#f3f3f3}.ok{color:#176}.running{color:#146}.error{color:#a22}"
+        + "th{background:#f3f3f3}td{white-space:nowrap}.ok{color:#176}.running{color:#146}"
+        + ".error{color:#a22;white-space:normal}"
         + "pre{background:#f7f7f7;padding:.5em;overflow:auto}"
         + "</style></head><body><h1>"
         + esc(title)

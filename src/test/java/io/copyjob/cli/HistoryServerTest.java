@@ -154,6 +154,35 @@ public class HistoryServerTest {
         .contains("copyjob_last_success_timestamp_seconds{job=\"ui-job\"} ");
   }
 
+  /**
+   * A real browser (headless Chromium) renders the pages: the text a person sees, the partition
+   * that is markup shown as text and never made an element, no script run.
+   */
+  @Test
+  public void aRealBrowserRendersTheJobsTheRunsAndARunningRun() throws Exception {
+    String chromium = Browser.chromium();
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      control.startRun(
+          "live-job", Instant.now(), "full", "DirectRunner", "{\"name\":\"live-job\"}");
+    }
+    String base = "http://127.0.0.1:" + server.port();
+
+    String jobs = Browser.dumpDom(chromium, base + "/", tmp.newFolder().toPath());
+    String run = Browser.dumpDom(chromium, base + "/jobs/ui-job/runs/1", tmp.newFolder().toPath());
+    String live =
+        Browser.dumpDom(chromium, base + "/jobs/live-job/runs/1", tmp.newFolder().toPath());
+
+    assertThat(jobs)
+        .contains(">ui-job</a>")
+        .contains(">SUCCEEDED</span>")
+        .contains(">RUNNING</span>");
+    assertThat(run)
+        .contains("<h2>Partitions</h2>")
+        .contains("<td>&lt;img src=x onerror=alert(1)&gt;</td>")
+        .doesNotContain("<img");
+    assertThat(live).contains("Running: this page reloads every 5 s");
+  }
+
   @Test
   public void unknownPagesAndWritesAreRefused() throws Exception {
     assertThat(get("/jobs/nope").statusCode()).isEqualTo(404);
