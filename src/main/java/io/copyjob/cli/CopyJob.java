@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       PlanCommand.class,
       PartitionsCommand.class,
       HistoryCommand.class,
+      StatusCommand.class,
       UiCommand.class,
       CommandLine.HelpCommand.class
     })

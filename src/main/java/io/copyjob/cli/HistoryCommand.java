@@ -2,6 +2,7 @@ package io.copyjob.cli;
 
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.RunRecord;
+import io.copyjob.monitor.RunJson;
 import io.copyjob.monitor.RunReport;
 import io.copyjob.spec.JobSpec;
 import java.io.PrintWriter;
@@ -32,6 +33,11 @@ final class HistoryCommand implements Callable<Integer> {
       description = "Show the job's run N (as history numbers them) and its partitions.")
   Long runNumber;
 
+  @Option(
+      names = "--json",
+      description = "Print JSON (the runs, or the run with its partitions) for scripts.")
+  boolean json;
+
   @Spec CommandSpec commandSpec;
 
   @Override
@@ -41,7 +47,9 @@ final class HistoryCommand implements Callable<Integer> {
     try (ControlStore control = ControlStore.open(spec.control())) {
       // A run whose process was killed is RUNNING until someone looks: say what it is.
       control.abandonDeadRuns(spec.name());
-      if (runNumber == null) {
+      if (runNumber == null && json) {
+        out.print(RunJson.text(RunJson.runs(control.history(spec.name(), limit))));
+      } else if (runNumber == null) {
         out.print(RunReport.history(control.history(spec.name(), limit), spec.isTabular()));
       } else {
         RunRecord run =
@@ -51,6 +59,15 @@ final class HistoryCommand implements Callable<Integer> {
                     () ->
                         new UsageException(
                             "--run: job '" + spec.name() + "' has no run " + runNumber));
+        if (json) {
+          com.fasterxml.jackson.databind.node.ObjectNode node = RunJson.run(run);
+          node.set(
+              spec.isTabular() ? "tables" : "partitions",
+              RunJson.partitions(control.partitionRuns(run.runId())));
+          out.print(RunJson.text(node));
+          out.flush();
+          return 0;
+        }
         out.print(RunReport.summary(run, java.util.List.of(), spec.isTabular(), null));
         out.println("  settings    " + run.settings());
         out.println();

@@ -319,6 +319,11 @@ public final class ControlStore implements AutoCloseable {
     return runs.lastSuccesses();
   }
 
+  /** When a run was last seen alive by its lease's keepers (its start, when never since). */
+  public Optional<Instant> lastSeen(long runId) throws SQLException {
+    return runs.lastSeen(runId);
+  }
+
   /** The job's last {@code limit} runs, newest first. */
   public List<RunRecord> history(String job, int limit) throws SQLException {
     return runs.history(job, limit);

@@ -269,6 +269,23 @@ final class RunTable {
     }
   }
 
+  /** When a run was last seen alive (its start when never since); empty for no such run. */
+  Optional<Instant> lastSeen(long runId) throws SQLException {
+    String sql = "SELECT started_at, last_seen_at FROM " + RUNS + " WHERE run_id = ?";
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      ps.setLong(1, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        Instant seen = dialect.getInstant(rs, "last_seen_at");
+        return Optional.of(seen != null ? seen : dialect.getInstant(rs, "started_at"));
+      }
+    } catch (SQLException e) {
+      throw Jdbc.wrap(RUNS, "read when run " + runId + " was last seen", e);
+    }
+  }
+
   /** Each job's newest run. */
   List<RunRecord> lastRuns(int limit) throws SQLException {
     return runs("run_id IN (SELECT MAX(run_id) FROM " + RUNS + " GROUP BY job)", ps -> {}, limit);

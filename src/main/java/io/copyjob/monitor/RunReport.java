@@ -322,7 +322,7 @@ public final class RunReport {
     return table(rows);
   }
 
-  static String time(Instant instant) {
+  public static String time(Instant instant) {
     return instant == null ? "-" : TIME.format(instant);
   }
 

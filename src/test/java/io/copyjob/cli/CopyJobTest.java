@@ -3,6 +3,8 @@ package io.copyjob.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionKey;
+import io.copyjob.control.PartitionResult;
 import io.copyjob.pipeline.TestTrees;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpecParser;
@@ -237,6 +239,86 @@ public class CopyJobTest {
     assertThat(copyjob("history", jobFile.toString(), "--run", "2")).isEqualTo(2);
     assertThat(err.toString())
         .isEqualTo("copyjob: --run: job 'cli' has no run 2" + System.lineSeparator());
+  }
+
+  @Test
+  public void statusShowsARunningRunsProgressFromTheStoreAndSaysWhenItIsStale() throws Exception {
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    String root = spec.source().root().toString();
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      control.addPartitions(
+          "cli", java.util.List.of(new PartitionKey(root, "x"), new PartitionKey(root, "y")));
+      // A run on another machine: its lease held, one partition recorded so far.
+      assertThat(control.acquireLease("cli", "worker-1:77:u-1", Duration.ofMinutes(1))).isTrue();
+      long runId = control.startRun("cli", "worker-1:77:u-1", Instant.now(), "full", "flink", "{}");
+      control.recordPartitionResult(
+          runId,
+          "cli",
+          Instant.now(),
+          new PartitionResult(new PartitionKey(root, "x"), 2, 1, 0, 3000, null, null, null, null));
+    }
+
+    assertThat(copyjob("status", jobFile.toString())).isZero();
+    assertThat(out.toString())
+        .startsWith("job 'cli': run 1 RUNNING since ")
+        .contains("  last seen   ")
+        .contains(" ago on flink" + System.lineSeparator())
+        .contains("  partitions  1 of 2 finished (1 succeeded, 0 failed)")
+        .contains(
+            "  files       2 copied, 1 skipped, 0 failed, 2.9 KiB (in the partitions finished)");
+
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("status", jobFile.toString(), "--json")).isZero();
+    com.fasterxml.jackson.databind.JsonNode json =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertThat(json.get("status").asText()).isEqualTo("RUNNING");
+    assertThat(json.get("stale").asBoolean()).isFalse();
+    assertThat(json.get("partitionsTotal").asInt()).isEqualTo(2);
+    assertThat(json.at("/soFar/filesCopied").asLong()).isEqualTo(2);
+    assertThat(json.at("/soFar/bytesCopied").asLong()).isEqualTo(3000);
+    assertThat(json.at("/partitions/0/prefix").asText()).isEqualTo("x");
+
+    // Its process died: the lease is gone, the run is RUNNING still in the store.
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      control.releaseLease("cli", "worker-1:77:u-1");
+    }
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("status", jobFile.toString())).isZero();
+    assertThat(out.toString())
+        .startsWith("job 'cli': run 1 STALE since ")
+        .contains("no live lease holds it: its process is gone");
+  }
+
+  @Test
+  public void statusOfAFinishedRunAndHistoryAsJson() throws Exception {
+    assertThat(copyjob("status", jobFile.toString())).isZero();
+    assertThat(out.toString()).isEqualTo("job 'cli': no run yet" + System.lineSeparator());
+    assertThat(copyjob("run", jobFile.toString())).isZero();
+    out.getBuffer().setLength(0);
+
+    assertThat(copyjob("status", jobFile.toString())).isZero();
+    assertThat(out.toString())
+        .startsWith("job 'cli': not running; its last run:" + System.lineSeparator())
+        .contains("run 1 of job 'cli': SUCCEEDED");
+
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("history", jobFile.toString(), "--json")).isZero();
+    com.fasterxml.jackson.databind.ObjectMapper mapper =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.JsonNode runs = mapper.readTree(out.toString());
+    assertThat(runs).hasSize(1);
+    assertThat(runs.get(0).get("run").asLong()).isEqualTo(1);
+    assertThat(runs.get(0).get("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(runs.get(0).at("/totals/filesCopied").asLong()).isEqualTo(3);
+    assertThat(runs.get(0).at("/totals/bytesCopied").asLong()).isEqualTo(6000);
+    assertThat(runs.get(0).at("/settings/name").asText()).isEqualTo("cli");
+
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("history", jobFile.toString(), "--run", "1", "--json")).isZero();
+    com.fasterxml.jackson.databind.JsonNode run = mapper.readTree(out.toString());
+    assertThat(run.get("partitions")).hasSize(2);
+    assertThat(run.at("/partitions/1/prefix").asText()).isEqualTo("y");
+    assertThat(run.at("/partitions/1/filesCopied").asLong()).isEqualTo(1);
   }
 
   @Test

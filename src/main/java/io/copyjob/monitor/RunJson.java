@@ -1,0 +1,122 @@
+package io.copyjob.monitor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.copyjob.control.PartitionResult;
+import io.copyjob.control.PartitionRunRecord;
+import io.copyjob.control.RunRecord;
+import io.copyjob.control.RunTotals;
+import io.copyjob.control.TableCounts;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Runs as JSON for scripts ({@code --json} of {@code history} and {@code status}): the same values
+ * the tables show, unshortened, times in ISO-8601 UTC, counts as numbers. Field names are part of
+ * copyjob's interface: add, never rename.
+ */
+public final class RunJson {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private RunJson() {}
+
+  public static ObjectNode run(RunRecord run) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("job", run.job());
+    node.put("run", run.runNumber());
+    node.put("runId", run.runId());
+    node.put("status", run.status().name());
+    node.put("startedAt", time(run.startedAt()));
+    node.put("endedAt", time(run.endedAt()));
+    if (run.duration() != null) {
+      node.put("durationSeconds", run.duration().toMillis() / 1000.0);
+    } else {
+      node.putNull("durationSeconds");
+    }
+    node.put("mode", run.mode());
+    node.put("runner", run.runner());
+    RunTotals t = run.totals();
+    ObjectNode totals = node.putObject("totals");
+    totals.put("partitionsSucceeded", t.partitionsSucceeded());
+    totals.put("partitionsFailed", t.partitionsFailed());
+    totals.put("filesCopied", t.filesCopied());
+    totals.put("filesSkipped", t.filesSkipped());
+    totals.put("filesFailed", t.filesFailed());
+    totals.put("bytesCopied", t.bytesCopied());
+    totals.put("rowsRead", t.rowsRead());
+    totals.put("rowsWritten", t.rowsWritten());
+    totals.put("rowsRejected", t.rowsRejected());
+    node.put("error", run.error());
+    node.set("settings", settings(run.settings()));
+    return node;
+  }
+
+  public static ArrayNode runs(List<RunRecord> runs) {
+    ArrayNode array = JSON.createArrayNode();
+    runs.forEach(r -> array.add(run(r)));
+    return array;
+  }
+
+  /** One run's partitions (or tables), as recorded. */
+  public static ArrayNode partitions(List<PartitionRunRecord> records) {
+    ArrayNode array = JSON.createArrayNode();
+    for (PartitionRunRecord record : records) {
+      PartitionResult r = record.result();
+      ObjectNode node = array.addObject();
+      node.put("root", r.key().root());
+      node.put("prefix", r.key().prefix());
+      node.put("succeeded", r.succeeded());
+      node.put("filesCopied", r.filesCopied());
+      node.put("filesSkipped", r.filesSkipped());
+      node.put("filesFailed", r.filesFailed());
+      node.put("bytesCopied", r.bytesCopied());
+      node.put("windowStart", time(r.windowStart()));
+      node.put("windowEnd", time(r.windowEnd()));
+      node.put("error", r.firstError());
+      node.put("warning", r.warning());
+      if (r.table() != null) {
+        TableCounts t = r.table();
+        ObjectNode table = node.putObject("table");
+        table.put("rowsRead", t.rowsRead());
+        table.put("rowsWritten", t.rowsWritten());
+        table.put("rowsRejected", t.rowsRejected());
+        table.put("durationSeconds", t.durationMillis() / 1000.0);
+        if (t.watermark() != null) {
+          table.put("watermarkColumn", t.watermark().column());
+          table.put("watermarkBefore", t.watermark().before());
+          table.put("watermarkAfter", t.watermark().after());
+          table.put("nullWatermarkRows", t.watermark().nullRows());
+        }
+      }
+    }
+    return array;
+  }
+
+  /** Pretty-printed, for the terminal and for scripts alike. */
+  public static String text(JsonNode node) {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node)
+          + System.lineSeparator();
+    } catch (IOException e) {
+      throw new IllegalStateException("a tree of plain values always serializes", e);
+    }
+  }
+
+  private static JsonNode settings(String settings) {
+    if (settings == null) {
+      return JSON.nullNode();
+    }
+    try {
+      return JSON.readTree(settings);
+    } catch (IOException e) {
+      return JSON.getNodeFactory().textNode(settings);
+    }
+  }
+
+  private static String time(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+}
