@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       PartitionsCommand.class,
       HistoryCommand.class,
       StatusCommand.class,
+      ScheduleCommand.class,
       UiCommand.class,
       CommandLine.HelpCommand.class
     })
@@ -83,7 +84,7 @@ public final class CopyJob implements Runnable {
     return FAILED;
   }
 
-  private static String describe(Exception e) {
+  static String describe(Exception e) {
     if (e instanceof SpecException || e instanceof JobException) {
       return e.getMessage();
     }

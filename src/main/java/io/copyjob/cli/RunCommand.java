@@ -109,23 +109,7 @@ final class RunCommand implements Callable<Integer> {
                   + "' in its web UI");
     }
     String runnerName = chosen.name().toLowerCase(java.util.Locale.ROOT);
-    PipelineJob pipelineJob =
-        spec.isTabular()
-            ? new TabularJob(
-                spec,
-                options,
-                runnerName,
-                JobSpecs.toJson(spec),
-                System.err,
-                System.console() != null,
-                onlyFailed)
-            : new FileCopyJob(
-                spec,
-                options,
-                runnerName,
-                JobSpecs.toJson(spec),
-                System.err,
-                System.console() != null);
+    PipelineJob pipelineJob = pipelineJob(spec, options, runnerName, onlyFailed);
     pipelineJob.waitForLease(wait, commandSpec.commandLine().getErr()::println);
     pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
     RunRecord run = pipelineJob.run();
@@ -147,5 +131,21 @@ final class RunCommand implements Callable<Integer> {
       return CopyJob.FAILED;
     }
     return 0;
+  }
+
+  /** The job's run, of its kind; progress goes to standard error. */
+  static PipelineJob pipelineJob(
+      JobSpec spec, PipelineOptions options, String runnerName, boolean onlyFailed) {
+    return spec.isTabular()
+        ? new TabularJob(
+            spec,
+            options,
+            runnerName,
+            JobSpecs.toJson(spec),
+            System.err,
+            System.console() != null,
+            onlyFailed)
+        : new FileCopyJob(
+            spec, options, runnerName, JobSpecs.toJson(spec), System.err, System.console() != null);
   }
 }

@@ -265,6 +265,18 @@ public final class ControlStore implements AutoCloseable {
         });
   }
 
+  /** Records a scheduled time at which no run started (a SKIPPED run), with why. */
+  public long recordSkipped(String job, Instant at, String runner, String why) throws SQLException {
+    return inTransaction(
+        Schema.RUNS,
+        "record a skipped run",
+        () -> {
+          long runId = runs.start(job, at, "scheduled", runner, null);
+          runs.finish(runId, RunStatus.SKIPPED, RunTotals.ZERO, at, why);
+          return runId;
+        });
+  }
+
   /**
    * Sets a RUNNING run's end, status, totals and error (null when none). The first outcome wins: a
    * run already ended is left as it is (and a warning says which outcome stays); false then.

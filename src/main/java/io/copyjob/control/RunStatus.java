@@ -9,5 +9,10 @@ public enum RunStatus {
    * Its process died while it ran (its lease lapsed or is gone): ended_at is when it was last seen
    * alive, and the error says so. Set by the job's next run or by {@code history}.
    */
-  ABANDONED
+  ABANDONED,
+  /**
+   * A time of {@code copyjob schedule} at which no run started: the previous run was still going,
+   * or another process held the job's lease. Started and ended at that time; the error says why.
+   */
+  SKIPPED
 }

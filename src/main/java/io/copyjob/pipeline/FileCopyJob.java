@@ -64,8 +64,14 @@ public final class FileCopyJob extends PipelineJob {
     Map<String, SourceTime> sources = StoreCache.preflight(spec, roots, runStart);
     Partitions.register(control, spec);
     PartitionLayout layout = PartitionLayout.of(spec, Partitions.all(control, spec));
+    // The last run that ran (a schedule's skipped times ran nothing) did not succeed: it may have
+    // left temporary files.
     boolean removeLeftovers =
-        control.history(spec.name(), 1).stream().anyMatch(r -> r.status() != RunStatus.SUCCEEDED);
+        control.history(spec.name(), 50).stream()
+            .filter(r -> r.status() != RunStatus.SKIPPED)
+            .findFirst()
+            .map(r -> r.status() != RunStatus.SUCCEEDED)
+            .orElse(false);
     return new Prepared(
         selection.partitions().size(),
         sources,
