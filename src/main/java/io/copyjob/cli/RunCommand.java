@@ -73,6 +73,13 @@ final class RunCommand implements Callable<Integer> {
               + " interrupted or new), going on with what that run loaded.")
   boolean onlyFailed;
 
+  @Option(
+      names = "--json",
+      description =
+          "Print the run's summary as JSON (as history --json has it) instead of text, for"
+              + " schedulers; the exit code is the same.")
+  boolean json;
+
   @Unmatched List<String> beamArgs = new ArrayList<>();
 
   @Spec CommandSpec commandSpec;
@@ -113,15 +120,26 @@ final class RunCommand implements Callable<Integer> {
     pipelineJob.waitForLease(wait, commandSpec.commandLine().getErr()::println);
     pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
     RunRecord run = pipelineJob.run();
-    commandSpec
-        .commandLine()
-        .getOut()
-        .print(
-            RunReport.summary(
-                run,
-                pipelineJob.warnings(),
-                spec.isTabular(),
-                pipelineJob.failureLog().orElse(null)));
+    if (json) {
+      com.fasterxml.jackson.databind.node.ObjectNode node = io.copyjob.monitor.RunJson.run(run);
+      node.putArray("warnings")
+          .addAll(
+              pipelineJob.warnings().stream()
+                  .map(com.fasterxml.jackson.databind.node.TextNode::valueOf)
+                  .toList());
+      node.put("failureLog", pipelineJob.failureLog().map(Object::toString).orElse(null));
+      commandSpec.commandLine().getOut().print(io.copyjob.monitor.RunJson.text(node));
+    } else {
+      commandSpec
+          .commandLine()
+          .getOut()
+          .print(
+              RunReport.summary(
+                  run,
+                  pipelineJob.warnings(),
+                  spec.isTabular(),
+                  pipelineJob.failureLog().orElse(null)));
+    }
     commandSpec.commandLine().getOut().flush();
     if (run.status() != RunStatus.SUCCEEDED) {
       commandSpec

@@ -578,6 +578,7 @@ public final class HistoryServer implements AutoCloseable {
         switch (status) {
           case SUCCEEDED -> "ok";
           case RUNNING -> "running";
+          case SKIPPED -> "skipped";
           default -> "error";
         };
     return "<span class=\"" + css + "\">" + status.name() + "</span>";
@@ -634,7 +635,7 @@ public final class HistoryServer implements AutoCloseable {
         + "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}"
         + "table{border-collapse:collapse;margin:.5em 0}"
         + "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}"
-        + "th{background:#f3f3f3}td{white-space:nowrap}.ok{color:#176}.running{color:#146}"
+        + "th{background:#f3f3f3}td{white-space:nowrap}.ok{color:#176}.running{color:#146}.skipped{color:#777}"
         + ".error{color:#a22;white-space:normal}"
         + "pre{background:#f7f7f7;padding:.5em;overflow:auto}"
         + "</style></head><body><h1>"

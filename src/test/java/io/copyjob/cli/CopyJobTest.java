@@ -71,6 +71,19 @@ public class CopyJobTest {
   }
 
   @Test
+  public void runWithJsonPrintsTheSummaryForSchedulers() throws Exception {
+    assertThat(copyjob("run", jobFile.toString(), "--json")).isZero();
+
+    com.fasterxml.jackson.databind.JsonNode run =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertThat(run.get("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(run.get("run").asLong()).isEqualTo(1);
+    assertThat(run.at("/totals/filesCopied").asLong()).isEqualTo(3);
+    assertThat(run.at("/totals/bytesCopied").asLong()).isEqualTo(6000);
+    assertThat(run.get("warnings")).isEmpty();
+  }
+
+  @Test
   public void historyAndPartitionsShowWhatTheRunsRecorded() throws Exception {
     copyjob("run", jobFile.toString());
     assertThat(copyjob("partitions", "reset", jobFile.toString(), "x")).isZero();
