@@ -355,7 +355,7 @@ def machine():
     azurite = json.load(open(os.path.join(ROOT, ".local-stack", "node_modules", "azurite",
                                           "package.json")))["version"]
     s3proxy = re.search(r"S3PROXY_VERSION=(\S+)",
-                        open(os.path.join(ROOT, "scripts", "local-stack")).read()).group(1)
+                        open(os.path.join(ROOT, "scripts", "lib", "s3proxy.sh")).read()).group(1)
     return [("machine", f"{cpu}, {os.cpu_count()} cores, {mem} GiB RAM, "
                         f"Linux {platform.release()}"),
             ("copyjob", f"commit {sha}, DirectRunner, launcher defaults (scripts/copyjob: "
@@ -447,6 +447,7 @@ def report(path, runs, copies, local, counts, scale, started, host):
         lines += ["## Targets", "", "| target | measured | |", "|---|---:|---|"]
         lines += [f"| {t} | {g} | {'met' if ok else '**missed**'} |" for t, g, ok in targets]
         lines.append("")
+    lines += kept_tabular_section(path)
     notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
     if os.path.exists(notes):
         lines += [open(notes).read().rstrip(), ""]
@@ -454,6 +455,19 @@ def report(path, runs, copies, local, counts, scale, started, host):
     with open(path, "w") as f:
         f.write("\n".join(lines))
     log(f"wrote {path}")
+
+
+def kept_tabular_section(path):
+    """The section scripts/bench/tabular wrote into the report: it is not this script's to drop."""
+    if not os.path.exists(path):
+        return []
+    lines = open(path).read().split("\n")
+    starts = [i for i, l in enumerate(lines) if l.startswith("## Tabular copy")]
+    if not starts:
+        return []
+    end = next((i for i in range(starts[0] + 1, len(lines)) if lines[i].startswith("## ")),
+               len(lines))
+    return lines[starts[0]:end]
 
 
 def main():

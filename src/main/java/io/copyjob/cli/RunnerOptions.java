@@ -59,12 +59,15 @@ final class RunnerOptions {
       }
       if (parallelism != null) {
         direct.setTargetParallelism(parallelism);
-      } else if (capped(spec)
+      } else if ((capped(spec) || spec.isTabular())
           && args.stream().noneMatch(a -> a.startsWith("--targetParallelism"))) {
         // The direct runner (Beam 2.62) resubmits its driver to its own pool after every pass, so
         // each of its threads that no bundle holds polls for work without pause: a capped copy,
         // which mostly waits for its turn, kept a core busy doing nothing. With one thread the
         // driver waits while a bundle runs; the copies still go transfersPerWorker at a time.
+        // A tabular piece is one long bundle (a 100 MB file is a minute of it): the idle threads
+        // polled through it, taking two cores from the load and the database, and a million rows
+        // took 3x as long. Its pieces go one at a time then, unless copy.parallelism says more.
         direct.setTargetParallelism(1);
       }
     } else {

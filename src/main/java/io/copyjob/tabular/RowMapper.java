@@ -363,18 +363,17 @@ public final class RowMapper implements Serializable {
               null, null, "has " + row.size() + " fields; column " + t.label() + " is mapped");
         }
         Object raw = row.values()[t.sourceIndex()];
-        String label = label(t);
         if (raw == null) {
           if (!t.column().nullable()) {
             throw new RowRejected(
-                label, null, "cannot go into NOT NULL sink column '" + t.column().name() + "'");
+                label(t), null, "cannot go into NOT NULL sink column '" + t.column().name() + "'");
           }
           continue;
         }
         try {
           values[i] = t.converter().convert(raw);
         } catch (Incompatible e) {
-          throw new RowRejected(label, raw, e.getMessage());
+          throw new RowRejected(label(t), raw, e.getMessage());
         }
       }
       return values;

@@ -252,7 +252,11 @@ final class ValueConverter implements Serializable {
 
   private LocalDate date(String text) throws Incompatible {
     try {
-      return format == null ? LocalDate.parse(text) : LocalDate.from(formatter().parse(text));
+      if (format == null) {
+        LocalDate fast = IsoFast.date(text);
+        return fast != null ? fast : LocalDate.parse(text);
+      }
+      return LocalDate.from(formatter().parse(text));
     } catch (java.time.DateTimeException e) {
       throw new Incompatible("is not a date" + pattern("yyyy-MM-dd"));
     }
@@ -260,9 +264,11 @@ final class ValueConverter implements Serializable {
 
   private LocalDateTime timestamp(String text) throws Incompatible {
     try {
-      return format == null
-          ? LocalDateTime.parse(isoT(text))
-          : LocalDateTime.from(formatter().parse(text));
+      if (format == null) {
+        LocalDateTime fast = IsoFast.dateTime(text, text.length());
+        return fast != null ? fast : LocalDateTime.parse(isoT(text));
+      }
+      return LocalDateTime.from(formatter().parse(text));
     } catch (java.time.DateTimeException e) {
       throw new Incompatible("is not a timestamp" + pattern("yyyy-MM-dd HH:mm:ss[.fraction]"));
     }
@@ -272,6 +278,10 @@ final class ValueConverter implements Serializable {
     try {
       TemporalAccessor parsed;
       if (format == null) {
+        OffsetDateTime fast = IsoFast.offsetDateTime(text);
+        if (fast != null) {
+          return fast;
+        }
         String iso = isoT(text);
         parsed =
             DateTimeFormatter.ISO_DATE_TIME.parseBest(

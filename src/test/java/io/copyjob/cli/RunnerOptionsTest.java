@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.junit.After;
@@ -118,6 +119,43 @@ public class RunnerOptionsTest {
     assertThat(options.getFlinkMaster()).isEqualTo("[local]");
     assertThat(options.getParallelism()).isEqualTo(-1); // Flink's local default: the cores
     assertThat(options.getFilesToStage()).isNull();
+  }
+
+  @Test
+  public void aTabularJobOnTheDirectRunnerTakesOneThreadUnlessToldMore() {
+    String tabular =
+        String.join(
+            "\n",
+            "name: t",
+            "source:",
+            "  root: /s/",
+            "  format: csv",
+            "sink:",
+            "  database: {url: 'jdbc:h2:mem:t'}",
+            "tables:",
+            "  orders: {files: orders/, target: orders}",
+            "");
+    JobSpec spec = JobSpecParser.parse(tabular, Path.of("/jobs"), "j.yaml");
+    JobSpec told =
+        JobSpecParser.parse(tabular + "copy:\n  parallelism: 4\n", Path.of("/jobs"), "j.yaml");
+
+    // A piece is one long bundle: any more threads would poll without pause while it runs.
+    assertThat(direct(spec, null, List.of()).getTargetParallelism()).isEqualTo(1);
+    assertThat(direct(told, null, List.of()).getTargetParallelism()).isEqualTo(4);
+    assertThat(direct(spec, 3, List.of()).getTargetParallelism()).isEqualTo(3);
+    assertThat(direct(spec, null, List.of("--targetParallelism=2")).getTargetParallelism())
+        .isEqualTo(2);
+    // A file copy keeps the runner's own default: its bundles are short.
+    JobSpec files =
+        JobSpecParser.parse(
+            "name: f\nsource:\n  root: /s/\nsink:\n  root: /d/\n", Path.of("/jobs"), "j.yaml");
+    assertThat(direct(files, null, List.of()).getTargetParallelism())
+        .isEqualTo(Math.max(Runtime.getRuntime().availableProcessors(), 3));
+  }
+
+  private static DirectOptions direct(JobSpec spec, Integer parallelism, List<String> args) {
+    return RunnerOptions.create(spec, RunnerOptions.Runner.DIRECT, null, parallelism, args)
+        .as(DirectOptions.class);
   }
 
   @Test

@@ -177,15 +177,20 @@ final class PieceTransfer {
                 reject(refusedRow.source(), why);
               };
           List<MappedRow> batch = new ArrayList<>();
-          for (; row != null; row = reader.next()) {
-            read++;
-            try {
-              batch.add(new MappedRow(row, mapping.map(row)));
-            } catch (RowRejected why) {
-              reject(row, why);
-            }
-            if (batch.size() >= BATCH_ROWS) {
-              write(writer, batch, refusals);
+          if (row != null) {
+            // Read and mapped on a thread of their own, while this one waits for the database.
+            try (ReadAhead rows = new ReadAhead(reader, row, mapping::map)) {
+              for (ReadAhead.Item item = rows.next(); item != null; item = rows.next()) {
+                read++;
+                if (item.rejected() != null) {
+                  reject(item.row(), item.rejected());
+                } else {
+                  batch.add(new MappedRow(item.row(), item.values()));
+                }
+                if (batch.size() >= BATCH_ROWS) {
+                  write(writer, batch, refusals);
+                }
+              }
             }
           }
           write(writer, batch, refusals);
