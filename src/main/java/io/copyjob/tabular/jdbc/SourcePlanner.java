@@ -2,6 +2,7 @@ package io.copyjob.tabular.jdbc;
 
 import io.copyjob.control.Dialect;
 import io.copyjob.control.WatermarkChange;
+import io.copyjob.spec.ColumnType;
 import io.copyjob.spec.TabularSpec.ColumnMapping;
 import io.copyjob.spec.TabularSpec.TableSource;
 import io.copyjob.spec.TabularSpec.TableSpec;
@@ -63,7 +64,11 @@ final class SourcePlanner {
   }
 
   /** A column of the source as its metadata gives it. */
-  private record Column(String name, int jdbcType, String typeName, int precision, int scale) {}
+  private record Column(String name, int jdbcType, String typeName, int precision, int scale) {
+    ColumnType type() {
+      return SourceTypes.of(jdbcType, typeName, precision, scale);
+    }
+  }
 
   List<TableRead> plan(String lastWatermark, boolean incremental)
       throws IOException, MappingException {
@@ -71,6 +76,7 @@ final class SourcePlanner {
     // The columns read: those an explicit mapping names (the job file's spelling is what the
     // mapping finds them by), else all of them.
     List<String> names = new ArrayList<>();
+    List<ColumnType> types = new ArrayList<>();
     List<String> select = new ArrayList<>();
     boolean explicit =
         !table.columns().isEmpty()
@@ -79,11 +85,13 @@ final class SourcePlanner {
       for (ColumnMapping mapping : table.columns()) {
         Column c = column(columns, mapping.sourceName(), "column");
         names.add(mapping.sourceName());
+        types.add(c.type());
         select.add(q(c.name()));
       }
     } else {
       for (Column c : columns) {
         names.add(c.name());
+        types.add(c.type());
         select.add(q(c.name()));
       }
     }
@@ -135,7 +143,7 @@ final class SourcePlanner {
       String sql = all.isEmpty() ? base : base + " WHERE " + String.join(" AND ", all);
       String label =
           ranges.size() == 1 ? "" : "piece " + (i + 1) + "/" + ranges.size() + ": " + r.label();
-      reads.add(new TableRead(where, label, sql, allParams, names, change));
+      reads.add(new TableRead(where, label, sql, allParams, names, change, types));
     }
     return reads;
   }

@@ -74,7 +74,7 @@ public final class TablePlanner {
             sinkTable = PlanPieces.sinkTable(table, sink, null);
             sinkName = sinkTable.name();
           } catch (MappingException e) {
-            if (!table.createTable() || !sink.missing(e)) {
+            if (!(table.createTable() || sink.createsAlways()) || !sink.missing(e)) {
               throw e;
             }
             sinkName = table.target() + " (created by the run)";
@@ -117,7 +117,7 @@ public final class TablePlanner {
           try {
             sinkName = PlanPieces.sinkTable(table, sink, null).name();
           } catch (MappingException e) {
-            if (!table.createTable() || !sink.missing(e)) {
+            if (!(table.createTable() || sink.createsAlways()) || !sink.missing(e)) {
               throw e;
             }
             sinkName = table.target() + " (created by the run)";
