@@ -169,6 +169,15 @@ final class SourcePlanner {
     return columns;
   }
 
+  /** A MIN or MAX as {@code type}: pgjdbc's getObject makes no Long of an integer (int4). */
+  private static Object bound(ResultSet rs, int column, Class<?> type) throws SQLException {
+    if (type == Long.class) {
+      long value = rs.getLong(column);
+      return rs.wasNull() ? null : value;
+    }
+    return rs.getObject(column, type);
+  }
+
   /** The column the job names: exactly, else the one equal ignoring case (unquoted SQL names). */
   private Column column(List<Column> columns, String name, String field) throws MappingException {
     for (Column c : columns) {
@@ -325,8 +334,8 @@ final class SourcePlanner {
       }
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        min = rs.getObject(1, type);
-        max = rs.getObject(2, type);
+        min = bound(rs, 1, type);
+        max = bound(rs, 2, type);
       }
     } catch (SQLException e) {
       throw failed("cannot read the range of " + p.name(), e);
