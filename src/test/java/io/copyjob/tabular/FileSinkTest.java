@@ -9,13 +9,17 @@ import io.copyjob.control.RunRecord;
 import io.copyjob.pipeline.JobException;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpecParser;
+import io.copyjob.store.AzuriteServer;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
 import io.copyjob.store.S3ProxyServer;
 import io.copyjob.store.Store;
 import io.copyjob.store.Stores;
+import io.copyjob.tabular.pipeline.TabularJobTestSupport;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +29,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
 import org.apache.avro.Conversions;
 import org.apache.avro.Schema;
 import org.apache.avro.data.TimeConversions;
@@ -343,5 +348,153 @@ public class FileSinkTest {
     try (ControlStore control = ControlStore.open(spec.control())) {
       assertThat(control.history(spec.name(), 10)).isEmpty();
     }
+  }
+
+  private static final String CSV_HEADER = "id,amount,day,at_tz,note\n";
+
+  private static final String TYPED =
+      "    columns:\n"
+          + "      - {source: id, sink: id, type: integer}\n"
+          + "      - {source: amount, sink: amount, type: 'decimal(10,2)'}\n"
+          + "      - {source: day, sink: day, type: date, format: dd/MM/yyyy}\n"
+          + "      - {source: at_tz, sink: at_tz, type: timestamptz}\n"
+          + "      - {source: note, sink: note}\n";
+
+  /** A job reading the CSV files of a local folder into {@code sink}. */
+  private JobSpec csvJob(String name, String sink, String connections) throws Exception {
+    Path exports = tmp.getRoot().toPath().resolve("exports");
+    Files.createDirectories(exports.resolve("orders"));
+    Files.writeString(
+        exports.resolve("orders/1.csv"),
+        CSV_HEADER
+            + "1,12.5,31/01/2024,2024-01-31T23:00:00+01:00,\"two\nlines, \"\"quoted\"\"\"\n"
+            + "2,,29/02/2000,,\n");
+    Files.writeString(exports.resolve("orders/2.csv"), CSV_HEADER + "3,-0.01,01/01/1970,,ü\n");
+    String yaml =
+        "name: "
+            + name
+            + "-"
+            + id
+            + "\n"
+            + connections
+            + "source: {root: '"
+            + exports
+            + "/', format: csv}\n"
+            + "sink: "
+            + sink
+            + "\n"
+            + "tables:\n  orders:\n    files: orders/\n"
+            + TYPED
+            + "control: {url: 'jdbc:h2:file:"
+            + tmp.getRoot().toPath().resolve("control")
+            + ";AUTO_SERVER=TRUE'}\n";
+    return JobSpecParser.parse(yaml, tmp.getRoot().toPath(), "job.yaml");
+  }
+
+  @Test
+  public void csvInALocalFolderBecomesGzippedCsvWithATypedMapping() throws Exception {
+    Path out = tmp.getRoot().toPath().resolve("out");
+    JobSpec spec =
+        csvJob(
+            "csv",
+            "{root: '"
+                + out
+                + "/', format: csv, compression: gzip, csv: {delimiter: ';', nullValue: 'NULL'}}",
+            "");
+
+    RunRecord run = succeeds(spec);
+
+    assertThat(tables(spec, run).get(0).result().table().rowsWritten()).isEqualTo(3);
+    List<String> texts = new ArrayList<>();
+    try (Store folder = Stores.open(out.toUri(), null)) {
+      List<String> keys = dataFiles(folder, "orders/");
+      assertThat(keys).hasSize(2).allMatch(k -> k.endsWith(".csv.gz"));
+      for (String key : keys) {
+        try (InputStream in = new GZIPInputStream(folder.open(key))) {
+          texts.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+      }
+    }
+    String header = "id;amount;day;at_tz;note\r\n";
+    assertThat(texts)
+        .containsExactlyInAnyOrder(
+            header
+                + "1;12.50;2024-01-31;2024-01-31T23:00:00+01:00;\"two\nlines, \"\"quoted\"\"\"\r\n"
+                + "2;NULL;2000-02-29;NULL;NULL\r\n",
+            header + "3;-0.01;1970-01-01;NULL;ü\r\n");
+  }
+
+  @Test
+  public void csvInALocalFolderBecomesParquetInAzureWithATypedMapping() throws Exception {
+    String container = "fsink-" + id;
+    JobSpec spec =
+        csvJob(
+            "az",
+            "{root: 'azfs://devstoreaccount1/"
+                + container
+                + "/lake/', connection: lake,"
+                + " format: parquet, parquet: {compression: zstd}}",
+            "connections:\n  lake: {type: azure, account: devstoreaccount1, endpoint: '"
+                + AzuriteServer.endpoint()
+                + "', accountKeyEnv: COPYJOB_TEST_AZURE_KEY, createContainer: true}\n");
+
+    succeeds(spec);
+
+    try (Store azure =
+        Stores.open(
+            URI.create("azfs://devstoreaccount1/" + container + "/"),
+            AzuriteServer.connection("lake", true))) {
+      List<String> keys = dataFiles(azure, "lake/orders/");
+      assertThat(keys).hasSize(2);
+      List<Schema> schemas = new ArrayList<>();
+      assertThat(parquetRows(azure, keys, schemas))
+          .containsExactlyInAnyOrder(
+              "1 | 12.50 | 2024-01-31 | 2024-01-31T22:00:00Z | two\nlines, \"quoted\"",
+              "2 | null | 2000-02-29 | null | null",
+              "3 | -0.01 | 1970-01-01 | null | ü");
+      assertThat(schemas.get(0).getField("amount").schema().getTypes().get(1).getLogicalType())
+          .isEqualTo(org.apache.avro.LogicalTypes.decimal(10, 2));
+    }
+  }
+
+  @Test
+  public void aPieceDrivenTwiceInOneRunIsWrittenOnce() throws Exception {
+    byte[] csv =
+        (CSV_HEADER + "1,1.5,01/02/2024,,a\n2,2,02/02/2024,,b\n").getBytes(StandardCharsets.UTF_8);
+    lake.put(
+        "exports/orders/1.csv",
+        new ByteArrayInputStream(csv),
+        new FileInfo("x", csv.length, null, null));
+    String yaml =
+        "name: twice-"
+            + id
+            + "\n"
+            + "connections:\n"
+            + "  s3: {type: s3, region: us-east-1, endpoint: '"
+            + S3.endpoint()
+            + "', pathStyle: true, accessKeyIdEnv: COPYJOB_TEST_S3_KEY,"
+            + " secretAccessKeyEnv: COPYJOB_TEST_S3_SECRET, createBucket: true}\n"
+            + "source: {root: 's3://"
+            + bucket
+            + "/exports/', connection: s3, format: csv}\n"
+            + "sink: "
+            + parquetSink("")
+            + "\ntables:\n  orders:\n    files: orders/\n"
+            // Every column typed: the folder's columns are known without reading the source.
+            + TYPED.replace("sink: note}", "sink: note, type: text}")
+            + "control: {url: 'jdbc:h2:file:"
+            + tmp.getRoot().toPath().resolve("control")
+            + ";AUTO_SERVER=TRUE'}\n";
+    JobSpec spec = JobSpecParser.parse(yaml, tmp.getRoot().toPath(), "job.yaml");
+
+    TabularJobTestSupport.Driven driven =
+        TabularJobTestSupport.transferTwice(spec, "orders", "1.csv");
+
+    assertThat(driven.outcomes()).containsExactlyInAnyOrder("LOADED", "SKIPPED");
+    List<String> keys = dataFiles(lake, "lake/orders/");
+    assertThat(keys).hasSize(1);
+    assertThat(parquetRows(lake, keys, new ArrayList<>()))
+        .containsExactly("1 | 1.50 | 2024-02-01 | null | a", "2 | 2.00 | 2024-02-02 | null | b");
+    assertThat(lake.list("lake/orders/_copyjob/", true)).toIterable().hasSize(1);
   }
 }

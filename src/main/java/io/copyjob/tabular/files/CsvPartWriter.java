@@ -11,6 +11,9 @@ import java.math.BigDecimal;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.csv.CSVFormat;
@@ -49,9 +52,23 @@ final class CsvPartWriter implements PartWriter {
   @Override
   public void write(Object[] values) throws IOException {
     for (Object value : values) {
-      printer.print(value instanceof BigDecimal decimal ? decimal.toPlainString() : value);
+      printer.print(text(value));
     }
     printer.println();
+  }
+
+  /** A value's text: plain numbers, ISO-8601 dates and times with their seconds always written. */
+  private static Object text(Object value) {
+    if (value instanceof BigDecimal decimal) {
+      return decimal.toPlainString();
+    }
+    if (value instanceof LocalDateTime local) {
+      return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(local);
+    }
+    if (value instanceof OffsetDateTime offset) {
+      return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(offset);
+    }
+    return value;
   }
 
   /** The bytes on disk so far (after compression): what is still buffered is not counted. */
