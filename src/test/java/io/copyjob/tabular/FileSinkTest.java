@@ -497,4 +497,44 @@ public class FileSinkTest {
         .containsExactly("1 | 1.50 | 2024-02-01 | null | a", "2 | 2.00 | 2024-02-02 | null | b");
     assertThat(lake.list("lake/orders/_copyjob/", true)).toIterable().hasSize(1);
   }
+
+  @Test
+  public void thePostgresToParquetExampleWritesEveryRowOnceEachRun() throws Exception {
+    source = SinkDatabase.postgres();
+    Path examples = Path.of("examples").toAbsolutePath();
+    String schema = source.yaml().substring(source.yaml().indexOf("currentSchema=") + 14);
+    schema = schema.substring(0, schema.indexOf('\''));
+    source.execute(
+        Files.readString(examples.resolve("postgres-to-parquet.sql"))
+            .replace("CREATE SCHEMA IF NOT EXISTS shop;", "")
+            .replace("shop.", schema + ".")
+            .split(";\n"));
+    String url = source.yaml().substring(source.yaml().indexOf("url: '") + 6);
+    url = url.substring(0, url.indexOf('\''));
+    String yaml =
+        Files.readString(examples.resolve("postgres-to-parquet.yaml"))
+                .replace("jdbc:postgresql://127.0.0.1:55432/copyjob_test", url)
+                .replace("user: copyjob", "user: " + System.getenv("COPYJOB_TEST_PG_USER"))
+                .replace("COPYJOB_LOCAL_PG_PASSWORD", "COPYJOB_TEST_PG_PASSWORD")
+                .replace("http://127.0.0.1:9000", S3.endpoint().toString())
+                .replace("COPYJOB_LOCAL_S3_KEY", "COPYJOB_TEST_S3_KEY")
+                .replace("COPYJOB_LOCAL_S3_SECRET", "COPYJOB_TEST_S3_SECRET")
+                .replace("s3://lake/shop/", "s3://" + bucket + "/shop/")
+                .replace("shop.", schema + ".")
+            + "control: {url: 'jdbc:h2:file:"
+            + tmp.getRoot().toPath().resolve("control")
+            + "'}\n";
+    JobSpec spec = JobSpecParser.parse(yaml, examples, "postgres-to-parquet.yaml");
+
+    for (int run = 1; run <= 2; run++) {
+      succeeds(spec);
+      List<String> customers = dataFiles(lake, "shop/customers/");
+      List<String> orders = dataFiles(lake, "shop/orders/");
+      assertThat(orders).hasSize(4);
+      assertThat(parquetRows(lake, customers, new ArrayList<>()))
+          .isEqualTo(source.rows("SELECT * FROM " + schema + ".customers ORDER BY id"));
+      assertThat(sorted(parquetRows(lake, orders, new ArrayList<>())))
+          .isEqualTo(sorted(source.rows("SELECT * FROM " + schema + ".orders")));
+    }
+  }
 }
