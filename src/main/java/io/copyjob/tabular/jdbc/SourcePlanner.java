@@ -65,8 +65,9 @@ final class SourcePlanner {
 
   /** A column of the source as its metadata gives it. */
   private record Column(String name, int jdbcType, String typeName, int precision, int scale) {
+    /** Its type in copyjob's terms (as a sink column of it would have), or null when none. */
     ColumnType type() {
-      return SourceTypes.of(jdbcType, typeName, precision, scale);
+      return SinkTables.type(jdbcType, typeName, precision, scale);
     }
   }
 
