@@ -37,9 +37,10 @@ import org.apache.parquet.io.LocalInputFile;
  * <p>Columns are the file schema's top-level fields in order, or the field paths of an explicit
  * mapping ({@link FieldPath}: {@code customer.id} reads a field of a nested group). Values keep
  * their type: int, long, float, double, boolean, string, decimal ({@link java.math.BigDecimal}),
- * date ({@link java.time.LocalDate}), timestamps adjusted to UTC ({@link java.time.Instant}) and
- * local ones ({@link java.time.LocalDateTime}), UUID; a nested group, list or map is its JSON text.
- * A row is found by its 1-based place in the file ("row 12").
+ * date ({@link java.time.LocalDate}), time of day ({@link java.time.LocalTime}), binary (byte[]),
+ * timestamps adjusted to UTC ({@link java.time.Instant}) and local ones ({@link
+ * java.time.LocalDateTime}), UUID; a nested group, list or map is its JSON text. A row is found by
+ * its 1-based place in the file ("row 12").
  */
 final class ParquetRowReader implements RowReader {
   private static final GenericData MODEL = model();
@@ -107,6 +108,8 @@ final class ParquetRowReader implements RowReader {
     model.addLogicalTypeConversion(new Conversions.DecimalConversion());
     model.addLogicalTypeConversion(new Conversions.UUIDConversion());
     model.addLogicalTypeConversion(new TimeConversions.DateConversion());
+    model.addLogicalTypeConversion(new TimeConversions.TimeMillisConversion());
+    model.addLogicalTypeConversion(new TimeConversions.TimeMicrosConversion());
     model.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
     model.addLogicalTypeConversion(new TimeConversions.TimestampMicrosConversion());
     model.addLogicalTypeConversion(new TimeConversions.LocalTimestampMillisConversion());
@@ -142,7 +145,7 @@ final class ParquetRowReader implements RowReader {
     return columns;
   }
 
-  /** A field's type in copyjob's terms, or null for one it has no name for (a group, binary). */
+  /** A field's type in copyjob's terms, or null for one it has no name for (a group, a list). */
   static ColumnType type(Schema schema) {
     if (schema.getType() == Schema.Type.UNION) {
       List<Schema> types =
@@ -154,7 +157,9 @@ final class ParquetRowReader implements RowReader {
       case INT ->
           logical instanceof LogicalTypes.Date
               ? ColumnType.of(Kind.DATE)
-              : logical == null ? ColumnType.of(Kind.INTEGER) : null;
+              : logical instanceof LogicalTypes.TimeMillis
+                  ? ColumnType.of(Kind.TIME)
+                  : logical == null ? ColumnType.of(Kind.INTEGER) : null;
       case LONG -> {
         if (logical instanceof LogicalTypes.TimestampMillis
             || logical instanceof LogicalTypes.TimestampMicros) {
@@ -164,12 +169,17 @@ final class ParquetRowReader implements RowReader {
             || logical instanceof LogicalTypes.LocalTimestampMicros) {
           yield ColumnType.of(Kind.TIMESTAMP);
         }
+        if (logical instanceof LogicalTypes.TimeMicros) {
+          yield ColumnType.of(Kind.TIME);
+        }
         yield logical == null ? ColumnType.of(Kind.BIGINT) : null;
       }
       case BYTES, FIXED ->
-          logical instanceof LogicalTypes.Decimal d && d.getPrecision() <= 1000
-              ? new ColumnType(Kind.DECIMAL, 0, d.getPrecision(), d.getScale())
-              : null;
+          logical instanceof LogicalTypes.Decimal d
+              ? d.getPrecision() <= 1000
+                  ? new ColumnType(Kind.DECIMAL, 0, d.getPrecision(), d.getScale())
+                  : null
+              : ColumnType.of(Kind.BYTES);
       case FLOAT, DOUBLE -> ColumnType.of(Kind.DOUBLE);
       case BOOLEAN -> ColumnType.of(Kind.BOOLEAN);
       case STRING ->
@@ -242,18 +252,15 @@ final class ParquetRowReader implements RowReader {
         || value instanceof Map<?, ?>) {
       return MODEL.toString(value);
     }
-    if (value instanceof ByteBuffer || value instanceof GenericFixed) {
-      return new Binary();
+    if (value instanceof ByteBuffer buffer) {
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.duplicate().get(bytes);
+      return bytes;
+    }
+    if (value instanceof GenericFixed fixed) {
+      return fixed.bytes().clone();
     }
     return value;
-  }
-
-  /** A binary value, which no column type of copyjob takes; said as such in a rejection. */
-  static final class Binary {
-    @Override
-    public String toString() {
-      return "(binary)";
-    }
   }
 
   @Override

@@ -81,17 +81,20 @@ public class FileSinkTest {
   private static final String ORDERS =
       "CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY, customer BIGINT, amount"
           + " NUMERIC(12,2), note TEXT, code VARCHAR(20), paid BOOLEAN, day DATE, at TIMESTAMP(6),"
-          + " at_tz TIMESTAMPTZ)";
+          + " at_tz TIMESTAMPTZ, t TIME(6), b BYTEA)";
 
   private void seed() throws Exception {
     source = SinkDatabase.postgres();
     source.execute(
         ORDERS,
         "INSERT INTO orders VALUES (1, 10, 12.50, 'first, \"quoted\"\nline', 'a', true,"
-            + " '2024-01-01', '2024-01-01 10:00:00.123456', '2024-01-01 10:00:00.654321+02')",
-        "INSERT INTO orders VALUES (2, NULL, -0.01, NULL, NULL, false, NULL, NULL, NULL)",
+            + " '2024-01-01', '2024-01-01 10:00:00.123456', '2024-01-01 10:00:00.654321+02',"
+            + " '23:59:59.999999', '\\x00ff10')",
+        "INSERT INTO orders VALUES (2, NULL, -0.01, NULL, NULL, false, NULL, NULL, NULL, NULL,"
+            + " NULL)",
         "INSERT INTO orders VALUES (3, 30, 99999.99, 'ü ∑ 😀', 'c', NULL, '2000-02-29',"
-            + " '1999-12-31 23:59:59.999999', '2038-01-19 03:14:07.000001+00')",
+            + " '1999-12-31 23:59:59.999999', '2038-01-19 03:14:07.000001+00', '00:00:00.000001',"
+            + " '\\x')",
         "CREATE TABLE items (id INTEGER NOT NULL, qty INTEGER, name TEXT)",
         "INSERT INTO items SELECT g, g % 7, 'item ' || g FROM generate_series(1, 2000) g");
   }
@@ -146,6 +149,7 @@ public class FileSinkTest {
     model.addLogicalTypeConversion(new TimeConversions.DateConversion());
     model.addLogicalTypeConversion(new TimeConversions.TimestampMicrosConversion());
     model.addLogicalTypeConversion(new TimeConversions.LocalTimestampMicrosConversion());
+    model.addLogicalTypeConversion(new TimeConversions.TimeMicrosConversion());
     return model;
   }
 
@@ -166,7 +170,7 @@ public class FileSinkTest {
           schemas.add(r.getSchema());
           List<String> values = new ArrayList<>();
           for (int i = 0; i < r.getSchema().getFields().size(); i++) {
-            values.add(String.valueOf(r.get(i)));
+            values.add(shown(r.get(i)));
           }
           rows.add(String.join(" | ", values));
         }
@@ -183,12 +187,24 @@ public class FileSinkTest {
         for (SourceRow row = reader.next(); row != null; row = reader.next()) {
           rows.add(
               java.util.Arrays.stream(row.values())
-                  .map(String::valueOf)
+                  .map(FileSinkTest::shown)
                   .collect(Collectors.joining(" | ")));
         }
       }
     }
     return rows;
+  }
+
+  /** A value as PostgreSQL's getString writes it: bytes as \\x and hex. */
+  private static String shown(Object value) {
+    if (value instanceof java.nio.ByteBuffer buffer) {
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.duplicate().get(bytes);
+      value = bytes;
+    }
+    return value instanceof byte[] bytes
+        ? "\\x" + java.util.HexFormat.of().formatHex(bytes)
+        : String.valueOf(value);
   }
 
   private static List<PartitionRunRecord> tables(JobSpec spec, RunRecord run) throws Exception {
@@ -268,16 +284,18 @@ public class FileSinkTest {
     }
     assertThat(types)
         .containsExactlyInAnyOrderEntriesOf(
-            Map.of(
-                "id", "int",
-                "customer", "long",
-                "amount", "bytes decimal(12,2)",
-                "note", "string",
-                "code", "string",
-                "paid", "boolean",
-                "day", "int date",
-                "at", "long local-timestamp-micros",
-                "at_tz", "long timestamp-micros"));
+            Map.ofEntries(
+                Map.entry("id", "int"),
+                Map.entry("customer", "long"),
+                Map.entry("amount", "bytes decimal(12,2)"),
+                Map.entry("note", "string"),
+                Map.entry("code", "string"),
+                Map.entry("paid", "boolean"),
+                Map.entry("day", "int date"),
+                Map.entry("at", "long local-timestamp-micros"),
+                Map.entry("at_tz", "long timestamp-micros"),
+                Map.entry("t", "long time-micros"),
+                Map.entry("b", "bytes")));
 
     // Rolled over: several files, every row once.
     List<String> itemFiles = dataFiles(lake, "lake/shop/items/");

@@ -150,9 +150,9 @@ public class JdbcSourceTest {
     seedOrders();
     source.execute(
         "CREATE TABLE typed (id INTEGER NOT NULL PRIMARY KEY, small SMALLINT, code VARCHAR(20),"
-            + " free NUMERIC, ratio DOUBLE PRECISION, uid UUID, tag CHAR(3))",
+            + " free NUMERIC, ratio DOUBLE PRECISION, uid UUID, tag CHAR(3), t TIME, b BYTEA)",
         "INSERT INTO typed VALUES (1, 2, 'x', 1.000001, 0.5,"
-            + " 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'abc')");
+            + " 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'abc', '12:34:56.789012', '\\x0001ff')");
     JobSpec spec =
         job(
             "tableDefaults: {createTable: true}\n"
@@ -196,7 +196,9 @@ public class JdbcSourceTest {
             "typed.free numeric",
             "typed.ratio double precision",
             "typed.uid uuid",
-            "typed.tag character varying(3)");
+            "typed.tag character varying(3)",
+            "typed.t time without time zone",
+            "typed.b bytea");
     String all = "SELECT * FROM orders ORDER BY id";
     assertThat(sink.rows(all)).isEqualTo(source.rows(all));
     assertThat(sink.rows("SELECT * FROM typed")).isEqualTo(source.rows("SELECT * FROM typed"));

@@ -12,8 +12,10 @@ import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.csv.CSVFormat;
@@ -24,7 +26,8 @@ import org.apache.commons.csv.CSVPrinter;
  * a line break is quoted, quotes doubled unless an escape is set; lines end in CRLF), with a header
  * line when the sink's {@code csv.header} says so, NULL as {@code csv.nullValue}, optionally gzip.
  * Values are written as copyjob's CSV reader reads them back: numbers in plain notation, dates and
- * timestamps in ISO-8601 (a timestamptz with its offset).
+ * timestamps in ISO-8601 (a timestamptz with its offset), bytes in hex after {@code \x} (as
+ * PostgreSQL writes bytea).
  */
 final class CsvPartWriter implements PartWriter {
   private final Counting counted;
@@ -67,6 +70,12 @@ final class CsvPartWriter implements PartWriter {
     }
     if (value instanceof OffsetDateTime offset) {
       return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(offset);
+    }
+    if (value instanceof LocalTime time) {
+      return DateTimeFormatter.ISO_LOCAL_TIME.format(time);
+    }
+    if (value instanceof byte[] bytes) {
+      return "\\x" + HexFormat.of().formatHex(bytes); // as PostgreSQL writes bytea
     }
     return value;
   }

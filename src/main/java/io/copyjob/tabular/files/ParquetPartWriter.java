@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -31,7 +32,8 @@ import org.apache.parquet.io.LocalOutputFile;
  * file system), each column a nullable field of its logical type: smallint and integer as INT32,
  * bigint as INT64, decimal(p,s) as DECIMAL(p,s) (an unbounded decimal, which Parquet cannot type,
  * as its exact text), double, boolean, date as DATE, timestamp as TIMESTAMP(MICROS) local (not
- * adjusted to UTC), timestamptz as TIMESTAMP(MICROS) adjusted to UTC, text and UUID as STRING.
+ * adjusted to UTC), timestamptz as TIMESTAMP(MICROS) adjusted to UTC, time as TIME(MICROS), text
+ * and UUID as STRING, bytes as BINARY.
  *
  * <p>A row group is buffered in memory before it is written: its size is the smaller of the roll
  * over size and {@link #MAX_ROW_GROUP}, which bounds a writer's memory.
@@ -88,7 +90,9 @@ final class ParquetPartWriter implements PartWriter {
           LogicalTypes.localTimestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
       case TIMESTAMPTZ ->
           LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+      case TIME -> LogicalTypes.timeMicros().addToSchema(Schema.create(Schema.Type.LONG));
       case TEXT, UUID -> Schema.create(Schema.Type.STRING);
+      case BYTES -> Schema.create(Schema.Type.BYTES);
     };
   }
 
@@ -131,7 +135,9 @@ final class ParquetPartWriter implements PartWriter {
       case DATE -> (int) ((LocalDate) value).toEpochDay();
       case TIMESTAMP -> micros(((LocalDateTime) value).toInstant(ZoneOffset.UTC));
       case TIMESTAMPTZ -> micros(((OffsetDateTime) value).toInstant());
+      case TIME -> ((LocalTime) value).toNanoOfDay() / 1_000;
       case TEXT, UUID -> value.toString();
+      case BYTES -> ByteBuffer.wrap((byte[]) value);
     };
   }
 
