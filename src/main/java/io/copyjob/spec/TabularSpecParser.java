@@ -155,6 +155,7 @@ final class TabularSpecParser {
     sink.checkApart(job.get("faultTolerance"), faults);
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
     List<TableSpec> tables = tables(job.get("tables"), defaults, format, false, sink.writesFiles());
+    sink.checkFolders(job.get("tables"), tables);
     CopySpec copy = JobSpecParser.copy(job.get("copy").mapping(COPY_FIELDS));
     Node control = job.get("control");
     if (control.get("partitionTable").exists()) {
@@ -193,6 +194,7 @@ final class TabularSpecParser {
     sink.checkApart(job.get("faultTolerance"), faults);
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
     List<TableSpec> tables = tables(job.get("tables"), defaults, null, true, sink.writesFiles());
+    sink.checkFolders(job.get("tables"), tables);
     for (int i = 0; i < tables.size(); i++) {
       Node table = job.get("tables").get(tables.get(i).name());
       if (mode == Mode.INCREMENTAL && tables.get(i).watermark() == null) {
@@ -449,6 +451,35 @@ final class TabularSpecParser {
       return files == null
           ? new SinkSpec(null, null)
           : new SinkSpec(files.root(), files.connection());
+    }
+
+    /**
+     * Each table writes a folder of its own: an overwrite deletes the other files of its folder,
+     * and a failed one the run's own, so a folder shared (or nested) would lose another table's.
+     */
+    void checkFolders(Node tablesNode, List<TableSpec> tables) {
+      if (files == null) {
+        return;
+      }
+      for (int i = 0; i < tables.size(); i++) {
+        String folder = tables.get(i).target() + "/";
+        for (int j = 0; j < i; j++) {
+          String other = tables.get(j).target() + "/";
+          if (!folder.contains("*") && (folder.startsWith(other) || other.startsWith(folder))) {
+            throw tablesNode
+                .get(tables.get(i).name())
+                .get("target")
+                .error(
+                    "'"
+                        + tables.get(i).target()
+                        + "' is inside or holds the folder of table "
+                        + tables.get(j).name()
+                        + " ('"
+                        + tables.get(j).target()
+                        + "'); give each table a folder of its own");
+          }
+        }
+      }
     }
 
     /** Rejected rows written among a folder's data files would be read as data. */

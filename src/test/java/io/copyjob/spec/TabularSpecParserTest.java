@@ -260,6 +260,10 @@ public class TabularSpecParserTest {
         base.replace("s3://lake/sales/", "s3://exports/sales/out/") + orders + "}\n",
         "job.yaml: sink.root: must not overlap source.root");
     refused(
+        base + orders + "}\n  items: {files: items/, target: orders/items}\n",
+        "job.yaml: tables.items.target: 'orders/items' is inside or holds the folder of table"
+            + " orders ('orders'); give each table a folder of its own");
+    refused(
         base.replace("format: parquet}", "format: parquet, rollOver: 10}") + orders + "}\n",
         "job.yaml: sink.rollOver: must be at least 1KiB, got '10'");
   }
