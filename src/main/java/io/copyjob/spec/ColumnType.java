@@ -28,8 +28,12 @@ public record ColumnType(Kind kind, int length, int precision, int scale) implem
     DATE("date"),
     TIMESTAMP("timestamp"),
     TIMESTAMPTZ("timestamptz"),
+    /** A time of day without a zone. */
+    TIME("time"),
     TEXT("text"),
-    UUID("uuid");
+    UUID("uuid"),
+    /** Binary data, as a binary source column gives it (text is not taken as bytes). */
+    BYTES("bytes");
 
     private final String label;
 
@@ -44,14 +48,14 @@ public record ColumnType(Kind kind, int length, int precision, int scale) implem
 
     /** Whether values of this kind are parsed with a date/time pattern. */
     public boolean temporal() {
-      return this == DATE || this == TIMESTAMP || this == TIMESTAMPTZ;
+      return this == DATE || this == TIMESTAMP || this == TIMESTAMPTZ || this == TIME;
     }
   }
 
   /** The names a job file may write, in the order a message lists them. */
   public static final String NAMES =
       "smallint, integer (int), bigint, decimal(p,s) (numeric), double, boolean, date, timestamp,"
-          + " timestamptz, varchar(n), text, uuid";
+          + " timestamptz, time, varchar(n), text, uuid, bytes";
 
   private static final Pattern WITH_ARGS =
       Pattern.compile("([a-z ]+?)\\s*(?:\\(\\s*(\\d+)\\s*(?:,\\s*(\\d+)\\s*)?\\))?");
@@ -83,8 +87,10 @@ public record ColumnType(Kind kind, int length, int precision, int scale) implem
           case "date" -> Kind.DATE;
           case "timestamp", "timestamp without time zone", "datetime" -> Kind.TIMESTAMP;
           case "timestamptz", "timestamp with time zone" -> Kind.TIMESTAMPTZ;
+          case "time", "time without time zone" -> Kind.TIME;
           case "text", "string" -> Kind.TEXT;
           case "uuid" -> Kind.UUID;
+          case "bytes", "bytea", "binary", "varbinary" -> Kind.BYTES;
           default -> null;
         };
     if (plain != null) {

@@ -14,18 +14,21 @@ import java.util.List;
  * the lease work for tables as for files.
  *
  * @param format how the source files are parsed
- * @param database the sink database
+ * @param database the sink database; null when the tables are written as files ({@code fileSink})
  * @param tables the tables, in the job file's order, each with the defaults applied
  * @param faultTolerance what happens to a row that cannot be converted or written
  * @param sourceDatabase the database the tables are read from ({@code source.database}); null when
  *     the job reads files ({@code format} is null otherwise)
+ * @param fileSink the folder the tables are written into as files ({@code sink.root}); null when
+ *     they go into {@code database} (which is null otherwise)
  */
 public record TabularSpec(
     FileFormat format,
     DatabaseSpec database,
     List<TableSpec> tables,
     FaultTolerance faultTolerance,
-    DatabaseSpec sourceDatabase)
+    DatabaseSpec sourceDatabase,
+    FileSinkSpec fileSink)
     implements Serializable {
 
   public TabularSpec {
@@ -38,7 +41,24 @@ public record TabularSpec(
       DatabaseSpec database,
       List<TableSpec> tables,
       FaultTolerance faultTolerance) {
-    this(format, database, tables, faultTolerance, null);
+    this(format, database, tables, faultTolerance, null, null);
+  }
+
+  /** A job reading files or a database into a sink database. */
+  public TabularSpec(
+      FileFormat format,
+      DatabaseSpec database,
+      List<TableSpec> tables,
+      FaultTolerance faultTolerance,
+      DatabaseSpec sourceDatabase) {
+    this(format, database, tables, faultTolerance, sourceDatabase, null);
+  }
+
+  /**
+   * Whether the tables are written as files below {@code sink.root} rather than into a database.
+   */
+  public boolean writesFiles() {
+    return fileSink != null;
   }
 
   /** Whether the job reads database tables ({@code source.database}) rather than files. */
@@ -48,7 +68,7 @@ public record TabularSpec(
 
   /** The same job with {@code tables} in place of its tables (patterns expanded). */
   public TabularSpec withTables(List<TableSpec> tables) {
-    return new TabularSpec(format, database, tables, faultTolerance, sourceDatabase);
+    return new TabularSpec(format, database, tables, faultTolerance, sourceDatabase, fileSink);
   }
 
   /** The table named {@code name} in the job file, or null. */
@@ -105,6 +125,50 @@ public record TabularSpec(
     public static final CsvSpec DEFAULT = new CsvSpec(',', '"', null, true, "", "UTF-8", 0);
   }
 
+  /** The formats of files a file sink writes. */
+  public enum SinkFormat {
+    PARQUET,
+    CSV
+  }
+
+  /** How a Parquet file's column chunks are compressed. */
+  public enum ParquetCompression {
+    NONE,
+    SNAPPY,
+    GZIP,
+    ZSTD
+  }
+
+  /**
+   * A folder the tables are written into as files ({@code sink.root}): each table into the folder
+   * its {@code target} names below the root, one file per part of a piece, rolled over by size.
+   *
+   * @param root the folder, in any store
+   * @param connection the connection reaching it; null: as any root
+   * @param format the files' format
+   * @param csv how CSV files are written (for {@link SinkFormat#CSV}; {@code skipLines} unused)
+   * @param gzip whether CSV files are gzip-compressed ({@code .csv.gz})
+   * @param parquetCompression how Parquet files are compressed
+   * @param rollOver the size at which a file is closed and the next one begun
+   */
+  public record FileSinkSpec(
+      URI root,
+      String connection,
+      SinkFormat format,
+      CsvSpec csv,
+      boolean gzip,
+      ParquetCompression parquetCompression,
+      long rollOver)
+      implements Serializable {
+    /** 128 MiB: a row group's worth, what lake readers expect of a file. */
+    public static final long DEFAULT_ROLL_OVER = 128L << 20;
+
+    /** The extension of the files written: {@code .parquet}, {@code .csv} or {@code .csv.gz}. */
+    public String extension() {
+      return format == SinkFormat.PARQUET ? ".parquet" : gzip ? ".csv.gz" : ".csv";
+    }
+  }
+
   /**
    * A JDBC database. The password is never in the job file: {@code passwordEnv} names the
    * environment variable holding it, read where the connection is made.
@@ -139,7 +203,8 @@ public record TabularSpec(
    * @param files the key prefix below {@code source.root} its files are listed under
    * @param glob a glob the key below {@code files} must match ({@code *} within a folder, {@code
    *     **} across folders); null: every file under the prefix
-   * @param target the sink table, optionally schema-qualified
+   * @param target the sink table, optionally schema-qualified; for a file sink, the folder below
+   *     {@code sink.root} the table's files go into
    * @param columns the explicit mapping; empty: by name when the files have a header, else by
    *     position
    * @param keys the key columns of the sink table (checked to exist)

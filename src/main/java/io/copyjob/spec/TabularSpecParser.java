@@ -13,7 +13,10 @@ import io.copyjob.spec.TabularSpec.CsvSpec;
 import io.copyjob.spec.TabularSpec.DatabaseSpec;
 import io.copyjob.spec.TabularSpec.FaultTolerance;
 import io.copyjob.spec.TabularSpec.FileFormat;
+import io.copyjob.spec.TabularSpec.FileSinkSpec;
 import io.copyjob.spec.TabularSpec.Format;
+import io.copyjob.spec.TabularSpec.ParquetCompression;
+import io.copyjob.spec.TabularSpec.SinkFormat;
 import io.copyjob.spec.TabularSpec.TableSource;
 import io.copyjob.spec.TabularSpec.TableSpec;
 import io.copyjob.spec.TabularSpec.Watermark;
@@ -63,6 +66,15 @@ final class TabularSpecParser {
   private static final List<String> CSV_FIELDS =
       List.of("delimiter", "quote", "escape", "header", "nullValue", "encoding", "skipLines");
   private static final List<String> SINK_FIELDS = List.of("database");
+  private static final List<String> FILE_SINK_FIELDS =
+      List.of("root", "connection", "format", "csv", "compression", "parquet", "rollOver");
+  private static final List<String> SINK_CSV_FIELDS =
+      List.of("delimiter", "quote", "escape", "header", "nullValue", "encoding");
+
+  /** A folder below sink.root: relative, each segment visible (not starting with '_' or '.'). */
+  private static final Pattern FOLDER =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9._=-]*(/[A-Za-z0-9][A-Za-z0-9._=-]*){0,31}");
+
   private static final List<String> DATABASE_FIELDS = List.of("url", "user", "passwordEnv");
   private static final List<String> DEFAULT_FIELDS =
       List.of("write", "createTable", "truncateBeforeFullCopy", "ignoreCase", "timeZone");
@@ -139,11 +151,13 @@ final class TabularSpecParser {
     String sourceConnection =
         ConnectionParser.reference(source.get("connection"), root, connections);
     FileFormat format = format(source);
-    DatabaseSpec database = sink(job.get("sink"));
+    Sink sink = sink(job.get("sink"), connections, root);
     Mode mode = mode(job.get("mode"), false);
     FaultTolerance faults = faultTolerance(job.get("faultTolerance"), root, connections);
+    sink.checkApart(job.get("faultTolerance"), faults);
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
-    List<TableSpec> tables = tables(job.get("tables"), defaults, format, false);
+    List<TableSpec> tables = tables(job.get("tables"), defaults, format, false, sink.writesFiles());
+    sink.checkFolders(job.get("tables"), tables);
     CopySpec copy = JobSpecParser.copy(job.get("copy").mapping(COPY_FIELDS));
     Node control = job.get("control");
     if (control.get("partitionTable").exists()) {
@@ -154,14 +168,14 @@ final class TabularSpecParser {
     return new JobSpec(
         name,
         new SourceSpec(root, names, sourceConnection),
-        new SinkSpec(null, null),
+        sink.spec(),
         copy,
         mode,
         DeltaSpec.none(),
         controlSpec,
         null,
         connections,
-        new TabularSpec(format, database, tables, faults));
+        new TabularSpec(format, sink.database(), tables, faults, null, sink.files()));
   }
 
   /** A job reading tables of a database ({@code source.database}) rather than files. */
@@ -174,13 +188,15 @@ final class TabularSpecParser {
     }
     source.mapping(DATABASE_SOURCE_FIELDS);
     DatabaseSpec sourceDatabase = database(source.get("database"), "source.database");
-    DatabaseSpec database = sink(job.get("sink"));
+    Sink sink = sink(job.get("sink"), connections, null);
     Mode mode = mode(job.get("mode"), true);
     // The source's identity in the control table: its URL without credentials or properties.
     URI root = URI.create(io.copyjob.control.Jdbc.redact(sourceDatabase.url()));
     FaultTolerance faults = faultTolerance(job.get("faultTolerance"), null, connections);
+    sink.checkApart(job.get("faultTolerance"), faults);
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
-    List<TableSpec> tables = tables(job.get("tables"), defaults, null, true);
+    List<TableSpec> tables = tables(job.get("tables"), defaults, null, true, sink.writesFiles());
+    sink.checkFolders(job.get("tables"), tables);
     for (int i = 0; i < tables.size(); i++) {
       Node table = job.get("tables").get(tables.get(i).name());
       if (mode == Mode.INCREMENTAL && tables.get(i).watermark() == null) {
@@ -221,14 +237,14 @@ final class TabularSpecParser {
     return new JobSpec(
         name,
         new SourceSpec(root, names, null),
-        new SinkSpec(null, null),
+        sink.spec(),
         copy,
         mode,
         DeltaSpec.none(),
         controlSpec,
         null,
         connections,
-        new TabularSpec(null, database, tables, faults, sourceDatabase));
+        new TabularSpec(null, sink.database(), tables, faults, sourceDatabase, sink.files()));
   }
 
   /** Where a database source's table comes from, and in how many pieces. */
@@ -427,13 +443,122 @@ final class TabularSpecParser {
     return new DatabaseSpec(url, database.get("user").optText().orElse(null), env.orElse(null));
   }
 
-  private static DatabaseSpec sink(Node node) {
-    notYet(
-        node.get("root"),
-        "file sinks (Parquet, CSV) are",
-        "write into a database with sink.database");
-    notYet(node.get("format"), "file sinks (Parquet, CSV) are", "write into a database");
+  /** The job's sink: a database, or a folder of files (then {@code database} is null). */
+  private record Sink(DatabaseSpec database, FileSinkSpec files) {
+    boolean writesFiles() {
+      return files != null;
+    }
+
+    SinkSpec spec() {
+      return files == null
+          ? new SinkSpec(null, null)
+          : new SinkSpec(files.root(), files.connection());
+    }
+
+    /**
+     * Each table writes a folder of its own: an overwrite deletes the other files of its folder,
+     * and a failed one the run's own, so a folder shared (or nested) would lose another table's.
+     */
+    void checkFolders(Node tablesNode, List<TableSpec> tables) {
+      if (files == null) {
+        return;
+      }
+      for (int i = 0; i < tables.size(); i++) {
+        String folder = tables.get(i).target() + "/";
+        for (int j = 0; j < i; j++) {
+          String other = tables.get(j).target() + "/";
+          if (!folder.contains("*") && (folder.startsWith(other) || other.startsWith(folder))) {
+            throw tablesNode
+                .get(tables.get(i).name())
+                .get("target")
+                .error(
+                    "'"
+                        + tables.get(i).target()
+                        + "' is inside or holds the folder of table "
+                        + tables.get(j).name()
+                        + " ('"
+                        + tables.get(j).target()
+                        + "'); give each table a folder of its own");
+          }
+        }
+      }
+    }
+
+    /** Rejected rows written among a folder's data files would be read as data. */
+    void checkApart(Node faultNode, FaultTolerance faults) {
+      if (files != null
+          && faults.deadLetter() != null
+          && Roots.overlap(faults.deadLetter(), files.root())) {
+        throw faultNode.get("deadLetter").error("must not overlap sink.root");
+      }
+    }
+  }
+
+  private Sink sink(Node node, Map<String, Connection> connections, URI sourceRoot) {
     notYet(node.get("table"), "sink.table is", "name each table's target under tables:");
+    if (!node.get("root").exists()) {
+      return new Sink(databaseSink(node), null);
+    }
+    if (node.get("database").exists()) {
+      throw node.get("database").error("give sink.database or sink.root (files), not both");
+    }
+    node.mapping(FILE_SINK_FIELDS);
+    Node rootNode = node.get("root");
+    URI root = files.root(rootNode);
+    if (sourceRoot != null && Roots.overlap(root, sourceRoot)) {
+      // The next run would read the files this one writes.
+      throw rootNode.error("must not overlap source.root");
+    }
+    String connection = ConnectionParser.reference(node.get("connection"), root, connections);
+    Node formatNode = node.get("format");
+    String name = formatNode.text();
+    SinkFormat format =
+        switch (name) {
+          case "parquet" -> SinkFormat.PARQUET;
+          case "csv" -> SinkFormat.CSV;
+          default -> throw formatNode.error("must be one of parquet, csv, got '" + name + "'");
+        };
+    for (String field : List.of("csv", "compression")) {
+      if (format != SinkFormat.CSV && node.get(field).exists()) {
+        throw node.get(field).error("only for format: csv (Parquet's is sink.parquet.compression)");
+      }
+    }
+    if (format != SinkFormat.PARQUET && node.get("parquet").exists()) {
+      throw node.get("parquet").error("only for format: parquet");
+    }
+    Map<String, Boolean> gzipNames = new LinkedHashMap<>();
+    gzipNames.put("none", false);
+    gzipNames.put("gzip", true);
+    boolean gzip = node.get("compression").oneOf(false, gzipNames);
+    Map<String, ParquetCompression> codecs = new LinkedHashMap<>();
+    codecs.put("snappy", ParquetCompression.SNAPPY);
+    codecs.put("gzip", ParquetCompression.GZIP);
+    codecs.put("zstd", ParquetCompression.ZSTD);
+    codecs.put("none", ParquetCompression.NONE);
+    ParquetCompression codec =
+        node.get("parquet")
+            .mapping(List.of("compression"))
+            .get("compression")
+            .oneOf(ParquetCompression.SNAPPY, codecs);
+    Node rollNode = node.get("rollOver");
+    long rollOver = Sizes.bytes(rollNode);
+    if (rollNode.isPresent() && rollOver < 1024) {
+      throw rollNode.error("must be at least 1KiB, got '" + rollNode.scalarText() + "'");
+    }
+    return new Sink(
+        null,
+        new FileSinkSpec(
+            root,
+            connection,
+            format,
+            csv(node.get("csv").mapping(SINK_CSV_FIELDS)),
+            gzip,
+            codec,
+            rollOver == 0 ? FileSinkSpec.DEFAULT_ROLL_OVER : rollOver));
+  }
+
+  private static DatabaseSpec databaseSink(Node node) {
+    notYet(node.get("format"), "sink.format is", "give sink.root for files");
     node.mapping(SINK_FIELDS);
     Node database = node.get("database");
     if (!database.isPresent()) {
@@ -524,7 +649,7 @@ final class TabularSpecParser {
    * @param format the files' format; null for a database source (columns by name or position)
    */
   private static List<TableSpec> tables(
-      Node node, Node defaults, FileFormat format, boolean readsDatabase) {
+      Node node, Node defaults, FileFormat format, boolean readsDatabase, boolean fileSink) {
     List<String> names = node.keys();
     if (names.isEmpty()) {
       throw node.error("must name at least one table");
@@ -537,13 +662,18 @@ final class TabularSpecParser {
             "a table's name must be 1 to 100 letters, digits, '.', '_' or '-', starting with a"
                 + " letter or digit");
       }
-      tables.add(table(name, table, defaults, format, readsDatabase));
+      tables.add(table(name, table, defaults, format, readsDatabase, fileSink));
     }
     return tables;
   }
 
   private static TableSpec table(
-      String name, Node table, Node defaults, FileFormat format, boolean readsDatabase) {
+      String name,
+      Node table,
+      Node defaults,
+      FileFormat format,
+      boolean readsDatabase,
+      boolean fileSink) {
     if (!table.isPresent()) {
       throw table.error(
           readsDatabase
@@ -589,15 +719,24 @@ final class TabularSpecParser {
       }
     }
     Node targetNode = table.get("target");
-    String target = targetNode.text();
-    if (source != null && source.pattern() != null) {
+    String target;
+    if (fileSink) {
+      target = folder(targetNode, name, source != null && source.pattern() != null);
+    } else if (source != null && source.pattern() != null) {
+      target = targetNode.text();
       // Each table the pattern matches goes to the table of its own name in the target's schema.
       if (!target.matches("[A-Za-z_][A-Za-z0-9_]{0,127}\\.\\*")) {
         throw targetNode.error(
             "with pattern, must be schema.* (each table goes to the table of its name there)");
       }
-    } else if (!JobSpecParser.TABLE.matcher(target).matches()) {
-      throw targetNode.error("must be a table name like orders or public.orders");
+    } else {
+      target = targetNode.text();
+      if (!JobSpecParser.TABLE.matcher(target).matches()) {
+        throw targetNode.error("must be a table name like orders or public.orders");
+      }
+    }
+    if (fileSink) {
+      refuseForFiles(table, defaults);
     }
     List<ColumnMapping> columns = columns(table.get("columns"), format);
     List<String> keys = new ArrayList<>();
@@ -650,6 +789,50 @@ final class TabularSpecParser {
         truncate,
         source,
         watermark);
+  }
+
+  /**
+   * A table's folder below sink.root: its {@code target}, or its name. With a pattern, {@code
+   * folder/*} or {@code *}: each matched table goes into the folder of its name there.
+   */
+  private static String folder(Node node, String name, boolean pattern) {
+    String target = node.optText().orElse(pattern ? "*" : name);
+    if (pattern) {
+      String prefix =
+          target.equals("*") ? "" : target.substring(0, Math.max(0, target.length() - 2));
+      if (!target.equals("*") && (!target.endsWith("/*") || !FOLDER.matcher(prefix).matches())) {
+        throw node.error(
+            "with pattern, must be folder/* or * (each table goes into the folder of its name)");
+      }
+      return target;
+    }
+    target = target.endsWith("/") ? target.substring(0, target.length() - 1) : target;
+    if (!FOLDER.matcher(target).matches()) {
+      throw node.error(
+          "must be a folder below sink.root like orders or sales/orders (no '/' first, no"
+              + " '..', no name starting with '_' or '.', which readers skip)");
+    }
+    return target;
+  }
+
+  /** What only a database sink does, refused by name for a file sink. */
+  private static void refuseForFiles(Node table, Node defaults) {
+    Node write = setting(table, defaults, "write");
+    if ("upsert".equals(write.optText().orElse(""))) {
+      throw write.error("upsert needs a database sink; files are written with append or overwrite");
+    }
+    if (table.get("keys").exists()) {
+      throw table.get("keys").error("only for a database sink (write: upsert); files have no keys");
+    }
+    Node truncate = setting(table, defaults, "truncateBeforeFullCopy");
+    if (truncate.exists()) {
+      throw truncate.error("not for a file sink; use write: overwrite to replace a folder's files");
+    }
+    Node create = setting(table, defaults, "createTable");
+    if (create.exists()) {
+      throw create.error(
+          "not for a file sink: each table's files get the mapping's or the source's columns");
+    }
   }
 
   /** The table's own setting, else the one of tableDefaults (absent when neither has it). */

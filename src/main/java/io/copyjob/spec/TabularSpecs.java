@@ -6,6 +6,8 @@ import io.copyjob.spec.TabularSpec.ColumnMapping;
 import io.copyjob.spec.TabularSpec.CsvSpec;
 import io.copyjob.spec.TabularSpec.DatabaseSpec;
 import io.copyjob.spec.TabularSpec.FaultTolerance;
+import io.copyjob.spec.TabularSpec.FileSinkSpec;
+import io.copyjob.spec.TabularSpec.SinkFormat;
 import io.copyjob.spec.TabularSpec.TableSource;
 import io.copyjob.spec.TabularSpec.TableSpec;
 import java.util.Locale;
@@ -25,7 +27,11 @@ final class TabularSpecs {
     } else {
       putFiles(source, spec);
     }
-    putDatabase(root.putObject("sink").putObject("database"), tabular.database());
+    if (tabular.writesFiles()) {
+      putFileSink(root.putObject("sink"), tabular.fileSink());
+    } else {
+      putDatabase(root.putObject("sink").putObject("database"), tabular.database());
+    }
     ObjectNode tables = root.putObject("tables");
     for (TableSpec table : tabular.tables()) {
       ObjectNode node = tables.putObject(table.name());
@@ -49,7 +55,7 @@ final class TabularSpecs {
           watermark.put("lookback", Durations.format(table.watermark().lookback()));
         }
       }
-      putTable(node, table);
+      putTable(node, table, tabular.writesFiles());
     }
     putFaultTolerance(root, tabular.faultTolerance());
     root.put("mode", spec.mode().name().toLowerCase(Locale.ROOT));
@@ -83,7 +89,28 @@ final class TabularSpecs {
     source.put("compression", tabular.format().compression().name().toLowerCase(Locale.ROOT));
   }
 
-  private static void putTable(ObjectNode node, TableSpec table) {
+  private static void putFileSink(ObjectNode sink, FileSinkSpec files) {
+    sink.put("root", files.root().toString());
+    JobSpecs.putIfSet(sink, "connection", files.connection());
+    sink.put("format", files.format().name().toLowerCase(Locale.ROOT));
+    if (files.format() == SinkFormat.CSV) {
+      CsvSpec csv = files.csv();
+      ObjectNode csvNode = sink.putObject("csv");
+      csvNode.put("delimiter", String.valueOf(csv.delimiter()));
+      csvNode.put("quote", csv.quote() == null ? "" : String.valueOf(csv.quote()));
+      csvNode.put("escape", csv.escape() == null ? "" : String.valueOf(csv.escape()));
+      csvNode.put("header", csv.header());
+      csvNode.put("nullValue", csv.nullValue());
+      csvNode.put("encoding", csv.encoding());
+      sink.put("compression", files.gzip() ? "gzip" : "none");
+    } else {
+      sink.putObject("parquet")
+          .put("compression", files.parquetCompression().name().toLowerCase(Locale.ROOT));
+    }
+    sink.put("rollOver", files.rollOver());
+  }
+
+  private static void putTable(ObjectNode node, TableSpec table, boolean fileSink) {
     {
       node.put("target", table.target());
       if (!table.columns().isEmpty()) {
@@ -110,7 +137,9 @@ final class TabularSpecs {
         table.keys().forEach(node.putArray("keys")::add);
       }
       node.put("write", table.write().name().toLowerCase(Locale.ROOT));
-      node.put("createTable", table.createTable());
+      if (!fileSink) {
+        node.put("createTable", table.createTable());
+      }
       if (table.truncateBeforeFullCopy()) {
         node.put("truncateBeforeFullCopy", true);
       }

@@ -1,5 +1,7 @@
 package io.copyjob.tabular;
 
+import io.copyjob.spec.ColumnType;
+import io.copyjob.spec.ColumnType.Kind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -11,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.avro.Conversions;
+import org.apache.avro.LogicalType;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
 import org.apache.avro.data.TimeConversions;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericFixed;
@@ -32,9 +37,10 @@ import org.apache.parquet.io.LocalInputFile;
  * <p>Columns are the file schema's top-level fields in order, or the field paths of an explicit
  * mapping ({@link FieldPath}: {@code customer.id} reads a field of a nested group). Values keep
  * their type: int, long, float, double, boolean, string, decimal ({@link java.math.BigDecimal}),
- * date ({@link java.time.LocalDate}), timestamps adjusted to UTC ({@link java.time.Instant}) and
- * local ones ({@link java.time.LocalDateTime}), UUID; a nested group, list or map is its JSON text.
- * A row is found by its 1-based place in the file ("row 12").
+ * date ({@link java.time.LocalDate}), time of day ({@link java.time.LocalTime}), binary (byte[]),
+ * timestamps adjusted to UTC ({@link java.time.Instant}) and local ones ({@link
+ * java.time.LocalDateTime}), UUID; a nested group, list or map is its JSON text. A row is found by
+ * its 1-based place in the file ("row 12").
  */
 final class ParquetRowReader implements RowReader {
   private static final GenericData MODEL = model();
@@ -45,6 +51,7 @@ final class ParquetRowReader implements RowReader {
   private final List<FieldPath> paths;
   private final List<String> names;
   private final boolean ignoreCase;
+  private final Schema schema;
   private GenericRecord first;
   private long row;
 
@@ -83,6 +90,7 @@ final class ParquetRowReader implements RowReader {
       Files.deleteIfExists(local);
       throw e;
     }
+    this.schema = first == null ? null : first.getSchema();
     if (!fields.isEmpty()) {
       this.names = List.copyOf(fields);
       this.paths = fields.stream().map(FieldPath::parse).toList();
@@ -100,6 +108,8 @@ final class ParquetRowReader implements RowReader {
     model.addLogicalTypeConversion(new Conversions.DecimalConversion());
     model.addLogicalTypeConversion(new Conversions.UUIDConversion());
     model.addLogicalTypeConversion(new TimeConversions.DateConversion());
+    model.addLogicalTypeConversion(new TimeConversions.TimeMillisConversion());
+    model.addLogicalTypeConversion(new TimeConversions.TimeMicrosConversion());
     model.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
     model.addLogicalTypeConversion(new TimeConversions.TimestampMicrosConversion());
     model.addLogicalTypeConversion(new TimeConversions.LocalTimestampMillisConversion());
@@ -119,6 +129,66 @@ final class ParquetRowReader implements RowReader {
   @Override
   public Optional<List<String>> columnNames() {
     return Optional.ofNullable(names);
+  }
+
+  /** The named columns, each typed by its top-level field of the file's schema. */
+  @Override
+  public List<SourceColumn> columns() {
+    if (names == null) {
+      return List.of();
+    }
+    List<SourceColumn> columns = new java.util.ArrayList<>();
+    for (String name : names) {
+      Schema.Field field = schema == null ? null : schema.getField(name);
+      columns.add(new SourceColumn(name, field == null ? null : type(field.schema())));
+    }
+    return columns;
+  }
+
+  /** A field's type in copyjob's terms, or null for one it has no name for (a group, a list). */
+  static ColumnType type(Schema schema) {
+    if (schema.getType() == Schema.Type.UNION) {
+      List<Schema> types =
+          schema.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).toList();
+      return types.size() == 1 ? type(types.get(0)) : null;
+    }
+    LogicalType logical = schema.getLogicalType();
+    return switch (schema.getType()) {
+      case INT ->
+          logical instanceof LogicalTypes.Date
+              ? ColumnType.of(Kind.DATE)
+              : logical instanceof LogicalTypes.TimeMillis
+                  ? ColumnType.of(Kind.TIME)
+                  : logical == null ? ColumnType.of(Kind.INTEGER) : null;
+      case LONG -> {
+        if (logical instanceof LogicalTypes.TimestampMillis
+            || logical instanceof LogicalTypes.TimestampMicros) {
+          yield ColumnType.of(Kind.TIMESTAMPTZ);
+        }
+        if (logical instanceof LogicalTypes.LocalTimestampMillis
+            || logical instanceof LogicalTypes.LocalTimestampMicros) {
+          yield ColumnType.of(Kind.TIMESTAMP);
+        }
+        if (logical instanceof LogicalTypes.TimeMicros) {
+          yield ColumnType.of(Kind.TIME);
+        }
+        yield logical == null ? ColumnType.of(Kind.BIGINT) : null;
+      }
+      case BYTES, FIXED ->
+          logical instanceof LogicalTypes.Decimal d
+              ? d.getPrecision() <= 1000
+                  ? new ColumnType(Kind.DECIMAL, 0, d.getPrecision(), d.getScale())
+                  : null
+              : ColumnType.of(Kind.BYTES);
+      case FLOAT, DOUBLE -> ColumnType.of(Kind.DOUBLE);
+      case BOOLEAN -> ColumnType.of(Kind.BOOLEAN);
+      case STRING ->
+          logical != null && "uuid".equals(logical.getName())
+              ? ColumnType.of(Kind.UUID)
+              : ColumnType.of(Kind.TEXT);
+      case ENUM -> ColumnType.of(Kind.TEXT);
+      default -> null;
+    };
   }
 
   @Override
@@ -182,18 +252,15 @@ final class ParquetRowReader implements RowReader {
         || value instanceof Map<?, ?>) {
       return MODEL.toString(value);
     }
-    if (value instanceof ByteBuffer || value instanceof GenericFixed) {
-      return new Binary();
+    if (value instanceof ByteBuffer buffer) {
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.duplicate().get(bytes);
+      return bytes;
+    }
+    if (value instanceof GenericFixed fixed) {
+      return fixed.bytes().clone();
     }
     return value;
-  }
-
-  /** A binary value, which no column type of copyjob takes; said as such in a rejection. */
-  static final class Binary {
-    @Override
-    public String toString() {
-      return "(binary)";
-    }
   }
 
   @Override

@@ -20,6 +20,14 @@ public interface RowReader extends AutoCloseable {
    */
   Optional<List<String>> columnNames();
 
+  /**
+   * The source's columns with their types where it has them (a Parquet schema's), in the order of
+   * {@link #columnNames}; empty when it names none. By default the names, untyped (CSV, JSON).
+   */
+  default List<SourceColumn> columns() {
+    return columnNames().orElse(List.of()).stream().map(SourceColumn::untyped).toList();
+  }
+
   /** The next row, or null after the last one. */
   SourceRow next() throws IOException;
 

@@ -67,7 +67,10 @@ public final class RowRejected extends Exception {
 
   /** A value in quotes, cut short, with line breaks shown as \n. */
   static String shown(Object value) {
-    String text = String.valueOf(value).replace("\r", "\\r").replace("\n", "\\n");
+    String text =
+        value instanceof byte[] bytes
+            ? "(" + bytes.length + " bytes)"
+            : String.valueOf(value).replace("\r", "\\r").replace("\n", "\\n");
     if (text.codePointCount(0, text.length()) > VALUE_SHOWN) {
       text = text.substring(0, text.offsetByCodePoints(0, VALUE_SHOWN)) + "...";
     }

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where a tabular job's rows go: one implementation per kind of sink (a JDBC database today;
- * Parquet files, Azure Data Explorer later), chosen from the job file. Made once per job on the
- * client and once per DoFn instance on the workers (serialized with the DoFn: connections are made
- * where it runs, never serialized); {@link #close} ends what a worker opened.
+ * Where a tabular job's rows go: one implementation per kind of sink (a JDBC database, Parquet or
+ * CSV files in a store; Azure Data Explorer later), chosen from the job file. Made once per job on
+ * the client and once per DoFn instance on the workers (serialized with the DoFn: connections are
+ * made where it runs, never serialized); {@link #close} ends what a worker opened.
  *
  * <p>The contract that makes a run exactly-once: a piece's rows become visible together with a
  * record that the piece was loaded ({@link PieceWriter#commit}); {@link #loaded} finds that record,
@@ -36,20 +36,31 @@ public interface TableSink extends Serializable, AutoCloseable {
   boolean missing(MappingException e);
 
   /**
-   * Creates {@code table}'s missing sink table ({@code createTable: true}) in the database's
-   * dialect: a column per sink column of the explicit mapping, typed by its {@code type} (text when
-   * it has none), else a text column per name of {@code sourceColumns} (the files' header); the key
-   * columns are its primary key. Returns it as {@link #describe} finds it.
+   * Creates {@code table}'s missing sink table ({@code createTable: true}, or always for a sink
+   * that {@link #createsAlways}): a column per sink column of the explicit mapping, typed by its
+   * {@code type}, else by the type of the source column it maps where the source has one (text when
+   * neither says), else a column per column of {@code sourceColumns} (the files' header, the source
+   * table's columns) with the source's type where it has one; the key columns are its primary key.
+   * Returns it as {@link #describe} finds it.
    *
    * @throws MappingException when there are no columns to create it with (one line)
    */
   SinkTable create(TableSpec table, SourceColumns sourceColumns)
       throws MappingException, IOException;
 
-  /** The source's column names (a file's header), read only when a table is created from them. */
+  /**
+   * Whether {@link #create} makes the sink table whatever {@code createTable} says: a file sink has
+   * no table to find, only the mapping's and the source's columns to write its files with.
+   */
+  default boolean createsAlways() {
+    return false;
+  }
+
+  /** The source's columns (a file's header, a table's columns), read only to create a table. */
   @FunctionalInterface
   interface SourceColumns {
-    Optional<List<String>> names() throws IOException;
+    /** The columns in order, typed where the source has types; empty when it names none. */
+    Optional<List<SourceColumn>> columns() throws IOException;
   }
 
   /**
@@ -81,15 +92,20 @@ public interface TableSink extends Serializable, AutoCloseable {
   /**
    * After every piece of a table succeeded: the step a write behaviour needs to make the table's
    * rows visible ({@code overwrite}: the staging table's rows replace the table's in one
-   * transaction, then the staging table is dropped). Append and upsert have none. Safe to call
-   * again after it succeeded (it finds no staging table and does nothing).
+   * transaction, then the staging table is dropped; a file sink deletes the folder's older files).
+   * Append and upsert have none. Safe to call again after it succeeded (it finds no staging table
+   * and does nothing).
    *
+   * @param runId the run whose rows are made visible
    * @throws IOException when the rows cannot replace the old ones (the old rows stay whole)
    */
-  default void commit(TableSpec table) throws IOException {}
+  default void commit(TableSpec table, long runId) throws IOException {}
 
-  /** After a table failed: drops what {@link #commit} would have made visible (staging). */
-  default void abort(TableSpec table) throws IOException {}
+  /**
+   * After a table failed: drops what {@link #commit} would have made visible (staging; a file
+   * sink's files of the run, for overwrite).
+   */
+  default void abort(TableSpec table, long runId) throws IOException {}
 
   @Override
   void close() throws IOException;

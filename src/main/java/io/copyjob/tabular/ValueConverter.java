@@ -76,6 +76,7 @@ final class ValueConverter implements Serializable {
       case DATE -> date(trimmed);
       case TIMESTAMP -> timestamp(trimmed);
       case TIMESTAMPTZ -> timestampTz(trimmed);
+      case TIME -> time(trimmed);
       case TEXT -> text(text);
       case UUID -> {
         if (!UUID_TEXT.matcher(trimmed).matches()) {
@@ -83,6 +84,7 @@ final class ValueConverter implements Serializable {
         }
         yield UUID.fromString(trimmed);
       }
+      case BYTES -> throw new Incompatible("is text, and bytes come only from binary data");
     };
   }
 
@@ -93,8 +95,18 @@ final class ValueConverter implements Serializable {
    */
   private Object typed(Object value) throws Incompatible {
     Kind kind = type.kind();
-    if (value instanceof ParquetRowReader.Binary || value instanceof byte[]) {
+    if (value instanceof byte[] bytes) {
+      if (kind == Kind.BYTES) {
+        return bytes;
+      }
       throw new Incompatible("is binary data, which copyjob cannot convert into " + type);
+    }
+    if (value instanceof java.time.LocalTime time) {
+      return switch (kind) {
+        case TIME -> time;
+        case TEXT -> text(time.toString());
+        default -> throw incompatible(value);
+      };
     }
     if (kind == Kind.TEXT) {
       return text(textOf(value));
@@ -271,6 +283,16 @@ final class ValueConverter implements Serializable {
       return LocalDateTime.from(formatter().parse(text));
     } catch (java.time.DateTimeException e) {
       throw new Incompatible("is not a timestamp" + pattern("yyyy-MM-dd HH:mm:ss[.fraction]"));
+    }
+  }
+
+  private java.time.LocalTime time(String text) throws Incompatible {
+    try {
+      return format == null
+          ? java.time.LocalTime.parse(text)
+          : java.time.LocalTime.from(formatter().parse(text));
+    } catch (java.time.DateTimeException e) {
+      throw new Incompatible("is not a time" + pattern("HH:mm:ss[.fraction]"));
     }
   }
 

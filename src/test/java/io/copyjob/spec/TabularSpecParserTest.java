@@ -163,14 +163,6 @@ public class TabularSpecParserTest {
   }
 
   @Test
-  public void whatIsNotBuiltYetIsRefusedByName() {
-    refused(
-        "name: t\n" + SOURCE + "sink: {root: s3://lake/, format: parquet}\n" + TABLES,
-        "job.yaml: sink.root: file sinks (Parquet, CSV) are not supported yet; write into a"
-            + " database with sink.database");
-  }
-
-  @Test
   public void constantColumnsTakeTextOrTheRunsValues() {
     JobSpec spec =
         parse(
@@ -202,6 +194,103 @@ public class TabularSpecParserTest {
             "target: public.orders}", "target: t, columns: [{constant: $runId, sink: r}]}"),
         "job.yaml: tables.orders.columns: maps no source column, only constants; map at least one"
             + " source column");
+  }
+
+  private static final String FILE_SINK =
+      "connections:\n  aws: {type: s3, region: eu-west-1}\n"
+          + "sink: {root: s3://lake/sales/, connection: aws, format: parquet}\n";
+
+  @Test
+  public void aFileSinkMeansWhatItSays() {
+    JobSpec spec =
+        parse(
+            "name: t\n"
+                + SOURCE
+                + FILE_SINK.replace(
+                    "format: parquet}",
+                    "format: parquet, parquet: {compression: zstd}, rollOver: 1MiB}")
+                + "tableDefaults: {write: overwrite}\n"
+                + "tables:\n  orders: {files: orders/}\n  items: {files: items/, target: shop/items/}\n");
+    TabularSpec.FileSinkSpec files = spec.tabular().fileSink();
+    assertThat(spec.tabular().writesFiles()).isTrue();
+    assertThat(spec.tabular().database()).isNull();
+    assertThat(files.root()).hasToString("s3://lake/sales/");
+    assertThat(files.connection()).isEqualTo("aws");
+    assertThat(files.format()).isEqualTo(TabularSpec.SinkFormat.PARQUET);
+    assertThat(files.parquetCompression()).isEqualTo(TabularSpec.ParquetCompression.ZSTD);
+    assertThat(files.rollOver()).isEqualTo(1L << 20);
+    assertThat(files.extension()).isEqualTo(".parquet");
+    assertThat(spec.tabular().tables())
+        .extracting(TabularSpec.TableSpec::target)
+        .containsExactly("orders", "shop/items");
+    assertThat(spec.connectionFor("s3://lake/sales/orders/")).isNotNull();
+
+    JobSpec csv =
+        parse(
+            "name: t\n"
+                + SOURCE
+                + FILE_SINK.replace(
+                    "format: parquet}",
+                    "format: csv, csv: {delimiter: ';', nullValue: 'NULL'}, compression: gzip}")
+                + TABLES.replace("target: public.orders", "target: orders"));
+    assertThat(csv.tabular().fileSink().csv().delimiter()).isEqualTo(';');
+    assertThat(csv.tabular().fileSink().csv().nullValue()).isEqualTo("NULL");
+    assertThat(csv.tabular().fileSink().extension()).isEqualTo(".csv.gz");
+    assertThat(csv.tabular().fileSink().rollOver()).isEqualTo(128L << 20);
+    // The settings record is a job file that means the same.
+    assertThat(parse(JobSpecs.toJson(csv)).tabular()).isEqualTo(csv.tabular());
+    assertThat(parse(JobSpecs.toJson(spec)).tabular()).isEqualTo(spec.tabular());
+  }
+
+  @Test
+  public void whatAFileSinkCannotDoIsRefusedByName() {
+    String base = "name: t\n" + SOURCE + FILE_SINK;
+    String orders = "tables:\n  orders: {files: orders/";
+    refused(
+        base + orders + ", write: upsert, keys: [id]}\n",
+        "job.yaml: tables.orders.write: upsert needs a database sink; files are written with"
+            + " append or overwrite");
+    refused(
+        base + orders + ", keys: [id]}\n",
+        "job.yaml: tables.orders.keys: only for a database sink (write: upsert); files have no"
+            + " keys");
+    refused(
+        base + "tableDefaults: {truncateBeforeFullCopy: true}\n" + orders + "}\n",
+        "job.yaml: tableDefaults.truncateBeforeFullCopy: not for a file sink; use write: overwrite"
+            + " to replace a folder's files");
+    refused(
+        base + orders + ", createTable: true}\n",
+        "job.yaml: tables.orders.createTable: not for a file sink: each table's files get the"
+            + " mapping's or the source's columns");
+    refused(
+        base + orders + ", target: ../up}\n",
+        "job.yaml: tables.orders.target: must be a folder below sink.root like orders or"
+            + " sales/orders (no '/' first, no '..', no name starting with '_' or '.', which readers"
+            + " skip)");
+    refused(
+        base.replace("format: parquet", "format: orc") + orders + "}\n",
+        "job.yaml: sink.format: must be one of parquet, csv, got 'orc'");
+    refused(
+        base.replace("connection: aws", "connection: gcs") + orders + "}\n",
+        "job.yaml: sink.connection: no connection 'gcs' (connections: aws)");
+    refused(
+        base.replace("format: parquet}", "format: parquet, compression: gzip}") + orders + "}\n",
+        "job.yaml: sink.compression: only for format: csv (Parquet's is"
+            + " sink.parquet.compression)");
+    refused(
+        base.replace("format: parquet}", "format: csv, csv: {skipLines: 1}}") + orders + "}\n",
+        "job.yaml: sink.csv: unknown field 'skipLines' (known fields: delimiter, quote, escape,"
+            + " header, nullValue, encoding)");
+    refused(
+        base.replace("s3://lake/sales/", "s3://exports/sales/out/") + orders + "}\n",
+        "job.yaml: sink.root: must not overlap source.root");
+    refused(
+        base + orders + "}\n  items: {files: items/, target: orders/items}\n",
+        "job.yaml: tables.items.target: 'orders/items' is inside or holds the folder of table"
+            + " orders ('orders'); give each table a folder of its own");
+    refused(
+        base.replace("format: parquet}", "format: parquet, rollOver: 10}") + orders + "}\n",
+        "job.yaml: sink.rollOver: must be at least 1KiB, got '10'");
   }
 
   @Test

@@ -147,6 +147,65 @@ public class JdbcSourceTest {
   }
 
   @Test
+  public void createTableGivesTheSinkTableTheSourcesColumnTypes() throws Exception {
+    seedOrders();
+    source.execute(
+        "CREATE TABLE typed (id INTEGER NOT NULL PRIMARY KEY, small SMALLINT, code VARCHAR(20),"
+            + " free NUMERIC, ratio DOUBLE PRECISION, uid UUID, tag CHAR(3), t TIME, b BYTEA)",
+        "INSERT INTO typed VALUES (1, 2, 'x', 1.000001, 0.5,"
+            + " 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'abc', '12:34:56.789012', '\\x0001ff')");
+    JobSpec spec =
+        job(
+            "tableDefaults: {createTable: true}\n"
+                + "tables:\n"
+                + "  orders: {table: orders, target: orders}\n"
+                + "  typed: {table: typed, target: typed}\n"
+                + "  mapped:\n"
+                + "    table: orders\n"
+                + "    target: mapped\n"
+                + "    columns: [{source: id, sink: order_id}, {source: amount, sink: total},"
+                + " {source: note, sink: note, type: 'varchar(100)'}]\n");
+
+    RunRecord run = TabularTestBase.run(spec, false);
+
+    assertThat(run.status().name()).isEqualTo("SUCCEEDED");
+    String columns =
+        "SELECT table_name || '.' || column_name || ' ' || CASE WHEN data_type = 'numeric'"
+            + " AND numeric_precision IS NOT NULL THEN 'numeric(' || numeric_precision || ','"
+            + " || numeric_scale || ')' WHEN character_maximum_length IS NOT NULL THEN data_type"
+            + " || '(' || character_maximum_length || ')' ELSE data_type END FROM"
+            + " information_schema.columns WHERE table_schema = '"
+            + schemaOf(sink)
+            + "' AND table_name IN ('orders', 'typed', 'mapped') ORDER BY table_name,"
+            + " ordinal_position";
+    assertThat(sink.rows(columns))
+        .containsExactly(
+            "mapped.order_id integer",
+            "mapped.total numeric(12,2)",
+            "mapped.note character varying(100)",
+            "orders.id integer",
+            "orders.customer bigint",
+            "orders.amount numeric(12,2)",
+            "orders.at timestamp without time zone",
+            "orders.at_tz timestamp with time zone",
+            "orders.day date",
+            "orders.paid boolean",
+            "orders.note text",
+            "typed.id integer",
+            "typed.small smallint",
+            "typed.code character varying(20)",
+            "typed.free numeric",
+            "typed.ratio double precision",
+            "typed.uid uuid",
+            "typed.tag character varying(3)",
+            "typed.t time without time zone",
+            "typed.b bytea");
+    String all = "SELECT * FROM orders ORDER BY id";
+    assertThat(sink.rows(all)).isEqualTo(source.rows(all));
+    assertThat(sink.rows("SELECT * FROM typed")).isEqualTo(source.rows("SELECT * FROM typed"));
+  }
+
+  @Test
   public void aTableReadInRangePiecesEqualsTheSourceRowForRow() throws Exception {
     source.execute(
         "CREATE TABLE big (k BIGINT, at TIMESTAMP(6), v TEXT)",

@@ -71,7 +71,7 @@ public class ValueConverterTest {
     typedRefused(ColumnType.of(Kind.DECIMAL), Double.NaN, "is not a finite number");
     typedRefused(
         ColumnType.of(Kind.TEXT),
-        new ParquetRowReader.Binary(),
+        new byte[] {1, 2},
         "is binary data, which copyjob cannot convert into text");
   }
 

@@ -134,6 +134,9 @@ public final class JdbcRowReader implements RowReader {
     if (value instanceof Clob clob) {
       return clob.getSubString(1, (int) clob.length());
     }
+    if (value instanceof java.sql.Blob blob) {
+      return blob.getBytes(1, (int) blob.length());
+    }
     return value;
   }
 

@@ -10,6 +10,7 @@ import io.copyjob.tabular.PieceId;
 import io.copyjob.tabular.PieceWriter;
 import io.copyjob.tabular.SinkColumn;
 import io.copyjob.tabular.SinkTable;
+import io.copyjob.tabular.SourceColumn;
 import io.copyjob.tabular.TableSink;
 import java.io.IOException;
 import java.sql.Connection;
@@ -107,8 +108,7 @@ public final class JdbcSink implements TableSink {
   @Override
   public SinkTable create(TableSpec table, SourceColumns sourceColumns)
       throws MappingException, IOException {
-    List<String> names =
-        table.columns().isEmpty() ? sourceColumns.names().orElse(List.of()) : List.of();
+    List<SourceColumn> columns = sourceColumns.columns().orElse(List.of());
     String ddl;
     try {
       DatabaseMetaData meta = connection().getMetaData();
@@ -116,7 +116,7 @@ public final class JdbcSink implements TableSink {
           meta.storesUpperCaseIdentifiers()
               ? n -> n.toUpperCase(Locale.ROOT)
               : meta.storesLowerCaseIdentifiers() ? n -> n.toLowerCase(Locale.ROOT) : n -> n;
-      ddl = TableSteps.createDdl(dialect, table, names, fold);
+      ddl = TableSteps.createDdl(dialect, table, columns, fold);
     } catch (SQLException e) {
       throw new IOException(where() + ": " + JdbcPieceWriter.reason(e), e);
     }
@@ -169,7 +169,7 @@ public final class JdbcSink implements TableSink {
   }
 
   @Override
-  public void commit(TableSpec table) throws IOException {
+  public void commit(TableSpec table, long runId) throws IOException {
     if (table.write() != WriteMode.OVERWRITE) {
       return;
     }
@@ -190,7 +190,7 @@ public final class JdbcSink implements TableSink {
     try {
       TableSteps.swap(connection(), dialect, target, staging, mappedIdentities);
     } catch (SQLException e) {
-      abort(table);
+      abort(table, runId);
       throw new IOException(
           where()
               + ": the new rows cannot replace those of "
@@ -202,7 +202,7 @@ public final class JdbcSink implements TableSink {
   }
 
   @Override
-  public void abort(TableSpec table) throws IOException {
+  public void abort(TableSpec table, long runId) throws IOException {
     if (table.write() != WriteMode.OVERWRITE) {
       return;
     }

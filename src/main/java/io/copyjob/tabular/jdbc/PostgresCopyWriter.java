@@ -69,6 +69,9 @@ final class PostgresCopyWriter implements BatchWriter {
         text.append(b ? 't' : 'f');
       } else if (value instanceof BigDecimal d) {
         text.append(d.toPlainString());
+      } else if (value instanceof byte[] bytes) {
+        // bytea's hex input, its backslash escaped for COPY's text format.
+        text.append("\\\\x").append(java.util.HexFormat.of().formatHex(bytes));
       } else {
         // Numbers, UUIDs and java.time values: their ISO-8601 text is what PostgreSQL reads.
         text.append(value);

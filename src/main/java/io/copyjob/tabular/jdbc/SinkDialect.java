@@ -106,8 +106,10 @@ enum SinkDialect {
       case DATE -> "DATE";
       case TIMESTAMP -> "TIMESTAMP(6)";
       case TIMESTAMPTZ -> "TIMESTAMP(6) WITH TIME ZONE";
+      case TIME -> "TIME(6)";
       case TEXT -> type.length() > 0 ? "VARCHAR(" + type.length() + ")" : "TEXT";
       case UUID -> "UUID";
+      case BYTES -> "BYTEA";
     };
   }
 
@@ -122,8 +124,10 @@ enum SinkDialect {
       case DATE -> "DATE";
       case TIMESTAMP -> "TIMESTAMP(9)";
       case TIMESTAMPTZ -> "TIMESTAMP(9) WITH TIME ZONE";
+      case TIME -> "TIME(9)";
       case TEXT -> type.length() > 0 ? "VARCHAR(" + type.length() + ")" : "VARCHAR";
       case UUID -> "UUID";
+      case BYTES -> "VARBINARY";
     };
   }
 
@@ -140,6 +144,8 @@ enum SinkDialect {
       case DATE -> "DATE";
       case TIMESTAMP -> "DATETIME2(7)";
       case TIMESTAMPTZ -> "DATETIMEOFFSET(7)";
+      case TIME -> "TIME(7)";
+      case BYTES -> "VARBINARY(MAX)";
       case TEXT ->
           type.length() > 0 && type.length() <= 4000
               ? "NVARCHAR(" + type.length() + ")"

@@ -166,6 +166,9 @@ final class SinkTables {
           // PostgreSQL reports timestamptz as TIMESTAMP.
           ColumnType.of(name.equals("timestamptz") ? Kind.TIMESTAMPTZ : Kind.TIMESTAMP);
       case Types.TIMESTAMP_WITH_TIMEZONE -> ColumnType.of(Kind.TIMESTAMPTZ);
+      case Types.TIME -> ColumnType.of(Kind.TIME);
+      case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB ->
+          ColumnType.of(Kind.BYTES);
       case Types.CHAR,
               Types.VARCHAR,
               Types.NCHAR,

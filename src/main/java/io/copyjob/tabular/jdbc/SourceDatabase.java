@@ -110,7 +110,12 @@ public final class SourceDatabase implements AutoCloseable {
                 + "' matches no table of "
                 + where());
       }
-      String targetSchema = table.target().substring(0, table.target().indexOf('.'));
+      // schema.* (a database sink) or folder/* and * (a file sink): what precedes the '*'.
+      String target = table.target();
+      String targetPrefix =
+          target.equals("*") || target.endsWith("/*")
+              ? target.substring(0, target.length() - 1)
+              : target.substring(0, target.indexOf('.') + 1);
       for (String name : matched) {
         if (!names.add(name)) {
           throw new IOException(
@@ -126,7 +131,7 @@ public final class SourceDatabase implements AutoCloseable {
                 name,
                 new TableSource(
                     quotedName(name), null, null, source.partitionColumn(), source.pieces()),
-                targetSchema + "." + tableName));
+                targetPrefix + tableName));
       }
     }
     return expanded;

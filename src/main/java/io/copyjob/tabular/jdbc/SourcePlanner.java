@@ -2,6 +2,7 @@ package io.copyjob.tabular.jdbc;
 
 import io.copyjob.control.Dialect;
 import io.copyjob.control.WatermarkChange;
+import io.copyjob.spec.ColumnType;
 import io.copyjob.spec.TabularSpec.ColumnMapping;
 import io.copyjob.spec.TabularSpec.TableSource;
 import io.copyjob.spec.TabularSpec.TableSpec;
@@ -63,7 +64,12 @@ final class SourcePlanner {
   }
 
   /** A column of the source as its metadata gives it. */
-  private record Column(String name, int jdbcType, String typeName, int precision, int scale) {}
+  private record Column(String name, int jdbcType, String typeName, int precision, int scale) {
+    /** Its type in copyjob's terms (as a sink column of it would have), or null when none. */
+    ColumnType type() {
+      return SinkTables.type(jdbcType, typeName, precision, scale);
+    }
+  }
 
   List<TableRead> plan(String lastWatermark, boolean incremental)
       throws IOException, MappingException {
@@ -71,6 +77,7 @@ final class SourcePlanner {
     // The columns read: those an explicit mapping names (the job file's spelling is what the
     // mapping finds them by), else all of them.
     List<String> names = new ArrayList<>();
+    List<ColumnType> types = new ArrayList<>();
     List<String> select = new ArrayList<>();
     boolean explicit =
         !table.columns().isEmpty()
@@ -84,11 +91,13 @@ final class SourcePlanner {
         }
         Column c = column(columns, mapping.sourceName(), "column");
         names.add(mapping.sourceName());
+        types.add(c.type());
         select.add(q(c.name()));
       }
     } else {
       for (Column c : columns) {
         names.add(c.name());
+        types.add(c.type());
         select.add(q(c.name()));
       }
     }
@@ -140,7 +149,7 @@ final class SourcePlanner {
       String sql = all.isEmpty() ? base : base + " WHERE " + String.join(" AND ", all);
       String label =
           ranges.size() == 1 ? "" : "piece " + (i + 1) + "/" + ranges.size() + ": " + r.label();
-      reads.add(new TableRead(where, label, sql, allParams, names, change));
+      reads.add(new TableRead(where, label, sql, allParams, names, change, types));
     }
     return reads;
   }
@@ -164,6 +173,15 @@ final class SourcePlanner {
       throw failed("cannot be read", e);
     }
     return columns;
+  }
+
+  /** A MIN or MAX as {@code type}: pgjdbc's getObject makes no Long of an integer (int4). */
+  private static Object bound(ResultSet rs, int column, Class<?> type) throws SQLException {
+    if (type == Long.class) {
+      long value = rs.getLong(column);
+      return rs.wasNull() ? null : value;
+    }
+    return rs.getObject(column, type);
   }
 
   /** The column the job names: exactly, else the one equal ignoring case (unquoted SQL names). */
@@ -322,8 +340,8 @@ final class SourcePlanner {
       }
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        min = rs.getObject(1, type);
-        max = rs.getObject(2, type);
+        min = bound(rs, 1, type);
+        max = bound(rs, 2, type);
       }
     } catch (SQLException e) {
       throw failed("cannot read the range of " + p.name(), e);

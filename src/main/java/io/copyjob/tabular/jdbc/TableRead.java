@@ -1,6 +1,8 @@
 package io.copyjob.tabular.jdbc;
 
 import io.copyjob.control.WatermarkChange;
+import io.copyjob.spec.ColumnType;
+import io.copyjob.tabular.SourceColumn;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,6 +22,8 @@ import java.util.List;
  *     OffsetDateTime or String)
  * @param columnNames the names the rows' columns go by in the mapping, in the SELECT's order
  * @param watermark the table's watermark change (incremental mode), or null
+ * @param columnTypes the columns' types from the database's metadata, in the same order; an entry
+ *     is null where copyjob has no name for the type
  */
 public record TableRead(
     String where,
@@ -27,12 +31,26 @@ public record TableRead(
     String sql,
     List<Object> params,
     List<String> columnNames,
-    WatermarkChange watermark)
+    WatermarkChange watermark,
+    List<ColumnType> columnTypes)
     implements Serializable {
 
   public TableRead {
     params = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(params));
     columnNames = List.copyOf(columnNames);
+    columnTypes = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(columnTypes));
+    if (columnTypes.size() != columnNames.size()) {
+      throw new IllegalArgumentException("a type per column");
+    }
+  }
+
+  /** The columns read, each with its type: what a sink table created from this source gets. */
+  public List<SourceColumn> columns() {
+    List<SourceColumn> columns = new java.util.ArrayList<>();
+    for (int i = 0; i < columnNames.size(); i++) {
+      columns.add(new SourceColumn(columnNames.get(i), columnTypes.get(i)));
+    }
+    return columns;
   }
 
   /** The piece as messages name it. */

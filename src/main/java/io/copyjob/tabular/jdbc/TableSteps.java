@@ -1,11 +1,12 @@
 package io.copyjob.tabular.jdbc;
 
 import io.copyjob.spec.ColumnType;
-import io.copyjob.spec.TabularSpec.ColumnMapping;
 import io.copyjob.spec.TabularSpec.TableSpec;
+import io.copyjob.tabular.CreatedColumns;
 import io.copyjob.tabular.MappingException;
 import io.copyjob.tabular.SinkColumn;
 import io.copyjob.tabular.SinkTable;
+import io.copyjob.tabular.SourceColumn;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -59,31 +60,29 @@ final class TableSteps {
   }
 
   /**
-   * The DDL of {@code table}'s missing sink table: the explicit mapping's sink columns with their
-   * types, else the source's column names as text; keys NOT NULL and the primary key. A name SQL
-   * would take unquoted is folded as the database folds such names ({@code fold}: upper case on H2,
-   * lower case on PostgreSQL), so the table is the one a hand-written {@code CREATE TABLE} makes;
-   * every name is quoted, so a name that is also a keyword ({@code day}) works.
+   * The DDL of {@code table}'s missing sink table: its {@link CreatedColumns} (text where neither
+   * the mapping nor the source gives a type); keys NOT NULL and the primary key. A name SQL would
+   * take unquoted is folded as the database folds such names ({@code fold}: upper case on H2, lower
+   * case on PostgreSQL), so the table is the one a hand-written {@code CREATE TABLE} makes; every
+   * name is quoted, so a name that is also a keyword ({@code day}) works.
    */
   static String createDdl(
-      SinkDialect dialect, TableSpec table, List<String> sourceNames, UnaryOperator<String> fold)
+      SinkDialect dialect,
+      TableSpec table,
+      List<SourceColumn> sourceColumns,
+      UnaryOperator<String> fold)
       throws MappingException {
     List<String> names = new ArrayList<>();
     List<ColumnType> types = new ArrayList<>();
-    if (!table.columns().isEmpty()) {
-      for (ColumnMapping m : table.columns()) {
-        names.add(m.sink());
-        types.add(m.type() != null || m.constant() == null ? m.type() : m.constant().type());
+    for (SourceColumn column : CreatedColumns.of(table, sourceColumns)) {
+      if (table.columns().isEmpty() && names.stream().anyMatch(column.name()::equalsIgnoreCase)) {
+        throw new MappingException(
+            "createTable: the source names column '"
+                + column.name()
+                + "' twice; map them under columns:");
       }
-    } else {
-      for (String name : sourceNames) {
-        if (names.stream().anyMatch(name::equalsIgnoreCase)) {
-          throw new MappingException(
-              "createTable: the header names column '" + name + "' twice; map them under columns:");
-        }
-        names.add(name);
-        types.add(null);
-      }
+      names.add(column.name());
+      types.add(column.type());
     }
     if (names.isEmpty()) {
       throw new MappingException(

@@ -18,6 +18,7 @@ import io.copyjob.tabular.RowMapper;
 import io.copyjob.tabular.RowReader;
 import io.copyjob.tabular.RowReaders;
 import io.copyjob.tabular.SinkTable;
+import io.copyjob.tabular.SourceColumn;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
 import io.copyjob.tabular.jdbc.SourceDatabase;
@@ -86,7 +87,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     try {
       sinkTable = sink.describe(table);
     } catch (MappingException e) {
-      if (create == null || !table.createTable() || !sink.missing(e)) {
+      if (create == null || !(table.createTable() || sink.createsAlways()) || !sink.missing(e)) {
         throw e;
       }
       sinkTable = sink.create(table, create);
@@ -95,8 +96,11 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     return sinkTable;
   }
 
-  /** The header of the table's first file (empty without files or headers). */
-  static Optional<List<String>> firstHeader(TableSpec table, Store store, FileFormat format)
+  /**
+   * The columns of the table's first file that names them (a CSV header, a Parquet schema, with its
+   * types), or empty without such a file.
+   */
+  static Optional<List<SourceColumn>> firstHeader(TableSpec table, Store store, FileFormat format)
       throws IOException {
     Pattern glob =
         table.glob() == null
@@ -108,7 +112,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
         if (glob == null || glob.matcher(file.key().substring(table.files().length())).matches()) {
           try (RowReader reader = RowReaders.open(store, file, format, table)) {
             if (reader.columnNames().isPresent()) {
-              return reader.columnNames();
+              return Optional.of(reader.columns());
             }
           }
         }
@@ -215,8 +219,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
           }
           List<TableRead> reads =
               source.plan(tableSpec, last, spec.mode() == JobSpec.Mode.INCREMENTAL);
-          SinkTable target =
-              sinkTable(tableSpec, sink, () -> Optional.of(reads.get(0).columnNames()));
+          SinkTable target = sinkTable(tableSpec, sink, () -> Optional.of(reads.get(0).columns()));
           RowMapper.of(tableSpec, target)
               .bind(
                   Optional.of(reads.get(0).columnNames()),

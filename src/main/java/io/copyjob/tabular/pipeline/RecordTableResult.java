@@ -173,14 +173,14 @@ public final class RecordTableResult
       }
       if (result.firstError() != null) {
         try {
-          sink.abort(tableSpec);
+          sink.abort(tableSpec, run.runId());
         } catch (IOException e) {
           LOG.warn("{}; the next run drops it", e.getMessage());
         }
         return result;
       }
       try {
-        sink.commit(tableSpec);
+        sink.commit(tableSpec, run.runId());
         return result;
       } catch (IOException e) {
         return result(table.partition(), tally, e.getMessage(), null);

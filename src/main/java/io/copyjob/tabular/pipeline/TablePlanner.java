@@ -75,10 +75,10 @@ public final class TablePlanner {
             sinkTable = PlanPieces.sinkTable(table, sink, null);
             sinkName = sinkTable.name();
           } catch (MappingException e) {
-            if (!table.createTable() || !sink.missing(e)) {
+            if (!(table.createTable() || sink.createsAlways()) || !sink.missing(e)) {
               throw e;
             }
-            sinkName = table.target() + " (created by the run)";
+            sinkName = created(table, sink);
           }
           String last = control == null ? null : PlanPieces.lastWatermark(expanded, table, control);
           reads =
@@ -120,6 +120,13 @@ public final class TablePlanner {
     return plans;
   }
 
+  /** A sink table the run makes: a database table created, or a file sink's folder. */
+  private String created(TableSpec table, TableSink sink) {
+    return sink.createsAlways()
+        ? spec.tabular().fileSink().root() + table.target() + "/ (columns from the source)"
+        : table.target() + " (created by the run)";
+  }
+
   /** Plans every table of the job; {@code file} sees each file a run would load. */
   public List<TablePlan> plan(BiConsumer<TableSpec, io.copyjob.store.FileInfo> file) {
     List<TablePlan> plans = new ArrayList<>();
@@ -133,10 +140,10 @@ public final class TablePlanner {
           try {
             sinkName = PlanPieces.sinkTable(table, sink, null).name();
           } catch (MappingException e) {
-            if (!table.createTable() || !sink.missing(e)) {
+            if (!(table.createTable() || sink.createsAlways()) || !sink.missing(e)) {
               throw e;
             }
-            sinkName = table.target() + " (created by the run)";
+            sinkName = created(table, sink);
           }
           PlanPieces.listFiles(
               table,
