@@ -19,17 +19,30 @@ import java.util.List;
  * @param faultTolerance what happens to a row that cannot be converted or written
  * @param sourceDatabase the database the tables are read from ({@code source.database}); null when
  *     the job reads files ({@code format} is null otherwise)
+ * @param kusto the Azure Data Explorer sink ({@code sink.kusto}); null for a database sink ({@code
+ *     database} is null otherwise)
  */
 public record TabularSpec(
     FileFormat format,
     DatabaseSpec database,
     List<TableSpec> tables,
     FaultTolerance faultTolerance,
-    DatabaseSpec sourceDatabase)
+    DatabaseSpec sourceDatabase,
+    KustoSpec kusto)
     implements Serializable {
 
   public TabularSpec {
     tables = List.copyOf(tables);
+  }
+
+  /** A job writing into a database. */
+  public TabularSpec(
+      FileFormat format,
+      DatabaseSpec database,
+      List<TableSpec> tables,
+      FaultTolerance faultTolerance,
+      DatabaseSpec sourceDatabase) {
+    this(format, database, tables, faultTolerance, sourceDatabase, null);
   }
 
   /** A job reading files. */
@@ -48,7 +61,7 @@ public record TabularSpec(
 
   /** The same job with {@code tables} in place of its tables (patterns expanded). */
   public TabularSpec withTables(List<TableSpec> tables) {
-    return new TabularSpec(format, database, tables, faultTolerance, sourceDatabase);
+    return new TabularSpec(format, database, tables, faultTolerance, sourceDatabase, kusto);
   }
 
   /** The table named {@code name} in the job file, or null. */

@@ -62,7 +62,7 @@ final class TabularSpecParser {
   private static final List<String> DATABASE_SOURCE_FIELDS = List.of("database");
   private static final List<String> CSV_FIELDS =
       List.of("delimiter", "quote", "escape", "header", "nullValue", "encoding", "skipLines");
-  private static final List<String> SINK_FIELDS = List.of("database");
+  private static final List<String> SINK_FIELDS = List.of("database", "kusto");
   private static final List<String> DATABASE_FIELDS = List.of("url", "user", "passwordEnv");
   private static final List<String> DEFAULT_FIELDS =
       List.of("write", "createTable", "truncateBeforeFullCopy", "ignoreCase", "timeZone");
@@ -77,7 +77,11 @@ final class TabularSpecParser {
           "createTable",
           "truncateBeforeFullCopy",
           "ignoreCase",
-          "timeZone");
+          "timeZone",
+          "mappingRef",
+          "format",
+          "batchSize",
+          "streaming");
   private static final List<String> DATABASE_TABLE_FIELDS =
       List.of(
           "table",
@@ -93,7 +97,11 @@ final class TabularSpecParser {
           "createTable",
           "truncateBeforeFullCopy",
           "ignoreCase",
-          "timeZone");
+          "timeZone",
+          "mappingRef",
+          "format",
+          "batchSize",
+          "streaming");
   private static final List<String> WATERMARK_FIELDS = List.of("column", "lookback");
   private static final Pattern SOURCE_PATTERN =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}\\.[A-Za-z0-9_*?]{1,128}");
@@ -144,6 +152,7 @@ final class TabularSpecParser {
     FaultTolerance faults = faultTolerance(job.get("faultTolerance"), root, connections);
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
     List<TableSpec> tables = tables(job.get("tables"), defaults, format, false);
+    KustoSpec kusto = kusto(job, connections, tables);
     CopySpec copy = JobSpecParser.copy(job.get("copy").mapping(COPY_FIELDS));
     Node control = job.get("control");
     if (control.get("partitionTable").exists()) {
@@ -161,7 +170,7 @@ final class TabularSpecParser {
         controlSpec,
         null,
         connections,
-        new TabularSpec(format, database, tables, faults));
+        new TabularSpec(format, database, tables, faults, null, kusto));
   }
 
   /** A job reading tables of a database ({@code source.database}) rather than files. */
@@ -228,7 +237,8 @@ final class TabularSpecParser {
         controlSpec,
         null,
         connections,
-        new TabularSpec(null, database, tables, faults, sourceDatabase));
+        new TabularSpec(
+            null, database, tables, faults, sourceDatabase, kusto(job, connections, tables)));
   }
 
   /** Where a database source's table comes from, and in how many pieces. */
@@ -297,6 +307,19 @@ final class TabularSpecParser {
               + " duplicate them)");
     }
     return new Watermark(column, lookback);
+  }
+
+  /** {@code sink.kusto} (null without it); the tables' Kusto fields are refused without it. */
+  private static KustoSpec kusto(
+      Node job, Map<String, Connection> connections, List<TableSpec> tables) {
+    Node kusto = job.get("sink").get("kusto");
+    if (!kusto.isPresent()) {
+      for (TableSpec table : tables) {
+        KustoSpecParser.refuseWithoutKusto(job.get("tables").get(table.name()));
+      }
+      return null;
+    }
+    return KustoSpecParser.sink(kusto, connections, job.get("tables"), tables);
   }
 
   private static void notYet(Node node, String what, String instead) {
@@ -436,8 +459,14 @@ final class TabularSpecParser {
     notYet(node.get("table"), "sink.table is", "name each table's target under tables:");
     node.mapping(SINK_FIELDS);
     Node database = node.get("database");
+    if (node.get("kusto").isPresent()) {
+      if (database.exists()) {
+        throw database.error("give one of sink.database and sink.kusto");
+      }
+      return null;
+    }
     if (!database.isPresent()) {
-      throw database.error("required");
+      throw database.error("required (or sink.kusto)");
     }
     if (database.get("password").exists()) {
       throw database

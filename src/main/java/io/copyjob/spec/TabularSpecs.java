@@ -25,7 +25,10 @@ final class TabularSpecs {
     } else {
       putFiles(source, spec);
     }
-    putDatabase(root.putObject("sink").putObject("database"), tabular.database());
+    ObjectNode sink = root.putObject("sink");
+    if (tabular.kusto() == null) {
+      putDatabase(sink.putObject("database"), tabular.database());
+    }
     ObjectNode tables = root.putObject("tables");
     for (TableSpec table : tabular.tables()) {
       ObjectNode node = tables.putObject(table.name());
@@ -50,6 +53,9 @@ final class TabularSpecs {
         }
       }
       putTable(node, table);
+    }
+    if (tabular.kusto() != null) {
+      KustoSpecParser.putSink(sink, tables, tabular.kusto());
     }
     putFaultTolerance(root, tabular.faultTolerance());
     root.put("mode", spec.mode().name().toLowerCase(Locale.ROOT));
