@@ -1,11 +1,13 @@
 # shellcheck shell=bash
 # Azurite, Microsoft's Azure Storage emulator, for copyjob's tests and local stack. Source it, then:
-#   azurite_ensure   install Azurite (npm, into .local-stack/) when missing, start its Blob
-#                    service on 127.0.0.1 unless it runs, export COPYJOB_TEST_AZURITE_BLOB_ENDPOINT
+#   azurite_ensure   install Azurite (npm, into .local-stack/) when missing, start its Blob, Queue
+#                    and Table services on 127.0.0.1 unless it runs, export
+#                    COPYJOB_TEST_AZURITE_BLOB_ENDPOINT, ..._QUEUE_ENDPOINT and ..._TABLE_ENDPOINT
 #   azurite_stop     stop it
 #
-# Data lives in $ROOT/.local-stack/azurite (git-ignored). The port is ${COPYJOB_AZURITE_PORT:-10000},
-# or the next free one when another checkout's Azurite holds it. Azurite answers with the
+# Data lives in $ROOT/.local-stack/azurite (git-ignored). The Blob port is
+# ${COPYJOB_AZURITE_PORT:-10000} (Queue and Table the next two), or the next free three when another
+# checkout's Azurite holds them. The queues are what Kusto's ingest SDK writes into (its tests). Azurite answers with the
 # emulator's well-known account devstoreaccount1 and its published key.
 
 _COPYJOB_AZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -15,7 +17,7 @@ _az_log() { echo "azurite.sh: $*" >&2; }
 
 _az_bin() {
   local base="$_COPYJOB_AZ_ROOT/.local-stack"
-  if [[ ! -x "$base/node_modules/.bin/azurite-blob" ]]; then
+  if [[ ! -x "$base/node_modules/.bin/azurite" ]]; then
     if ! command -v npm >/dev/null 2>&1; then
       if [[ "$(id -u)" -ne 0 ]]; then
         _az_log "npm is missing; install Node.js and npm"
@@ -30,7 +32,8 @@ _az_bin() {
     npm install --prefix "$base" --no-audit --no-fund --loglevel=error \
       "azurite@$_COPYJOB_AZ_VERSION" >&2 || return 1
   fi
-  echo "$base/node_modules/.bin/azurite-blob"
+  # All three services: an install made when only the Blob service was started has this too.
+  echo "$base/node_modules/.bin/azurite"
 }
 
 _az_answers() { # port: whether something listens there
@@ -49,26 +52,33 @@ azurite_ensure() {
   base="$_COPYJOB_AZ_ROOT/.local-stack/azurite"
   pidfile="$base/azurite.pid"
   mkdir -p "$base"
+  if [[ -f "$pidfile" ]] && _az_alive "$(cat "$pidfile")" &&
+    ! _az_answers $(($(cat "$base/port") + 1)); then
+    # Started by an earlier version with the blob service alone: the queue is needed now.
+    _az_log "restarting Azurite with its queue and table services"
+    azurite_stop
+  fi
   if [[ -f "$pidfile" ]] && _az_alive "$(cat "$pidfile")"; then
     port="$(cat "$base/port")"
   else
     port="${COPYJOB_AZURITE_PORT:-10000}"
-    while _az_answers "$port"; do
+    while _az_answers "$port" || _az_answers $((port + 1)) || _az_answers $((port + 2)); do
       if [[ -n "${COPYJOB_AZURITE_PORT:-}" ]]; then
         _az_log "port $port is taken; set COPYJOB_AZURITE_PORT to a free port"
         return 1
       fi
-      port=$((port + 1))
+      port=$((port + 3))
     done
     echo "$port" >"$base/port"
     _az_log "starting Azurite on 127.0.0.1:$port"
     # --loose and --skipApiVersionCheck: the SDK may be newer than the emulator; --silent: no
     # access log (Azurite is single-threaded and the log costs it time).
-    nohup "$bin" --blobHost 127.0.0.1 --blobPort "$port" --location "$base/data" \
-      --silent --loose --skipApiVersionCheck >"$base/azurite.log" 2>&1 &
+    nohup "$bin" --blobHost 127.0.0.1 --blobPort "$port" --queueHost 127.0.0.1 \
+      --queuePort $((port + 1)) --tableHost 127.0.0.1 --tablePort $((port + 2)) \
+      --location "$base/data" --silent --loose --skipApiVersionCheck >"$base/azurite.log" 2>&1 &
     echo $! >"$pidfile"
     local tries=0
-    until _az_answers "$port"; do
+    until _az_answers "$port" && _az_answers $((port + 1)) && _az_answers $((port + 2)); do
       tries=$((tries + 1))
       if ((tries > 100)) || ! _az_alive "$(cat "$pidfile")"; then
         _az_log "Azurite did not start; its log says:"
@@ -79,6 +89,8 @@ azurite_ensure() {
     done
   fi
   export COPYJOB_TEST_AZURITE_BLOB_ENDPOINT="http://127.0.0.1:$port/devstoreaccount1"
+  export COPYJOB_TEST_AZURITE_QUEUE_ENDPOINT="http://127.0.0.1:$((port + 1))/devstoreaccount1"
+  export COPYJOB_TEST_AZURITE_TABLE_ENDPOINT="http://127.0.0.1:$((port + 2))/devstoreaccount1"
   _az_log "ready: $COPYJOB_TEST_AZURITE_BLOB_ENDPOINT"
 }
 

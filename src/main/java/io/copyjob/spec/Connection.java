@@ -9,7 +9,8 @@ import java.net.URI;
  * root. Secrets are never values here: only the names of the environment variables that hold them,
  * read where the store is opened.
  */
-public sealed interface Connection extends Serializable permits Connection.S3, Connection.Azure {
+public sealed interface Connection extends Serializable
+    permits Connection.S3, Connection.Azure, Connection.Kusto {
   /** The connection's name in the job file, used in every message about it. */
   String name();
 
@@ -65,4 +66,15 @@ public sealed interface Connection extends Serializable permits Connection.S3, C
       String connectionStringEnv,
       boolean createContainer)
       implements Connection {}
+
+  /**
+   * An Azure Data Explorer (Kusto) cluster, for a tabular job's {@code sink.kusto}: no root names
+   * it.
+   *
+   * @param cluster the cluster's (engine's) URL, {@code https://NAME.REGION.kusto.windows.net}
+   * @param ingest its data management (ingestion) URL: the cluster's with {@code ingest-} before
+   *     the host unless the job file gives it (a local endpoint serves both)
+   * @param auth how to authenticate
+   */
+  record Kusto(String name, URI cluster, URI ingest, KustoSpec.Auth auth) implements Connection {}
 }

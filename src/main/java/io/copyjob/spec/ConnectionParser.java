@@ -66,7 +66,9 @@ final class ConnectionParser {
           switch (type) {
             case "s3" -> s3(name, c.mapping(S3_FIELDS));
             case "azure" -> azure(name, c.mapping(AZURE_FIELDS));
-            default -> throw c.get("type").error("must be one of s3, azure, got '" + type + "'");
+            case "kusto" -> KustoSpecParser.connection(name, c);
+            default ->
+                throw c.get("type").error("must be one of s3, azure, kusto, got '" + type + "'");
           });
     }
     return connections;

@@ -13,8 +13,9 @@ public final class Connections {
   /** Whether {@code connection} is of the kind that reaches {@code root}. */
   public static boolean serves(Connection connection, URI root) {
     String scheme = root.getScheme();
-    return connection instanceof Connection.S3
-        ? S3_SCHEMES.contains(scheme)
-        : AZURE_SCHEMES.contains(scheme);
+    if (connection instanceof Connection.S3) {
+      return S3_SCHEMES.contains(scheme);
+    }
+    return connection instanceof Connection.Azure && AZURE_SCHEMES.contains(scheme);
   }
 }

@@ -144,6 +144,9 @@ public final class JobSpecs {
       putIfSet(node, "sasTokenEnv", azure.sasTokenEnv());
       putIfSet(node, "connectionStringEnv", azure.connectionStringEnv());
       node.put("createContainer", azure.createContainer());
+    } else if (connection instanceof Connection.Kusto kusto) {
+      node.put("type", "kusto");
+      KustoSpecParser.putConnection(node, kusto);
     }
     return node;
   }

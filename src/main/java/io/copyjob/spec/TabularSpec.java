@@ -20,7 +20,9 @@ import java.util.List;
  * @param sourceDatabase the database the tables are read from ({@code source.database}); null when
  *     the job reads files ({@code format} is null otherwise)
  * @param fileSink the folder the tables are written into as files ({@code sink.root}); null when
- *     they go into {@code database} (which is null otherwise)
+ *     they go into a database or Kusto
+ * @param kusto the Azure Data Explorer sink ({@code sink.kusto}); null for a database or file sink
+ *     ({@code database} is null unless the sink is a database)
  */
 public record TabularSpec(
     FileFormat format,
@@ -28,30 +30,53 @@ public record TabularSpec(
     List<TableSpec> tables,
     FaultTolerance faultTolerance,
     DatabaseSpec sourceDatabase,
-    FileSinkSpec fileSink)
+    FileSinkSpec fileSink,
+    KustoSpec kusto)
     implements Serializable {
 
   public TabularSpec {
     tables = List.copyOf(tables);
   }
 
-  /** A job reading files. */
-  public TabularSpec(
-      FileFormat format,
-      DatabaseSpec database,
-      List<TableSpec> tables,
-      FaultTolerance faultTolerance) {
-    this(format, database, tables, faultTolerance, null, null);
-  }
-
-  /** A job reading files or a database into a sink database. */
+  /** A job writing into a database. */
   public TabularSpec(
       FileFormat format,
       DatabaseSpec database,
       List<TableSpec> tables,
       FaultTolerance faultTolerance,
       DatabaseSpec sourceDatabase) {
-    this(format, database, tables, faultTolerance, sourceDatabase, null);
+    this(format, database, tables, faultTolerance, sourceDatabase, null, null);
+  }
+
+  /** A job reading files into a database. */
+  public TabularSpec(
+      FileFormat format,
+      DatabaseSpec database,
+      List<TableSpec> tables,
+      FaultTolerance faultTolerance) {
+    this(format, database, tables, faultTolerance, null, null, null);
+  }
+
+  /** A job writing files. */
+  public TabularSpec(
+      FileFormat format,
+      DatabaseSpec database,
+      List<TableSpec> tables,
+      FaultTolerance faultTolerance,
+      DatabaseSpec sourceDatabase,
+      FileSinkSpec fileSink) {
+    this(format, database, tables, faultTolerance, sourceDatabase, fileSink, null);
+  }
+
+  /** A job writing into Azure Data Explorer. */
+  public TabularSpec(
+      FileFormat format,
+      DatabaseSpec database,
+      List<TableSpec> tables,
+      FaultTolerance faultTolerance,
+      DatabaseSpec sourceDatabase,
+      KustoSpec kusto) {
+    this(format, database, tables, faultTolerance, sourceDatabase, null, kusto);
   }
 
   /**
@@ -68,7 +93,8 @@ public record TabularSpec(
 
   /** The same job with {@code tables} in place of its tables (patterns expanded). */
   public TabularSpec withTables(List<TableSpec> tables) {
-    return new TabularSpec(format, database, tables, faultTolerance, sourceDatabase, fileSink);
+    return new TabularSpec(
+        format, database, tables, faultTolerance, sourceDatabase, fileSink, kusto);
   }
 
   /** The table named {@code name} in the job file, or null. */

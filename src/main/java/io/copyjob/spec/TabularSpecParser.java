@@ -65,7 +65,7 @@ final class TabularSpecParser {
   private static final List<String> DATABASE_SOURCE_FIELDS = List.of("database");
   private static final List<String> CSV_FIELDS =
       List.of("delimiter", "quote", "escape", "header", "nullValue", "encoding", "skipLines");
-  private static final List<String> SINK_FIELDS = List.of("database");
+  private static final List<String> SINK_FIELDS = List.of("database", "kusto");
   private static final List<String> FILE_SINK_FIELDS =
       List.of("root", "connection", "format", "csv", "compression", "parquet", "rollOver");
   private static final List<String> SINK_CSV_FIELDS =
@@ -89,7 +89,11 @@ final class TabularSpecParser {
           "createTable",
           "truncateBeforeFullCopy",
           "ignoreCase",
-          "timeZone");
+          "timeZone",
+          "mappingRef",
+          "format",
+          "batchSize",
+          "streaming");
   private static final List<String> DATABASE_TABLE_FIELDS =
       List.of(
           "table",
@@ -105,7 +109,11 @@ final class TabularSpecParser {
           "createTable",
           "truncateBeforeFullCopy",
           "ignoreCase",
-          "timeZone");
+          "timeZone",
+          "mappingRef",
+          "format",
+          "batchSize",
+          "streaming");
   private static final List<String> WATERMARK_FIELDS = List.of("column", "lookback");
   private static final Pattern SOURCE_PATTERN =
       Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}\\.[A-Za-z0-9_*?]{1,128}");
@@ -158,6 +166,7 @@ final class TabularSpecParser {
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
     List<TableSpec> tables = tables(job.get("tables"), defaults, format, false, sink.writesFiles());
     sink.checkFolders(job.get("tables"), tables);
+    KustoSpec kusto = kusto(job, connections, tables);
     CopySpec copy = JobSpecParser.copy(job.get("copy").mapping(COPY_FIELDS));
     Node control = job.get("control");
     if (control.get("partitionTable").exists()) {
@@ -175,7 +184,7 @@ final class TabularSpecParser {
         controlSpec,
         null,
         connections,
-        new TabularSpec(format, sink.database(), tables, faults, null, sink.files()));
+        new TabularSpec(format, sink.database(), tables, faults, null, sink.files(), kusto));
   }
 
   /** A job reading tables of a database ({@code source.database}) rather than files. */
@@ -244,7 +253,14 @@ final class TabularSpecParser {
         controlSpec,
         null,
         connections,
-        new TabularSpec(null, sink.database(), tables, faults, sourceDatabase, sink.files()));
+        new TabularSpec(
+            null,
+            sink.database(),
+            tables,
+            faults,
+            sourceDatabase,
+            sink.files(),
+            kusto(job, connections, tables)));
   }
 
   /** Where a database source's table comes from, and in how many pieces. */
@@ -313,6 +329,19 @@ final class TabularSpecParser {
               + " duplicate them)");
     }
     return new Watermark(column, lookback);
+  }
+
+  /** {@code sink.kusto} (null without it); the tables' Kusto fields are refused without it. */
+  private static KustoSpec kusto(
+      Node job, Map<String, Connection> connections, List<TableSpec> tables) {
+    Node kusto = job.get("sink").get("kusto");
+    if (!kusto.isPresent()) {
+      for (TableSpec table : tables) {
+        KustoSpecParser.refuseWithoutKusto(job.get("tables").get(table.name()));
+      }
+      return null;
+    }
+    return KustoSpecParser.sink(kusto, connections, job.get("tables"), tables);
   }
 
   private static void notYet(Node node, String what, String instead) {
@@ -561,8 +590,14 @@ final class TabularSpecParser {
     notYet(node.get("format"), "sink.format is", "give sink.root for files");
     node.mapping(SINK_FIELDS);
     Node database = node.get("database");
+    if (node.get("kusto").isPresent()) {
+      if (database.exists()) {
+        throw database.error("give one of sink.database and sink.kusto");
+      }
+      return null;
+    }
     if (!database.isPresent()) {
-      throw database.error("required");
+      throw database.error("required (or sink.kusto)");
     }
     if (database.get("password").exists()) {
       throw database

@@ -27,10 +27,11 @@ final class TabularSpecs {
     } else {
       putFiles(source, spec);
     }
+    ObjectNode sink = root.putObject("sink");
     if (tabular.writesFiles()) {
-      putFileSink(root.putObject("sink"), tabular.fileSink());
-    } else {
-      putDatabase(root.putObject("sink").putObject("database"), tabular.database());
+      putFileSink(sink, tabular.fileSink());
+    } else if (tabular.kusto() == null) {
+      putDatabase(sink.putObject("database"), tabular.database());
     }
     ObjectNode tables = root.putObject("tables");
     for (TableSpec table : tabular.tables()) {
@@ -56,6 +57,9 @@ final class TabularSpecs {
         }
       }
       putTable(node, table, tabular.writesFiles());
+    }
+    if (tabular.kusto() != null) {
+      KustoSpecParser.putSink(sink, tables, tabular.kusto());
     }
     putFaultTolerance(root, tabular.faultTolerance());
     root.put("mode", spec.mode().name().toLowerCase(Locale.ROOT));

@@ -107,6 +107,14 @@ public interface TableSink extends Serializable, AutoCloseable {
    */
   default void abort(TableSpec table, long runId) throws IOException {}
 
+  /**
+   * What the run's record says of a table that succeeded, beside its counts (a sink whose writes
+   * land after the run, as Kusto's queued ingestion, says where their outcome is read); null: none.
+   */
+  default String outcome(TableSpec table) {
+    return null;
+  }
+
   @Override
   void close() throws IOException;
 }

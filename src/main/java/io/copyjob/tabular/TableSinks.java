@@ -3,6 +3,7 @@ package io.copyjob.tabular;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.tabular.files.FileSink;
 import io.copyjob.tabular.jdbc.JdbcSink;
+import io.copyjob.tabular.kusto.KustoSink;
 
 /** The sink a tabular job's file names. */
 public final class TableSinks {
@@ -12,6 +13,9 @@ public final class TableSinks {
   public static TableSink of(JobSpec spec) {
     if (spec.tabular().writesFiles()) {
       return new FileSink(spec);
+    }
+    if (spec.tabular().kusto() != null) {
+      return new KustoSink(spec.name(), spec.tabular().kusto());
     }
     return new JdbcSink(spec.name(), spec.tabular().database());
   }

@@ -195,7 +195,7 @@ public class JobSpecParserErrorsTest {
                 + " environment variable with accountKeyEnv"),
         row(
             VALID + "connections:\n  x:\n    type: gcs\n",
-            "job.yaml: connections.x.type: must be one of s3, azure, got 'gcs'"),
+            "job.yaml: connections.x.type: must be one of s3, azure, kusto, got 'gcs'"),
         row(
             VALID + "connections:\n  aws:\n    type: s3\n    accessKeyIdEnv: K\n",
             "job.yaml: connections.aws: accessKeyIdEnv and secretAccessKeyEnv go together"),

@@ -279,11 +279,12 @@ public final class AzureBlobStore implements Store {
   }
 
   /**
-   * The name as the SDK takes it: it escapes what a URL path cannot hold but leaves '%' as it is,
-   * so a key with "%20" in it would reach the service as a space.
+   * The name as the SDK takes it: exactly the key below the base. Since azure-storage-blob 12.28
+   * (the version here) the SDK escapes '%' itself; 12.22 left it as it was, so it was escaped here
+   * before.
    */
   private String blobName(String key) {
-    return (base() + key).replace("%", "%25");
+    return base() + key;
   }
 
   @Override

@@ -181,7 +181,20 @@ public final class RecordTableResult
       }
       try {
         sink.commit(tableSpec, run.runId());
-        return result;
+        String outcome = sink.outcome(tableSpec);
+        return outcome == null
+            ? result
+            : new PartitionResult(
+                result.key(),
+                result.filesCopied(),
+                result.filesSkipped(),
+                result.filesFailed(),
+                result.bytesCopied(),
+                null,
+                null,
+                null,
+                join(result.warning(), outcome),
+                result.table());
       } catch (IOException e) {
         return result(table.partition(), tally, e.getMessage(), null);
       }
