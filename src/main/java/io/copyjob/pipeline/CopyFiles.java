@@ -105,10 +105,9 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
         FileCopier copier =
             new FileCopier(
                 stores.get(item.partition().root()), stores.get(spec.sink().root().toString()));
-        String sinkKey = KeyMapping.sinkKey(spec, item.partition(), item.file().key());
-        FileResult result = copier.copy(item, sinkKey);
-        done.add(
-            result.sinkKey() != null ? result : result.withFile(sinkKey, item.file().size(), null));
+        FileResult result =
+            copier.copy(item, KeyMapping.sinkKey(spec, item.partition(), item.file().key()));
+        done.add(result);
       } finally {
         slots.release();
       }

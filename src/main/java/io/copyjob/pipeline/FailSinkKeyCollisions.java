@@ -101,12 +101,11 @@ public final class FailSinkKeyCollisions
               c.output(
                   FAILURES,
                   new FileResult(
-                          file.partition(),
-                          file.file().key(),
-                          FileResult.Outcome.FAILED,
-                          0,
-                          reason(file, sinkKey, files))
-                      .withFile(sinkKey, file.file().size(), null));
+                      file.partition(),
+                      file.file().key(),
+                      FileResult.Outcome.FAILED,
+                      0,
+                      reason(file, sinkKey, files)));
             }
           });
     }
