@@ -1,9 +1,9 @@
 package io.copyjob.tabular.files;
 
+import com.google.common.io.CountingOutputStream;
 import io.copyjob.spec.TabularSpec.CsvSpec;
 import io.copyjob.tabular.SinkColumn;
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -30,11 +30,12 @@ import org.apache.commons.csv.CSVPrinter;
  * PostgreSQL writes bytea).
  */
 final class CsvPartWriter implements PartWriter {
-  private final Counting counted;
+  private final CountingOutputStream counted;
   private final CSVPrinter printer;
 
   CsvPartWriter(Path file, List<SinkColumn> columns, CsvSpec csv, boolean gzip) throws IOException {
-    counted = new Counting(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
+    counted =
+        new CountingOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16));
     OutputStream out = gzip ? new GZIPOutputStream(counted, 1 << 16) : counted;
     CSVFormat.Builder format =
         CSVFormat.RFC4180
@@ -83,7 +84,7 @@ final class CsvPartWriter implements PartWriter {
   /** The bytes on disk so far (after compression): what is still buffered is not counted. */
   @Override
   public long bytes() {
-    return counted.count;
+    return counted.getCount();
   }
 
   @Override
@@ -94,26 +95,5 @@ final class CsvPartWriter implements PartWriter {
   @Override
   public void close() throws IOException {
     printer.close();
-  }
-
-  /** Counts the bytes that reach the file. */
-  private static final class Counting extends FilterOutputStream {
-    long count;
-
-    Counting(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
-    }
   }
 }

@@ -1,6 +1,7 @@
 package io.copyjob.tabular.kusto;
 
 import com.azure.core.exception.AzureException;
+import com.google.common.io.CountingOutputStream;
 import com.microsoft.azure.kusto.ingest.IngestClient;
 import com.microsoft.azure.kusto.ingest.result.IngestionResult;
 import com.microsoft.azure.kusto.ingest.result.IngestionStatus;
@@ -10,9 +11,7 @@ import io.copyjob.spec.KustoSpec;
 import io.copyjob.tabular.MappedRow;
 import io.copyjob.tabular.PieceWriter;
 import java.io.BufferedWriter;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +51,7 @@ final class KustoPieceWriter implements PieceWriter {
   private final List<IngestionResult> results = new ArrayList<>();
   private Path dir;
   private Path file;
-  private Counting counted;
+  private CountingOutputStream counted;
   private CSVPrinter printer;
   private int batch;
   private long rowsInBatch;
@@ -79,7 +78,7 @@ final class KustoPieceWriter implements PieceWriter {
       }
       printer.println();
       rowsInBatch++;
-      if (counted.count >= batches.batchSize()) {
+      if (counted.getCount() >= batches.batchSize()) {
         queue();
       }
     }
@@ -113,7 +112,7 @@ final class KustoPieceWriter implements PieceWriter {
       dir = Files.createTempDirectory("copyjob-kusto-");
     }
     file = dir.resolve(batches.fileName(batch));
-    counted = new Counting(Files.newOutputStream(file));
+    counted = new CountingOutputStream(Files.newOutputStream(file));
     printer =
         new CSVPrinter(
             new BufferedWriter(new OutputStreamWriter(counted, StandardCharsets.UTF_8), 1 << 16),
@@ -125,7 +124,7 @@ final class KustoPieceWriter implements PieceWriter {
   private void queue() throws IOException {
     printer.close();
     printer = null;
-    long bytes = counted.count;
+    long bytes = counted.getCount();
     try {
       results.add(
           client.ingestFromFile(new FileSourceInfo(file.toString()), batches.properties(batch)));
@@ -225,27 +224,6 @@ final class KustoPieceWriter implements PieceWriter {
       }
       Files.deleteIfExists(dir);
       dir = null;
-    }
-  }
-
-  /** Counts the bytes written (the batch's uncompressed size). */
-  private static final class Counting extends FilterOutputStream {
-    long count;
-
-    Counting(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      count += len;
     }
   }
 }
