@@ -41,17 +41,7 @@ import picocli.CommandLine.Unmatched;
 final class RunCommand implements Callable<Integer> {
   @Mixin JobFileOption job;
 
-  @Option(
-      names = "--runner",
-      defaultValue = "direct",
-      description = "direct (this machine) or flink. Default: ${DEFAULT-VALUE}.")
-  String runner;
-
-  @Option(
-      names = "--flink-master",
-      paramLabel = "HOST:PORT",
-      description = "The Flink JobManager, or [local] for an embedded cluster. Default: [local].")
-  String flinkMaster;
+  @Mixin RunnerChoice runnerChoice;
 
   @Option(names = "--parallelism", description = "Workers (Flink) or threads (direct).")
   Integer parallelism;
@@ -100,17 +90,17 @@ final class RunCommand implements Callable<Integer> {
           "--only-failed: only for a tabular job; a file job's full mode copies only the"
               + " partitions not yet succeeded");
     }
-    RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runner);
+    RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runnerChoice.runner);
     PipelineOptions options =
-        RunnerOptions.create(spec, chosen, flinkMaster, parallelism, beamArgs);
-    if (chosen == RunnerOptions.Runner.FLINK && RunnerOptions.isRemote(flinkMaster)) {
+        RunnerOptions.create(spec, chosen, runnerChoice.flinkMaster, parallelism, beamArgs);
+    if (chosen == RunnerOptions.Runner.FLINK && RunnerOptions.isRemote(runnerChoice.flinkMaster)) {
       // Beam's FlinkRunner returns only when the job has ended: no progress line meanwhile.
       commandSpec
           .commandLine()
           .getErr()
           .println(
               "copyjob: submitting to the Flink cluster at "
-                  + flinkMaster
+                  + runnerChoice.flinkMaster
                   + "; follow the job '"
                   + options.getJobName()
                   + "' in its web UI");

@@ -86,17 +86,7 @@ final class ScheduleCommand implements Callable<Integer> {
       description = "Also serve copyjob ui (the history in the browser) on 127.0.0.1:PORT.")
   Integer uiPort;
 
-  @Option(
-      names = "--runner",
-      defaultValue = "direct",
-      description = "direct (this machine) or flink. Default: ${DEFAULT-VALUE}.")
-  String runner;
-
-  @Option(
-      names = "--flink-master",
-      paramLabel = "HOST:PORT",
-      description = "The Flink JobManager, or [local] for an embedded cluster. Default: [local].")
-  String flinkMaster;
+  @Mixin RunnerChoice runnerChoice;
 
   @Spec CommandSpec commandSpec;
 
@@ -115,7 +105,7 @@ final class ScheduleCommand implements Callable<Integer> {
       throw new UsageException("--times: must be at least 1, got " + times);
     }
     JobSpec spec = job.parse();
-    RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runner);
+    RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runnerChoice.runner);
     PrintWriter out = commandSpec.commandLine().getOut();
     PrintWriter err = commandSpec.commandLine().getErr();
     Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "copyjob-schedule-stop"));
@@ -244,7 +234,7 @@ final class ScheduleCommand implements Callable<Integer> {
       PipelineJob pipelineJob =
           RunCommand.pipelineJob(
               current,
-              RunnerOptions.create(current, chosen, flinkMaster, null, List.of()),
+              RunnerOptions.create(current, chosen, runnerChoice.flinkMaster, null, List.of()),
               chosen.name().toLowerCase(java.util.Locale.ROOT),
               false);
       pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
@@ -275,7 +265,7 @@ final class ScheduleCommand implements Callable<Integer> {
     out.println(TIME.format(at) + ": " + why);
     out.flush();
     try (ControlStore control = ControlStore.open(spec.control())) {
-      control.recordSkipped(spec.name(), at.toInstant(), runner, why);
+      control.recordSkipped(spec.name(), at.toInstant(), runnerChoice.runner, why);
     } catch (Exception e) {
       out.println(TIME.format(at) + ": could not record the skipped time: " + e.getMessage());
     }
