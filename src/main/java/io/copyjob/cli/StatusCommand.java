@@ -83,10 +83,7 @@ final class StatusCommand implements Callable<Integer> {
               && lease.get().runId() == run.runId()
               && !lease.get().expiredAt(now);
       List<PartitionRunRecord> done = control.partitionRuns(run.runId());
-      RunTotals soFar = RunTotals.ZERO;
-      for (PartitionRunRecord record : done) {
-        soFar = soFar.plus(record.result());
-      }
+      RunTotals soFar = RunTotals.of(done);
       List<PartitionState> partitions = control.partitions(spec.name());
       Duration elapsed = Duration.between(run.startedAt(), now);
       Duration sinceSeen = Duration.between(seen, now);
@@ -97,16 +94,7 @@ final class StatusCommand implements Callable<Integer> {
         node.put("secondsSinceSeen", Math.max(0, sinceSeen.toMillis()) / 1000.0);
         node.put("elapsedSeconds", Math.max(0, elapsed.toMillis()) / 1000.0);
         node.put("partitionsTotal", partitions.size());
-        ObjectNode so = node.putObject("soFar");
-        so.put("partitionsSucceeded", soFar.partitionsSucceeded());
-        so.put("partitionsFailed", soFar.partitionsFailed());
-        so.put("filesCopied", soFar.filesCopied());
-        so.put("filesSkipped", soFar.filesSkipped());
-        so.put("filesFailed", soFar.filesFailed());
-        so.put("bytesCopied", soFar.bytesCopied());
-        so.put("rowsRead", soFar.rowsRead());
-        so.put("rowsWritten", soFar.rowsWritten());
-        so.put("rowsRejected", soFar.rowsRejected());
+        RunJson.totals(node.putObject("soFar"), soFar);
         node.set(spec.isTabular() ? "tables" : "partitions", RunJson.partitions(done));
         out.print(RunJson.text(node));
         out.flush();

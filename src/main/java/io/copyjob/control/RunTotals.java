@@ -40,6 +40,15 @@ public record RunTotals(
         0);
   }
 
+  /** The sum of a run's partition rows. */
+  public static RunTotals of(java.util.List<PartitionRunRecord> records) {
+    RunTotals totals = ZERO;
+    for (PartitionRunRecord record : records) {
+      totals = totals.plus(record.result());
+    }
+    return totals;
+  }
+
   public RunTotals plus(PartitionResult r) {
     TableCounts t = r.table() == null ? TableCounts.ZERO : r.table();
     return new RunTotals(

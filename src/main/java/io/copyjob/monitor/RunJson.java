@@ -38,19 +38,23 @@ public final class RunJson {
     }
     node.put("mode", run.mode());
     node.put("runner", run.runner());
-    RunTotals t = run.totals();
-    ObjectNode totals = node.putObject("totals");
-    totals.put("partitionsSucceeded", t.partitionsSucceeded());
-    totals.put("partitionsFailed", t.partitionsFailed());
-    totals.put("filesCopied", t.filesCopied());
-    totals.put("filesSkipped", t.filesSkipped());
-    totals.put("filesFailed", t.filesFailed());
-    totals.put("bytesCopied", t.bytesCopied());
-    totals.put("rowsRead", t.rowsRead());
-    totals.put("rowsWritten", t.rowsWritten());
-    totals.put("rowsRejected", t.rowsRejected());
+    totals(node.putObject("totals"), run.totals());
     node.put("error", run.error());
     node.set("settings", settings(run.settings()));
+    return node;
+  }
+
+  /** A run's counts into {@code node}. */
+  public static ObjectNode totals(ObjectNode node, RunTotals t) {
+    node.put("partitionsSucceeded", t.partitionsSucceeded());
+    node.put("partitionsFailed", t.partitionsFailed());
+    node.put("filesCopied", t.filesCopied());
+    node.put("filesSkipped", t.filesSkipped());
+    node.put("filesFailed", t.filesFailed());
+    node.put("bytesCopied", t.bytesCopied());
+    node.put("rowsRead", t.rowsRead());
+    node.put("rowsWritten", t.rowsWritten());
+    node.put("rowsRejected", t.rowsRejected());
     return node;
   }
 

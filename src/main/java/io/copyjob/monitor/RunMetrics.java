@@ -1,7 +1,6 @@
 package io.copyjob.monitor;
 
 import io.copyjob.control.ControlStore;
-import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.control.RunTotals;
@@ -109,7 +108,11 @@ public final class RunMetrics {
           duration.toMillis() / 1000.0,
           "job",
           job);
-      RunTotals t = run.status() == RunStatus.RUNNING ? soFar(store, run) : run.totals();
+      // A running run's own row is written at its end: its partitions recorded so far.
+      RunTotals t =
+          run.status() == RunStatus.RUNNING
+              ? RunTotals.of(store.partitionRuns(run.runId()))
+              : run.totals();
       g.add(
           "copyjob_last_run_partitions",
           "Partitions (tables) of the job's last run, by outcome; so far while it runs",
@@ -171,15 +174,6 @@ public final class RunMetrics {
                   job);
             });
     return g.snapshots();
-  }
-
-  /** A running run's totals so far: the partitions or tables it has recorded. */
-  private static RunTotals soFar(ControlStore store, RunRecord run) throws SQLException {
-    RunTotals totals = new RunTotals(0, 0, 0, 0, 0, 0, 0, 0, 0);
-    for (PartitionRunRecord record : store.partitionRuns(run.runId())) {
-      totals = totals.plus(record.result());
-    }
-    return totals;
   }
 
   private static double seconds(Instant at) {
