@@ -89,6 +89,8 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
       lease.check(); // a run that lost its lease copies nothing more
       slots.acquire(); // bounds the queue: at most transfersPerWorker files are held at once
       try {
+        // Again: the wait for a slot may have outlasted the lease.
+        lease.check();
         inFlight.add(transfers.submit(() -> copy(item)));
       } catch (RuntimeException e) {
         slots.release();

@@ -105,6 +105,12 @@ public class RunStatusAfterFaultsTest {
   @Test
   public void aRunThatLosesItsLeaseStopsAndEndsFailedWithTheReason() throws Exception {
     JobSpec spec = spec(Mode.FULL, h2());
+    // More files than the runner's threads copy in the second the lease's keepers take to see
+    // the theft: the stop shows as files never copied, whatever the machine's pace.
+    for (int i = 6; i <= 20; i++) {
+      String key = (i % 2 == 0 ? "a/" : "b/") + i + ".bin";
+      files.put(key, TestTrees.write(source, key, 20_000));
+    }
     // Another run takes the lease as the first file is opened; the copies are slow, so the run
     // would have copied every file and recorded both partitions long after.
     FaultyStore.ON_OPEN.put("a/1.bin", () -> stealLease(spec.control()));
