@@ -34,6 +34,14 @@ final class HistoryCommand implements Callable<Integer> {
   Long runNumber;
 
   @Option(
+      names = "--files",
+      description = "With --run: list the run's files (copied, skipped, failed) from its manifest.")
+  boolean files;
+
+  @Option(names = "--failed", description = "With --files: only the files that failed.")
+  boolean failedOnly;
+
+  @Option(
       names = "--json",
       description = "Print JSON (the runs, or the run with its partitions) for scripts.")
   boolean json;
@@ -44,6 +52,12 @@ final class HistoryCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     JobSpec spec = job.parse();
     PrintWriter out = commandSpec.commandLine().getOut();
+    if ((files || failedOnly) && runNumber == null) {
+      throw new UsageException("--files: name the run with --run N");
+    }
+    if (failedOnly && !files) {
+      throw new UsageException("--failed: only with --files");
+    }
     try (ControlStore control = ControlStore.open(spec.control())) {
       // A run whose process was killed is RUNNING until someone looks: say what it is.
       control.abandonDeadRuns(spec.name());
@@ -59,6 +73,13 @@ final class HistoryCommand implements Callable<Integer> {
                     () ->
                         new UsageException(
                             "--run: job '" + spec.name() + "' has no run " + runNumber));
+        if (files) {
+          java.util.List<io.copyjob.control.FileRecord> manifest =
+              control.files(run.runId(), failedOnly);
+          out.print(json ? RunJson.text(RunJson.files(manifest)) : RunReport.files(manifest));
+          out.flush();
+          return 0;
+        }
         if (json) {
           com.fasterxml.jackson.databind.node.ObjectNode node = RunJson.run(run);
           node.set(

@@ -368,6 +368,89 @@ public final class ControlStore implements AutoCloseable {
   }
 
   /**
+   * Adds files to the run's manifest, in one transaction and one batch. Keys longer than the column
+   * (4000 characters) are cut, which no S3 or Azure key reaches.
+   */
+  public void recordFiles(long runId, String job, List<FileRecord> files) throws SQLException {
+    if (files.isEmpty()) {
+      return;
+    }
+    Jdbc.checkLength("job", job, Schema.JOB_LENGTH);
+    Instant recordedAt = clock.instant();
+    String sql =
+        "INSERT INTO "
+            + Schema.FILES
+            + " (run_id, job, prefix, source_key, sink_key, size, bytes_written, md5, outcome,"
+            + " error, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    inTransaction(
+        Schema.FILES,
+        "record the files of run " + runId,
+        () -> {
+          try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            for (FileRecord f : files) {
+              ps.setLong(1, runId);
+              ps.setString(2, job);
+              ps.setString(3, Jdbc.truncate(f.prefix(), Schema.PREFIX_LENGTH));
+              ps.setString(4, Jdbc.truncate(f.sourceKey(), Schema.KEY_LENGTH));
+              ps.setString(5, Jdbc.truncate(f.sinkKey(), Schema.KEY_LENGTH));
+              if (f.size() < 0) {
+                ps.setNull(6, java.sql.Types.BIGINT);
+              } else {
+                ps.setLong(6, f.size());
+              }
+              ps.setLong(7, f.bytesWritten());
+              ps.setString(8, Jdbc.truncate(f.md5(), Schema.MD5_LENGTH));
+              ps.setString(9, f.outcome());
+              ps.setString(10, Jdbc.truncate(f.error(), Schema.ERROR_LENGTH));
+              dialect.setInstant(ps, 11, recordedAt);
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          }
+          return null;
+        });
+  }
+
+  /**
+   * The run's manifest, by source key; a file recorded twice (a bundle executed again) once, as
+   * last recorded. {@code failedOnly}: only the files that failed.
+   */
+  public List<FileRecord> files(long runId, boolean failedOnly) throws SQLException {
+    String sql =
+        "SELECT prefix, source_key, sink_key, size, bytes_written, md5, outcome, error FROM "
+            + Schema.FILES
+            + " WHERE run_id = ? ORDER BY file_id";
+    java.util.Map<String, FileRecord> last = new java.util.TreeMap<>();
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      ps.setLong(1, runId);
+      ps.setFetchSize(1000);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          long size = rs.getLong("size");
+          if (rs.wasNull()) {
+            size = -1;
+          }
+          FileRecord f =
+              new FileRecord(
+                  rs.getString("prefix"),
+                  rs.getString("source_key"),
+                  rs.getString("sink_key"),
+                  size,
+                  rs.getLong("bytes_written"),
+                  rs.getString("md5"),
+                  rs.getString("outcome"),
+                  rs.getString("error"));
+          last.put(f.prefix() + '\u0000' + f.sourceKey(), f);
+        }
+      }
+    } catch (SQLException e) {
+      throw Jdbc.wrap(Schema.FILES, "read the files of run " + runId, e);
+    }
+    // Filtered after: a file that failed and then copied in a retried bundle did not fail.
+    return last.values().stream().filter(f -> !failedOnly || f.outcome().equals("FAILED")).toList();
+  }
+
+  /**
    * Whether this run already recorded the partition as succeeded: a pipeline executed again after a
    * failover must not record it again (its watermark is now this run's, so its window would be
    * empty and its real counts overwritten with zeros).

@@ -30,9 +30,11 @@ final class Schema {
   static final String PARTITION_RUNS = "copyjob_partition_runs";
   static final String WATERMARKS = "copyjob_watermarks";
   static final String LEASES = "copyjob_leases";
+  static final String FILES = "copyjob_files";
 
   /** Every table, in creation order. */
-  static final List<String> TABLES = List.of(PARTITIONS, RUNS, PARTITION_RUNS, WATERMARKS, LEASES);
+  static final List<String> TABLES =
+      List.of(PARTITIONS, RUNS, PARTITION_RUNS, WATERMARKS, LEASES, FILES);
 
   static final int JOB_LENGTH = 200;
   static final int ROOT_LENGTH = 1024;
@@ -45,6 +47,8 @@ final class Schema {
   static final int TABLE_NAME_LENGTH = 256;
   static final int COLUMN_NAME_LENGTH = 128;
   static final int WATERMARK_LENGTH = 4000;
+  static final int KEY_LENGTH = 4000;
+  static final int MD5_LENGTH = 64;
 
   /** Errors are cut to this many chars: SQL Server's largest NVARCHAR short of MAX. */
   static final int ERROR_LENGTH = 4000;
@@ -139,6 +143,26 @@ final class Schema {
               "owner " + d.varchar(OWNER_LENGTH) + " NOT NULL",
               "run_id BIGINT",
               "expires_at " + ts + " NOT NULL");
+      case FILES ->
+          // The run's manifest: a row per file copied, skipped or failed. A bundle executed again
+          // writes its rows again; readers keep each file's last row (the highest file_id).
+          columns(
+              table,
+              "file_id " + d.identity() + " PRIMARY KEY",
+              "run_id BIGINT NOT NULL",
+              job,
+              "prefix " + d.varchar(PREFIX_LENGTH) + " NOT NULL",
+              "source_key " + d.varchar(KEY_LENGTH) + " NOT NULL",
+              "sink_key " + d.varchar(KEY_LENGTH),
+              "size BIGINT",
+              "bytes_written BIGINT NOT NULL",
+              "md5 " + d.varchar(MD5_LENGTH),
+              "outcome " + d.varchar(STATUS_LENGTH) + " NOT NULL",
+              error,
+              "recorded_at " + ts + " NOT NULL",
+              // Unique only because file_id is; declared to get the index a run's files are read
+              // by.
+              "CONSTRAINT copyjob_files_run UNIQUE (run_id, file_id)");
       default -> throw new IllegalArgumentException("unknown table " + table);
     };
   }

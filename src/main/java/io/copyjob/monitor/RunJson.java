@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.copyjob.control.FileRecord;
 import io.copyjob.control.PartitionResult;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
@@ -95,6 +96,27 @@ public final class RunJson {
           table.put("nullWatermarkRows", t.watermark().nullRows());
         }
       }
+    }
+    return array;
+  }
+
+  /** A run's manifest. */
+  public static ArrayNode files(List<FileRecord> files) {
+    ArrayNode array = JSON.createArrayNode();
+    for (FileRecord f : files) {
+      ObjectNode node = array.addObject();
+      node.put("partition", f.prefix());
+      node.put("key", f.sourceKey());
+      node.put("sinkKey", f.sinkKey());
+      if (f.size() >= 0) {
+        node.put("size", f.size());
+      } else {
+        node.putNull("size");
+      }
+      node.put("bytesWritten", f.bytesWritten());
+      node.put("md5", f.md5());
+      node.put("outcome", f.outcome());
+      node.put("error", f.error());
     }
     return array;
   }

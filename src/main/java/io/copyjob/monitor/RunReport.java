@@ -289,6 +289,25 @@ public final class RunReport {
     return table(rows);
   }
 
+  /** A run's manifest: each file with its outcome. */
+  public static String files(List<io.copyjob.control.FileRecord> files) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"PARTITION", "FILE", "OUTCOME", "SIZE", "SINK KEY", "MD5", "ERROR"});
+    for (io.copyjob.control.FileRecord f : files) {
+      rows.add(
+          new String[] {
+            quote(f.prefix()),
+            f.sourceKey(),
+            f.outcome(),
+            f.size() < 0 ? "-" : Long.toString(f.size()),
+            f.sinkKey() == null ? "-" : f.sinkKey(),
+            f.md5() == null ? "-" : f.md5(),
+            f.error() == null ? "" : f.error()
+          });
+    }
+    return table(rows);
+  }
+
   /** One run's partitions, as recorded by RecordPartitionResult. */
   public static String partitionRuns(List<PartitionRunRecord> records) {
     List<String[]> rows = new ArrayList<>();

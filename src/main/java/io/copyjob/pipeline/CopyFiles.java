@@ -107,9 +107,10 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
         FileCopier copier =
             new FileCopier(
                 stores.get(item.partition().root()), stores.get(spec.sink().root().toString()));
-        FileResult result =
-            copier.copy(item, KeyMapping.sinkKey(spec, item.partition(), item.file().key()));
-        done.add(result);
+        String sinkKey = KeyMapping.sinkKey(spec, item.partition(), item.file().key());
+        FileResult result = copier.copy(item, sinkKey);
+        done.add(
+            result.sinkKey() != null ? result : result.withFile(sinkKey, item.file().size(), null));
       } finally {
         slots.release();
       }

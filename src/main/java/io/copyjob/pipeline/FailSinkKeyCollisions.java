@@ -101,11 +101,12 @@ public final class FailSinkKeyCollisions
               c.output(
                   FAILURES,
                   new FileResult(
-                      file.partition(),
-                      file.file().key(),
-                      FileResult.Outcome.FAILED,
-                      0,
-                      reason(file, sinkKey, files)));
+                          file.partition(),
+                          file.file().key(),
+                          FileResult.Outcome.FAILED,
+                          0,
+                          reason(file, sinkKey, files))
+                      .withFile(sinkKey, file.file().size(), null));
             }
           });
     }

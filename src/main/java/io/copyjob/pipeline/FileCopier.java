@@ -65,7 +65,8 @@ final class FileCopier {
   private FileResult copyOnce(FileToCopy item, String sinkKey) throws IOException {
     FileInfo file = item.file();
     if (alreadyAtSink(item, sinkKey)) {
-      return new FileResult(item.partition(), file.key(), Outcome.SKIPPED, 0, null);
+      return new FileResult(item.partition(), file.key(), Outcome.SKIPPED, 0, null)
+          .withFile(sinkKey, file.size(), item.atSink() != null ? item.atSink().md5() : file.md5());
     }
     Optional<ServerSideCopy> serverSide = sink.serverSideCopy();
     if (serverSide.isPresent()) {
@@ -73,7 +74,8 @@ final class FileCopier {
         FileInfo written = serverSide.get().copy(source, file, sinkKey);
         verify(file, sinkKey, written, file.md5());
         return new FileResult(
-            item.partition(), file.key(), Outcome.COPIED, written.size(), null, true);
+                item.partition(), file.key(), Outcome.COPIED, written.size(), null, true)
+            .withFile(sinkKey, file.size(), written.md5() != null ? written.md5() : file.md5());
       } catch (CantCopyException e) {
         // The pair of stores cannot copy server-side: stream it through this worker instead.
       }
@@ -107,7 +109,8 @@ final class FileCopier {
     // The sink's MD5 is of the bytes it was given (computed as they passed, or by the service,
     // which verified the source's MD5 where it was known): the bytes are hashed once per copy.
     verify(file, sinkKey, written, read.md5());
-    return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null);
+    return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null)
+        .withFile(sinkKey, file.size(), written.md5() != null ? written.md5() : read.md5());
   }
 
   /**

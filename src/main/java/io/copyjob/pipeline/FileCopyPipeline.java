@@ -68,6 +68,7 @@ public final class FileCopyPipeline {
         failures
             .and(copied)
             .apply("Gather results", Flatten.pCollections())
+            .apply("RecordManifest", new RecordManifest(spec, run))
             .apply(
                 "RecordPartitionResult",
                 new RecordPartitionResult(spec, run, partitions, watermarks));

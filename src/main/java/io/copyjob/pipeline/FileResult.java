@@ -9,6 +9,10 @@ import java.io.Serializable;
  *
  * @param bytes the bytes written to the sink (0 when skipped or failed)
  * @param error why it failed, null otherwise
+ * @param sinkKey the file's key at the sink, for the run's manifest; null when not known
+ * @param size the file's size as listed, for the manifest; -1 when not known
+ * @param md5 the MD5 the copy was verified with (or the one found at the sink, for a skipped file),
+ *     hex; null when neither store gives one
  */
 public record FileResult(
     PartitionKey partition,
@@ -16,11 +20,38 @@ public record FileResult(
     Outcome outcome,
     long bytes,
     String error,
-    boolean serverSide)
+    boolean serverSide,
+    String sinkKey,
+    long size,
+    String md5)
     implements Serializable {
+
+  public FileResult(
+      PartitionKey partition,
+      String key,
+      Outcome outcome,
+      long bytes,
+      String error,
+      boolean serverSide) {
+    this(partition, key, outcome, bytes, error, serverSide, null, -1, null);
+  }
 
   public FileResult(PartitionKey partition, String key, Outcome outcome, long bytes, String error) {
     this(partition, key, outcome, bytes, error, false);
+  }
+
+  /** The same result with what the manifest keeps of the file (a null md5 keeps this one's). */
+  public FileResult withFile(String sinkKey, long size, String md5) {
+    return new FileResult(
+        partition,
+        key,
+        outcome,
+        bytes,
+        error,
+        serverSide,
+        sinkKey,
+        size,
+        md5 != null ? md5 : this.md5);
   }
 
   /** What the copy of a file came to. */
@@ -47,7 +78,8 @@ public record FileResult(
   public static FileResult unwritable(
       PartitionKey partition, String key, String sinkKey, String problem) {
     return new FileResult(
-        partition, key, Outcome.FAILED, 0, unwritableReason(key, sinkKey, problem));
+            partition, key, Outcome.FAILED, 0, unwritableReason(key, sinkKey, problem))
+        .withFile(sinkKey, -1, null);
   }
 
   static String unwritableReason(String key, String sinkKey, String problem) {

@@ -143,6 +143,40 @@ public class CopyJobTest {
                 + " FileSystemException")
         .contains("Is a directory")
         .hasLineCount(1);
+
+    // The manifest: every file with its outcome; --failed the one that failed, with why.
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("history", jobFile.toString(), "--run", "1", "--files", "--json")).isZero();
+    com.fasterxml.jackson.databind.JsonNode manifest =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertThat(manifest).hasSize(3);
+    for (com.fasterxml.jackson.databind.JsonNode f : manifest) {
+      String key = f.get("key").asText();
+      assertThat(f.get("sinkKey").asText()).isEqualTo(key);
+      assertThat(f.get("size").asLong()).isEqualTo(files.get(key).length);
+      if (key.equals("y/3.bin")) {
+        assertThat(f.get("outcome").asText()).isEqualTo("FAILED");
+        assertThat(f.get("error").asText()).contains("Is a directory");
+        assertThat(f.get("bytesWritten").asLong()).isZero();
+      } else {
+        assertThat(f.get("outcome").asText()).isEqualTo("COPIED");
+        assertThat(f.get("bytesWritten").asLong()).isEqualTo(files.get(key).length);
+        // Copied by the kernel and verified by CRC32C (both read back): no MD5 was computed.
+        assertThat(f.get("md5").isNull()).isTrue();
+      }
+    }
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("history", jobFile.toString(), "--run", "1", "--files", "--failed"))
+        .isZero();
+    assertThat(out.toString().lines())
+        .hasSize(2)
+        .first()
+        .asString()
+        .startsWith("PARTITION  FILE     OUTCOME  SIZE  SINK KEY");
+    assertThat(out.toString().lines().skip(1).findFirst().orElseThrow())
+        .startsWith(
+            "'y'        y/3.bin  FAILED   3000  y/3.bin   -    y/3.bin: FileSystemException");
+    assertThat(copyjob("history", jobFile.toString(), "--files")).isEqualTo(2);
   }
 
   @Test

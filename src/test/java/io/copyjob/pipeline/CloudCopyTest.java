@@ -178,12 +178,26 @@ public class CloudCopyTest {
       assertThat(control.partitions(spec.name()))
           .extracting(p -> p.key().prefix() + "=" + p.status() + "/" + p.files())
           .containsExactly("a=SUCCEEDED/3", "b=SUCCEEDED/2", "c=SUCCEEDED/0");
+      // The manifest: each file, its sink key, size and the MD5 it was verified with.
+      assertThat(control.files(run.runId(), false))
+          .extracting(f -> f.sourceKey() + " " + f.outcome() + " " + f.size() + " " + f.md5())
+          .containsExactlyInAnyOrderElementsOf(
+              copied().entrySet().stream()
+                  .map(e -> e.getKey() + " COPIED " + e.getValue().length + " " + md5(e.getValue()))
+                  .toList());
       assertThat(control.resetPartitions(spec.name(), List.of())).isEqualTo(3);
     }
 
     RunRecord recheck = job(spec).run();
 
     assertThat(recheck.totals()).isEqualTo(new RunTotals(3, 0, 0, 5, 0, 0));
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.files(recheck.runId(), false))
+          .extracting(f -> f.outcome() + " " + f.md5())
+          .containsExactlyInAnyOrderElementsOf(
+              copied().values().stream().map(data -> "SKIPPED " + md5(data)).toList());
+      assertThat(control.files(recheck.runId(), true)).isEmpty();
+    }
   }
 
   @Test

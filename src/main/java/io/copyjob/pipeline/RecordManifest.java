@@ -1,0 +1,118 @@
+package io.copyjob.pipeline;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.FileRecord;
+import io.copyjob.spec.JobSpec;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * Writes each file's result to the run's manifest in the control store ({@code copyjob_files}),
+ * {@value #BATCH} files a transaction, and passes the results on only once they are written: a
+ * partition is recorded after the manifest holds all its files. Results that are not about a file
+ * (a partition's listing) pass through.
+ */
+public final class RecordManifest
+    extends PTransform<PCollection<FileResult>, PCollection<FileResult>> {
+  /** Files per manifest write: one round trip and one transaction each. */
+  static final int BATCH = 1000;
+
+  private final JobSpec spec;
+  private final RunContext run;
+
+  public RecordManifest(JobSpec spec, RunContext run) {
+    this.spec = spec;
+    this.run = run;
+  }
+
+  @Override
+  public PCollection<FileResult> expand(PCollection<FileResult> results) {
+    return results
+        .apply("Write manifest rows", ParDo.of(new ManifestFn(spec, run)))
+        .setCoder(SerializableCoder.of(FileResult.class));
+  }
+
+  static final class ManifestFn extends DoFn<FileResult, FileResult> {
+    private final JobSpec spec;
+    private final RunContext run;
+    private transient LeaseKeeper lease;
+    private transient List<FileResult> pending;
+
+    ManifestFn(JobSpec spec, RunContext run) {
+      this.spec = spec;
+      this.run = run;
+    }
+
+    @Setup
+    public void setup() {
+      lease = LeaseKeeper.hold(spec, run);
+    }
+
+    @StartBundle
+    public void startBundle() {
+      pending = new ArrayList<>();
+    }
+
+    @ProcessElement
+    public void process(@Element FileResult result, OutputReceiver<FileResult> out)
+        throws SQLException {
+      if (result.key() == null) {
+        out.output(result);
+        return;
+      }
+      pending.add(result);
+      if (pending.size() >= BATCH) {
+        write();
+        pending.forEach(out::output);
+        pending.clear();
+      }
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext c) throws SQLException {
+      if (pending.isEmpty()) {
+        return;
+      }
+      write();
+      for (FileResult result : pending) {
+        c.output(result, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
+      }
+      pending.clear();
+    }
+
+    private void write() throws SQLException {
+      lease.check(); // a run that lost its lease writes nothing more
+      List<FileRecord> rows = new ArrayList<>(pending.size());
+      for (FileResult r : pending) {
+        rows.add(
+            new FileRecord(
+                r.partition().prefix(),
+                r.key(),
+                r.sinkKey(),
+                r.size(),
+                r.bytes(),
+                r.md5(),
+                r.outcome().name(),
+                r.error()));
+      }
+      try (ControlStore control = ControlStore.openExisting(spec.control())) {
+        control.recordFiles(run.runId(), spec.name(), rows);
+      }
+    }
+
+    @Teardown
+    public void teardown() {
+      if (lease != null) {
+        lease.release();
+      }
+    }
+  }
+}
