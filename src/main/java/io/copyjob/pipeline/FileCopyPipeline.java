@@ -64,14 +64,14 @@ public final class FileCopyPipeline {
               "Reshuffle", Reshuffle.<FileToCopy>viaRandomKey().withNumBuckets(COPY_BUCKETS));
     }
     PCollection<FileResult> copied = dealt.apply("CopyFiles", new CopyFiles(spec, run));
+    PCollection<FileResult> results =
+        failures.and(copied).apply("Gather results", Flatten.pCollections());
+    // Beside the partitions' records, not before them: a stage in between holds each result until
+    // its batch is written, which delays the records (and a lost lease's stop) by a batch.
+    results.apply("RecordManifest", new RecordManifest(spec, run));
     PCollection<PartitionResult> recorded =
-        failures
-            .and(copied)
-            .apply("Gather results", Flatten.pCollections())
-            .apply("RecordManifest", new RecordManifest(spec, run))
-            .apply(
-                "RecordPartitionResult",
-                new RecordPartitionResult(spec, run, partitions, watermarks));
+        results.apply(
+            "RecordPartitionResult", new RecordPartitionResult(spec, run, partitions, watermarks));
     recorded.apply("RecordRun", new RecordRun(spec, run));
   }
 }

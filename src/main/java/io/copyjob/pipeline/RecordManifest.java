@@ -16,9 +16,10 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * Writes each file's result to the run's manifest in the control store ({@code copyjob_files}),
- * {@value #BATCH} files a transaction, and passes the results on only once they are written: a
- * partition is recorded after the manifest holds all its files. Results that are not about a file
- * (a partition's listing) pass through.
+ * {@value #BATCH} files a transaction (and what a bundle has at its end). A branch of its own
+ * beside the partitions' records: the pipeline, and so the run's command, ends only once every file
+ * is written, and a manifest that cannot be written fails the pipeline. Results that are not about
+ * a file (a partition's listing) are not written.
  */
 public final class RecordManifest
     extends PTransform<PCollection<FileResult>, PCollection<FileResult>> {
@@ -64,6 +65,9 @@ public final class RecordManifest
     @ProcessElement
     public void process(@Element FileResult result, OutputReceiver<FileResult> out)
         throws SQLException {
+      // A volatile read: a run that lost its lease fails here at once, not a batch later, so the
+      // copies still queued are cancelled with it.
+      lease.check();
       if (result.key() == null) {
         out.output(result);
         return;
