@@ -3,6 +3,7 @@ package io.copyjob.pipeline;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.FileRecord;
 import io.copyjob.spec.JobSpec;
+import java.io.IOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,11 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.util.BackOff;
+import org.apache.beam.sdk.util.FluentBackoff;
 import org.apache.beam.sdk.values.PCollection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes each file's result to the run's manifest in the control store ({@code copyjob_files}),
@@ -25,6 +30,15 @@ public final class RecordManifest
     extends PTransform<PCollection<FileResult>, PCollection<FileResult>> {
   /** Files per manifest write: one round trip and one transaction each. */
   static final int BATCH = 1000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(RecordManifest.class);
+
+  /** About a minute of tries: long enough for a failover, short of hiding a dead store. */
+  private static final FluentBackoff BACKOFF =
+      FluentBackoff.DEFAULT
+          .withInitialBackoff(org.joda.time.Duration.millis(200))
+          .withMaxBackoff(org.joda.time.Duration.standardSeconds(10))
+          .withMaxCumulativeBackoff(org.joda.time.Duration.standardSeconds(60));
 
   private final JobSpec spec;
   private final RunContext run;
@@ -107,8 +121,44 @@ public final class RecordManifest
                 r.outcome().name(),
                 r.error()));
       }
-      try (ControlStore control = ControlStore.openExisting(spec.control())) {
-        control.recordFiles(run.runId(), spec.name(), rows);
+      // A fresh connection per try: a cloud gateway or a database restart kills connections, and
+      // rows written twice by a retried write count once (readers keep a file's last row).
+      BackOff backoff = BACKOFF.backoff();
+      while (true) {
+        try (ControlStore control = ControlStore.openExisting(spec.control())) {
+          control.recordFiles(run.runId(), spec.name(), rows);
+          return;
+        } catch (SQLException e) {
+          long wait = nextWait(backoff);
+          if (wait == BackOff.STOP) {
+            throw e;
+          }
+          LOG.warn(
+              "writing {} files of run id {} to the manifest failed ({}); trying again in {} ms",
+              rows.size(),
+              run.runId(),
+              e.getMessage(),
+              wait);
+          sleep(wait);
+          lease.check();
+        }
+      }
+    }
+
+    private static long nextWait(BackOff backoff) {
+      try {
+        return backoff.nextBackOffMillis();
+      } catch (IOException e) {
+        return BackOff.STOP;
+      }
+    }
+
+    private static void sleep(long millis) throws SQLException {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SQLException("interrupted while writing the manifest", e);
       }
     }
 
