@@ -43,6 +43,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin RunnerChoice runnerChoice;
 
+  @Mixin PushgatewayOption pushgatewayOption;
+
   @Option(names = "--parallelism", description = "Workers (Flink) or threads (direct).")
   Integer parallelism;
 
@@ -84,6 +86,7 @@ final class RunCommand implements Callable<Integer> {
             "--wait-for-lease: must be a duration like 30s, 5m or 2h, got '" + waitForLease + "'");
       }
     }
+    io.copyjob.monitor.Pushgateway gateway = pushgatewayOption.gateway();
     JobSpec spec = job.parse();
     if (onlyFailed && !spec.isTabular()) {
       throw new UsageException(
@@ -131,6 +134,7 @@ final class RunCommand implements Callable<Integer> {
                   pipelineJob.failureLog().orElse(null)));
     }
     commandSpec.commandLine().getOut().flush();
+    PushgatewayOption.push(gateway, spec, commandSpec.commandLine().getErr());
     if (run.status() != RunStatus.SUCCEEDED) {
       commandSpec
           .commandLine()

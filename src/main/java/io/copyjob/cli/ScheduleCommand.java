@@ -88,6 +88,10 @@ final class ScheduleCommand implements Callable<Integer> {
 
   @Mixin RunnerChoice runnerChoice;
 
+  @Mixin PushgatewayOption pushgatewayOption;
+
+  private io.copyjob.monitor.Pushgateway gateway;
+
   @Spec CommandSpec commandSpec;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -104,6 +108,7 @@ final class ScheduleCommand implements Callable<Integer> {
     if (times != null && times < 1) {
       throw new UsageException("--times: must be at least 1, got " + times);
     }
+    gateway = pushgatewayOption.gateway();
     JobSpec spec = job.parse();
     RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runnerChoice.runner);
     PrintWriter out = commandSpec.commandLine().getOut();
@@ -247,6 +252,7 @@ final class ScheduleCommand implements Callable<Integer> {
               + run.status()
               + (run.error() == null ? "" : ": " + run.error()));
       out.flush();
+      PushgatewayOption.push(gateway, current, err);
       return run;
     } catch (LeaseHeldException e) {
       skip(spec, at, "skipped: " + e.getMessage(), out);
@@ -268,6 +274,8 @@ final class ScheduleCommand implements Callable<Integer> {
       control.recordSkipped(spec.name(), at.toInstant(), runnerChoice.runner, why);
     } catch (Exception e) {
       out.println(TIME.format(at) + ": could not record the skipped time: " + e.getMessage());
+      return;
     }
+    PushgatewayOption.push(gateway, spec, commandSpec.commandLine().getErr());
   }
 }

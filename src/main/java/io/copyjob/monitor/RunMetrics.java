@@ -9,6 +9,7 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -54,6 +55,30 @@ public final class RunMetrics {
   public static byte[] text(ControlStore store, Instant now) throws SQLException, IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create().write(out, read(store, now), EscapingScheme.DEFAULT);
+    return out.toByteArray();
+  }
+
+  /**
+   * One job's metrics in the Prometheus text format, as {@link Pushgateway} pushes them: without
+   * {@code copyjob_seconds_since_last_success}, whose pushed value would stand still.
+   */
+  static byte[] textForJob(ControlStore store, Instant now, String job)
+      throws SQLException, IOException {
+    List<MetricSnapshot> kept = new ArrayList<>();
+    for (MetricSnapshot metric : read(store, now)) {
+      if (metric.getMetadata().getName().equals("copyjob_seconds_since_last_success")) {
+        continue;
+      }
+      GaugeSnapshot gauge = (GaugeSnapshot) metric;
+      List<GaugeDataPointSnapshot> points =
+          gauge.getDataPoints().stream().filter(p -> job.equals(p.getLabels().get("job"))).toList();
+      if (!points.isEmpty()) {
+        kept.add(new GaugeSnapshot(gauge.getMetadata(), points));
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrometheusTextFormatWriter.create()
+        .write(out, new MetricSnapshots(kept), EscapingScheme.DEFAULT);
     return out.toByteArray();
   }
 
@@ -196,7 +221,7 @@ public final class RunMetrics {
     }
 
     MetricSnapshots snapshots() {
-      List<io.prometheus.metrics.model.snapshots.MetricSnapshot> all = new ArrayList<>();
+      List<MetricSnapshot> all = new ArrayList<>();
       byName.values().forEach(b -> all.add(b.build()));
       return new MetricSnapshots(all);
     }

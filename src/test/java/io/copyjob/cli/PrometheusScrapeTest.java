@@ -104,6 +104,148 @@ public class PrometheusScrapeTest {
     }
   }
 
+  /**
+   * {@code run --pushgateway}: a real Pushgateway holds the job's last run after each run (a push
+   * replaces the one before), and a real Prometheus scraping the gateway returns it. A gateway that
+   * is down costs a warning, not the run.
+   */
+  @Test
+  public void runsPushTheirMetricsToAPushgatewayThatPrometheusScrapes() throws Exception {
+    String prometheus = prometheus();
+    String pushgateway = binary("prometheus-pushgateway", "COPYJOB_REQUIRE_PUSHGATEWAY");
+    Path dir = tmp.getRoot().toPath();
+    TestTrees.write(dir.resolve("src"), "a/1.bin", 1500);
+    TestTrees.write(dir.resolve("src"), "a/2.bin", 2500);
+    Path jobFile = dir.resolve("job.yaml");
+    Files.writeString(
+        jobFile,
+        "name: pushed\nsource:\n  root: ./src/\n  partitions: [a]\nsink:\n  root: ./dst/\n"
+            + "mode: delta\n");
+    int gatewayPort = freePort();
+    Process gateway =
+        new ProcessBuilder(pushgateway, "--web.listen-address=127.0.0.1:" + gatewayPort)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("pushgateway.log").toFile())
+            .start();
+    Process scraper = null;
+    try {
+      String url = "http://127.0.0.1:" + gatewayPort;
+      awaitListening(url + "/-/ready", dir.resolve("pushgateway.log"));
+      StringWriter out = new StringWriter();
+      PrintWriter writer = new PrintWriter(out, true);
+      assertThat(CopyJob.execute(writer, writer, "run", jobFile.toString(), "--pushgateway=" + url))
+          .as(out.toString())
+          .isZero();
+      assertThat(out.toString()).doesNotContain("not pushed");
+      String pushed = get(url + "/metrics");
+      assertThat(pushed)
+          .contains("copyjob_last_run_status{instance=\"\",job=\"pushed\",status=\"succeeded\"} 1")
+          .contains("copyjob_last_run_files{instance=\"\",job=\"pushed\",outcome=\"copied\"} 2")
+          .doesNotContain("copyjob_seconds_since_last_success");
+
+      // The next run replaces the group: its own counts, not a sum.
+      TestTrees.write(dir.resolve("src"), "a/3.bin", 700);
+      assertThat(CopyJob.execute(writer, writer, "run", jobFile.toString(), "--pushgateway=" + url))
+          .as(out.toString())
+          .isZero();
+      assertThat(get(url + "/metrics"))
+          .contains("copyjob_last_run_number{instance=\"\",job=\"pushed\"} 2")
+          .contains("copyjob_last_run_files{instance=\"\",job=\"pushed\",outcome=\"copied\"} 1")
+          .contains("copyjob_last_run_bytes{instance=\"\",job=\"pushed\"} 700");
+
+      int port = freePort();
+      Path config = dir.resolve("prometheus.yml");
+      Files.writeString(
+          config,
+          "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+              + "scrape_configs:\n"
+              + "  - job_name: pushgateway\n"
+              + "    honor_labels: true\n"
+              + "    static_configs: [{targets: ['127.0.0.1:"
+              + gatewayPort
+              + "']}]\n");
+      scraper =
+          new ProcessBuilder(
+                  prometheus,
+                  "--config.file=" + config,
+                  "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                  "--web.listen-address=127.0.0.1:" + port)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("prometheus.log").toFile())
+              .start();
+      assertThat(query(port, "copyjob_last_run_status{job=\"pushed\",status=\"succeeded\"}", dir))
+          .isEqualTo("1");
+      assertThat(query(port, "copyjob_runs{job=\"pushed\",status=\"succeeded\"}", dir))
+          .isEqualTo("2");
+    } finally {
+      stop(scraper);
+      stop(gateway);
+    }
+
+    // The gateway is gone now: the run still succeeds and is recorded, with one warning.
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit =
+        CopyJob.execute(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "run",
+            jobFile.toString(),
+            "--pushgateway=http://127.0.0.1:" + gatewayPort);
+    assertThat(exit).as(out + "\n" + err).isZero();
+    assertThat(err.toString())
+        .contains("copyjob: warning: the metrics of job 'pushed' were not pushed")
+        .contains("127.0.0.1:" + gatewayPort);
+    // A URL that is not one is refused before the run, naming the option.
+    err = new StringWriter();
+    exit =
+        CopyJob.execute(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "run",
+            jobFile.toString(),
+            "--pushgateway=ftp://example");
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString()).contains("--pushgateway: must be an http:// or https:// URL");
+  }
+
+  private String get(String url) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(url).isEqualTo(200);
+    return response.body();
+  }
+
+  private void awaitListening(String url, Path log) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      try {
+        if (http.send(
+                    HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode()
+            == 200) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError(url + " did not answer within 30 s; log: " + Files.readString(log));
+  }
+
+  private static void stop(Process p) throws InterruptedException {
+    if (p == null) {
+      return;
+    }
+    p.destroy();
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+  }
+
   /** The query's single value, once Prometheus has scraped it (within a minute). */
   private String query(int port, String promql, Path dir) throws Exception {
     URI uri =
@@ -138,16 +280,21 @@ public class PrometheusScrapeTest {
   }
 
   private static String prometheus() {
+    return binary("prometheus", "COPYJOB_REQUIRE_PROMETHEUS");
+  }
+
+  /** The Debian package's binary on PATH; skipped without it, unless {@code require}=1 (CI). */
+  private static String binary(String name, String require) {
     for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      File f = new File(d, "prometheus");
+      File f = new File(d, name);
       if (f.canExecute()) {
         return f.getPath();
       }
     }
-    if ("1".equals(System.getenv("COPYJOB_REQUIRE_PROMETHEUS"))) {
-      throw new AssertionError("prometheus is not on PATH (apt-get install prometheus)");
+    if ("1".equals(System.getenv(require))) {
+      throw new AssertionError(name + " is not on PATH (apt-get install " + name + ")");
     }
-    Assume.assumeTrue("prometheus is not on PATH", false);
+    Assume.assumeTrue(name + " is not on PATH", false);
     return null;
   }
 
