@@ -413,41 +413,76 @@ public final class ControlStore implements AutoCloseable {
 
   /**
    * The run's manifest, by source key; a file recorded twice (a bundle executed again) once, as
-   * last recorded. {@code failedOnly}: only the files that failed.
+   * last recorded. {@code failedOnly}: only the files that failed, read without holding the run's
+   * other files (a run of millions of files with a few failures reads the few).
    */
   public List<FileRecord> files(long runId, boolean failedOnly) throws SQLException {
-    String sql =
-        "SELECT prefix, source_key, sink_key, size, bytes_written, md5, outcome, error FROM "
-            + Schema.FILES
-            + " WHERE run_id = ? ORDER BY file_id";
+    String columns =
+        "SELECT file_id, prefix, source_key, sink_key, size, bytes_written, md5, outcome, error FROM "
+            + Schema.FILES;
     java.util.Map<String, FileRecord> last = new java.util.TreeMap<>();
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
-      ps.setLong(1, runId);
-      ps.setFetchSize(1000);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          long size = rs.getLong("size");
-          if (rs.wasNull()) {
-            size = -1;
+    java.util.Map<String, Long> lastId = new java.util.HashMap<>();
+    try {
+      try (PreparedStatement ps =
+          conn.prepareStatement(
+              columns
+                  + " WHERE run_id = ?"
+                  + (failedOnly ? " AND outcome = 'FAILED'" : "")
+                  + " ORDER BY file_id")) {
+        ps.setLong(1, runId);
+        ps.setFetchSize(1000);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            FileRecord f = fileRecord(rs);
+            String key = f.prefix() + '\u0000' + f.sourceKey();
+            last.put(key, f);
+            lastId.put(key, rs.getLong("file_id"));
           }
-          FileRecord f =
-              new FileRecord(
-                  rs.getString("prefix"),
-                  rs.getString("source_key"),
-                  rs.getString("sink_key"),
-                  size,
-                  rs.getLong("bytes_written"),
-                  rs.getString("md5"),
-                  rs.getString("outcome"),
-                  rs.getString("error"));
-          last.put(f.prefix() + '\u0000' + f.sourceKey(), f);
+        }
+      }
+      if (failedOnly && !last.isEmpty()) {
+        // A file that failed and then copied in a bundle executed again did not fail: drop the
+        // failures recorded again later with another outcome.
+        long firstFailure = java.util.Collections.min(lastId.values());
+        try (PreparedStatement ps =
+            conn.prepareStatement(
+                "SELECT file_id, prefix, source_key FROM "
+                    + Schema.FILES
+                    + " WHERE run_id = ? AND file_id > ? AND outcome <> 'FAILED'")) {
+          ps.setLong(1, runId);
+          ps.setLong(2, firstFailure);
+          ps.setFetchSize(1000);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              String key = rs.getString("prefix") + '\u0000' + rs.getString("source_key");
+              Long failedAt = lastId.get(key);
+              if (failedAt != null && rs.getLong("file_id") > failedAt) {
+                last.remove(key);
+              }
+            }
+          }
         }
       }
     } catch (SQLException e) {
       throw Jdbc.wrap(Schema.FILES, "read the files of run " + runId, e);
     }
-    // Filtered after: a file that failed and then copied in a retried bundle did not fail.
-    return last.values().stream().filter(f -> !failedOnly || f.outcome().equals("FAILED")).toList();
+    return List.copyOf(last.values());
+  }
+
+  private static FileRecord fileRecord(ResultSet rs) throws SQLException {
+    long size = rs.getLong("size");
+    if (rs.wasNull()) {
+      size = -1;
+    }
+    return new FileRecord(
+        rs.getString("prefix"),
+        rs.getString("source_key"),
+        rs.getString("sink_key"),
+        size,
+        rs.getLong("bytes_written"),
+        rs.getString("md5"),
+        rs.getString("outcome"),
+        rs.getString("error"));
   }
 
   /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.copyjob.control.ControlStore;
+import io.copyjob.control.FileRecord;
 import io.copyjob.control.PartitionResult;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.PartitionState;
@@ -53,6 +54,9 @@ public final class HistoryServer implements AutoCloseable {
 
   /** How often a running run's page reloads itself. */
   static final int REFRESH_SECONDS = 5;
+
+  /** Failed files shown on a run's page; the history command lists them all. */
+  static final int FAILED_FILES = 200;
 
   private final JobSpec.ControlSpec control;
   private final HttpServer server;
@@ -297,6 +301,7 @@ public final class HistoryServer implements AutoCloseable {
     RunRecord run;
     List<PartitionRunRecord> parts;
     List<PartitionState> partitions;
+    List<FileRecord> failedFiles;
     try (ControlStore store = ControlStore.openExisting(control)) {
       Optional<RunRecord> found = store.run(job, number);
       if (found.isEmpty()) {
@@ -304,6 +309,7 @@ public final class HistoryServer implements AutoCloseable {
       }
       run = found.get();
       parts = store.partitionRuns(run.runId());
+      failedFiles = store.files(run.runId(), true);
       partitions = run.status() == RunStatus.RUNNING ? store.partitions(job) : List.of();
     }
     boolean tabular = tabular(run);
@@ -366,6 +372,9 @@ public final class HistoryServer implements AutoCloseable {
       }
       body.append("</table>");
     }
+    if (!failedFiles.isEmpty()) {
+      body.append(failedFilesTable(failedFiles, job, number));
+    }
     body.append("<h2>Settings</h2><pre>").append(esc(pretty(run.settings()))).append("</pre>");
     String html = page("copyjob: " + job + " run " + number, body.toString());
     if (running) {
@@ -374,6 +383,35 @@ public final class HistoryServer implements AutoCloseable {
               "<head>", "<head><meta http-equiv=\"refresh\" content=\"" + REFRESH_SECONDS + "\">");
     }
     return new Page(200, html);
+  }
+
+  /** The run's failed files from its manifest, the first {@value #FAILED_FILES} of them. */
+  private static String failedFilesTable(List<FileRecord> failed, String job, long number) {
+    StringBuilder s = new StringBuilder("<h2>Failed files</h2>");
+    if (failed.size() > FAILED_FILES) {
+      s.append("<p>The first ")
+          .append(FAILED_FILES)
+          .append(" of ")
+          .append(failed.size())
+          .append("; all of them: <code>copyjob history JOB.yaml --run ")
+          .append(number)
+          .append(" --files --failed</code> (job ")
+          .append(esc(job))
+          .append(").</p>");
+    }
+    s.append("<table><tr><th>Partition</th><th>File</th><th>Size</th><th>Error</th></tr>");
+    for (FileRecord f : failed.subList(0, Math.min(FAILED_FILES, failed.size()))) {
+      s.append("<tr><td>")
+          .append(esc(f.prefix()))
+          .append("</td><td>")
+          .append(esc(f.sourceKey()))
+          .append("</td><td>")
+          .append(f.size() < 0 ? "" : esc(Units.bytes(f.size())))
+          .append("</td><td class=\"error\">")
+          .append(esc(shorten(f.error())))
+          .append("</td></tr>");
+    }
+    return s.append("</table>").toString();
   }
 
   private static String partitionsTable(List<PartitionRunRecord> parts) {

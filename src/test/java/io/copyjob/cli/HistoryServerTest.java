@@ -62,6 +62,18 @@ public class HistoryServerTest {
     assertThat(CopyJob.execute(writer, writer, "partitions", "reset", jobFile.toString(), "--all"))
         .isZero();
     assertThat(CopyJob.execute(writer, writer, "run", jobFile.toString())).isZero();
+    // A job in the same store whose run fails one file, named as markup: a directory stands where
+    // the file must go.
+    TestTrees.write(dir.resolve("src2"), "bad/ok.bin", 10);
+    TestTrees.write(dir.resolve("src2"), "bad/" + MARKUP + ".bin", 10);
+    TestTrees.write(dir.resolve("dst2"), "bad/" + MARKUP + ".bin/blocker", 1);
+    Path failing = dir.resolve("failing.yaml");
+    Files.writeString(
+        failing,
+        "name: ui-failed\nsource:\n  root: ./src2/\n  partitions: [bad]\nsink:\n  root: ./dst2/\n");
+    assertThat(CopyJob.execute(writer, writer, "run", failing.toString()))
+        .as(out.toString())
+        .isEqualTo(1);
     spec = JobSpecParser.parse(jobFile);
     server = HistoryServer.start(spec.control(), new InetSocketAddress("127.0.0.1", 0));
   }
@@ -118,6 +130,19 @@ public class HistoryServerTest {
         .doesNotContain("http-equiv=\"refresh\"");
     assertThat(page.headers().firstValue("Content-Security-Policy").orElse(""))
         .startsWith("default-src 'none'");
+  }
+
+  @Test
+  public void aRunsPageListsItsFailedFilesFromTheManifestAsText() throws Exception {
+    String body = get("/jobs/ui-failed/runs/1").body();
+
+    assertThat(body)
+        .contains("<h2>Failed files</h2>")
+        .contains("<td>bad/&lt;img src=x onerror=alert(1)&gt;.bin</td>")
+        .contains("Is a directory")
+        .doesNotContain(MARKUP)
+        .doesNotContain("bad/ok.bin");
+    assertThat(get("/jobs/ui-job/runs/1").body()).doesNotContain("Failed files");
   }
 
   @Test

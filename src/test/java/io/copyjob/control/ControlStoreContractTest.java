@@ -244,6 +244,40 @@ public abstract class ControlStoreContractTest {
     assertThat(store.run(JOB, 4)).isEmpty();
   }
 
+  /**
+   * The manifest keeps a file's last row: a failure recorded again later as copied (a bundle
+   * executed again) is not a failure, and a file recorded twice is listed once.
+   */
+  @Test
+  public void theManifestListsEachFileOnceAsLastRecorded() throws Exception {
+    long run = store.startRun(JOB, T1, "FULL", "direct", "{}");
+    long other = store.startRun(JOB, T2, "FULL", "direct", "{}");
+    store.recordFiles(
+        run,
+        JOB,
+        List.of(
+            new FileRecord("a", "a/1", "a/1", 10, 10, "aa", "COPIED", null),
+            new FileRecord("a", "a/2", "a/2", 20, 0, null, "FAILED", "reset by peer"),
+            new FileRecord("a", "a/3", "a/3", 30, 0, null, "FAILED", "503")));
+    store.recordFiles(
+        other, JOB, List.of(new FileRecord("a", "a/9", null, 1, 0, null, "FAILED", "x")));
+    // Executed again: a/2 copies this time, a/1 is recorded again the same.
+    store.recordFiles(
+        run,
+        JOB,
+        List.of(
+            new FileRecord("a", "a/2", "a/2", 20, 20, "bb", "COPIED", null),
+            new FileRecord("a", "a/1", "a/1", 10, 10, "aa", "COPIED", null)));
+
+    assertThat(store.files(run, false))
+        .extracting(f -> f.sourceKey() + "=" + f.outcome())
+        .containsExactly("a/1=COPIED", "a/2=COPIED", "a/3=FAILED");
+    assertThat(store.files(run, true))
+        .extracting(f -> f.sourceKey() + ":" + f.error())
+        .containsExactly("a/3:503");
+    assertThat(store.files(other, true)).extracting(FileRecord::sourceKey).containsExactly("a/9");
+  }
+
   @Test
   public void runsAreNumberedPerJob() throws Exception {
     store.startRun("other-job", T1, "FULL", "direct", "{}");
