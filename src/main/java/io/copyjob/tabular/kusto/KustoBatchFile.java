@@ -8,17 +8,21 @@ import io.copyjob.tabular.files.ParquetPartWriter;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.util.List;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
 /**
  * One batch's local file, in the table's format, and its raw size: what Kusto's guidance sizes an
- * ingestion by (its uncompressed bytes), counted as the rows' CSV text for either format, so one
- * {@code batchSize} means the same amount of rows for both. Not thread-safe.
+ * ingestion by (its uncompressed bytes), the rows' CSV text for either format (for Parquet an
+ * estimate of it, counted without formatting the values), so one {@code batchSize} means about the
+ * same rows for both. Not thread-safe.
  */
 abstract class KustoBatchFile implements AutoCloseable {
   private static final CSVFormat CSV = CSVFormat.RFC4180.builder().setRecordSeparator('\n').build();
@@ -99,13 +103,40 @@ abstract class KustoBatchFile implements AutoCloseable {
     void write(Object[] values) throws IOException {
       writer.write(values);
       for (Object value : values) {
-        raw += KustoPieceWriter.text(value).length() + 1; // a field and its separator
+        raw += textLength(value) + 1; // a field and its separator
       }
     }
 
     @Override
     long rawBytes() {
       return raw;
+    }
+
+    /**
+     * About the length of {@link KustoPieceWriter#text}{@code (value)}, without formatting it: a
+     * text's characters, a number's digits, an ISO-8601 timestamp's 20 to 30 characters.
+     */
+    private static int textLength(Object value) {
+      if (value == null) {
+        return 0;
+      }
+      if (value instanceof String text) {
+        return text.length();
+      }
+      if (value instanceof BigDecimal d) {
+        return Math.max(d.precision(), d.scale() + 1) + (d.scale() > 0 ? 1 : 0) + 1;
+      }
+      if (value instanceof Long || value instanceof Integer || value instanceof Short) {
+        long n = ((Number) value).longValue();
+        return n == Long.MIN_VALUE ? 20 : Long.toString(n).length();
+      }
+      if (value instanceof OffsetDateTime || value instanceof LocalDateTime) {
+        return 24;
+      }
+      if (value instanceof byte[] bytes) {
+        return (bytes.length + 2) / 3 * 4;
+      }
+      return KustoPieceWriter.text(value).length();
     }
 
     @Override
