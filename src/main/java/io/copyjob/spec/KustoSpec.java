@@ -98,7 +98,10 @@ public record KustoSpec(
   public enum AuthMethod {
     /** An application (service principal) with a secret: {@code appId}, {@code secretEnv}. */
     APPLICATION_SECRET,
-    /** An application with a certificate: a PKCS#12 file and its password's variable. */
+    /**
+     * An application with a certificate: a PKCS#12 (.pfx/.p12) or PEM file (certificate and private
+     * key), named in the job file or by a variable, and the PKCS#12 password's variable.
+     */
     APPLICATION_CERTIFICATE,
     /** The machine's managed identity; {@code clientId} for a user-assigned one. */
     MANAGED_IDENTITY,
@@ -120,9 +123,19 @@ public record KustoSpec(
    * @param tenant the tenant (authority) of an application
    * @param secretEnv the variable holding the application's secret, the certificate's password or
    *     the access token
-   * @param certificate the PKCS#12 (.pfx/.p12) file of an application's certificate
+   * @param certificate the PKCS#12 (.pfx/.p12) or PEM file of an application's certificate, or null
+   * @param certificateEnv the variable holding that file's path, when the job file names none
    */
   public record Auth(
-      AuthMethod method, String appId, String tenant, String secretEnv, URI certificate)
-      implements Serializable {}
+      AuthMethod method,
+      String appId,
+      String tenant,
+      String secretEnv,
+      URI certificate,
+      String certificateEnv)
+      implements Serializable {
+    public Auth(AuthMethod method, String appId, String tenant, String secretEnv, URI certificate) {
+      this(method, appId, tenant, secretEnv, certificate, null);
+    }
+  }
 }

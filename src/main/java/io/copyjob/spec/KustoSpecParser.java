@@ -35,7 +35,15 @@ final class KustoSpecParser {
   private static final List<String> SINK_FIELDS =
       List.of("connection", "cluster", "ingest", "auth", "database", "report");
   private static final List<String> AUTH_FIELDS =
-      List.of("method", "appId", "tenant", "secretEnv", "certificate", "passwordEnv", "tokenEnv");
+      List.of(
+          "method",
+          "appId",
+          "tenant",
+          "secretEnv",
+          "certificate",
+          "certificateEnv",
+          "passwordEnv",
+          "tokenEnv");
   private static final List<String> REPORT_FIELDS = List.of("level", "method", "timeout");
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Pattern DATABASE = Pattern.compile("[A-Za-z0-9_ .-]{1,260}");
@@ -127,6 +135,7 @@ final class KustoSpecParser {
     String appId = node.get("appId").optText().orElse(null);
     String tenant = node.get("tenant").optText().orElse(null);
     URI certificate = null;
+    String certificateEnv = null;
     String env = null;
     List<String> allowed;
     switch (method) {
@@ -136,10 +145,21 @@ final class KustoSpecParser {
         allowed = List.of("appId", "tenant", "secretEnv");
       }
       case APPLICATION_CERTIFICATE -> {
-        required(node, "appId", "tenant", "certificate");
-        certificate = Path.of(node.get("certificate").text()).toUri();
+        required(node, "appId", "tenant");
+        boolean file = node.get("certificate").isPresent();
+        if (file == node.get("certificateEnv").isPresent()) {
+          throw node.get("certificate")
+              .error(
+                  "give either certificate (the .pfx/.p12 or .pem file) or certificateEnv (the"
+                      + " variable holding its path) with method certificate");
+        }
+        if (file) {
+          certificate = Path.of(node.get("certificate").text()).toUri();
+        } else {
+          certificateEnv = env(node.get("certificateEnv"));
+        }
         env = env(node.get("passwordEnv"));
-        allowed = List.of("appId", "tenant", "certificate", "passwordEnv");
+        allowed = List.of("appId", "tenant", "certificate", "certificateEnv", "passwordEnv");
       }
       case MANAGED_IDENTITY -> allowed = List.of("appId");
       case ACCESS_TOKEN -> {
@@ -164,7 +184,7 @@ final class KustoSpecParser {
                     + (allowed.isEmpty() ? "" : " (it takes " + String.join(", ", allowed) + ")"));
       }
     }
-    return new Auth(method, appId, tenant, env, certificate);
+    return new Auth(method, appId, tenant, env, certificate, certificateEnv);
   }
 
   private static void required(Node node, String... fields) {
@@ -188,8 +208,8 @@ final class KustoSpecParser {
   /**
    * {@code sink.kusto}, and each table's Kusto options, checked against what a Kusto sink does: it
    * appends (an ingestion adds extents), so upsert, overwrite, keys, createTable and
-   * truncateBeforeFullCopy are refused, and a table needs {@code columns:} (copyjob reads no schema
-   * from Kusto).
+   * truncateBeforeFullCopy are refused. A table without {@code columns:} is written in the source's
+   * columns with no mapping (Kusto maps a CSV by position, Parquet by name).
    */
   static KustoSpec sink(
       Node node, Map<String, Connection> connections, Node tablesNode, List<TableSpec> tables) {
@@ -231,13 +251,18 @@ final class KustoSpecParser {
           throw t.get(field).error("not for a kusto sink: create or clear the table in Kusto");
         }
       }
-      if (table.columns().isEmpty()) {
-        throw t.get("columns")
+      TableOptions tableOptions = tableOptions(t);
+      if (tableOptions.streaming()
+          && tableOptions.mappingRef() == null
+          && !table.columns().isEmpty()) {
+        // The SDK's streaming call takes a mapping's name only, never an inline mapping.
+        throw t.get("streaming")
             .error(
-                "required with a kusto sink: copyjob reads no schema from Kusto; list each column"
-                    + " with its source and its type");
+                "streaming ingestion sends no inline mapping: name one made on the table with"
+                    + " mappingRef, or list no columns (Kusto then maps by position for csv, by"
+                    + " name for parquet)");
       }
-      options.put(table.name(), tableOptions(t));
+      options.put(table.name(), tableOptions);
     }
     return new KustoSpec(cluster, database, report(node.get("report")), options);
   }
@@ -255,8 +280,7 @@ final class KustoSpecParser {
     DataFormat dataFormat =
         switch (format) {
           case "csv" -> DataFormat.CSV;
-          case "parquet" ->
-              throw formatNode.error("parquet into Kusto is not supported yet; use csv");
+          case "parquet" -> DataFormat.PARQUET;
           default -> throw formatNode.error("must be csv or parquet, got '" + format + "'");
         };
     Node sizeNode = t.get("batchSize");
@@ -304,6 +328,7 @@ final class KustoSpecParser {
     if (a.certificate() != null) {
       auth.put("certificate", Path.of(a.certificate()).toString());
     }
+    JobSpecs.putIfSet(auth, "certificateEnv", a.certificateEnv());
     JobSpecs.putIfSet(
         auth,
         switch (a.method()) {

@@ -82,6 +82,35 @@ public class KustoSpecParserTest {
     assertThat(kusto.report().waits()).isFalse();
   }
 
+  @Test
+  public void parquetBatchesTablesWithoutColumnsAndACertificateByVariable() {
+    JobSpec spec =
+        parse(
+            job(
+                "sink:\n  kusto: {cluster: 'https://c.kusto.windows.net', database: db,"
+                    + " auth: {method: certificate, appId: a, tenant: t,"
+                    + " certificateEnv: ADX_CERT, passwordEnv: ADX_CERT_PASSWORD}}\n",
+                "    format: parquet\n    streaming: true\n"));
+
+    KustoSpec kusto = spec.tabular().kusto();
+    assertThat(spec.tabular().table("orders").columns()).isEmpty();
+    assertThat(kusto.table("orders"))
+        .isEqualTo(
+            new KustoSpec.TableOptions(
+                null, KustoSpec.DataFormat.PARQUET, KustoSpec.DEFAULT_BATCH, true));
+    assertThat(kusto.cluster().auth())
+        .isEqualTo(
+            new KustoSpec.Auth(
+                AuthMethod.APPLICATION_CERTIFICATE,
+                "a",
+                "t",
+                "ADX_CERT_PASSWORD",
+                null,
+                "ADX_CERT"));
+    assertThat(JobSpecs.toJson(spec))
+        .contains("\"certificateEnv\":\"ADX_CERT\"", "\"passwordEnv\":\"ADX_CERT_PASSWORD\"");
+  }
+
   private static void refused(String yaml, String message) {
     assertThatThrownBy(() -> parse(yaml)).isInstanceOf(SpecException.class).hasMessage(message);
   }
@@ -120,15 +149,23 @@ public class KustoSpecParserTest {
             COLUMNS),
         "job.yaml: sink.kusto.auth.secretEnv: required with method application");
     refused(
-        job(LOCAL, ""),
-        "job.yaml: tables.orders.columns: required with a kusto sink: copyjob"
-            + " reads no schema from Kusto; list each column with its source and its type");
+        job(LOCAL, COLUMNS + "    streaming: true\n"),
+        "job.yaml: tables.orders.streaming: streaming ingestion sends no inline mapping: name one"
+            + " made on the table with mappingRef, or list no columns (Kusto then maps by position"
+            + " for csv, by name for parquet)");
+    refused(
+        job(
+            "sink:\n  kusto: {cluster: 'https://c.kusto.windows.net', database: db,"
+                + " auth: {method: certificate, appId: a, tenant: t}}\n",
+            COLUMNS),
+        "job.yaml: sink.kusto.auth.certificate: give either certificate (the .pfx/.p12 or .pem"
+            + " file) or certificateEnv (the variable holding its path) with method certificate");
     refused(
         job(LOCAL, COLUMNS + "    write: upsert\n    keys: [Id]\n"),
         "job.yaml: tables.orders.keys: not for a kusto sink, which appends (no upsert)");
     refused(
-        job(LOCAL, COLUMNS + "    format: parquet\n"),
-        "job.yaml: tables.orders.format: parquet into Kusto is not supported yet; use csv");
+        job(LOCAL, COLUMNS + "    format: json\n"),
+        "job.yaml: tables.orders.format: must be csv or parquet, got 'json'");
     refused(
         job(LOCAL, COLUMNS + "    batchSize: 10KB\n"),
         "job.yaml: tables.orders.batchSize: must be between 1MiB and 4GB (uncompressed; Kusto"

@@ -26,7 +26,9 @@ import java.util.zip.GZIPOutputStream;
 /**
  * scripts/bench/kusto: how fast the Kusto sink moves rows into Azurite (CSV batches, gzipped and
  * uploaded by the ingest SDK, one queue message each) against a plain upload of the same CSV bytes
- * as one blob, and of the same bytes gzipped first. Not a test: performance is measured here only.
+ * as one blob, and of the same bytes gzipped first; with {@code parquet} as third argument, Parquet
+ * batches against a plain upload of the same Parquet bytes and of the rows as CSV. Not a test:
+ * performance is measured here only.
  */
 public final class KustoSinkBench {
   private KustoSinkBench() {}
@@ -34,6 +36,10 @@ public final class KustoSinkBench {
   public static void main(String[] args) throws Exception {
     int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     long batchSize = args.length > 1 ? Long.parseLong(args[1]) : KustoSpec.DEFAULT_BATCH;
+    KustoSpec.DataFormat format =
+        args.length > 2 && args[2].equals("parquet")
+            ? KustoSpec.DataFormat.PARQUET
+            : KustoSpec.DataFormat.CSV;
     String id = UUID.randomUUID().toString().substring(0, 8);
     try (LocalKusto kusto = new LocalKusto(id)) {
       List<ColumnMapping> columns =
@@ -64,8 +70,7 @@ public final class KustoSinkBench {
               "sales",
               KustoSpec.Report.DEFAULT,
               java.util.Map.of(
-                  "orders",
-                  new KustoSpec.TableOptions(null, KustoSpec.DataFormat.CSV, batchSize, false)));
+                  "orders", new KustoSpec.TableOptions(null, format, batchSize, false)));
       List<MappedRow> all = new ArrayList<>(rows);
       OffsetDateTime t0 = OffsetDateTime.of(2024, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
       for (int i = 0; i < rows; i++) {
@@ -99,6 +104,10 @@ public final class KustoSinkBench {
       }
       double sinkSeconds = (System.nanoTime() - start) / 1e9;
       List<JsonNode> messages = kusto.messages();
+      if (format == KustoSpec.DataFormat.PARQUET) {
+        parquet(kusto, messages, all, rows, batchSize, sinkSeconds);
+        return;
+      }
       long raw = 0;
       StringBuilder csv = new StringBuilder();
       for (JsonNode m : messages) {
@@ -149,6 +158,92 @@ public final class KustoSinkBench {
       } finally {
         plain.delete();
       }
+    }
+  }
+
+  /**
+   * Parquet batches: every blob read back (the rows counted), and against them a plain upload of
+   * the same Parquet bytes and of the rows as CSV.
+   */
+  private static void parquet(
+      LocalKusto kusto,
+      List<JsonNode> messages,
+      List<MappedRow> all,
+      int rows,
+      long batchSize,
+      double sinkSeconds)
+      throws Exception {
+    long parquetBytes = 0;
+    long read = 0;
+    List<byte[]> blobs = new ArrayList<>();
+    for (JsonNode m : messages) {
+      byte[] blob = kusto.blobBytes(m);
+      blobs.add(blob);
+      parquetBytes += blob.length;
+      try (ParquetRowReader reader =
+          new ParquetRowReader(new java.io.ByteArrayInputStream(blob), List.of(), false, "b")) {
+        while (reader.next() != null) {
+          read++;
+        }
+      }
+    }
+    if (read != rows) {
+      throw new IllegalStateException("blobs hold " + read + " rows, not " + rows);
+    }
+    java.io.StringWriter csvText = new java.io.StringWriter();
+    try (org.apache.commons.csv.CSVPrinter printer =
+        new org.apache.commons.csv.CSVPrinter(
+            csvText,
+            org.apache.commons.csv.CSVFormat.RFC4180.builder().setRecordSeparator('\n').build())) {
+      for (MappedRow row : all) {
+        Object[] v = row.values();
+        printer.printRecord(
+            v[0],
+            v[1],
+            ((BigDecimal) v[2]).toPlainString(),
+            java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+                ((OffsetDateTime) v[3]).toInstant()));
+      }
+    }
+    byte[] csv = csvText.toString().getBytes(StandardCharsets.UTF_8);
+    BlobContainerClient plain =
+        new BlobServiceClientBuilder()
+            .endpoint(AzuriteServer.endpoint().toString())
+            .credential(
+                new StorageSharedKeyCredential(
+                    "devstoreaccount1", System.getenv("COPYJOB_TEST_AZURE_KEY")))
+            .buildClient()
+            .getBlobContainerClient("bench-plain-" + UUID.randomUUID().toString().substring(0, 8));
+    plain.create();
+    try {
+      long start = System.nanoTime();
+      for (int i = 0; i < blobs.size(); i++) {
+        plain
+            .getBlobClient("same-" + i + ".parquet")
+            .upload(com.azure.core.util.BinaryData.fromBytes(blobs.get(i)));
+      }
+      double plainSeconds = (System.nanoTime() - start) / 1e9;
+      start = System.nanoTime();
+      plain.getBlobClient("same.csv").upload(com.azure.core.util.BinaryData.fromBytes(csv));
+      double csvSeconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf(
+          "rows %,d  parquet bytes %,d  as csv %,d  batches %d (batchSize %,d)%n",
+          rows, parquetBytes, csv.length, messages.size(), batchSize);
+      System.out.printf(
+          "kusto sink (write Parquet, SDK upload + queue): %.2f s, %.1f MB/s of Parquet,"
+              + " %.1f MB/s of the rows as CSV, %,.0f rows/s%n",
+          sinkSeconds,
+          parquetBytes / sinkSeconds / 1e6,
+          csv.length / sinkSeconds / 1e6,
+          rows / sinkSeconds);
+      System.out.printf(
+          "plain upload of the same Parquet bytes:         %.2f s, %.1f MB/s%n",
+          plainSeconds, parquetBytes / plainSeconds / 1e6);
+      System.out.printf(
+          "plain upload of the rows as CSV:                %.2f s, %.1f MB/s%n",
+          csvSeconds, csv.length / csvSeconds / 1e6);
+    } finally {
+      plain.delete();
     }
   }
 }

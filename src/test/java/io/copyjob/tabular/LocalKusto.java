@@ -53,6 +53,15 @@ final class LocalKusto implements AutoCloseable {
   private final TableClient statusTable;
   private final List<String> commands = new CopyOnWriteArrayList<>();
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
+  private final List<Streamed> streamed = new CopyOnWriteArrayList<>();
+  private volatile int streamingStatus = 200;
+  private volatile boolean streamingPermanent;
+
+  /**
+   * A streaming ingestion the endpoint received: its path and query, and its body as sent ({@code
+   * Content-Encoding: gzip} undone).
+   */
+  record Streamed(String path, String query, String contentEncoding, byte[] body) {}
 
   LocalKusto(String id) throws IOException {
     StorageSharedKeyCredential key =
@@ -129,6 +138,10 @@ final class LocalKusto implements AutoCloseable {
               answer(exchange, 404, new byte[0]);
               return;
             }
+            if (path.startsWith("/v1/rest/ingest/")) {
+              stream(exchange);
+              return;
+            }
             if (!path.equals("/v1/rest/mgmt")) {
               answer(
                   exchange, 400, "only management commands here".getBytes(StandardCharsets.UTF_8));
@@ -147,6 +160,56 @@ final class LocalKusto implements AutoCloseable {
           }
         });
     server.start();
+  }
+
+  /**
+   * A streaming ingestion ({@code POST /v1/rest/ingest/DB/TABLE?streamFormat=...}), recorded; the
+   * answer is the engine's for a table that took the rows, or the error {@link #failStreaming} set,
+   * in the service's OneApi shape (which the SDK reads for {@code @permanent}).
+   */
+  private void stream(HttpExchange exchange) throws IOException {
+    byte[] body = exchange.getRequestBody().readAllBytes();
+    String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+    if ("gzip".equalsIgnoreCase(encoding)) {
+      try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+        body = in.readAllBytes();
+      }
+    }
+    streamed.add(
+        new Streamed(
+            exchange.getRequestURI().getPath(),
+            exchange.getRequestURI().getRawQuery(),
+            encoding,
+            body));
+    if (streamingStatus == 200) {
+      ArrayNode rows = JSON.createArrayNode();
+      rows.add(JSON.createArrayNode().add("ok"));
+      answer(exchange, 200, table(List.of("Result"), rows));
+      return;
+    }
+    ObjectNode error = JSON.createObjectNode();
+    error
+        .putObject("error")
+        .put("code", streamingPermanent ? "BadRequest_StreamingIngestionPolicyNotEnabled" : "")
+        .put("message", streamingPermanent ? "Streaming ingestion is not enabled" : "Busy")
+        .put("@type", "Kusto.DataNode.Exceptions.StreamingIngestionException")
+        .put("@message", streamingPermanent ? "no streaming policy on the table" : "try later")
+        .put("@permanent", streamingPermanent);
+    answer(exchange, streamingStatus, JSON.writeValueAsBytes(error));
+  }
+
+  /**
+   * From now on the streaming endpoint answers {@code status} with a OneApi error, {@code
+   * permanent} or not.
+   */
+  void failStreaming(int status, boolean permanent) {
+    this.streamingPermanent = permanent;
+    this.streamingStatus = status;
+  }
+
+  /** The streaming ingestions received, in order. */
+  List<Streamed> streamed() {
+    return streamed;
   }
 
   private static QueueClient queue(StorageSharedKeyCredential key, String name) {
@@ -223,6 +286,17 @@ final class LocalKusto implements AutoCloseable {
       messages.add(JSON.readTree(json));
     }
     return messages;
+  }
+
+  /** The bytes of the blob a message names, as stored. */
+  byte[] blobBytes(JsonNode message) {
+    String path = message.path("BlobPath").asText(message.path("blobPath").asText());
+    String name = path.substring(container.getBlobContainerUrl().length() + 1);
+    int query = name.indexOf('?');
+    if (query >= 0) {
+      name = name.substring(0, query);
+    }
+    return container.getBlobClient(name).downloadContent().toBytes();
   }
 
   /** The bytes of the blob a message names, gunzipped. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.azure.data.tables.models.TableEntity;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
@@ -12,12 +11,9 @@ import io.copyjob.spec.JobSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import org.junit.After;
 import org.junit.Test;
 
 /**
@@ -26,47 +22,7 @@ import org.junit.Test;
  * queue, which the SDK writes into); the cluster's management endpoint is {@link LocalKusto}. What
  * this cannot show: that a real cluster accepts the mapping and ends with the rows.
  */
-public class S3CsvToKustoTest extends TabularTestBase {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String TOKEN = System.getenv("COPYJOB_TEST_KUSTO_TOKEN");
-
-  private LocalKusto kusto;
-
-  @Override
-  SinkDatabase database() {
-    try {
-      kusto = new LocalKusto(id);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-    return new SinkDatabase() {
-      @Override
-      String yaml() {
-        return "  kusto:\n"
-            + "    cluster: "
-            + kusto.url()
-            + "\n"
-            + "    database: sales\n"
-            + "    auth: {method: token, tokenEnv: COPYJOB_TEST_KUSTO_TOKEN}\n";
-      }
-
-      @Override
-      Connection connect() {
-        throw new UnsupportedOperationException("no SQL on Kusto here");
-      }
-
-      @Override
-      void drop() {}
-    };
-  }
-
-  @After
-  public void closeKusto() {
-    if (kusto != null) {
-      kusto.close();
-    }
-  }
-
+public class S3CsvToKustoTest extends KustoTestBase {
   private static final String TABLES =
       "tables:\n"
           + "  orders:\n"
@@ -271,24 +227,5 @@ public class S3CsvToKustoTest extends TabularTestBase {
         .doesNotContain(TOKEN);
     assertThat(property(kusto.messages().get(0)).path("tags").asText()).contains("ingest-by:");
     assertThat(field(kusto.messages().get(0), "ReportMethod")).isEqualTo("Table");
-  }
-
-  private static String field(JsonNode message, String name) {
-    JsonNode v = message.get(name);
-    if (v == null) {
-      v = message.get(Character.toLowerCase(name.charAt(0)) + name.substring(1));
-    }
-    return v == null ? null : v.asText();
-  }
-
-  private static JsonNode property(JsonNode message) {
-    JsonNode p = message.get("AdditionalProperties");
-    return p != null ? p : message.path("additionalProperties");
-  }
-
-  private static Map<String, String> fields(JsonNode message) {
-    Map<String, String> all = new TreeMap<>();
-    message.fields().forEachRemaining(e -> all.put(e.getKey(), e.getValue().toString()));
-    return all;
   }
 }

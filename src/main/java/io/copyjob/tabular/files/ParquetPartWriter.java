@@ -37,16 +37,18 @@ import org.apache.parquet.io.LocalOutputFile;
  *
  * <p>A row group is buffered in memory before it is written: its size is the smaller of the roll
  * over size and {@link #MAX_ROW_GROUP}, which bounds a writer's memory.
+ *
+ * <p>Also the writer of the Kusto sink's Parquet batches.
  */
-final class ParquetPartWriter implements PartWriter {
+public final class ParquetPartWriter implements PartWriter {
   /** The most bytes of a row group buffered before it goes to disk. */
-  static final long MAX_ROW_GROUP = 64L << 20;
+  public static final long MAX_ROW_GROUP = 64L << 20;
 
   private final List<SinkColumn> columns;
   private final Schema schema;
   private final ParquetWriter<GenericRecord> writer;
 
-  ParquetPartWriter(
+  public ParquetPartWriter(
       Path file, List<SinkColumn> columns, ParquetCompression compression, long rollOver)
       throws IOException {
     this.columns = columns;

@@ -6,7 +6,7 @@ import java.io.IOException;
  * Writes one part (one file) of a piece into a local temporary file, row by row; the file is
  * complete once {@link #finish} returned. Not thread-safe.
  */
-interface PartWriter extends AutoCloseable {
+public interface PartWriter extends AutoCloseable {
   /** Writes a row: its values for the sink columns, as the mapping converted them. */
   void write(Object[] values) throws IOException;
 

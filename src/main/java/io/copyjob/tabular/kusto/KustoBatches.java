@@ -13,14 +13,19 @@ import io.copyjob.tabular.SinkColumn;
 import java.util.List;
 
 /**
- * The ingestion properties of one piece's batches: database, table, CSV, the mapping (by reference,
- * or inline: each column written by its ordinal in the CSV, in the order the piece writes them),
- * and the tag that makes a replay a no-op.
+ * The ingestion properties of one piece's batches: database, table, format (CSV or Parquet), the
+ * mapping, and the tag that makes a replay a no-op.
  *
- * <p>Constant columns ({@code $runId}, {@code $source}...) are written into the CSV as values, not
- * as a mapping's {@code ConstValue}: the mapper already gives each piece its own values, the blob
- * holds exactly the rows the table receives, and a {@code mappingRef} made on the cluster works the
- * same way.
+ * <p>The mapping: a reference to one made on the table ({@code mappingRef}); else, with {@code
+ * columns:}, inline: each column by its ordinal in the CSV, or by its path ({@code $.Name}) in the
+ * Parquet file; else none, and Kusto maps a CSV by position and a Parquet file by name, as it does
+ * for any ingestion without one.
+ *
+ * <p>Constant columns ({@code $runId}, {@code $source}...) are written into the batch as values,
+ * not as a mapping's {@code ConstValue}: the mapper already gives each piece its own values, the
+ * blob holds exactly the rows the table receives, and a {@code mappingRef} made on the cluster
+ * works the same way. (The ingest SDK 6.0.2 also refuses a Parquet mapping column without a path:
+ * its {@code ColumnMapping.isValid} asks for one, so a {@code ConstValue} column cannot be sent.)
  */
 final class KustoBatches {
   private final String job;
@@ -45,6 +50,10 @@ final class KustoBatches {
     this.columns = List.copyOf(columns);
   }
 
+  KustoSpec.DataFormat format() {
+    return options.format();
+  }
+
   long batchSize() {
     return options.batchSize();
   }
@@ -60,7 +69,7 @@ final class KustoBatches {
         + piece.piece().substring(0, Math.min(12, piece.piece().length()))
         + "_"
         + batch
-        + ".csv";
+        + (options.format() == KustoSpec.DataFormat.PARQUET ? ".parquet" : ".csv");
   }
 
   /**
@@ -83,18 +92,25 @@ final class KustoBatches {
 
   IngestionProperties properties(int batch) {
     IngestionProperties p = new IngestionProperties(kusto.database(), table.target());
-    p.setDataFormat(DataFormat.CSV);
+    boolean parquet = options.format() == KustoSpec.DataFormat.PARQUET;
+    p.setDataFormat(parquet ? DataFormat.PARQUET : DataFormat.CSV);
+    IngestionMappingKind kind = parquet ? IngestionMappingKind.PARQUET : IngestionMappingKind.CSV;
     if (options.mappingRef() != null) {
-      p.setIngestionMapping(options.mappingRef(), IngestionMappingKind.CSV);
-    } else {
+      p.setIngestionMapping(options.mappingRef(), kind);
+    } else if (!table.columns().isEmpty()) {
       ColumnMapping[] mapping = new ColumnMapping[columns.size()];
       for (int i = 0; i < columns.size(); i++) {
         SinkColumn c = columns.get(i);
         mapping[i] = new ColumnMapping(c.name(), KustoSink.kustoType(c.type()));
-        mapping[i].setOrdinal(i);
+        if (parquet) {
+          mapping[i].setPath("$." + c.name());
+        } else {
+          mapping[i].setOrdinal(i);
+        }
       }
-      p.setIngestionMapping(mapping, IngestionMappingKind.CSV);
+      p.setIngestionMapping(mapping, kind);
     }
+    // Without columns: no mapping; Kusto takes a CSV by position and a Parquet file by name.
     p.setIgnoreFirstRecord(false); // the batches have no header
     String tag = tag(batch);
     p.setIngestByTags(List.of(tag));

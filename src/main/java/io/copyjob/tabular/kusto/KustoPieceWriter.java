@@ -1,7 +1,6 @@
 package io.copyjob.tabular.kusto;
 
 import com.azure.core.exception.AzureException;
-import com.google.common.io.CountingOutputStream;
 import com.microsoft.azure.kusto.ingest.IngestClient;
 import com.microsoft.azure.kusto.ingest.result.IngestionResult;
 import com.microsoft.azure.kusto.ingest.result.IngestionStatus;
@@ -10,11 +9,8 @@ import com.microsoft.azure.kusto.ingest.source.FileSourceInfo;
 import io.copyjob.spec.KustoSpec;
 import io.copyjob.tabular.MappedRow;
 import io.copyjob.tabular.PieceWriter;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -23,17 +19,13 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One piece's rows into Kusto: written as CSV into a local batch file until it holds the table's
- * {@code batchSize} (uncompressed), then queued through the SDK and a new batch begun; the last
- * batch is queued by {@link #commit}. The file is written uncompressed because the SDK sends the
- * exact raw size of an uncompressed file with its ingestion (Kusto's batching goes by it) and an
- * estimate for a compressed one; the SDK compresses it with gzip as it uploads it.
+ * One piece's rows into Kusto: written as CSV or Parquet ({@link KustoBatchFile}) into a local
+ * batch file until it holds the table's {@code batchSize} (uncompressed), then queued through the
+ * SDK and a new batch begun; the last batch is queued by {@link #commit}.
  *
  * <p>A batch queued before the piece fails stays queued: a rerun sends it again under the same tag
  * and the cluster drops it ({@code ingestIfNotExists}). With status reporting into the status
@@ -41,7 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 final class KustoPieceWriter implements PieceWriter {
   private static final Logger LOG = LoggerFactory.getLogger(KustoPieceWriter.class);
-  private static final CSVFormat CSV = CSVFormat.RFC4180.builder().setRecordSeparator('\n').build();
   private static final long POLL_MILLIS = 2_000;
 
   private final IngestClient client;
@@ -51,8 +42,7 @@ final class KustoPieceWriter implements PieceWriter {
   private final List<IngestionResult> results = new ArrayList<>();
   private Path dir;
   private Path file;
-  private CountingOutputStream counted;
-  private CSVPrinter printer;
+  private KustoBatchFile out;
   private int batch;
   private long rowsInBatch;
   private long rowsSent;
@@ -69,16 +59,12 @@ final class KustoPieceWriter implements PieceWriter {
   @Override
   public void write(List<MappedRow> rows, Rejects rejects) throws IOException {
     for (MappedRow row : rows) {
-      if (printer == null) {
+      if (out == null) {
         begin();
       }
-      Object[] values = row.values();
-      for (Object value : values) {
-        printer.print(text(value));
-      }
-      printer.println();
+      out.write(row.values());
       rowsInBatch++;
-      if (counted.getCount() >= batches.batchSize()) {
+      if (out.rawBytes() >= batches.batchSize()) {
         queue();
       }
     }
@@ -112,25 +98,26 @@ final class KustoPieceWriter implements PieceWriter {
       dir = Files.createTempDirectory("copyjob-kusto-");
     }
     file = dir.resolve(batches.fileName(batch));
-    counted = new CountingOutputStream(Files.newOutputStream(file));
-    printer =
-        new CSVPrinter(
-            new BufferedWriter(new OutputStreamWriter(counted, StandardCharsets.UTF_8), 1 << 16),
-            CSV);
+    out = KustoBatchFile.open(file, batches.format(), batches.columns());
     rowsInBatch = 0;
   }
 
   /** Hands the current batch to the SDK, which uploads it and queues its ingestion. */
   private void queue() throws IOException {
-    printer.close();
-    printer = null;
-    long bytes = counted.getCount();
+    long bytes;
+    try {
+      out.finish();
+      bytes = out.rawBytes(); // a CSV's count is whole once its buffer is flushed
+    } finally {
+      out.close();
+      out = null;
+    }
     try {
       results.add(
           client.ingestFromFile(new FileSourceInfo(file.toString()), batches.properties(batch)));
     } catch (AzureException e) {
       throw new IOException(
-          where + ": cannot queue batch " + batch + ": " + KustoErrors.oneLine(e), e);
+          where + ": cannot send batch " + batch + ": " + KustoErrors.oneLine(e), e);
     }
     rowsSent += rowsInBatch;
     bytesSent += bytes;
@@ -141,7 +128,7 @@ final class KustoPieceWriter implements PieceWriter {
 
   @Override
   public void commit(long rowsWritten) throws IOException {
-    if (printer != null && rowsInBatch > 0) {
+    if (out != null && rowsInBatch > 0) {
       queue();
     }
     if (report.waits()) {
@@ -212,9 +199,9 @@ final class KustoPieceWriter implements PieceWriter {
 
   @Override
   public void close() throws IOException {
-    if (printer != null) {
-      printer.close();
-      printer = null;
+    if (out != null) {
+      out.close();
+      out = null;
     }
     if (dir != null) {
       try (var files = Files.list(dir)) {

@@ -10,18 +10,20 @@ import io.copyjob.tabular.PieceId;
 import io.copyjob.tabular.PieceWriter;
 import io.copyjob.tabular.SinkColumn;
 import io.copyjob.tabular.SinkTable;
+import io.copyjob.tabular.SourceColumn;
 import io.copyjob.tabular.TableSink;
 import java.io.IOException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * An Azure Data Explorer (Kusto) sink: each piece's rows are written as CSV into local batch files
- * of at most the table's {@code batchSize} (uncompressed), and each batch is handed to the ingest
- * SDK's queued client (or its managed streaming client), which compresses it with gzip, uploads it
- * to a container the cluster hands out and queues its ingestion.
+ * An Azure Data Explorer (Kusto) sink: each piece's rows are written as CSV or Parquet into local
+ * batch files of at most the table's {@code batchSize} (uncompressed), and each batch is handed to
+ * the ingest SDK's queued client (or its managed streaming client), which uploads it (a CSV
+ * compressed with gzip) to a container the cluster hands out and queues its ingestion.
  *
  * <p>Kusto has no transaction to commit a piece in, so a replay is made harmless instead: every
  * batch is tagged {@code ingest-by:} with the job, the table, the first run of the load, the piece
@@ -30,9 +32,13 @@ import java.util.Optional;
  * cluster drops those it holds already. So {@link #loaded} finds nothing and {@link #open} claims
  * nothing: the cluster is the ledger.
  *
- * <p>The sink table is the job file's mapping ({@link #describe}): Kusto's schema is not read.
+ * <p>The sink table is the job file's mapping ({@link #describe}), or without one the source's
+ * columns ({@link #create}): Kusto's schema is not read.
  */
 public final class KustoSink implements TableSink {
+  /** A Parquet (Avro) field name, which the Parquet batches' columns are written under. */
+  private static final Pattern PARQUET_FIELD = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
   private final String job;
   private final KustoSpec kusto;
   private transient IngestClient queued;
@@ -90,36 +96,80 @@ public final class KustoSink implements TableSink {
 
   /**
    * The table as the job file's mapping describes it, in its order: each sink column typed by its
-   * mapping's type (a constant's own type when it has none, else text), all nullable.
+   * mapping's type (a constant's own type when it has none, else text), all nullable. Without
+   * {@code columns:} the source's columns are the table's ({@link #create}).
    */
   @Override
   public SinkTable describe(TableSpec table) throws MappingException {
-    List<SinkColumn> columns = new ArrayList<>();
+    if (table.columns().isEmpty()) {
+      throw new ColumnsFromSource(table);
+    }
+    List<SourceColumn> columns = new ArrayList<>();
     for (ColumnMapping m : table.columns()) {
-      ColumnType type =
-          m.type() != null
-              ? m.type()
-              : m.constant() != null ? m.constant().type() : ColumnType.of(ColumnType.Kind.TEXT);
       columns.add(
-          new SinkColumn(m.sink(), type, kustoType(type), Types.OTHER, true, true, false, false));
+          new SourceColumn(
+              m.sink(),
+              m.type() != null ? m.type() : m.constant() != null ? m.constant().type() : null));
     }
-    if (columns.isEmpty()) {
-      throw new MappingException(
-          "Kusto table " + table.target() + ": the job file maps no column (columns:)");
+    return sinkTable(table, columns);
+  }
+
+  /** A table without {@code columns:}: {@link #create} takes the source's. */
+  private static final class ColumnsFromSource extends MappingException {
+    ColumnsFromSource(TableSpec table) {
+      super("Kusto table " + table.target() + ": its columns come from the source");
     }
-    String name = kusto.database() + "." + table.target();
-    return new SinkTable(name, table.target(), "", columns);
   }
 
   @Override
   public boolean missing(MappingException e) {
-    return false; // describe reads nothing from the cluster
+    return e instanceof ColumnsFromSource; // describe reads nothing from the cluster
   }
 
+  /** Kusto's table is never created; a table without {@code columns:} takes the source's. */
   @Override
-  public SinkTable create(TableSpec table, SourceColumns sourceColumns) throws MappingException {
-    throw new MappingException(
-        "Kusto table " + table.target() + ": a kusto sink creates no table; create it in Kusto");
+  public boolean createsAlways() {
+    return true;
+  }
+
+  /**
+   * The table as the source's columns describe it (a CSV header, a Parquet or database schema), in
+   * their order, with their types where the source has them: rows are written in that order, with
+   * no mapping, so Kusto takes a CSV batch's fields by position and a Parquet batch's by name.
+   */
+  @Override
+  public SinkTable create(TableSpec table, SourceColumns sourceColumns)
+      throws MappingException, IOException {
+    List<SourceColumn> columns = sourceColumns.columns().orElse(List.of());
+    if (columns.isEmpty()) {
+      throw new MappingException(
+          "Kusto table "
+              + table.target()
+              + ": the source names no columns (no header); list them under columns:");
+    }
+    return sinkTable(table, columns);
+  }
+
+  private SinkTable sinkTable(TableSpec table, List<SourceColumn> sourceColumns)
+      throws MappingException {
+    boolean parquet = kusto.table(table.name()).format() == KustoSpec.DataFormat.PARQUET;
+    List<SinkColumn> columns = new ArrayList<>();
+    for (SourceColumn c : sourceColumns) {
+      if (parquet && !PARQUET_FIELD.matcher(c.name()).matches()) {
+        throw new MappingException(
+            "Kusto table "
+                + table.target()
+                + ": column '"
+                + c.name()
+                + "' cannot be a Parquet field name (letters, digits and '_', not starting with a"
+                + " digit); use format: csv, or a mappingRef with columns: naming it otherwise");
+      }
+      ColumnType type = c.type() != null ? c.type() : ColumnType.of(ColumnType.Kind.TEXT);
+      columns.add(
+          new SinkColumn(c.name(), type, kustoType(type), Types.OTHER, true, true, false, false));
+    }
+    String name = kusto.database() + "." + table.target();
+    return new SinkTable(name, table.target(), "", columns);
   }
 
   @Override

@@ -122,6 +122,9 @@ public final class TablePlanner {
 
   /** A sink table the run makes: a database table created, or a file sink's folder. */
   private String created(TableSpec table, TableSink sink) {
+    if (sink.createsAlways() && spec.tabular().fileSink() == null) {
+      return table.target() + " (columns from the source)"; // a Kusto table without columns:
+    }
     return sink.createsAlways()
         ? spec.tabular().fileSink().root() + table.target() + "/ (columns from the source)"
         : table.target() + " (created by the run)";
