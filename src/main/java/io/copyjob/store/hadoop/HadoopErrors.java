@@ -50,10 +50,15 @@ final class HadoopErrors {
     return firstLine(e);
   }
 
-  /** The first line of a message: Hadoop's remote errors append the server's stack. */
+  /**
+   * The first line of a message: Hadoop's remote errors append the server's stack, and its network
+   * errors a link to its wiki.
+   */
   static String firstLine(Throwable e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     int newline = message.indexOf('\n');
-    return newline < 0 ? message : message.substring(0, newline);
+    String line = newline < 0 ? message : message.substring(0, newline);
+    int wiki = line.indexOf("; For more details see:");
+    return wiki < 0 ? line : line.substring(0, wiki);
   }
 }
