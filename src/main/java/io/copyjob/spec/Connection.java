@@ -3,6 +3,7 @@ package io.copyjob.spec;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
+import java.util.Map;
 
 /**
  * How to reach a store: declared once under {@code connections:} in the job file and named by a
@@ -10,7 +11,7 @@ import java.net.URI;
  * read where the store is opened.
  */
 public sealed interface Connection extends Serializable
-    permits Connection.S3, Connection.Azure, Connection.Kusto {
+    permits Connection.S3, Connection.Azure, Connection.Kusto, Connection.Hadoop {
   /** The connection's name in the job file, used in every message about it. */
   String name();
 
@@ -77,4 +78,29 @@ public sealed interface Connection extends Serializable
    * @param auth how to authenticate
    */
   record Kusto(String name, URI cluster, URI ingest, KustoSpec.Auth auth) implements Connection {}
+
+  /**
+   * Any Hadoop file system ({@code hdfs://}, {@code webhdfs://}, {@code adl://}...), reached
+   * through Hadoop's {@code FileSystem} API with the connector the root's scheme names.
+   *
+   * @param conf Hadoop configuration entries, set over Hadoop's defaults (and any {@code
+   *     core-site.xml} / {@code hdfs-site.xml} on the classpath); never a secret
+   * @param confEnv Hadoop configuration entries whose values are secrets: the key and the name of
+   *     the environment variable holding its value, read where the store is opened
+   * @param kerberosPrincipal the principal to log in as from {@code kerberosKeytab}; null (both):
+   *     the current user as Hadoop finds it (simple authentication, or a ticket cache)
+   * @param kerberosKeytab the path of the keytab file of {@code kerberosPrincipal}
+   */
+  record Hadoop(
+      String name,
+      Map<String, String> conf,
+      Map<String, String> confEnv,
+      String kerberosPrincipal,
+      String kerberosKeytab)
+      implements Connection {
+    public Hadoop {
+      conf = Map.copyOf(conf);
+      confEnv = Map.copyOf(confEnv);
+    }
+  }
 }

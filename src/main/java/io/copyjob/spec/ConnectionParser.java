@@ -33,6 +33,9 @@ final class ConnectionParser {
           "connectionStringEnv",
           "createContainer");
 
+  private static final List<String> HADOOP_FIELDS =
+      List.of("type", "conf", "confEnv", "kerberosPrincipal", "kerberosKeytab");
+
   /** Keys a user may reach for that would put a secret in the file, and what to use instead. */
   private static final Map<String, String> SECRETS =
       Map.of(
@@ -67,8 +70,10 @@ final class ConnectionParser {
             case "s3" -> s3(name, c.mapping(S3_FIELDS));
             case "azure" -> azure(name, c.mapping(AZURE_FIELDS));
             case "kusto" -> KustoSpecParser.connection(name, c);
+            case "hadoop" -> hadoop(name, c.mapping(HADOOP_FIELDS));
             default ->
-                throw c.get("type").error("must be one of s3, azure, kusto, got '" + type + "'");
+                throw c.get("type")
+                    .error("must be one of s3, azure, kusto, hadoop, got '" + type + "'");
           });
     }
     return connections;
@@ -108,6 +113,46 @@ final class ConnectionParser {
         sas,
         connectionString,
         c.get("createContainer").bool(false));
+  }
+
+  /**
+   * A Hadoop file system: {@code conf} entries as given, except those Hadoop itself counts as
+   * secrets (its {@code hadoop.security.sensitive-config-keys}: passwords, OAuth2 credentials and
+   * tokens, account keys), which go in {@code confEnv} by variable name.
+   */
+  private static Connection.Hadoop hadoop(String name, Node c) {
+    org.apache.hadoop.conf.ConfigRedactor redactor =
+        new org.apache.hadoop.conf.ConfigRedactor(new org.apache.hadoop.conf.Configuration(false));
+    Map<String, String> conf = new LinkedHashMap<>();
+    for (String key : c.get("conf").keys()) {
+      Node value = c.get("conf").get(key);
+      if (!"x".equals(redactor.redact(key, "x"))) {
+        // Not echoed: the value is the secret.
+        throw value.error(
+            "holds a secret, not allowed in a job file; name an environment variable with"
+                + " confEnv: {"
+                + key
+                + ": VARIABLE}");
+      }
+      conf.put(key, value.scalarOrBooleanText());
+    }
+    Map<String, String> confEnv = new LinkedHashMap<>();
+    for (String key : c.get("confEnv").keys()) {
+      if (conf.containsKey(key)) {
+        throw c.get("confEnv").get(key).error("is also in conf; give it once");
+      }
+      String variable = env(c.get("confEnv").get(key));
+      if (variable == null) {
+        throw c.get("confEnv").get(key).error("required: the name of an environment variable");
+      }
+      confEnv.put(key, variable);
+    }
+    String principal = c.get("kerberosPrincipal").optText().orElse(null);
+    String keytab = c.get("kerberosKeytab").optText().orElse(null);
+    if ((principal == null) != (keytab == null)) {
+      throw c.error("kerberosPrincipal and kerberosKeytab go together");
+    }
+    return new Connection.Hadoop(name, conf, confEnv, principal, keytab);
   }
 
   private static String env(Node node) {

@@ -144,6 +144,18 @@ public final class JobSpecs {
       putIfSet(node, "sasTokenEnv", azure.sasTokenEnv());
       putIfSet(node, "connectionStringEnv", azure.connectionStringEnv());
       node.put("createContainer", azure.createContainer());
+    } else if (connection instanceof Connection.Hadoop hadoop) {
+      node.put("type", "hadoop");
+      if (!hadoop.conf().isEmpty()) {
+        ObjectNode conf = node.putObject("conf");
+        new java.util.TreeMap<>(hadoop.conf()).forEach(conf::put);
+      }
+      if (!hadoop.confEnv().isEmpty()) {
+        ObjectNode confEnv = node.putObject("confEnv");
+        new java.util.TreeMap<>(hadoop.confEnv()).forEach(confEnv::put);
+      }
+      putIfSet(node, "kerberosPrincipal", hadoop.kerberosPrincipal());
+      putIfSet(node, "kerberosKeytab", hadoop.kerberosKeytab());
     } else if (connection instanceof Connection.Kusto kusto) {
       node.put("type", "kusto");
       KustoSpecParser.putConnection(node, kusto);

@@ -178,6 +178,11 @@ final class Node {
     return json.asText();
   }
 
+  /** A string, number or boolean, as text: for values handed on as text (Hadoop's settings). */
+  String scalarOrBooleanText() {
+    return json.isBoolean() ? json.asText() : scalarText();
+  }
+
   /** One of the {@code names}' values, matched exactly; the default when absent. */
   <E> E oneOf(E defaultValue, Map<String, E> names) {
     if (!isPresent()) {

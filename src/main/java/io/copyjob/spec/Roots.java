@@ -13,7 +13,10 @@ import java.util.regex.Pattern;
 final class Roots {
   /** The schemes copyjob has a store for (directly or through Beam's and Hadoop's file systems). */
   static final List<String> SCHEMES =
-      List.of("file", "s3", "azfs", "abfss", "https", "http", "hdfs", "adl");
+      java.util.stream.Stream.concat(
+              java.util.stream.Stream.of("file", "s3", "azfs", "abfss", "https", "http"),
+              Connections.HADOOP_SCHEMES.stream())
+          .toList();
 
   // Two or more letters: a one-letter "scheme" is a Windows drive (C:\data), i.e. a path.
   private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]+):");

@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
@@ -30,9 +29,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
 /**
@@ -43,18 +39,11 @@ import java.util.zip.CRC32C;
  * TempOwner}), so that a later run of the same job can remove what a killed one left.
  */
 public final class LocalStore implements Store {
-  static final String TEMP_MARK = ".copyjob-";
+  static final String TEMP_MARK = TempNames.MARK;
   private static final int BUFFER = 1 << 20;
 
   /** The bytes a kernel copy moves per call, each chunk asking the byte cap first. */
   private static final long KERNEL_CHUNK = 8L << 20;
-
-  /** The most bytes a file name may take on Linux (NAME_MAX), macOS and Windows alike. */
-  private static final int MAX_NAME_BYTES = 255;
-
-  /** A temporary file of an owned store: its job's tag, its run, then a random part. */
-  private static final Pattern OWNED_TEMP =
-      Pattern.compile(Pattern.quote(TEMP_MARK) + "([0-9a-f]{12})-(\\d+)-[0-9a-f]{32}\\.tmp$");
 
   /**
    * How far a file's modification time may lag this machine's clock: Linux stamps files from its
@@ -361,32 +350,9 @@ public final class LocalStore implements Store {
     return Files.readAttributes(target, BasicFileAttributes.class);
   }
 
-  /**
-   * A hidden name beside the target, within {@link #MAX_NAME_BYTES}: the target's name is cut
-   * (between characters) where it would not fit, the owner's tag and a random part keep it unique.
-   */
+  /** A hidden name beside the target (see {@link TempNames}). */
   private Path tempFor(Path target) {
-    String random = UUID.randomUUID().toString().replace("-", "");
-    String suffix =
-        TEMP_MARK
-            + (owner == null ? "" : owner.jobTag() + "-" + owner.runId() + "-")
-            + random
-            + ".tmp";
-    String name = target.getFileName().toString();
-    int room = MAX_NAME_BYTES - 1 - suffix.length();
-    StringBuilder kept = new StringBuilder();
-    int bytes = 0;
-    for (int i = 0; i < name.length(); ) {
-      int codePoint = name.codePointAt(i);
-      String c = new String(Character.toChars(codePoint));
-      bytes += c.getBytes(StandardCharsets.UTF_8).length;
-      if (bytes > room) {
-        break;
-      }
-      kept.append(c);
-      i += Character.charCount(codePoint);
-    }
-    return target.resolveSibling("." + kept + suffix);
+    return target.resolveSibling(TempNames.beside(target.getFileName().toString(), owner));
   }
 
   @Override
@@ -442,15 +408,8 @@ public final class LocalStore implements Store {
     return removed[0];
   }
 
-  /** A temporary file of {@code owner}'s job written by another of its runs. */
   private static boolean isLeftover(String name, TempOwner owner) {
-    if (!name.startsWith(".")) {
-      return false;
-    }
-    Matcher m = OWNED_TEMP.matcher(name);
-    return m.find()
-        && m.group(1).equals(owner.jobTag())
-        && !m.group(2).equals(Long.toString(owner.runId()));
+    return TempNames.isLeftover(name, owner);
   }
 
   private static long crc32c(Path file) throws IOException {
@@ -515,7 +474,7 @@ public final class LocalStore implements Store {
   }
 
   private static boolean isTemp(String name) {
-    return name.startsWith(".") && name.contains(TEMP_MARK) && name.endsWith(".tmp");
+    return TempNames.isTemp(name);
   }
 
   /** A depth-first walk holding one open directory stream per level. */

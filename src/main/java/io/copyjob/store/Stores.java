@@ -2,6 +2,7 @@ package io.copyjob.store;
 
 import io.copyjob.spec.Connection;
 import io.copyjob.store.azure.AzureBlobStore;
+import io.copyjob.store.hadoop.HadoopStore;
 import io.copyjob.store.s3.S3Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,6 +56,9 @@ public final class Stores {
                   .withRequestTimeout(requestTimeout)
                   .withBlockSize(partSize));
         default:
+          if (io.copyjob.spec.Connections.HADOOP_SCHEMES.contains(scheme)) {
+            return HadoopStore.open(root, hadoop(root, connection), requestTimeout);
+          }
           break;
       }
     } catch (IOException e) {
@@ -88,5 +92,13 @@ public final class Stores {
     }
     throw new IllegalArgumentException(
         "connection '" + connection.name() + "' is not an S3 connection, for " + root);
+  }
+
+  private static Connection.Hadoop hadoop(URI root, Connection connection) {
+    if (connection == null || connection instanceof Connection.Hadoop) {
+      return (Connection.Hadoop) connection;
+    }
+    throw new IllegalArgumentException(
+        "connection '" + connection.name() + "' is not a Hadoop connection, for " + root);
   }
 }

@@ -65,4 +65,23 @@ public class JobSpecExamplesTest {
             new ControlSpec("jdbc:postgresql://127.0.0.1:5432/copyjob", "copyjob", "PGPASSWORD"));
     assertThat(spec.control().isEmbedded()).isFalse();
   }
+
+  @Test
+  public void hdfsToAdlsReachesTheClusterWithKerberos() {
+    JobSpec spec = JobSpecParser.parse(EXAMPLES.resolve("hdfs-to-adls.yaml"));
+
+    assertThat(spec.source().root())
+        .isEqualTo(URI.create("hdfs://namenode.example.com:8020/warehouse/"));
+    assertThat(spec.connectionFor(spec.source().root().toString()))
+        .isEqualTo(
+            new Connection.Hadoop(
+                "cluster",
+                java.util.Map.of("dfs.client.use.datanode.hostname", "true"),
+                java.util.Map.of(),
+                "etl@EXAMPLE.COM",
+                "/etc/security/keytabs/etl.keytab"));
+    // The settings a run records parse back to the same job.
+    assertThat(JobSpecParser.parse(JobSpecs.toJson(spec), EXAMPLES, "settings").connections())
+        .isEqualTo(spec.connections());
+  }
 }

@@ -72,7 +72,8 @@ public class JobSpecParserErrorsTest {
         row(
             "name: j\n" + SOURCE + "sink:\n  root: ftp://host/dst/\n",
             "job.yaml: sink.root: unsupported scheme 'ftp:';"
-                + " use file:, s3:, azfs:, abfss:, https:, http:, hdfs:, adl: or a path"),
+                + " use file:, s3:, azfs:, abfss:, https:, http:, hdfs:, webhdfs:, swebhdfs:, adl:,"
+                + " viewfs:, o3fs:, ofs: or a path"),
         row(
             "name: j\n" + SOURCE + "sink:\n  root: file://data/dst/\n",
             "job.yaml: sink.root: file: URI names host 'data';"
@@ -195,7 +196,33 @@ public class JobSpecParserErrorsTest {
                 + " environment variable with accountKeyEnv"),
         row(
             VALID + "connections:\n  x:\n    type: gcs\n",
-            "job.yaml: connections.x.type: must be one of s3, azure, kusto, got 'gcs'"),
+            "job.yaml: connections.x.type: must be one of s3, azure, kusto, hadoop, got 'gcs'"),
+        row(
+            "name: j\nconnections:\n  gen1:\n    type: hadoop\n    conf:\n"
+                + "      fs.adl.oauth2.credential: s3cr3t-value\n"
+                + SOURCE
+                + SINK,
+            "job.yaml: connections.gen1.conf.fs.adl.oauth2.credential: holds a secret, not allowed"
+                + " in a job file; name an environment variable with confEnv:"
+                + " {fs.adl.oauth2.credential: VARIABLE}"),
+        row(
+            "name: j\nconnections:\n  gen1:\n    type: hadoop\n    confEnv:\n"
+                + "      fs.adl.oauth2.credential: s3cr3t/value==\n"
+                + SOURCE
+                + SINK,
+            "job.yaml: connections.gen1.confEnv.fs.adl.oauth2.credential: must be the name of an"
+                + " environment variable (letters, digits and '_'), not a secret"),
+        row(
+            "name: j\nconnections:\n  nn:\n    type: hadoop\n"
+                + "    kerberosPrincipal: etl@EXAMPLE.COM\n"
+                + SOURCE
+                + SINK,
+            "job.yaml: connections.nn: kerberosPrincipal and kerberosKeytab go together"),
+        row(
+            "name: j\nconnections:\n  nn:\n    type: hadoop\n"
+                + SOURCE
+                + "sink:\n  root: file:///data/dst/\n  connection: nn\n",
+            "job.yaml: sink.connection: connection 'nn' is not for file: roots"),
         row(
             VALID + "connections:\n  aws:\n    type: s3\n    accessKeyIdEnv: K\n",
             "job.yaml: connections.aws: accessKeyIdEnv and secretAccessKeyEnv go together"),
