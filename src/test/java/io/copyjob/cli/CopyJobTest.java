@@ -271,14 +271,13 @@ public class CopyJobTest {
           new PartitionResult(new PartitionKey(root, "x"), 2, 1, 0, 3000, null, null, null, null));
     }
 
-    assertThat(copyjob("status", jobFile.toString())).isZero();
+    assertThat(copyjob("status", jobFile.toString())).as(err.toString()).isZero();
     assertThat(out.toString())
         .startsWith("job 'cli': run 1 RUNNING since ")
         .contains("  last seen   ")
         .contains(" ago on flink" + System.lineSeparator())
         .contains("  partitions  1 of 2 finished (1 succeeded, 0 failed)")
-        .contains(
-            "  files       2 copied, 1 skipped, 0 failed, 2.9 KiB (in the partitions finished)");
+        .contains("  files       2 copied, 1 skipped, 0 failed of 0 listed so far, 2.9 KiB");
 
     out.getBuffer().setLength(0);
     assertThat(copyjob("status", jobFile.toString(), "--json")).isZero();
