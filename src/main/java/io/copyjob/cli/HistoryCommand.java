@@ -85,6 +85,10 @@ final class HistoryCommand implements Callable<Integer> {
           node.set(
               spec.isTabular() ? "tables" : "partitions",
               RunJson.partitions(control.partitionRuns(run.runId())));
+          io.copyjob.monitor.LiveProgress live = io.copyjob.monitor.LiveProgress.read(control, run);
+          RunJson.progress(node.putObject("time"), live.total());
+          com.fasterxml.jackson.databind.node.ArrayNode times = node.putArray("partitionTimes");
+          live.partitions().forEach(p -> RunJson.progress(times.addObject(), p));
           out.print(RunJson.text(node));
           out.flush();
           return 0;
@@ -96,6 +100,13 @@ final class HistoryCommand implements Callable<Integer> {
             spec.isTabular()
                 ? RunReport.tableRuns(control.partitionRuns(run.runId()))
                 : RunReport.partitionRuns(control.partitionRuns(run.runId())));
+        io.copyjob.monitor.LiveProgress live = io.copyjob.monitor.LiveProgress.read(control, run);
+        if (!live.partitions().isEmpty()) {
+          out.println();
+          out.println("where the time went (summed over each partition's transfers):");
+          out.print(RunReport.timeLines(live.total()));
+          out.print(RunReport.timeTable(live.partitions()));
+        }
       }
     }
     out.flush();

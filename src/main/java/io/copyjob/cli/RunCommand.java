@@ -121,6 +121,8 @@ final class RunCommand implements Callable<Integer> {
                   .map(com.fasterxml.jackson.databind.node.TextNode::valueOf)
                   .toList());
       node.put("failureLog", pipelineJob.failureLog().map(Object::toString).orElse(null));
+      time(spec, run)
+          .ifPresent(t -> io.copyjob.monitor.RunJson.progress(node.putObject("time"), t.total()));
       commandSpec.commandLine().getOut().print(io.copyjob.monitor.RunJson.text(node));
     } else {
       commandSpec
@@ -132,6 +134,8 @@ final class RunCommand implements Callable<Integer> {
                   pipelineJob.warnings(),
                   spec.isTabular(),
                   pipelineJob.failureLog().orElse(null)));
+      time(spec, run)
+          .ifPresent(t -> commandSpec.commandLine().getOut().print(RunReport.timeLines(t.total())));
     }
     commandSpec.commandLine().getOut().flush();
     PushgatewayOption.push(gateway, spec, commandSpec.commandLine().getErr());
@@ -143,6 +147,17 @@ final class RunCommand implements Callable<Integer> {
       return CopyJob.FAILED;
     }
     return 0;
+  }
+
+  /** Where the run's time went, as its workers reported it; empty when it cannot be read. */
+  private static java.util.Optional<io.copyjob.monitor.LiveProgress> time(
+      JobSpec spec, RunRecord run) {
+    try (io.copyjob.control.ControlStore control =
+        io.copyjob.control.ControlStore.open(spec.control())) {
+      return java.util.Optional.of(io.copyjob.monitor.LiveProgress.read(control, run));
+    } catch (java.sql.SQLException | RuntimeException e) {
+      return java.util.Optional.empty(); // advisory: the summary stands without it
+    }
   }
 
   /** The job's run, of its kind; progress goes to standard error. */

@@ -1,22 +1,19 @@
 package io.copyjob.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.copyjob.control.ControlStore;
-import io.copyjob.control.Lease;
-import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.PartitionState;
+import io.copyjob.control.ProgressRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
-import io.copyjob.control.RunTotals;
+import io.copyjob.monitor.LiveProgress;
 import io.copyjob.monitor.RunJson;
 import io.copyjob.monitor.RunReport;
 import io.copyjob.monitor.Units;
 import io.copyjob.spec.JobSpec;
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,28 +71,22 @@ final class StatusCommand implements Callable<Integer> {
         out.flush();
         return 0;
       }
-      Instant now = control.databaseNow();
-      Instant seen = control.lastSeen(run.runId()).orElse(run.startedAt());
-      Optional<Lease> lease = control.lease(spec.name());
-      boolean alive =
-          lease.isPresent()
-              && lease.get().runId() != null
-              && lease.get().runId() == run.runId()
-              && !lease.get().expiredAt(now);
-      List<PartitionRunRecord> done = control.partitionRuns(run.runId());
-      RunTotals soFar = RunTotals.of(done);
+      LiveProgress live = LiveProgress.read(control, run);
+      boolean alive = live.stale() == null;
       List<PartitionState> partitions = control.partitions(spec.name());
-      Duration elapsed = Duration.between(run.startedAt(), now);
-      Duration sinceSeen = Duration.between(seen, now);
+      ProgressRecord soFar = live.total();
       if (json) {
         ObjectNode node = RunJson.run(run);
         node.put("stale", !alive);
-        node.put("lastSeenAt", seen.toString());
-        node.put("secondsSinceSeen", Math.max(0, sinceSeen.toMillis()) / 1000.0);
-        node.put("elapsedSeconds", Math.max(0, elapsed.toMillis()) / 1000.0);
+        node.put("staleReason", live.stale());
+        node.put("lastSeenAt", live.lastSeen().toString());
+        node.put("secondsSinceSeen", live.sinceSeen().toMillis() / 1000.0);
+        node.put("elapsedSeconds", live.elapsed().toMillis() / 1000.0);
         node.put("partitionsTotal", partitions.size());
-        RunJson.totals(node.putObject("soFar"), soFar);
-        node.set(spec.isTabular() ? "tables" : "partitions", RunJson.partitions(done));
+        node.put("partitionsRecorded", live.recorded());
+        RunJson.progress(node.putObject("soFar"), soFar);
+        ArrayNode each = node.putArray(spec.isTabular() ? "tables" : "partitions");
+        live.partitions().forEach(p -> RunJson.progress(each.addObject(), p));
         out.print(RunJson.text(node));
         out.flush();
         return 0;
@@ -110,26 +101,23 @@ final class StatusCommand implements Callable<Integer> {
               + " since "
               + RunReport.time(run.startedAt())
               + " UTC ("
-              + Units.duration(elapsed)
+              + Units.duration(live.elapsed())
               + ")");
       out.println(
           "  last seen   "
-              + Units.duration(sinceSeen.isNegative() ? Duration.ZERO : sinceSeen)
+              + Units.duration(live.sinceSeen())
               + " ago on "
               + run.runner()
-              + (alive
-                  ? ""
-                  : "; no live lease holds it: its process is gone (history marks it"
-                      + " ABANDONED)"));
+              + (alive ? "" : "; " + live.stale()));
       out.println(
           "  "
               + String.format("%-12s", unit)
-              + done.size()
+              + live.recorded()
               + (partitions.isEmpty() ? "" : " of " + partitions.size())
               + " finished ("
-              + soFar.partitionsSucceeded()
+              + (live.recorded() - live.failed())
               + " succeeded, "
-              + soFar.partitionsFailed()
+              + live.failed()
               + " failed)");
       out.println(
           "  files       "
@@ -138,21 +126,35 @@ final class StatusCommand implements Callable<Integer> {
               + soFar.filesSkipped()
               + " skipped, "
               + soFar.filesFailed()
-              + " failed, "
-              + Units.bytes(soFar.bytesCopied())
-              + " (in the "
-              + unit
-              + " finished)");
+              + " failed of "
+              + soFar.filesListed()
+              + " listed so far, "
+              + Units.bytes(soFar.bytes()));
       if (spec.isTabular()) {
-        out.println(
-            "  rows        "
-                + soFar.rowsRead()
-                + " read, "
-                + soFar.rowsWritten()
-                + " written, "
-                + soFar.rowsRejected()
-                + " rejected");
+        out.println("  rows        " + soFar.rows() + " written so far");
       }
+      for (ProgressRecord p : live.partitions()) {
+        if (!p.state().finished()) {
+          out.println(
+              "  "
+                  + String.format("%-12s", p.state().name().toLowerCase(java.util.Locale.ROOT))
+                  + "'"
+                  + p.key().prefix()
+                  + "': "
+                  + p.filesDone()
+                  + " of "
+                  + p.filesListed()
+                  + " files, "
+                  + Units.bytes(p.bytes())
+                  + (p.heartbeat() == null
+                      ? ""
+                      : ", reported "
+                          + Units.duration(
+                              java.time.Duration.between(p.heartbeat(), live.now()).abs())
+                          + " ago"));
+        }
+      }
+      out.print(RunReport.timeLines(soFar));
     }
     out.flush();
     return 0;

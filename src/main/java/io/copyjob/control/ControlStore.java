@@ -336,6 +336,11 @@ public final class ControlStore implements AutoCloseable {
     return runs.lastSeen(runId);
   }
 
+  /** The progress table: what the workers of running (and past) runs reported. */
+  public ProgressTable progress() {
+    return new ProgressTable(conn, dialect, queryTimeout);
+  }
+
   /** The job's last {@code limit} runs, newest first. */
   public List<RunRecord> history(String job, int limit) throws SQLException {
     return runs.history(job, limit);

@@ -31,10 +31,11 @@ final class Schema {
   static final String WATERMARKS = "copyjob_watermarks";
   static final String LEASES = "copyjob_leases";
   static final String FILES = "copyjob_files";
+  static final String PROGRESS = "copyjob_progress";
 
   /** Every table, in creation order. */
   static final List<String> TABLES =
-      List.of(PARTITIONS, RUNS, PARTITION_RUNS, WATERMARKS, LEASES, FILES);
+      List.of(PARTITIONS, RUNS, PARTITION_RUNS, WATERMARKS, LEASES, FILES, PROGRESS);
 
   static final int JOB_LENGTH = 200;
   static final int ROOT_LENGTH = 1024;
@@ -163,6 +164,35 @@ final class Schema {
               // Unique only because file_id is; declared to get the index a run's files are read
               // by.
               "CONSTRAINT copyjob_files_run UNIQUE (run_id, file_id)");
+      case PROGRESS ->
+          columns(
+              table,
+              "run_id BIGINT NOT NULL",
+              hash,
+              // Who writes the row: each worker its own, so no two writers race on one.
+              "worker " + d.varchar(OWNER_LENGTH) + " NOT NULL",
+              job,
+              root,
+              prefix,
+              // NULL in a worker's row of figures not tied to a partition.
+              "state " + d.varchar(STATUS_LENGTH),
+              "files_listed BIGINT NOT NULL",
+              "bytes_listed BIGINT NOT NULL",
+              "files_copied BIGINT NOT NULL",
+              "files_skipped BIGINT NOT NULL",
+              "files_failed BIGINT NOT NULL",
+              "bytes BIGINT NOT NULL",
+              "rows_done BIGINT NOT NULL",
+              "listing_ms BIGINT NOT NULL",
+              "reading_ms BIGINT NOT NULL",
+              "writing_ms BIGINT NOT NULL",
+              "waiting_ms BIGINT NOT NULL",
+              "first_byte_ms BIGINT",
+              "peak_in_flight BIGINT NOT NULL",
+              "throttled BIGINT NOT NULL",
+              "heartbeat_at " + ts + " NOT NULL",
+              // 2 * (64 + 200) + 8 bytes on SQL Server: fits its clustered key's 900.
+              "CONSTRAINT copyjob_progress_pk PRIMARY KEY (run_id, key_hash, worker)");
       default -> throw new IllegalArgumentException("unknown table " + table);
     };
   }

@@ -9,6 +9,7 @@ import io.copyjob.control.FileRecord;
 import io.copyjob.control.PartitionResult;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.PartitionState;
+import io.copyjob.control.ProgressRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.control.RunTotals;
@@ -302,6 +303,7 @@ public final class HistoryServer implements AutoCloseable {
     List<PartitionRunRecord> parts;
     List<PartitionState> partitions;
     List<FileRecord> failedFiles;
+    LiveProgress live;
     try (ControlStore store = ControlStore.openExisting(control)) {
       Optional<RunRecord> found = store.run(job, number);
       if (found.isEmpty()) {
@@ -311,6 +313,7 @@ public final class HistoryServer implements AutoCloseable {
       parts = store.partitionRuns(run.runId());
       failedFiles = store.files(run.runId(), true);
       partitions = run.status() == RunStatus.RUNNING ? store.partitions(job) : List.of();
+      live = liveProgress(store, run);
     }
     boolean tabular = tabular(run);
     boolean running = run.status() == RunStatus.RUNNING;
@@ -351,6 +354,12 @@ public final class HistoryServer implements AutoCloseable {
           .append(" s, ")
           .append(parts.size())
           .append(" partition(s) or table(s) finished so far.</p>");
+      if (live != null) {
+        body.append(progressSection(live));
+      }
+    }
+    if (live != null && !live.partitions().isEmpty()) {
+      body.append(timeSection(live));
     }
     body.append(tabular ? "<h2>Tables</h2>" : "<h2>Partitions</h2>");
     body.append(tabular ? tablesTable(parts) : partitionsTable(parts));
@@ -409,6 +418,92 @@ public final class HistoryServer implements AutoCloseable {
           .append(f.size() < 0 ? "" : esc(Units.bytes(f.size())))
           .append("</td><td class=\"error\">")
           .append(esc(shorten(f.error())))
+          .append("</td></tr>");
+    }
+    return s.append("</table>").toString();
+  }
+
+  /** The run's progress, or null for a store made before progress rows (or one that fails). */
+  private static LiveProgress liveProgress(ControlStore store, RunRecord run) {
+    try {
+      return LiveProgress.read(store, run);
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("No progress for run {}: {}", run.runId(), e.getMessage());
+      return null;
+    }
+  }
+
+  /** A running run's progress as its workers reported it: stale or not, each partition so far. */
+  private static String progressSection(LiveProgress live) {
+    ProgressRecord t = live.total();
+    StringBuilder s = new StringBuilder("<h2>Progress</h2><table class=\"summary\">");
+    row(
+        s,
+        "Seen",
+        (live.stale() == null ? "alive, " : "<span class=\"error\">STALE</span>, ")
+            + esc(Units.duration(live.sinceSeen()))
+            + " ago"
+            + (live.stale() == null ? "" : ": " + esc(live.stale())));
+    row(s, "Files done/listed", t.filesDone() + "/" + t.filesListed());
+    row(s, "Bytes so far", esc(Units.bytes(t.bytes()) + " of " + Units.bytes(t.bytesListed())));
+    row(s, "Rate", esc(Units.rate(t.bytes(), live.elapsed())));
+    s.append("</table><table><tr><th>Prefix</th><th>State</th><th>Files done/listed</th>")
+        .append("<th>Bytes</th><th>Reported (s ago)</th></tr>");
+    for (ProgressRecord p : live.partitions()) {
+      s.append("<tr><td>")
+          .append(esc(p.key().prefix()))
+          .append("</td><td>")
+          .append(esc(p.state().name()))
+          .append("</td><td>")
+          .append(p.filesDone())
+          .append("/")
+          .append(p.filesListed())
+          .append("</td><td>")
+          .append(esc(Units.bytes(p.bytes())))
+          .append("</td><td>")
+          .append(
+              p.heartbeat() == null
+                  ? "-"
+                  : esc(
+                      Units.duration(java.time.Duration.between(p.heartbeat(), live.now()).abs())))
+          .append("</td></tr>");
+    }
+    return s.append("</table>").toString();
+  }
+
+  /** Where the run's time went, per partition, and the longest step. */
+  private static String timeSection(LiveProgress live) {
+    ProgressRecord t = live.total();
+    StringBuilder s = new StringBuilder("<h2>Where the time went</h2><p>");
+    s.append("Summed over the transfers; longest step: <b>")
+        .append(esc(t.longestStep() == null ? "none" : t.longestStep()))
+        .append("</b>; peak ")
+        .append(t.peakInFlight())
+        .append(" transfers in flight; first byte ")
+        .append(
+            esc(
+                t.firstByteMillis() == null
+                    ? "never"
+                    : "after " + Units.duration(java.time.Duration.ofMillis(t.firstByteMillis()))))
+        .append("; ")
+        .append(t.throttled())
+        .append(" throttling answers.</p>");
+    s.append("<table><tr><th>Prefix</th><th>Listing</th><th>Reading</th><th>Writing</th>")
+        .append("<th>Waiting</th><th>Longest</th><th>Peak in flight</th><th>Throttled</th></tr>");
+    for (ProgressRecord p : live.partitions()) {
+      s.append("<tr><td>").append(esc(p.key().prefix())).append("</td>");
+      for (long ms :
+          new long[] {p.listingMillis(), p.readingMillis(), p.writingMillis(), p.waitingMillis()}) {
+        s.append("<td>")
+            .append(esc(Units.duration(java.time.Duration.ofMillis(ms))))
+            .append("</td>");
+      }
+      s.append("<td>")
+          .append(esc(p.longestStep() == null ? "-" : p.longestStep()))
+          .append("</td><td>")
+          .append(p.peakInFlight())
+          .append("</td><td>")
+          .append(p.throttled())
           .append("</td></tr>");
     }
     return s.append("</table>").toString();

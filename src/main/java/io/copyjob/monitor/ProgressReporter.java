@@ -1,13 +1,18 @@
 package io.copyjob.monitor;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.ProgressRecord;
+import io.copyjob.control.RunRecord;
 import io.copyjob.pipeline.CopyMetrics;
+import io.copyjob.spec.JobSpec;
 import java.io.PrintStream;
+import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,28 +23,35 @@ import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 
 /**
- * Shows a running pipeline's progress from its Beam metrics: a bar redrawn in place on a terminal,
- * or a plain line every {@code logInterval} otherwise (a CI log, a file).
+ * Shows a running run's progress from the control store's progress table, which its workers write
+ * wherever they run ({@link LiveProgress}), so the DirectRunner, Flink {@code [local]} and a
+ * cluster show the same: a bar redrawn in place on a terminal, or a plain line every {@code
+ * logInterval} otherwise (a CI log, a file).
  */
 public final class ProgressReporter implements AutoCloseable {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(ProgressReporter.class);
   private static final int BAR_WIDTH = 24;
 
-  private final PipelineResult result;
+  private final JobSpec.ControlSpec control;
+  private final long runId;
   private final long partitionsTotal;
   private final PrintStream out;
   private final boolean terminal;
   private final boolean tables;
-  private final Instant started = Instant.now();
   private final ScheduledExecutorService timer;
   private int lastWidth;
+  private boolean failing;
 
   private ProgressReporter(
-      PipelineResult result,
+      JobSpec.ControlSpec control,
+      long runId,
       long partitionsTotal,
       PrintStream out,
       boolean terminal,
       boolean tables) {
-    this.result = result;
+    this.control = control;
+    this.runId = runId;
     this.partitionsTotal = partitionsTotal;
     this.out = out;
     this.terminal = terminal;
@@ -50,64 +62,67 @@ public final class ProgressReporter implements AutoCloseable {
   }
 
   /**
-   * Starts reporting on {@code out}: redrawn every half second on a terminal, a line every ten
-   * seconds otherwise.
+   * Starts reporting the run's progress on {@code out}: read again every second on a terminal
+   * (workers write theirs every few seconds), a line every ten seconds otherwise. {@code tables}
+   * when the run loads tables: the line counts tables and rows.
    */
   public static ProgressReporter start(
-      PipelineResult result, long partitionsTotal, PrintStream out, boolean terminal) {
-    return start(result, partitionsTotal, out, terminal, false);
-  }
-
-  /**
-   * As above; {@code tables} when the run loads tables: the line counts tables and rows, the files
-   * being the pieces they are read in.
-   */
-  public static ProgressReporter start(
-      PipelineResult result,
+      JobSpec.ControlSpec control,
+      long runId,
       long partitionsTotal,
       PrintStream out,
       boolean terminal,
       boolean tables) {
     ProgressReporter reporter =
-        new ProgressReporter(result, partitionsTotal, out, terminal, tables);
-    long period = terminal ? 500 : 10_000;
-    reporter.timer.scheduleAtFixedRate(reporter::report, period, period, TimeUnit.MILLISECONDS);
+        new ProgressReporter(control, runId, partitionsTotal, out, terminal, tables);
+    long period = terminal ? 1_000 : 10_000;
+    reporter.timer.scheduleWithFixedDelay(reporter::report, period, period, TimeUnit.MILLISECONDS);
     return reporter;
   }
 
   private synchronized void report() {
-    try {
-      String line =
-          tables
-              ? renderTables(counters(result), partitionsTotal, elapsed())
-              : render(counters(result), partitionsTotal, elapsed());
-      if (terminal) {
-        int pad = Math.max(0, lastWidth - line.length());
-        out.print("\r" + line + " ".repeat(pad));
-        lastWidth = line.length();
-      } else {
-        out.println("progress: " + line);
+    LiveProgress live;
+    try (ControlStore store = ControlStore.openForLease(control, Duration.ofSeconds(5))) {
+      Optional<RunRecord> run = store.run(runId);
+      if (run.isEmpty()) {
+        return;
       }
-      out.flush();
-    } catch (RuntimeException e) {
-      // Some runners answer metrics only at the end; progress is then shown by the summary alone.
+      live = LiveProgress.read(store, run.get());
+      failing = false;
+    } catch (SQLException | RuntimeException e) {
+      if (!failing) {
+        LOG.debug("Cannot read the run's progress; the bar waits: {}", e.getMessage());
+        failing = true;
+      }
+      return;
     }
+    String line =
+        tables
+            ? renderTables(live.total(), live.recorded(), partitionsTotal, live.elapsed())
+            : render(live.total(), live.recorded(), partitionsTotal, live.elapsed());
+    if (live.stale() != null) {
+      line += " | STALE: last seen " + Units.duration(live.sinceSeen()) + " ago";
+    }
+    if (terminal) {
+      int pad = Math.max(0, lastWidth - line.length());
+      out.print("\r" + line + " ".repeat(pad));
+      lastWidth = line.length();
+    } else {
+      out.println("progress: " + line);
+    }
+    out.flush();
   }
 
-  private Duration elapsed() {
-    return Duration.between(started, Instant.now());
-  }
-
-  /** The progress line for the given counter values. */
-  static String render(Map<String, Long> c, long partitionsTotal, Duration elapsed) {
-    long partitionsDone = c.getOrDefault(CopyMetrics.PARTITIONS_RECORDED, 0L);
-    long listed = c.getOrDefault(CopyMetrics.FILES_LISTED, 0L);
-    long copied = c.getOrDefault(CopyMetrics.FILES_COPIED, 0L);
-    long skipped = c.getOrDefault(CopyMetrics.FILES_SKIPPED, 0L);
-    long failed = c.getOrDefault(CopyMetrics.FILES_FAILED, 0L);
-    long bytes = c.getOrDefault(CopyMetrics.BYTES_COPIED, 0L);
-    long done = copied + skipped + failed;
-    double fraction = listed == 0 ? 0 : Math.min(1, done / (double) listed);
+  /** The progress line for the run's figures so far. */
+  static String render(
+      ProgressRecord p, long partitionsDone, long partitionsTotal, Duration elapsed) {
+    long listed = p.filesListed();
+    long done = p.filesDone();
+    // Bytes move before files end: a run of one large file shows its bytes.
+    double fraction =
+        p.bytesListed() > 0
+            ? Math.min(1, p.bytes() / (double) p.bytesListed())
+            : listed == 0 ? 0 : Math.min(1, done / (double) listed);
     int filled = (int) Math.round(fraction * BAR_WIDTH);
     return String.format(
         Locale.ROOT,
@@ -119,29 +134,23 @@ public final class ProgressReporter implements AutoCloseable {
         partitionsTotal,
         done,
         listed,
-        skipped,
-        failed,
-        Units.bytes(bytes),
-        Units.rate(bytes, elapsed),
+        p.filesSkipped(),
+        p.filesFailed(),
+        Units.bytes(p.bytes()),
+        Units.rate(p.bytes(), elapsed),
         Units.duration(elapsed));
   }
 
-  /** The progress line of a tabular run for the given counter values. */
-  static String renderTables(Map<String, Long> c, long tablesTotal, Duration elapsed) {
-    long tablesDone = c.getOrDefault(CopyMetrics.PARTITIONS_RECORDED, 0L);
-    long listed = c.getOrDefault(CopyMetrics.FILES_LISTED, 0L);
-    long done =
-        c.getOrDefault(CopyMetrics.FILES_COPIED, 0L)
-            + c.getOrDefault(CopyMetrics.FILES_SKIPPED, 0L)
-            + c.getOrDefault(CopyMetrics.FILES_FAILED, 0L);
-    long rows = c.getOrDefault(CopyMetrics.ROWS_WRITTEN, 0L);
-    long rejected = c.getOrDefault(CopyMetrics.ROWS_REJECTED, 0L);
-    long bytes = c.getOrDefault(CopyMetrics.BYTES_COPIED, 0L);
+  /** The progress line of a tabular run for its figures so far. */
+  static String renderTables(
+      ProgressRecord p, long tablesDone, long tablesTotal, Duration elapsed) {
+    long listed = p.filesListed();
+    long done = p.filesDone();
     double fraction = listed == 0 ? 0 : Math.min(1, done / (double) listed);
     int filled = (int) Math.round(fraction * BAR_WIDTH);
     return String.format(
         Locale.ROOT,
-        "[%s%s] %3.0f%% | tables %d/%d | files %d/%d | rows %d written, %d rejected | %s read | %s",
+        "[%s%s] %3.0f%% | tables %d/%d | pieces %d/%d | rows %d written | %s read | %s",
         "#".repeat(filled),
         "-".repeat(BAR_WIDTH - filled),
         fraction * 100,
@@ -149,9 +158,8 @@ public final class ProgressReporter implements AutoCloseable {
         tablesTotal,
         done,
         listed,
-        rows,
-        rejected,
-        Units.bytes(bytes),
+        p.rows(),
+        Units.bytes(p.bytes()),
         Units.duration(elapsed));
   }
 

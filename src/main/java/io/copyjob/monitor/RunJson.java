@@ -59,6 +59,42 @@ public final class RunJson {
     return node;
   }
 
+  /**
+   * A partition's (or the run's) progress as its workers reported it into {@code node}: state,
+   * counts so far and where the time went.
+   */
+  public static ObjectNode progress(ObjectNode node, io.copyjob.control.ProgressRecord p) {
+    if (!p.key().equals(io.copyjob.control.ProgressRecord.RUN)) {
+      node.put("root", p.key().root());
+      node.put("prefix", p.key().prefix());
+    }
+    if (p.state() != null) {
+      node.put("state", p.state().name());
+    }
+    node.put("filesListed", p.filesListed());
+    node.put("bytesListed", p.bytesListed());
+    node.put("filesCopied", p.filesCopied());
+    node.put("filesSkipped", p.filesSkipped());
+    node.put("filesFailed", p.filesFailed());
+    node.put("bytesCopied", p.bytes());
+    node.put("rowsWritten", p.rows());
+    ObjectNode time = node.putObject("millis");
+    time.put("listing", p.listingMillis());
+    time.put("reading", p.readingMillis());
+    time.put("writing", p.writingMillis());
+    time.put("waiting", p.waitingMillis());
+    node.put("longestStep", p.longestStep());
+    if (p.firstByteMillis() == null) {
+      node.putNull("firstByteMillis");
+    } else {
+      node.put("firstByteMillis", p.firstByteMillis());
+    }
+    node.put("peakInFlight", p.peakInFlight());
+    node.put("throttled", p.throttled());
+    node.put("heartbeatAt", p.heartbeat() == null ? null : time(p.heartbeat()));
+    return node;
+  }
+
   public static ArrayNode runs(List<RunRecord> runs) {
     ArrayNode array = JSON.createArrayNode();
     runs.forEach(r -> array.add(run(r)));

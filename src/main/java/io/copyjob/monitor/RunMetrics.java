@@ -1,6 +1,7 @@
 package io.copyjob.monitor;
 
 import io.copyjob.control.ControlStore;
+import io.copyjob.control.ProgressRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.control.RunTotals;
@@ -133,11 +134,64 @@ public final class RunMetrics {
           duration.toMillis() / 1000.0,
           "job",
           job);
-      // A running run's own row is written at its end: its partitions recorded so far.
-      RunTotals t =
-          run.status() == RunStatus.RUNNING
-              ? RunTotals.of(store.partitionRuns(run.runId()))
-              : run.totals();
+      // A running run's own row is written at its end: what its workers reported so far, on any
+      // runner, with the partitions recorded as recorded.
+      RunTotals t = run.totals();
+      LiveProgress live = LiveProgress.read(store, run);
+      if (run.status() == RunStatus.RUNNING) {
+        ProgressRecord p = live.total();
+        t =
+            new RunTotals(
+                live.recorded() - live.failed(),
+                live.failed(),
+                p.filesCopied(),
+                p.filesSkipped(),
+                p.filesFailed(),
+                p.bytes(),
+                0,
+                p.rows(),
+                0);
+        g.add(
+            "copyjob_running_run_stale",
+            "1 when the job's running run is taken for dead (no live lease, or no heartbeat from"
+                + " its workers for 30 s), else 0",
+            live.stale() == null ? 0 : 1,
+            "job",
+            job);
+        g.add(
+            "copyjob_running_run_seconds_since_seen",
+            "Seconds since the job's running run was last seen alive",
+            live.sinceSeen().toMillis() / 1000.0,
+            "job",
+            job);
+        g.add(
+            "copyjob_running_run_files_listed",
+            "Files listed so far by the job's running run",
+            p.filesListed(),
+            "job",
+            job);
+      }
+      ProgressRecord time = live.total();
+      String[] steps = {"listing", "reading", "writing", "waiting"};
+      long[] millis = {
+        time.listingMillis(), time.readingMillis(), time.writingMillis(), time.waitingMillis()
+      };
+      for (int i = 0; i < steps.length; i++) {
+        g.add(
+            "copyjob_last_run_step_seconds",
+            i == 0 ? "Time the job's last run spent in each step, summed over its transfers" : null,
+            millis[i] / 1000.0,
+            "job",
+            job,
+            "step",
+            steps[i]);
+      }
+      g.add(
+          "copyjob_last_run_throttled_answers",
+          "Throttling answers (HTTP 503 SlowDown / ServerBusy) the stores gave the job's last run",
+          time.throttled(),
+          "job",
+          job);
       g.add(
           "copyjob_last_run_partitions",
           "Partitions (tables) of the job's last run, by outcome; so far while it runs",

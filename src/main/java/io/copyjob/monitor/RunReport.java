@@ -58,6 +58,80 @@ public final class RunReport {
     return s.toString();
   }
 
+  /**
+   * Where a run's (or partition's) time went, as its workers reported it: the time spent listing,
+   * reading, writing and waiting, summed over its transfers (with many in flight, more than the
+   * wall clock), the step that took longest, the peak of transfers in flight, when the first byte
+   * came and the throttling answers; empty when no worker reported any.
+   */
+  public static String timeLines(io.copyjob.control.ProgressRecord p) {
+    if (p == null || p.longestStep() == null && p.throttled() == 0) {
+      return "";
+    }
+    StringBuilder s = new StringBuilder();
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  time        listing %s, reading %s, writing %s, waiting %s (summed over the"
+                + " transfers); longest: %s%n",
+            Units.duration(Duration.ofMillis(p.listingMillis())),
+            Units.duration(Duration.ofMillis(p.readingMillis())),
+            Units.duration(Duration.ofMillis(p.writingMillis())),
+            Units.duration(Duration.ofMillis(p.waitingMillis())),
+            p.longestStep() == null ? "none" : p.longestStep()));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  transfers   peak %d in flight, first byte %s, %d throttling answers%n",
+            p.peakInFlight(),
+            p.firstByteMillis() == null
+                ? "never"
+                : "after " + Units.duration(Duration.ofMillis(p.firstByteMillis())),
+            p.throttled()));
+    return s.toString();
+  }
+
+  /**
+   * Where each partition's (table's) time went, one line each: the times its workers reported, the
+   * longest step, its first byte, peak transfers in flight and throttling answers.
+   */
+  public static String timeTable(List<io.copyjob.control.ProgressRecord> partitions) {
+    StringBuilder s = new StringBuilder();
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "%-30s %-9s %9s %9s %9s %9s  %-8s %10s %5s %9s%n",
+            "PARTITION",
+            "STATE",
+            "LISTING",
+            "READING",
+            "WRITING",
+            "WAITING",
+            "LONGEST",
+            "1ST BYTE",
+            "PEAK",
+            "THROTTLED"));
+    for (io.copyjob.control.ProgressRecord p : partitions) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "%-30s %-9s %9s %9s %9s %9s  %-8s %10s %5d %9d%n",
+              p.key().prefix().isEmpty() ? "(whole root)" : p.key().prefix(),
+              p.state() == null ? "-" : p.state().name(),
+              Units.duration(Duration.ofMillis(p.listingMillis())),
+              Units.duration(Duration.ofMillis(p.readingMillis())),
+              Units.duration(Duration.ofMillis(p.writingMillis())),
+              Units.duration(Duration.ofMillis(p.waitingMillis())),
+              p.longestStep() == null ? "-" : p.longestStep(),
+              p.firstByteMillis() == null
+                  ? "-"
+                  : Units.duration(Duration.ofMillis(p.firstByteMillis())),
+              p.peakInFlight(),
+              p.throttled()));
+    }
+    return s.toString();
+  }
+
   /** The summary, then one line per warning of the run's partitions. */
   public static String summary(RunRecord run, List<String> warnings) {
     return summary(run, warnings, false, null);

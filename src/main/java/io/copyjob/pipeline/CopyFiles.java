@@ -1,7 +1,9 @@
 package io.copyjob.pipeline;
 
 import com.google.common.util.concurrent.ThreadFactoryBuilder;
+import io.copyjob.control.ProgressState;
 import io.copyjob.spec.JobSpec;
+import io.copyjob.store.TransferEvents;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,6 +58,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     private transient List<Future<?>> inFlight;
     private transient Queue<FileResult> done;
     private transient LeaseKeeper lease;
+    private transient ProgressKeeper progress;
 
     CopyFn(JobSpec spec, RunContext run) {
       this.spec = spec;
@@ -75,6 +78,7 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
                   .build());
       slots = new Semaphore(transfersPerWorker);
       lease = LeaseKeeper.hold(spec, run);
+      progress = ProgressKeeper.hold(spec, run);
     }
 
     @StartBundle
@@ -87,11 +91,15 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
     public void process(@Element FileToCopy item, OutputReceiver<FileResult> out)
         throws InterruptedException {
       lease.check(); // a run that lost its lease copies nothing more
+      ProgressMeter meter = progress.partition(item.partition());
+      meter.advance(ProgressState.COPYING);
+      long waiting = System.nanoTime();
       slots.acquire(); // bounds the queue: at most transfersPerWorker files are held at once
+      meter.waited(System.nanoTime() - waiting);
       try {
         // Again: the wait for a slot may have outlasted the lease.
         lease.check();
-        inFlight.add(transfers.submit(() -> copy(item)));
+        inFlight.add(transfers.submit(() -> copy(item, meter)));
       } catch (RuntimeException e) {
         slots.release();
         throw e;
@@ -102,16 +110,27 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
       }
     }
 
-    private void copy(FileToCopy item) {
-      try {
+    private void copy(FileToCopy item, ProgressMeter meter) {
+      ProgressMeter worker = progress.worker();
+      meter.transferStarted();
+      worker.transferStarted();
+      // The stores' throttling answers and rate-cap waits on this thread are this partition's.
+      try (TransferEvents.Scope events = TransferEvents.on(meter)) {
         FileCopier copier =
             new FileCopier(
                 stores.get(item.partition().root()), stores.get(spec.sink().root().toString()));
         String sinkKey = KeyMapping.sinkKey(spec, item.partition(), item.file().key());
-        FileResult result = copier.copy(item, sinkKey);
+        FileResult result = copier.copy(item, sinkKey, meter);
+        switch (result.outcome()) {
+          case COPIED -> meter.copied();
+          case SKIPPED -> meter.skipped();
+          case FAILED -> meter.failed();
+        }
         done.add(
             result.sinkKey() != null ? result : result.withFile(sinkKey, item.file().size(), null));
       } finally {
+        meter.transferEnded();
+        worker.transferEnded();
         slots.release();
       }
     }
@@ -147,6 +166,9 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
 
     @Teardown
     public void teardown() throws IOException {
+      if (progress != null) {
+        progress.release();
+      }
       if (lease != null) {
         lease.release();
       }

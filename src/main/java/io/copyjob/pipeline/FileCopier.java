@@ -49,20 +49,32 @@ final class FileCopier {
 
   /** Copies {@code file} to {@code sinkKey}, retrying what may pass; failures come back as data. */
   FileResult copy(FileToCopy item, String sinkKey) {
+    return copy(item, sinkKey, new ProgressMeter(item.partition(), 0));
+  }
+
+  /**
+   * As {@link #copy(FileToCopy, String)}, counting on {@code meter} the bytes as they stream, the
+   * time spent reading, writing and waiting between tries.
+   */
+  FileResult copy(FileToCopy item, String sinkKey, ProgressMeter meter) {
     FileInfo file = item.file();
     BackOff backoff = BACKOFF.backoff();
     while (true) {
       try {
-        return copyOnce(item, sinkKey);
+        return copyOnce(item, sinkKey, meter);
       } catch (IOException | RuntimeException e) {
-        if (!isRetryable(e) || !sleepBeforeRetry(backoff)) {
+        long start = System.nanoTime();
+        boolean again = isRetryable(e) && sleepBeforeRetry(backoff);
+        meter.waited(System.nanoTime() - start);
+        if (!again) {
           return new FileResult(item.partition(), file.key(), Outcome.FAILED, 0, describe(file, e));
         }
       }
     }
   }
 
-  private FileResult copyOnce(FileToCopy item, String sinkKey) throws IOException {
+  private FileResult copyOnce(FileToCopy item, String sinkKey, ProgressMeter meter)
+      throws IOException {
     FileInfo file = item.file();
     if (alreadyAtSink(item, sinkKey)) {
       return new FileResult(item.partition(), file.key(), Outcome.SKIPPED, 0, null)
@@ -71,7 +83,11 @@ final class FileCopier {
     Optional<ServerSideCopy> serverSide = sink.serverSideCopy();
     if (serverSide.isPresent()) {
       try {
+        long start = System.nanoTime();
         FileInfo written = serverSide.get().copy(source, file, sinkKey);
+        // No byte passes this worker: the copy is the sink's writing, whole when it returns.
+        meter.writing(System.nanoTime() - start);
+        meter.bytes(written.size());
         verify(file, sinkKey, written, file.md5());
         return new FileResult(
                 item.partition(), file.key(), Outcome.COPIED, written.size(), null, true)
@@ -80,37 +96,50 @@ final class FileCopier {
         // The pair of stores cannot copy server-side: stream it through this worker instead.
       }
     }
-    FileInfo written;
-    FileInfo read;
-    long count;
-    // The source is read as listed: a changed file fails the read before its last byte reaches
-    // the sink, so no sink completes a file from it.
-    try (SourceStream in = source.open(file)) {
-      read = in.file();
-      try {
-        written = sink.put(sinkKey, in, read);
-      } catch (IOException | RuntimeException e) {
-        // A sink may report the failure of its source as an error of its own (an aborted
-        // upload): the source's failure is the reason of the copy.
-        IOException failure = in.failure();
-        if (failure == null || failure == e) {
-          throw e;
+    MeteredStream metered = null;
+    try {
+      FileInfo written;
+      FileInfo read;
+      long count;
+      // The source is read as listed: a changed file fails the read before its last byte reaches
+      // the sink, so no sink completes a file from it.
+      long opening = System.nanoTime();
+      try (SourceStream in = source.open(file)) {
+        meter.reading(System.nanoTime() - opening);
+        read = in.file();
+        metered = new MeteredStream(in, meter);
+        long start = System.nanoTime();
+        try {
+          written = sink.put(sinkKey, metered, read);
+          meter.writing(Math.max(0, System.nanoTime() - start - metered.readingNanos()));
+        } catch (IOException | RuntimeException e) {
+          // A sink may report the failure of its source as an error of its own (an aborted
+          // upload): the source's failure is the reason of the copy.
+          IOException failure = in.failure();
+          if (failure == null || failure == e) {
+            throw e;
+          }
+          failure.addSuppressed(e);
+          throw failure;
         }
-        failure.addSuppressed(e);
-        throw failure;
+        count = in.count();
       }
-      count = in.count();
+      if (count != file.size()) {
+        sink.delete(sinkKey);
+        throw new ChecksumMismatchException(
+            "the sink took " + count + " bytes, the listing said " + file.size());
+      }
+      // The sink's MD5 is of the bytes it was given (computed as they passed, or by the service,
+      // which verified the source's MD5 where it was known): the bytes are hashed once per copy.
+      verify(file, sinkKey, written, read.md5());
+      return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null)
+          .withFile(sinkKey, file.size(), written.md5() != null ? written.md5() : read.md5());
+    } catch (IOException | RuntimeException e) {
+      if (metered != null) {
+        metered.takeBack(); // this try's bytes are not copied: a retry counts them again
+      }
+      throw e;
     }
-    if (count != file.size()) {
-      sink.delete(sinkKey);
-      throw new ChecksumMismatchException(
-          "the sink took " + count + " bytes, the listing said " + file.size());
-    }
-    // The sink's MD5 is of the bytes it was given (computed as they passed, or by the service,
-    // which verified the source's MD5 where it was known): the bytes are hashed once per copy.
-    verify(file, sinkKey, written, read.md5());
-    return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null)
-        .withFile(sinkKey, file.size(), written.md5() != null ? written.md5() : read.md5());
   }
 
   /**

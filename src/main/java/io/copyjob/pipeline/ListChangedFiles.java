@@ -1,6 +1,7 @@
 package io.copyjob.pipeline;
 
 import io.copyjob.control.PartitionKey;
+import io.copyjob.control.ProgressState;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.store.FileInfo;
 import io.copyjob.store.Listing;
@@ -119,6 +120,7 @@ public final class ListChangedFiles
     private final Counter markersSkipped = CopyMetrics.counter(CopyMetrics.MARKERS_SKIPPED);
     private transient StoreCache stores;
     private transient LeaseKeeper lease;
+    private transient ProgressKeeper progress;
 
     ListFn(
         JobSpec spec,
@@ -135,17 +137,27 @@ public final class ListChangedFiles
     public void setup() {
       stores = new StoreCache(spec, run);
       lease = LeaseKeeper.hold(spec, run);
+      progress = ProgressKeeper.hold(spec, run);
     }
 
     @ProcessElement
     public void process(ProcessContext c) {
       for (PartitionKey partition : c.element().getValue()) {
         lease.check();
-        list(partition, c);
+        ProgressMeter meter = progress.partition(partition);
+        meter.advance(ProgressState.LISTING);
+        long start = System.nanoTime();
+        try {
+          list(partition, c, meter);
+        } finally {
+          meter.listing(System.nanoTime() - start);
+          // Listed: what is left of it is the copies of its files (and its record).
+          meter.advance(ProgressState.COPYING);
+        }
       }
     }
 
-    private void list(PartitionKey partition, ProcessContext c) {
+    private void list(PartitionKey partition, ProcessContext c, ProgressMeter meter) {
       DeltaWindow window =
           DeltaWindow.of(
               spec, c.sideInput(watermarks).get(partition.id()), run.source(partition.root()));
@@ -180,6 +192,7 @@ public final class ListChangedFiles
           }
           filesListed.inc();
           bytesListed.inc(file.size());
+          meter.listed(file.size());
           String sinkKey = KeyMapping.sinkKey(spec, partition, file.key());
           Optional<String> problem = sink.keyProblem(sinkKey);
           if (problem.isPresent()) {
@@ -241,6 +254,9 @@ public final class ListChangedFiles
 
     @Teardown
     public void teardown() throws IOException {
+      if (progress != null) {
+        progress.release();
+      }
       if (lease != null) {
         lease.release();
       }

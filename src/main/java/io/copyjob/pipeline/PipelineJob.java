@@ -208,8 +208,14 @@ public abstract class PipelineJob {
       PipelineResult.State state;
       try (ProgressReporter progress =
           ProgressReporter.start(
-              result, prepared.partitionsToRun(), progressOut, terminal, spec.isTabular())) {
+              spec.control(),
+              runId,
+              prepared.partitionsToRun(),
+              progressOut,
+              terminal,
+              spec.isTabular())) {
         state = awaitHoldingLease(result, lease.keeper());
+        ProgressKeeper.flushNow(runId); // this JVM's workers' last figures, before the summary
       }
       counters = ProgressReporter.counters(result);
       if (state != PipelineResult.State.DONE) {

@@ -151,6 +151,7 @@ public final class RecordPartitionResult
     private final Counter recorded = CopyMetrics.counter(CopyMetrics.PARTITIONS_RECORDED);
     private transient AdfPartitionTable adfTable;
     private transient LeaseKeeper lease;
+    private transient ProgressKeeper progress;
 
     RecordFn(JobSpec spec, RunContext run, PCollectionView<Map<String, Long>> watermarks) {
       this.spec = spec;
@@ -164,6 +165,7 @@ public final class RecordPartitionResult
         adfTable = new AdfPartitionTable(spec.partitionTable(), spec.source().root().toString());
       }
       lease = LeaseKeeper.hold(spec, run);
+      progress = ProgressKeeper.hold(spec, run);
     }
 
     @ProcessElement
@@ -215,6 +217,7 @@ public final class RecordPartitionResult
         }
       }
       control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
+      progress.partition(key).finished(result.succeeded());
       recorded.inc();
       c.output(result);
     }
@@ -238,6 +241,9 @@ public final class RecordPartitionResult
 
     @Teardown
     public void teardown() {
+      if (progress != null) {
+        progress.release();
+      }
       if (lease != null) {
         lease.release();
       }

@@ -57,14 +57,18 @@ public final class ThrottledStore extends ForwardingStore implements Throttle {
   @Override
   public void request() throws IOException {
     if (requests != null) {
+      long start = System.nanoTime();
       requests.acquire(1);
+      TransferEvents.waited(System.nanoTime() - start);
     }
   }
 
   @Override
   public void bytes(long count) throws IOException {
     if (bytes != null) {
+      long start = System.nanoTime();
       bytes.acquire(count);
+      TransferEvents.waited(System.nanoTime() - start);
     }
   }
 

@@ -66,7 +66,19 @@ public class CopyJobTest {
         .startsWith("run 1 of job 'cli': SUCCEEDED")
         .contains("partitions  2 succeeded, 0 failed")
         .contains("files       3 copied, 0 skipped, 0 failed")
-        .contains("bytes       5.9 KiB copied");
+        .contains("bytes       5.9 KiB copied")
+        // Where the time went, from the workers' progress rows, and the step that took longest.
+        .containsPattern(
+            "  time        listing [0-9.]+ s, reading [0-9.]+ s, writing [0-9.]+ s, waiting [0-9.]+"
+                + " s \\(summed over the transfers\\); longest: (listing|reading|writing|waiting)")
+        .containsPattern("  transfers   peak [1-9][0-9]* in flight, first byte after [0-9.]+ s, 0");
+
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("history", jobFile.toString(), "--run", "1")).isZero();
+    assertThat(out.toString())
+        .contains("where the time went (summed over each partition's transfers):")
+        .containsPattern("(?m)^x\\s+DONE\\s+[0-9.]+ s")
+        .containsPattern("(?m)^y\\s+DONE\\s+[0-9.]+ s");
     assertThat(err.toString()).doesNotContain("copyjob:");
   }
 
@@ -305,14 +317,13 @@ public class CopyJobTest {
           new PartitionResult(new PartitionKey(root, "x"), 2, 1, 0, 3000, null, null, null, null));
     }
 
-    assertThat(copyjob("status", jobFile.toString())).isZero();
+    assertThat(copyjob("status", jobFile.toString())).as(err.toString()).isZero();
     assertThat(out.toString())
         .startsWith("job 'cli': run 1 RUNNING since ")
         .contains("  last seen   ")
         .contains(" ago on flink" + System.lineSeparator())
         .contains("  partitions  1 of 2 finished (1 succeeded, 0 failed)")
-        .contains(
-            "  files       2 copied, 1 skipped, 0 failed, 2.9 KiB (in the partitions finished)");
+        .contains("  files       2 copied, 1 skipped, 0 failed of 0 listed so far, 2.9 KiB");
 
     out.getBuffer().setLength(0);
     assertThat(copyjob("status", jobFile.toString(), "--json")).isZero();
@@ -334,6 +345,77 @@ public class CopyJobTest {
     assertThat(out.toString())
         .startsWith("job 'cli': run 1 STALE since ")
         .contains("no live lease holds it: its process is gone");
+  }
+
+  @Test
+  public void statusShowsTheWorkersProgressAndStaleWhenTheirHeartbeatsStop() throws Exception {
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    String root = spec.source().root().toString();
+    long runId;
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      control.addPartitions("cli", java.util.List.of(new PartitionKey(root, "x")));
+      assertThat(control.acquireLease("cli", "worker-1:77:u-1", Duration.ofMinutes(1))).isTrue();
+      runId = control.startRun("cli", "worker-1:77:u-1", Instant.now(), "full", "flink", "{}");
+      control
+          .progress()
+          .write(
+              runId,
+              "cli",
+              "tm-1:9:w",
+              java.util.List.of(
+                  new io.copyjob.control.ProgressRecord(
+                      new PartitionKey(root, "x"),
+                      io.copyjob.control.ProgressState.COPYING,
+                      10,
+                      10_000,
+                      3,
+                      1,
+                      0,
+                      5_000,
+                      0,
+                      100,
+                      4_000,
+                      1_500,
+                      200,
+                      300L,
+                      4,
+                      2,
+                      null)));
+    }
+
+    assertThat(copyjob("status", jobFile.toString())).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .startsWith("job 'cli': run 1 RUNNING since ")
+        .contains("  files       3 copied, 1 skipped, 0 failed of 10 listed so far, 4.9 KiB")
+        .contains("  copying     'x': 4 of 10 files, 4.9 KiB, reported ")
+        .contains(
+            "  time        listing 0.1 s, reading 4.0 s, writing 1.5 s, waiting 0.2 s (summed over"
+                + " the transfers); longest: reading")
+        .contains("  transfers   peak 0 in flight, first byte after 0.3 s, 2 throttling answers");
+
+    // Its workers stopped writing (the lease is still held: its client lives).
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(spec.control().url());
+        java.sql.PreparedStatement ps =
+            c.prepareStatement(
+                "UPDATE copyjob_progress SET heartbeat_at = heartbeat_at - INTERVAL '5' MINUTE")) {
+      assertThat(ps.executeUpdate()).isEqualTo(1);
+    }
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("status", jobFile.toString())).isZero();
+    assertThat(out.toString())
+        .startsWith("job 'cli': run 1 STALE since ")
+        .containsPattern("last seen   [0-9.]+ s ago on flink")
+        .contains("its workers wrote no progress for 5m0");
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("status", jobFile.toString(), "--json")).isZero();
+    com.fasterxml.jackson.databind.JsonNode json =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertThat(json.get("stale").asBoolean()).isTrue();
+    assertThat(json.get("staleReason").asText()).startsWith("its workers wrote no progress for");
+    assertThat(json.at("/partitions/0/state").asText()).isEqualTo("COPYING");
+    assertThat(json.at("/partitions/0/bytesCopied").asLong()).isEqualTo(5_000);
+    assertThat(json.at("/soFar/longestStep").asText()).isEqualTo("reading");
+    assertThat(json.at("/soFar/throttled").asLong()).isEqualTo(2);
   }
 
   @Test

@@ -7,8 +7,12 @@ import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.PartitionState;
 import io.copyjob.control.PartitionStatus;
+import io.copyjob.control.ProgressRecord;
+import io.copyjob.control.ProgressState;
+import io.copyjob.control.ProgressTable;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
+import io.copyjob.monitor.LiveProgress;
 import io.copyjob.pipeline.TestTrees;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpecParser;
@@ -32,6 +36,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -116,6 +121,92 @@ public class FlinkClusterIT {
     assertThat(flinkRun.totals()).isEqualTo(directRun.totals());
     assertThat(partitionRuns(onFlink, flinkRun)).isEqualTo(partitionRuns(onDirect, directRun));
     assertThat(states(onFlink).values()).allMatch(p -> p.status() == PartitionStatus.SUCCEEDED);
+  }
+
+  /**
+   * The workers on the TaskManager write their progress to the PostgreSQL control store while the
+   * Flink job runs (Beam's metrics are not readable from a running Flink job): polled here every
+   * half second, the bytes and files grow in several steps, each heartbeat is recent, and {@code
+   * copyjob status} reads the same rows. The copies are slowed by the job's own byte cap.
+   */
+  @Test
+  public void progressRowsAdvanceWhileTheFlinkJobRunsAndStatusReadsThem() throws Exception {
+    List<String> partitions = List.of("a", "b", "c");
+    Map<String, byte[]> files = new TreeMap<>();
+    Path source = tmp.newFolder("source").toPath();
+    for (int i = 0; i < 240; i++) {
+      String key = partitions.get(i % partitions.size()) + "/f" + i + ".bin";
+      files.put(key, TestTrees.write(source, key, 64 * 1024));
+    }
+    long total = files.values().stream().mapToLong(b -> b.length).sum();
+    Path sink = tmp.getRoot().toPath().resolve("sink");
+    // 15 MiB at 1 MiB/s: some fifteen seconds of copying.
+    Path jobFile = job("progress", source, sink, partitions, "copy:\n  maxBytesPerSecond: 1MiB\n");
+    JobSpec spec = JobSpecParser.parse(jobFile);
+
+    CompletableFuture<Launched> run = CompletableFuture.supplyAsync(() -> submit(jobFile));
+    List<long[]> polls = new ArrayList<>(); // {millis since the first poll, bytes, files, lag ms}
+    String status = null;
+    long first = System.nanoTime();
+    while (!run.isDone()) {
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        Optional<RunRecord> last = control.history(spec.name(), 1).stream().findFirst();
+        if (last.isPresent() && last.get().status() == RunStatus.RUNNING) {
+          LiveProgress live = LiveProgress.read(control, last.get());
+          assertThat(live.stale()).isNull();
+          if (live.total().heartbeat() != null) {
+            long lag = Duration.between(live.total().heartbeat(), live.now()).toMillis();
+            polls.add(
+                new long[] {
+                  (System.nanoTime() - first) / 1_000_000,
+                  live.total().bytes(),
+                  live.total().filesDone(),
+                  lag
+                });
+            if (status == null && live.total().filesDone() > 0) {
+              status = copyjob("status", jobFile.toString()).out;
+            }
+          }
+        }
+      }
+      Thread.sleep(500);
+    }
+    Launched launched = run.get();
+
+    assertThat(launched.exit).as(launched.out + launched.err).isZero();
+    TestTrees.assertTree(sink, files);
+    List<long[]> partial = polls.stream().filter(p -> p[1] > 0 && p[1] < total).toList();
+    List<Long> steps = partial.stream().map(p -> p[1]).distinct().toList();
+    long maxLag = polls.stream().mapToLong(p -> p[3]).max().orElse(-1);
+    double meanLag = polls.stream().mapToLong(p -> p[3]).average().orElse(-1);
+    long span = partial.isEmpty() ? 0 : partial.get(partial.size() - 1)[0] - partial.get(0)[0];
+    System.out.printf(
+        "FlinkClusterIT progress: %d polls while RUNNING, bytes advanced %d times over %.1f s"
+            + " (every %.1f s), heartbeat lag mean %.0f ms, max %d ms%n",
+        polls.size(),
+        steps.size(),
+        span / 1000.0,
+        steps.size() > 1 ? span / 1000.0 / (steps.size() - 1) : 0.0,
+        meanLag,
+        maxLag);
+    assertThat(steps).as("bytes seen while the Flink job ran").hasSizeGreaterThanOrEqualTo(3);
+    assertThat(steps).isSorted();
+    assertThat(maxLag).as("heartbeat lag").isLessThan(ProgressTable.STALE_AFTER.toMillis());
+    assertThat(status)
+        .as("copyjob status while the job ran")
+        .isNotNull()
+        .contains(" RUNNING since ")
+        .contains(" ago on flink")
+        .containsPattern(
+            "  files       [1-9][0-9]* copied, 0 skipped, 0 failed of [1-9][0-9]* listed");
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      LiveProgress end = LiveProgress.read(control, lastRun(jobFile));
+      assertThat(end.partitions())
+          .extracting(ProgressRecord::state)
+          .containsOnly(ProgressState.DONE);
+      assertThat(end.total().bytes()).isEqualTo(total);
+      assertThat(end.total().waitingMillis()).isPositive(); // the byte cap's waits
+    }
   }
 
   @Test

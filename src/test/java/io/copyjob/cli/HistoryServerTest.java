@@ -160,6 +160,68 @@ public class HistoryServerTest {
         .contains("Running: this page reloads every 5 s, 0 partition(s) or table(s) finished");
   }
 
+  /**
+   * A running run's page and /metrics show what its workers wrote to the progress table, escaped,
+   * and where the time went.
+   */
+  @Test
+  public void aRunningRunsProgressFromItsWorkersIsShownEscapedWithWhereTheTimeWent()
+      throws Exception {
+    String root = spec.source().root().toString();
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.acquireLease("progress-job", "h:1:u", java.time.Duration.ofMinutes(1)))
+          .isTrue();
+      long runId =
+          control.startRun(
+              "progress-job", "h:1:u", Instant.now(), "full", "flink", "{\"name\":\"x\"}");
+      control
+          .progress()
+          .write(
+              runId,
+              "progress-job",
+              "tm:2:w",
+              java.util.List.of(
+                  new io.copyjob.control.ProgressRecord(
+                      new io.copyjob.control.PartitionKey(root, MARKUP),
+                      io.copyjob.control.ProgressState.COPYING,
+                      8,
+                      8_000,
+                      2,
+                      1,
+                      0,
+                      3_000,
+                      0,
+                      10,
+                      2_500,
+                      700,
+                      30,
+                      120L,
+                      3,
+                      4,
+                      null)));
+    }
+
+    String body = get("/jobs/progress-job/runs/1").body();
+    String metrics = get("/metrics").body();
+
+    assertThat(body)
+        .contains("<h2>Progress</h2>")
+        .contains("alive, ")
+        .contains("<td>3/8</td>")
+        .contains("<h2>Where the time went</h2>")
+        .contains("longest step: <b>reading</b>")
+        .contains("4 throttling answers")
+        .contains("<td>COPYING</td>")
+        .doesNotContain(MARKUP);
+    assertThat(metrics)
+        .contains("copyjob_last_run_files{job=\"progress-job\",outcome=\"copied\"} 2.0")
+        .contains("copyjob_last_run_bytes{job=\"progress-job\"} 3000.0")
+        .contains("copyjob_running_run_stale{job=\"progress-job\"} 0.0")
+        .contains("copyjob_running_run_files_listed{job=\"progress-job\"} 8.0")
+        .contains("copyjob_last_run_step_seconds{job=\"progress-job\",step=\"reading\"} 2.5")
+        .contains("copyjob_last_run_throttled_answers{job=\"progress-job\"} 4.0");
+  }
+
   @Test
   public void metricsGiveEachJobsRunsInThePrometheusTextFormat() throws Exception {
     HttpResponse<String> metrics = get("/metrics");

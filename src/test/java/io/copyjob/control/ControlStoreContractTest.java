@@ -68,6 +68,57 @@ public abstract class ControlStoreContractTest {
     return new PartitionResult(key, copied, 0, failed, 10, error, T1, T2);
   }
 
+  static ProgressRecord progress(
+      PartitionKey key, ProgressState state, long copied, long bytes, Long firstByte, long peak) {
+    return new ProgressRecord(
+        key, state, 10, 1000, copied, 1, 0, bytes, 0, 5, 70, 20, 3, firstByte, peak, 2, null);
+  }
+
+  @Test
+  public void progressRowsOfSeveralWorkersAreRewrittenAndSummedPerPartition() throws Exception {
+    long run = store.startRun(JOB, T1, "full", "direct", "{}");
+    ProgressTable table = store.progress();
+    table.write(
+        run,
+        JOB,
+        "host-1:1:x",
+        List.of(
+            progress(key("a"), ProgressState.LISTING, 1, 100, null, 1),
+            progress(ProgressRecord.RUN, null, 0, 0, null, 4)));
+    // The same worker again: its rows are rewritten, not added to.
+    Instant written =
+        table.write(
+            run,
+            JOB,
+            "host-1:1:x",
+            List.of(
+                progress(key("a"), ProgressState.COPYING, 3, 300, 50L, 2),
+                progress(ProgressRecord.RUN, null, 0, 0, null, 4)));
+    table.write(
+        run,
+        JOB,
+        "host-2:2:y",
+        List.of(
+            progress(key("a"), ProgressState.DONE, 4, 400, 20L, 3),
+            progress(key("b"), ProgressState.COPYING, 1, 10, null, 1)));
+
+    RunProgress read = table.read(run);
+    assertThat(read.partitions())
+        .extracting(ProgressRecord::key)
+        .containsExactly(key("a"), key("b"));
+    ProgressRecord a = read.of(key("a"));
+    assertThat(a.state()).isEqualTo(ProgressState.DONE); // the furthest worker's
+    assertThat(a.filesCopied()).isEqualTo(7);
+    assertThat(a.bytes()).isEqualTo(700);
+    assertThat(a.readingMillis()).isEqualTo(140);
+    assertThat(a.firstByteMillis()).isEqualTo(20L); // the earliest
+    assertThat(a.heartbeat()).isNotNull();
+    assertThat(read.workers().peakInFlight()).isEqualTo(4);
+    assertThat(read.total().throttled()).isEqualTo(8); // two per row
+    assertThat(read.lastHeartbeat().orElseThrow()).isAfterOrEqualTo(written);
+    assertThat(read.of(key("c")).state()).isEqualTo(ProgressState.QUEUED);
+  }
+
   @Test
   public void openingAgainKeepsTablesAndRows() throws Exception {
     store.addPartitions(JOB, List.of(key("a")));

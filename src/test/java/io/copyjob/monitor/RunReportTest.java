@@ -2,14 +2,13 @@ package io.copyjob.monitor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.copyjob.control.ProgressRecord;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.control.RunTotals;
-import io.copyjob.pipeline.CopyMetrics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.Test;
 
 public class RunReportTest {
@@ -65,12 +64,25 @@ public class RunReportTest {
   public void progressLineShowsFilesDoneOfListedAndRate() {
     String line =
         ProgressReporter.render(
-            Map.of(
-                CopyMetrics.PARTITIONS_RECORDED, 1L,
-                CopyMetrics.FILES_LISTED, 40L,
-                CopyMetrics.FILES_COPIED, 15L,
-                CopyMetrics.FILES_SKIPPED, 5L,
-                CopyMetrics.BYTES_COPIED, 20L * 1024 * 1024),
+            new ProgressRecord(
+                ProgressRecord.RUN,
+                null,
+                40,
+                0,
+                15,
+                5,
+                0,
+                20L * 1024 * 1024,
+                0,
+                0,
+                0,
+                0,
+                0,
+                null,
+                0,
+                0,
+                null),
+            1,
             3,
             Duration.ofSeconds(10));
     assertThat(line)

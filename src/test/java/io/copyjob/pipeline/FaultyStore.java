@@ -37,6 +37,12 @@ public final class FaultyStore implements Store {
   /** Keys whose opening takes a second: keeps a run going while a test does something else. */
   public static final Set<String> SLOW = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Keys whose bytes come slowly: this many per 50 ms. A large file then takes seconds to copy, as
+   * one of gigabytes does from a real store.
+   */
+  public static final Map<String, Integer> TRICKLE = new ConcurrentHashMap<>();
+
   /** Run when a key is opened, before its bytes are read: a fault put in the middle of a run. */
   public static final Map<String, Runnable> ON_OPEN = new ConcurrentHashMap<>();
 
@@ -89,7 +95,33 @@ public final class FaultyStore implements Store {
   @Override
   public SourceStream open(FileInfo file) throws IOException {
     fault(file.key());
-    return files.open(file);
+    Integer perStep = TRICKLE.get(file.key());
+    SourceStream in = files.open(file);
+    if (perStep == null) {
+      return in;
+    }
+    return new SourceStream(new Trickle(in, perStep), in.file(), in.where());
+  }
+
+  /** At most {@code perStep} bytes per read, each read after 50 ms. */
+  private static final class Trickle extends java.io.FilterInputStream {
+    private final int perStep;
+
+    Trickle(InputStream in, int perStep) {
+      super(in);
+      this.perStep = perStep;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException();
+      }
+      return in.read(b, off, Math.min(len, perStep));
+    }
   }
 
   private void fault(String key) throws IOException {

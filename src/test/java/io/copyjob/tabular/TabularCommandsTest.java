@@ -154,6 +154,21 @@ public class TabularCommandsTest {
     assertThat(out.toString())
         .containsPattern("(?m)^a\\s+succeeded\\s+1/0/0\\s+2\\s+2\\s+0\\s+20 B")
         .containsPattern("(?m)^b\\s+succeeded\\s+1/0/0\\s+1\\s+1\\s+0");
+    // The piece transfers wrote their progress too: per table, as the workers counted it.
+    try (ControlStore control = ControlStore.open(JobSpecParser.parse(jobFile).control())) {
+      long runId = control.history("cli-" + id, 1).get(0).runId();
+      io.copyjob.control.ProgressRecord a =
+          control
+              .progress()
+              .read(runId)
+              .of(new io.copyjob.control.PartitionKey("s3://" + bucket + "/in/", "a"));
+      assertThat(a.state()).isEqualTo(io.copyjob.control.ProgressState.DONE);
+      assertThat(a.filesListed()).isEqualTo(1);
+      assertThat(a.filesCopied()).isEqualTo(1);
+      assertThat(a.rows()).isEqualTo(2);
+      assertThat(a.bytes()).isEqualTo(20);
+      assertThat(a.longestStep()).isNotNull();
+    }
 
     assertThat(copyjob("partitions", "list", jobFile.toString())).isZero();
     assertThat(out.toString())

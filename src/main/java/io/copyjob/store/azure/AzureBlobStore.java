@@ -190,6 +190,7 @@ public final class AzureBlobStore implements Store {
     BlobServiceClientBuilder builder =
         new BlobServiceClientBuilder()
             .endpoint(endpoint)
+            .addPolicy(new ThrottlingAnswers())
             // Netty's timeouts: connecting, the answer's headers, and each read or write of a body.
             // Connections for every transfer, as for S3: a call waiting for one would otherwise
             // look like a server that does not answer.

@@ -2,6 +2,7 @@ package io.copyjob.store.s3;
 
 import io.copyjob.spec.Connection;
 import io.copyjob.store.RequestTimeouts;
+import io.copyjob.store.TransferEvents;
 import java.io.IOException;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -9,6 +10,9 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.core.retry.RetryPolicyContext;
@@ -63,6 +67,7 @@ final class S3Clients {
                                     RetryCondition.defaultRetryCondition(),
                                     S3Clients::answerCutShort))
                             .build())
+                    .addExecutionInterceptor(new ThrottlingAnswers())
                     .apiCallAttemptTimeout(timeouts.attempt(0))
                     .apiCallTimeout(timeouts.call(0))
                     .build());
@@ -84,6 +89,17 @@ final class S3Clients {
     String host = c.endpoint().getHost();
     boolean ip = host.matches("[0-9.]+") || host.startsWith("[");
     return (c.pathStyle() || ip ? "" : bucket + ".") + RequestTimeouts.address(c.endpoint());
+  }
+
+  /** Counts each attempt S3 answered with 503 (SlowDown), retried by the SDK or not. */
+  static final class ThrottlingAnswers implements ExecutionInterceptor {
+    @Override
+    public void afterTransmission(
+        Context.AfterTransmission context, ExecutionAttributes attributes) {
+      if (TransferEvents.isThrottling(context.httpResponse().statusCode())) {
+        TransferEvents.throttled();
+      }
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.copyjob.tabular.pipeline;
 
 import io.copyjob.pipeline.PipelineJob;
+import io.copyjob.pipeline.ProgressMeter;
 import io.copyjob.pipeline.RunContext;
 import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
@@ -104,12 +105,34 @@ final class PieceTransfer {
   }
 
   PieceResult load(Piece piece) {
+    return load(piece, null);
+  }
+
+  /**
+   * Loads the piece, counting on {@code meter} (when given) its rows as each batch is written,
+   * taken back when the piece fails (its transaction writes none of them), and the time spent
+   * writing them apart from the rest (reading and mapping).
+   */
+  PieceResult load(Piece piece, ProgressMeter meter) {
+    long began = System.nanoTime();
+    Load load = new Load(piece, pieceId(piece), meter);
+    PieceResult result = load(load);
+    if (meter != null) {
+      if (result.outcome() != PieceResult.Outcome.LOADED) {
+        meter.rows(-load.metered);
+      }
+      meter.writing(load.writingNanos);
+      meter.reading(Math.max(0, System.nanoTime() - began - load.writingNanos));
+    }
+    return result;
+  }
+
+  private PieceResult load(Load load) {
+    Piece piece = load.piece;
     long start = System.currentTimeMillis();
-    PieceId id = pieceId(piece);
-    Load load = new Load(piece, id);
     try (DeadLetter.Part rejected = load.rejected) {
       try {
-        if (sink.loaded(id)) {
+        if (sink.loaded(load.id)) {
           return load.result(PieceResult.Outcome.SKIPPED, start, null);
         }
         return load.result(
@@ -143,10 +166,14 @@ final class PieceTransfer {
     private long written;
     private long rejectedRows;
     private long refused;
+    private final ProgressMeter meter;
+    private long metered;
+    private long writingNanos;
 
-    Load(Piece piece, PieceId id) {
+    Load(Piece piece, PieceId id, ProgressMeter meter) {
       this.piece = piece;
       this.id = id;
+      this.meter = meter;
       this.rejected = new DeadLetter.Part(piece.where());
     }
 
@@ -198,7 +225,9 @@ final class PieceTransfer {
           if (rejected.rows() > 0) {
             rejected.store(deadLetterStore(), partKey());
           }
+          long committing = System.nanoTime();
           writer.commit(written);
+          writingNanos += System.nanoTime() - committing;
           return true;
         }
       }
@@ -218,8 +247,15 @@ final class PieceTransfer {
     private void write(PieceWriter writer, List<MappedRow> batch, PieceWriter.Rejects refusals)
         throws IOException {
       long before = refused;
+      long start = System.nanoTime();
       writer.write(batch, refusals);
-      written += batch.size() - (refused - before);
+      writingNanos += System.nanoTime() - start;
+      long batchWritten = batch.size() - (refused - before);
+      written += batchWritten;
+      if (meter != null) {
+        meter.rows(batchWritten);
+        metered += batchWritten;
+      }
       batch.clear();
     }
 

@@ -1,9 +1,12 @@
 package io.copyjob.tabular.pipeline;
 
 import io.copyjob.control.ControlStore;
+import io.copyjob.control.ProgressState;
 import io.copyjob.pipeline.CopyMetrics;
 import io.copyjob.pipeline.LeaseKeeper;
 import io.copyjob.pipeline.PipelineJob;
+import io.copyjob.pipeline.ProgressKeeper;
+import io.copyjob.pipeline.ProgressMeter;
 import io.copyjob.pipeline.RunContext;
 import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
@@ -180,6 +183,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     private transient StoreCache stores;
     private transient TableSink sink;
     private transient LeaseKeeper lease;
+    private transient ProgressKeeper progress;
     private transient SourceDatabase source;
 
     PlanFn(JobSpec spec, RunContext run, long runNumber) {
@@ -193,6 +197,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
       stores = new StoreCache(spec, run);
       sink = TableSinks.of(spec);
       lease = LeaseKeeper.hold(spec, run);
+      progress = ProgressKeeper.hold(spec, run);
       if (spec.tabular().readsDatabase()) {
         source = new SourceDatabase(spec.tabular().sourceDatabase());
       }
@@ -201,6 +206,18 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     @ProcessElement
     public void process(@Element TableKey table, MultiOutputReceiver out) {
       lease.check();
+      ProgressMeter meter = progress.partition(table.partition());
+      meter.advance(ProgressState.LISTING);
+      long planning = System.nanoTime();
+      try {
+        plan(table, out, meter);
+      } finally {
+        meter.listing(System.nanoTime() - planning);
+        meter.advance(ProgressState.COPYING);
+      }
+    }
+
+    private void plan(TableKey table, MultiOutputReceiver out, ProgressMeter meter) {
       long start = System.currentTimeMillis();
       TableSpec tableSpec = spec.tabular().table(table.name());
       if (tableSpec == null) {
@@ -229,6 +246,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
           SinkTable writeInto = sink.begin(tableSpec, target, run.runId(), loadFrom);
           for (TableRead read : reads) {
             listed.inc();
+            meter.listed(0);
             out.get(PIECES).output(new Piece(table, read, writeInto));
           }
           return;
@@ -244,6 +262,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
             store,
             file -> {
               listed.inc();
+              meter.listed(file.size());
               out.get(PIECES).output(new Piece(table, file, writeInto));
             });
       } catch (MappingException | IOException e) {
@@ -255,6 +274,9 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
 
     @Teardown
     public void teardown() throws IOException {
+      if (progress != null) {
+        progress.release();
+      }
       if (stores != null) {
         stores.close();
       }

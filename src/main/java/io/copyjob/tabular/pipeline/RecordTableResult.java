@@ -7,6 +7,7 @@ import io.copyjob.control.TableCounts;
 import io.copyjob.control.WatermarkChange;
 import io.copyjob.pipeline.CopyMetrics;
 import io.copyjob.pipeline.LeaseKeeper;
+import io.copyjob.pipeline.ProgressKeeper;
 import io.copyjob.pipeline.RunContext;
 import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
@@ -122,6 +123,7 @@ public final class RecordTableResult
     private final long runNumber;
     private final Counter recorded = CopyMetrics.counter(CopyMetrics.PARTITIONS_RECORDED);
     private transient LeaseKeeper lease;
+    private transient ProgressKeeper progress;
     private transient StoreCache stores;
     private transient TableSink sink;
 
@@ -134,6 +136,7 @@ public final class RecordTableResult
     @Setup
     public void setup() {
       lease = LeaseKeeper.hold(spec, run);
+      progress = ProgressKeeper.hold(spec, run);
       stores = new StoreCache(spec, run);
       sink = TableSinks.of(spec);
     }
@@ -157,6 +160,7 @@ public final class RecordTableResult
         }
         PartitionResult result = finishWrite(table, tally, result(table.partition(), tally));
         control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
+        progress.partition(table.partition()).finished(result.succeeded());
         recorded.inc();
         c.output(result);
       }
@@ -314,6 +318,9 @@ public final class RecordTableResult
 
     @Teardown
     public void teardown() throws IOException {
+      if (progress != null) {
+        progress.release();
+      }
       if (lease != null) {
         lease.release();
       }

@@ -1,10 +1,14 @@
 package io.copyjob.tabular.pipeline;
 
+import io.copyjob.control.ProgressState;
 import io.copyjob.pipeline.CopyMetrics;
 import io.copyjob.pipeline.LeaseKeeper;
+import io.copyjob.pipeline.ProgressKeeper;
+import io.copyjob.pipeline.ProgressMeter;
 import io.copyjob.pipeline.RunContext;
 import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
+import io.copyjob.store.TransferEvents;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.TableSinks;
 import java.io.IOException;
@@ -53,6 +57,7 @@ public final class TransferPieces extends PTransform<PCollection<Piece>, PCollec
     private transient TableSink sink;
     private transient LeaseKeeper lease;
     private transient PieceTransfer transfer;
+    private transient ProgressKeeper progress;
 
     TransferFn(JobSpec spec, RunContext run, long runNumber) {
       this.spec = spec;
@@ -65,18 +70,40 @@ public final class TransferPieces extends PTransform<PCollection<Piece>, PCollec
       stores = new StoreCache(spec, run);
       sink = TableSinks.of(spec);
       lease = LeaseKeeper.hold(spec, run);
+      progress = ProgressKeeper.hold(spec, run);
       transfer = new PieceTransfer(spec, run, runNumber, stores, sink);
     }
 
     @ProcessElement
     public void process(@Element Piece piece, OutputReceiver<PieceResult> out) {
       lease.check(); // a run that lost its lease writes nothing more
-      PieceResult result = transfer.load(piece);
-      switch (result.outcome()) {
-        case LOADED -> loaded.inc();
-        case SKIPPED -> skipped.inc();
-        case FAILED -> failed.inc();
+      ProgressMeter meter = progress.partition(piece.table().partition());
+      meter.advance(ProgressState.COPYING);
+      meter.transferStarted();
+      progress.worker().transferStarted();
+      PieceResult result;
+      // The stores' throttling answers and rate-cap waits on this thread are this table's.
+      try (TransferEvents.Scope events = TransferEvents.on(meter)) {
+        result = transfer.load(piece, meter);
+      } finally {
+        meter.transferEnded();
+        progress.worker().transferEnded();
       }
+      switch (result.outcome()) {
+        case LOADED -> {
+          loaded.inc();
+          meter.copied();
+        }
+        case SKIPPED -> {
+          skipped.inc();
+          meter.skipped();
+        }
+        case FAILED -> {
+          failed.inc();
+          meter.failed();
+        }
+      }
+      meter.bytes(result.bytes());
       bytes.inc(result.bytes());
       rowsRead.inc(result.rowsRead());
       rowsWritten.inc(result.rowsWritten());
@@ -86,6 +113,9 @@ public final class TransferPieces extends PTransform<PCollection<Piece>, PCollec
 
     @Teardown
     public void teardown() throws IOException {
+      if (progress != null) {
+        progress.release();
+      }
       if (stores != null) {
         stores.close();
       }
