@@ -64,6 +64,10 @@ final class HistoryCommand implements Callable<Integer> {
           node.set(
               spec.isTabular() ? "tables" : "partitions",
               RunJson.partitions(control.partitionRuns(run.runId())));
+          java.util.List<io.copyjob.control.RoundRecord> rounds = control.rounds(run.runId());
+          if (!rounds.isEmpty()) {
+            node.set("rounds", io.copyjob.monitor.RoundReport.json(rounds));
+          }
           out.print(RunJson.text(node));
           out.flush();
           return 0;
@@ -75,6 +79,12 @@ final class HistoryCommand implements Callable<Integer> {
             spec.isTabular()
                 ? RunReport.tableRuns(control.partitionRuns(run.runId()))
                 : RunReport.partitionRuns(control.partitionRuns(run.runId())));
+        java.util.List<io.copyjob.control.RoundRecord> rounds = control.rounds(run.runId());
+        if (!rounds.isEmpty()) {
+          out.println();
+          out.print(io.copyjob.monitor.RoundReport.line(rounds).stripLeading());
+          out.print(io.copyjob.monitor.RoundReport.table(rounds));
+        }
       }
     }
     out.flush();

@@ -95,6 +95,14 @@ final class StatusCommand implements Callable<Integer> {
         node.put("elapsedSeconds", Math.max(0, elapsed.toMillis()) / 1000.0);
         node.put("partitionsTotal", partitions.size());
         RunJson.totals(node.putObject("soFar"), soFar);
+        List<io.copyjob.control.RoundRecord> rounds = control.rounds(run.runId());
+        if (!rounds.isEmpty()) {
+          ObjectNode summary = node.putObject("rounds");
+          summary.put("last", rounds.stream().mapToLong(r -> r.round()).max().orElse(0));
+          io.copyjob.monitor.RoundReport.counts(rounds)
+              .forEach(
+                  (status, n) -> summary.put(status.name().toLowerCase(java.util.Locale.ROOT), n));
+        }
         node.set(spec.isTabular() ? "tables" : "partitions", RunJson.partitions(done));
         out.print(RunJson.text(node));
         out.flush();
@@ -143,6 +151,7 @@ final class StatusCommand implements Callable<Integer> {
               + " (in the "
               + unit
               + " finished)");
+      out.print(io.copyjob.monitor.RoundReport.line(control.rounds(run.runId())));
       if (spec.isTabular()) {
         out.println(
             "  rows        "

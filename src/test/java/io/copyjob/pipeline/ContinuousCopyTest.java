@@ -3,6 +3,8 @@ package io.copyjob.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.Assume.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.PartitionState;
@@ -10,6 +12,7 @@ import io.copyjob.control.RoundRecord;
 import io.copyjob.control.RoundStatus;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
+import io.copyjob.monitor.HistoryServer;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpecParser;
 import io.copyjob.store.AzuriteServer;
@@ -18,7 +21,13 @@ import io.copyjob.store.Stores;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +69,8 @@ public class ContinuousCopyTest {
       String key = "p/early-" + i + ".bin";
       files.put(key, TestTrees.write(source, key, 10_000 + i));
     }
-    JobSpec spec = job("continuous-" + id, source, "cont-" + id);
+    Path jobFile = jobFile("continuous-" + id, source, "cont-" + id);
+    JobSpec spec = JobSpecParser.parse(jobFile);
     FileCopyJob job =
         new FileCopyJob(
             spec,
@@ -100,6 +110,12 @@ public class ContinuousCopyTest {
       // At least one round after the last arrival: nothing more to copy, nothing copied twice.
       awaitRounds(spec, 2 + lastRound(spec), running);
     }
+    // status while it runs: RUNNING, with its rounds so far.
+    StringWriter status = new StringWriter();
+    assertThat(copyjob(status, "status", jobFile.toString())).isZero();
+    assertThat(status.toString())
+        .contains(": run 1 RUNNING since ")
+        .containsPattern("(?m)^  rounds      \\d+, last \\d+ \\(partition rounds: \\d+ succeeded,");
     job.stop();
     RunRecord run = running.get(2, TimeUnit.MINUTES);
 
@@ -134,6 +150,41 @@ public class ContinuousCopyTest {
       assertThat(state.lastSuccessTime()).isEqualTo(recorded.get(recorded.size() - 1).windowEnd());
       assertThat(control.lease(spec.name())).isEmpty();
     }
+    // history and the ui show the run's rounds.
+    StringWriter history = new StringWriter();
+    assertThat(copyjob(history, "history", jobFile.toString(), "--run", "1")).isZero();
+    assertThat(history.toString())
+        .startsWith("run 1 of job '" + spec.name() + "': STOPPED")
+        .contains("ROUND  PARTITION  STATUS")
+        .containsPattern("(?m)^\\d+\\s+'p'\\s+SUCCEEDED\\s+.*\\s3\\s+0\\s+0\\s");
+    StringWriter json = new StringWriter();
+    assertThat(copyjob(json, "history", jobFile.toString(), "--run", "1", "--json")).isZero();
+    JsonNode rounds = new ObjectMapper().readTree(json.toString()).path("rounds");
+    assertThat(rounds.size()).isEqualTo(control(spec).size());
+    try (HistoryServer ui =
+        HistoryServer.start(spec.control(), new InetSocketAddress("127.0.0.1", 0))) {
+      String page =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:" + ui.port() + "/jobs/" + spec.name() + "/runs/1"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(page).contains("<h2>Rounds</h2>").contains("<td>SUCCEEDED</td>");
+    }
+  }
+
+  private static List<RoundRecord> control(JobSpec spec) throws Exception {
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      return control.rounds(control.history(spec.name(), 1).get(0).runId());
+    }
+  }
+
+  private static int copyjob(StringWriter out, String... args) {
+    return io.copyjob.cli.CopyJob.execute(
+        new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), args);
   }
 
   // --- helpers -----------------------------------------------------------------------------------
@@ -152,7 +203,7 @@ public class ContinuousCopyTest {
     return URI.create("azfs://devstoreaccount1/cont-" + id + "/landing/");
   }
 
-  JobSpec job(String name, Path source, String container) throws Exception {
+  Path jobFile(String name, Path source, String container) throws Exception {
     String pg = System.getenv("COPYJOB_TEST_PG_URL");
     if (pg == null) {
       if ("1".equals(System.getenv("COPYJOB_REQUIRE_PG"))) {
@@ -182,7 +233,7 @@ public class ContinuousCopyTest {
             "  user: " + System.getenv("COPYJOB_TEST_PG_USER"),
             "  passwordEnv: COPYJOB_TEST_PG_PASSWORD",
             ""));
-    return JobSpecParser.parse(jobFile);
+    return jobFile;
   }
 
   /** Waits (generously: the machine is shared) until the sink holds {@code key}. */
