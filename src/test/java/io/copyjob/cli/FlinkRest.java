@@ -34,6 +34,15 @@ final class FlinkRest {
     }
   }
 
+  /** The state of each job the cluster knows, by job name (the last one of a name wins). */
+  static java.util.Map<String, String> jobStates(String master) throws Exception {
+    java.util.Map<String, String> states = new java.util.HashMap<>();
+    for (JsonNode job : get(master, "/jobs/overview").path("jobs")) {
+      states.put(job.path("name").asText(), job.path("state").asText());
+    }
+    return states;
+  }
+
   private static JsonNode get(String master, String path) throws Exception {
     HttpResponse<String> response =
         HttpClient.newHttpClient()
