@@ -170,6 +170,170 @@ public class ContinuousFlinkClusterIT {
     }
   }
 
+  @Test
+  public void aFlinkJobCancelledAfterItsClientWasKilledLosesNothingAndCopiesNothingTwice()
+      throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    Path source = dir.resolve("src");
+    Path sink = dir.resolve("dst");
+    Map<String, byte[]> files = new TreeMap<>();
+    for (int i = 0; i < 400; i++) {
+      String key = "p" + (i % 2) + "/d" + (i % 5) + "/f" + i + ".bin";
+      files.put(key, TestTrees.write(source, key, 10_000));
+    }
+    String name = "cont-flink-kill-" + UUID.randomUUID().toString().substring(0, 8);
+    Path jobFile =
+        jobFile(
+            dir,
+            name,
+            source,
+            sink,
+            // 4 MB at 200 kB/s a worker: the first round lasts long enough to be killed in.
+            "copy: {maxBytesPerSecond: 200kB, transfersPerWorker: 4}");
+    JobSpec spec = JobSpecParser.parse(jobFile);
+
+    Process first = submit(jobFile, dir.resolve("run1.log"));
+    RunRecord killedRun;
+    long atSinkAtRestart;
+    try {
+      awaitCopied(sink, 40, first, dir.resolve("run1.log"));
+      killedRun = currentRun(spec);
+      // The client dies; its job goes on on the cluster until cancelled there.
+      first.destroyForcibly();
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      first.descendants().forEach(ProcessHandle::destroyForcibly);
+      first.destroyForcibly();
+    }
+    FlinkRest.cancel(master, jobName(name));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!"CANCELED".equals(FlinkRest.jobStates(master).get(jobName(name)))) {
+      assertThat(System.nanoTime()).as("the job cancelled").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    atSinkAtRestart = copied(sink);
+    assertThat(atSinkAtRestart).as("the first round was in flight").isLessThan(files.size());
+    for (int i = 0; i < 3; i++) {
+      String key = "p" + (i % 2) + "/late-" + i + ".bin";
+      files.put(key, TestTrees.write(source, key, 3_000 + i));
+    }
+    expireLease(spec);
+
+    Process second = submit(jobFile, dir.resolve("run2.log"));
+    try {
+      long deadline2 = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      while (copied(sink) < files.size()) {
+        assertThat(second.isAlive()).as(Files.readString(dir.resolve("run2.log"))).isTrue();
+        assertThat(System.nanoTime()).as("every file at the sink").isLessThan(deadline2);
+        Thread.sleep(500);
+      }
+      RunRecord resumed = currentRun(spec);
+      assertThat(resumed.runId()).isNotEqualTo(killedRun.runId());
+      awaitCopiesRecorded(spec, resumed, files.size() - atSinkAtRestart);
+      second.destroy(); // SIGTERM
+      assertThat(second.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      TestTrees.assertTree(sink, files);
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        assertThat(control.run(killedRun.runId()).orElseThrow().status())
+            .isEqualTo(RunStatus.ABANDONED);
+        assertThat(control.rounds(killedRun.runId()))
+            .noneMatch(r -> r.status() == RoundStatus.RUNNING);
+        RunRecord stopped = control.run(resumed.runId()).orElseThrow();
+        assertThat(stopped.status()).isEqualTo(RunStatus.STOPPED);
+        // What the cancelled job had verified is found identical, never copied again.
+        assertThat(
+                control.rounds(resumed.runId()).stream().mapToLong(RoundRecord::filesCopied).sum())
+            .isEqualTo(files.size() - atSinkAtRestart);
+      }
+    } finally {
+      second.descendants().forEach(ProcessHandle::destroyForcibly);
+      second.destroyForcibly();
+    }
+  }
+
+  private Path jobFile(Path dir, String name, Path source, Path sink, String... extra)
+      throws Exception {
+    Path jobFile = dir.resolve(name + ".yaml");
+    Files.writeString(
+        jobFile,
+        String.join(
+            "\n",
+            "name: " + name,
+            "source: {root: '" + source.toUri() + "', partitions: [p0, p1]}",
+            "sink: {root: '" + sink.toUri() + "'}",
+            "mode: continuous",
+            "continuous: {interval: 5s}",
+            "delta: {overlap: 0s}",
+            String.join("\n", extra),
+            "control:",
+            "  url: " + System.getenv("COPYJOB_TEST_PG_URL"),
+            "  user: " + System.getenv("COPYJOB_TEST_PG_USER"),
+            "  passwordEnv: COPYJOB_TEST_PG_PASSWORD",
+            ""));
+    return jobFile;
+  }
+
+  private static Process submit(Path jobFile, Path log) throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            ROOT.resolve("scripts/copyjob").toString(),
+            "run",
+            jobFile.toString(),
+            "--runner=flink",
+            "--flink-master=" + master);
+    builder.environment().put("COPYJOB_JAR", JAR.toString());
+    builder.environment().put("COPYJOB_CDS", "off");
+    builder.environment().put("COPYJOB_JAVA_OPTS", "-Xmx1g");
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    return builder.start();
+  }
+
+  /** The files at a local sink, less the hidden temporary ones a copy writes first. */
+  private static long copied(Path sink) throws Exception {
+    if (!Files.exists(sink)) {
+      return 0;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(sink)) {
+      return walk.filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(Files::isRegularFile)
+          .count();
+    } catch (java.io.UncheckedIOException e) {
+      return copied(sink); // a temporary file went while the walk passed
+    }
+  }
+
+  private static void awaitCopied(Path sink, long count, Process client, Path log)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (copied(sink) < count) {
+      if (!client.isAlive()) {
+        throw new AssertionError("copyjob ended: " + Files.readString(log));
+      }
+      assertThat(System.nanoTime()).as(count + " files at the sink").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  /** As two minutes later (the lease's life) by the database's clock. */
+  private static void expireLease(JobSpec spec) throws Exception {
+    java.time.Instant lapsed;
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      lapsed = control.databaseNow().minusSeconds(1);
+    }
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                spec.control().url(),
+                spec.control().user(),
+                System.getenv(spec.control().passwordEnv()));
+        java.sql.PreparedStatement ps =
+            c.prepareStatement("UPDATE copyjob_leases SET expires_at = ? WHERE job = ?")) {
+      ps.setObject(1, lapsed.atOffset(java.time.ZoneOffset.UTC));
+      ps.setString(2, spec.name());
+      ps.executeUpdate();
+    }
+  }
+
   private static String jobName(String name) {
     return "copyjob-" + name;
   }

@@ -43,6 +43,32 @@ final class FlinkRest {
     return states;
   }
 
+  /** Cancels the cluster's running job of this name, as {@code flink cancel} does. */
+  static void cancel(String master, String name) throws Exception {
+    for (JsonNode job : get(master, "/jobs/overview").path("jobs")) {
+      if (job.path("name").asText().equals(name) && job.path("state").asText().equals("RUNNING")) {
+        HttpResponse<String> response =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create(
+                                "http://"
+                                    + master
+                                    + "/jobs/"
+                                    + job.path("jid").asText()
+                                    + "?mode=cancel"))
+                        .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 202) {
+          throw new AssertionError("cancel " + name + ": HTTP " + response.statusCode());
+        }
+        return;
+      }
+    }
+    throw new AssertionError("no running job " + name);
+  }
+
   private static JsonNode get(String master, String path) throws Exception {
     HttpResponse<String> response =
         HttpClient.newHttpClient()
