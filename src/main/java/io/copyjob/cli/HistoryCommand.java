@@ -89,6 +89,10 @@ final class HistoryCommand implements Callable<Integer> {
           RunJson.progress(node.putObject("time"), live.total());
           com.fasterxml.jackson.databind.node.ArrayNode times = node.putArray("partitionTimes");
           live.partitions().forEach(p -> RunJson.progress(times.addObject(), p));
+          java.util.List<io.copyjob.control.RoundRecord> rounds = control.rounds(run.runId());
+          if (!rounds.isEmpty()) {
+            node.set("rounds", io.copyjob.monitor.RoundReport.json(rounds));
+          }
           out.print(RunJson.text(node));
           out.flush();
           return 0;
@@ -106,6 +110,12 @@ final class HistoryCommand implements Callable<Integer> {
           out.println("where the time went (summed over each partition's transfers):");
           out.print(RunReport.timeLines(live.total()));
           out.print(RunReport.timeTable(live.partitions()));
+        }
+        java.util.List<io.copyjob.control.RoundRecord> rounds = control.rounds(run.runId());
+        if (!rounds.isEmpty()) {
+          out.println();
+          out.print(io.copyjob.monitor.RoundReport.line(rounds).stripLeading());
+          out.print(io.copyjob.monitor.RoundReport.table(rounds));
         }
       }
     }

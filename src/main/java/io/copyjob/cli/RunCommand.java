@@ -35,7 +35,8 @@ import picocli.CommandLine.Unmatched;
     },
     description = {
       "Runs the job: copies the partitions not yet done (full mode) or the files changed since each"
-          + " partition's last success (delta mode), and records the outcome.",
+          + " partition's last success (delta mode), and records the outcome. A continuous job"
+          + " copies in rounds until stopped (SIGTERM, Ctrl-C): it then ends STOPPED, exit 0.",
       "Options not listed here are passed to Beam (e.g. --targetParallelism=4)."
     })
 final class RunCommand implements Callable<Integer> {
@@ -112,7 +113,19 @@ final class RunCommand implements Callable<Integer> {
     PipelineJob pipelineJob = pipelineJob(spec, options, runnerName, onlyFailed);
     pipelineJob.waitForLease(wait, commandSpec.commandLine().getErr()::println);
     pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
-    RunRecord run = pipelineJob.run();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    try {
+      return report(spec, pipelineJob, runStoppable(spec, pipelineJob, done), gateway);
+    } finally {
+      done.countDown();
+    }
+  }
+
+  private Integer report(
+      JobSpec spec,
+      PipelineJob pipelineJob,
+      RunRecord run,
+      io.copyjob.monitor.Pushgateway gateway) {
     if (json) {
       com.fasterxml.jackson.databind.node.ObjectNode node = io.copyjob.monitor.RunJson.run(run);
       node.putArray("warnings")
@@ -139,7 +152,7 @@ final class RunCommand implements Callable<Integer> {
     }
     commandSpec.commandLine().getOut().flush();
     PushgatewayOption.push(gateway, spec, commandSpec.commandLine().getErr());
-    if (run.status() != RunStatus.SUCCEEDED) {
+    if (run.status() != RunStatus.SUCCEEDED && run.status() != RunStatus.STOPPED) {
       commandSpec
           .commandLine()
           .getErr()
@@ -158,6 +171,31 @@ final class RunCommand implements Callable<Integer> {
     } catch (java.sql.SQLException | RuntimeException e) {
       return java.util.Optional.empty(); // advisory: the summary stands without it
     }
+  }
+
+  /**
+   * Runs the job; a continuous run stops on SIGTERM or Ctrl-C: the JVM's shutdown waits (up to a
+   * minute) until {@code done} is counted down, after the run is recorded STOPPED, its lease
+   * released and its summary printed.
+   */
+  static RunRecord runStoppable(
+      JobSpec spec, PipelineJob pipelineJob, java.util.concurrent.CountDownLatch done)
+      throws Exception {
+    if (spec.mode() == JobSpec.Mode.CONTINUOUS) {
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    pipelineJob.stop();
+                    try {
+                      done.await(1, java.util.concurrent.TimeUnit.MINUTES);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  },
+                  "copyjob-stop"));
+    }
+    return pipelineJob.run();
   }
 
   /** The job's run, of its kind; progress goes to standard error. */

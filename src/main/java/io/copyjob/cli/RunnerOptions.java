@@ -18,6 +18,9 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /** Turns the run command's runner settings and extra Beam options into pipeline options. */
 final class RunnerOptions {
+  /** A continuous run's Flink checkpoints, unless --checkpointingInterval says otherwise. */
+  static final long CONTINUOUS_CHECKPOINT_MILLIS = 10_000;
+
   private RunnerOptions() {}
 
   /** The runners a user names with {@code --runner}. */
@@ -87,6 +90,14 @@ final class RunnerOptions {
         flink.setParallelism(parallelism);
       } else if (remote && flink.getParallelism() < 1) {
         flink.setParallelism(FlinkCluster.totalSlots(master));
+      }
+      if (spec.mode() == JobSpec.Mode.CONTINUOUS) {
+        flink.setStreaming(true);
+        // Detached: run() returns at once with a result copyjob polls and can cancel on SIGTERM.
+        flink.setAttachedMode(false);
+        if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
+          flink.setCheckpointingInterval(CONTINUOUS_CHECKPOINT_MILLIS);
+        }
       }
       if (remote && flink.getFilesToStage() == null) {
         runningJar().ifPresent(jar -> flink.setFilesToStage(List.of(jar.toString())));

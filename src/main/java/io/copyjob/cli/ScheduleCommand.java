@@ -110,6 +110,13 @@ final class ScheduleCommand implements Callable<Integer> {
     }
     gateway = pushgatewayOption.gateway();
     JobSpec spec = job.parse();
+    if (spec.mode() == JobSpec.Mode.CONTINUOUS) {
+      throw new UsageException(
+          "job '"
+              + spec.name()
+              + "' is continuous: it runs until stopped, in rounds every continuous.interval;"
+              + " start it with copyjob run, not on a schedule");
+    }
     RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runnerChoice.runner);
     PrintWriter out = commandSpec.commandLine().getOut();
     PrintWriter err = commandSpec.commandLine().getErr();

@@ -87,6 +87,14 @@ final class StatusCommand implements Callable<Integer> {
         RunJson.progress(node.putObject("soFar"), soFar);
         ArrayNode each = node.putArray(spec.isTabular() ? "tables" : "partitions");
         live.partitions().forEach(p -> RunJson.progress(each.addObject(), p));
+        List<io.copyjob.control.RoundRecord> rounds = control.rounds(run.runId());
+        if (!rounds.isEmpty()) {
+          ObjectNode summary = node.putObject("rounds");
+          summary.put("last", rounds.stream().mapToLong(r -> r.round()).max().orElse(0));
+          io.copyjob.monitor.RoundReport.counts(rounds)
+              .forEach(
+                  (status, n) -> summary.put(status.name().toLowerCase(java.util.Locale.ROOT), n));
+        }
         out.print(RunJson.text(node));
         out.flush();
         return 0;
@@ -130,6 +138,7 @@ final class StatusCommand implements Callable<Integer> {
               + soFar.filesListed()
               + " listed so far, "
               + Units.bytes(soFar.bytes()));
+      out.print(io.copyjob.monitor.RoundReport.line(control.rounds(run.runId())));
       if (spec.isTabular()) {
         out.println("  rows        " + soFar.rows() + " written so far");
       }

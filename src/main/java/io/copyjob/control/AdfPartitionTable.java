@@ -81,7 +81,7 @@ public final class AdfPartitionTable implements PartitionQueries {
               + table.successColumn()
               + " AS INT) = 0 ORDER BY "
               + keyColumns();
-      case DELTA, INCREMENTAL ->
+      case DELTA, INCREMENTAL, CONTINUOUS ->
           "SELECT DISTINCT "
               + keyColumns()
               + " FROM "

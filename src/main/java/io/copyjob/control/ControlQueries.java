@@ -24,7 +24,7 @@ public final class ControlQueries {
     String order = " ORDER BY source_root, prefix";
     return switch (mode) {
       case FULL -> select + " AND status <> '" + PartitionStatus.SUCCEEDED.name() + "'" + order;
-      case DELTA, INCREMENTAL -> select + order;
+      case DELTA, INCREMENTAL, CONTINUOUS -> select + order;
     };
   }
 

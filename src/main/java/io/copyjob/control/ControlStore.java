@@ -48,6 +48,7 @@ public final class ControlStore implements AutoCloseable {
   private final RunTable runs;
   private final LeaseTable leases;
   private final WatermarkTable watermarks;
+  private final RoundTable rounds;
 
   private ControlStore(Connection conn, Dialect dialect, Clock clock, int queryTimeoutSeconds) {
     this.conn = conn;
@@ -57,6 +58,7 @@ public final class ControlStore implements AutoCloseable {
     this.runs = new RunTable(conn, dialect, queryTimeoutSeconds);
     this.leases = new LeaseTable(conn, dialect, queryTimeoutSeconds);
     this.watermarks = new WatermarkTable(conn, dialect);
+    this.rounds = new RoundTable(conn, dialect);
   }
 
   /** Connects and creates the tables that are missing. */
@@ -682,6 +684,114 @@ public final class ControlStore implements AutoCloseable {
           watermarks.put(job, table, column, value, updatedAt);
           return null;
         });
+  }
+
+  /**
+   * Starts round {@code round} of a continuous run, in one transaction, for each partition planned
+   * (a RUNNING {@link RoundRecord} with its window) and returns the rounds to run. A partition
+   * whose earlier round still runs gets a SKIPPED row naming it instead: rounds never overlap
+   * within a partition. A partition that has a row of this round already (its tick delivered again
+   * after a runner's failover) runs it again with the window it had when that row is RUNNING, and
+   * not at all when it ended.
+   */
+  public List<RoundRecord> startRound(long runId, String job, long round, List<RoundRecord> planned)
+      throws SQLException {
+    return inTransaction(
+        Schema.ROUNDS,
+        "start round " + round + " of run " + runId,
+        () -> {
+          Map<String, RoundRecord> current = rounds.current(runId, round);
+          java.util.List<RoundRecord> toRun = new java.util.ArrayList<>();
+          for (RoundRecord p : planned) {
+            checkKey(p.key());
+            String hash = hash(p.key());
+            RoundRecord seen = current.get(hash);
+            if (seen != null && seen.round() == round) {
+              if (seen.status() == RoundStatus.RUNNING) {
+                toRun.add(seen);
+              }
+            } else if (seen != null) {
+              rounds.insert(
+                  job,
+                  hash,
+                  RoundRecord.planned(
+                      runId,
+                      round,
+                      p.key(),
+                      RoundStatus.SKIPPED,
+                      p.startedAt(),
+                      null,
+                      null,
+                      "round " + seen.round() + " was still going"));
+            } else {
+              rounds.insert(job, hash, p);
+              toRun.add(p);
+            }
+          }
+          return toRun;
+        });
+  }
+
+  /**
+   * Records a partition's round in one transaction, as {@link #recordPartitionResult} records a
+   * batch run's partition: the round's row, the run's partition_runs row (the sums over its rounds)
+   * and the partition's row with its watermark. False, and nothing written, when the round is no
+   * longer RUNNING: recorded already, or abandoned because the run stopped.
+   */
+  public boolean recordRound(
+      long runId, String job, Instant runTime, long round, PartitionResult result)
+      throws SQLException {
+    Jdbc.checkLength("job", job, Schema.JOB_LENGTH);
+    checkKey(result.key());
+    Instant recordedAt = clock.instant();
+    return inTransaction(
+        Schema.ROUNDS + ", " + PARTITION_RUNS + ", " + PARTITIONS,
+        "record round " + round + " of run " + runId,
+        () -> {
+          String hash = hash(result.key());
+          if (!rounds.finish(runId, round, hash, result, recordedAt)) {
+            return false;
+          }
+          PartitionRows.replacePartitionRun(
+              conn,
+              dialect,
+              runId,
+              job,
+              hash,
+              runTime,
+              rounds.sumWithRun(runId, hash, result),
+              recordedAt);
+          PartitionRows.updatePartition(conn, dialect, runId, job, hash, runTime, result);
+          return true;
+        });
+  }
+
+  /** Ends the run's rounds in flight as ABANDONED with {@code why}; returns how many. */
+  public int abandonRounds(long runId, String why) throws SQLException {
+    Instant at = clock.instant();
+    return inTransaction(
+        Schema.ROUNDS, "abandon the rounds of run " + runId, () -> rounds.abandon(runId, at, why));
+  }
+
+  /**
+   * Ends as ABANDONED the rounds left RUNNING by the job's runs that have ended (a killed run's,
+   * once it is marked ABANDONED); returns how many.
+   */
+  public int abandonOrphanRounds(String job) throws SQLException {
+    int count = 0;
+    for (long runId : rounds.runsWithOrphanRounds(job)) {
+      count += abandonRounds(runId, "the run ended with the round in flight");
+    }
+    return count;
+  }
+
+  /** A continuous run's rounds, by round, root and prefix; empty for another run. */
+  public List<RoundRecord> rounds(long runId) throws SQLException {
+    try {
+      return rounds.rounds(runId);
+    } catch (SQLException e) {
+      throw Jdbc.wrap(Schema.ROUNDS, "read the rounds of run " + runId, e);
+    }
   }
 
   @Override

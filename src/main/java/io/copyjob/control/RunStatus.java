@@ -14,5 +14,10 @@ public enum RunStatus {
    * A time of {@code copyjob schedule} at which no run started: the previous run was still going,
    * or another process held the job's lease. Started and ended at that time; the error says why.
    */
-  SKIPPED
+  SKIPPED,
+  /**
+   * A continuous run stopped on request (SIGTERM, Ctrl-C, a Flink cancel or stop): the rounds it
+   * had recorded stay, the rounds in flight are ABANDONED with their watermarks untouched.
+   */
+  STOPPED
 }

@@ -32,10 +32,11 @@ final class Schema {
   static final String LEASES = "copyjob_leases";
   static final String FILES = "copyjob_files";
   static final String PROGRESS = "copyjob_progress";
+  static final String ROUNDS = "copyjob_rounds";
 
   /** Every table, in creation order. */
   static final List<String> TABLES =
-      List.of(PARTITIONS, RUNS, PARTITION_RUNS, WATERMARKS, LEASES, FILES, PROGRESS);
+      List.of(PARTITIONS, RUNS, PARTITION_RUNS, WATERMARKS, LEASES, FILES, PROGRESS, ROUNDS);
 
   static final int JOB_LENGTH = 200;
   static final int ROOT_LENGTH = 1024;
@@ -193,6 +194,25 @@ final class Schema {
               "heartbeat_at " + ts + " NOT NULL",
               // 2 * (64 + 200) + 8 bytes on SQL Server: fits its clustered key's 900.
               "CONSTRAINT copyjob_progress_pk PRIMARY KEY (run_id, key_hash, worker)");
+      case ROUNDS ->
+          // A continuous run's rounds: one row per partition and round (the run's partition_runs
+          // row holds the partition's sums over them).
+          columns(
+              table,
+              "run_id BIGINT NOT NULL",
+              "round_number BIGINT NOT NULL",
+              job,
+              hash,
+              root,
+              prefix,
+              "status " + d.varchar(STATUS_LENGTH) + " NOT NULL",
+              "started_at " + ts + " NOT NULL",
+              "ended_at " + ts,
+              "window_start " + ts,
+              "window_end " + ts,
+              counts,
+              error,
+              "CONSTRAINT copyjob_rounds_pk PRIMARY KEY (run_id, key_hash, round_number)");
       default -> throw new IllegalArgumentException("unknown table " + table);
     };
   }

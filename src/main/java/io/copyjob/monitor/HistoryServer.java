@@ -304,6 +304,7 @@ public final class HistoryServer implements AutoCloseable {
     List<PartitionState> partitions;
     List<FileRecord> failedFiles;
     LiveProgress live;
+    List<io.copyjob.control.RoundRecord> rounds;
     try (ControlStore store = ControlStore.openExisting(control)) {
       Optional<RunRecord> found = store.run(job, number);
       if (found.isEmpty()) {
@@ -312,6 +313,7 @@ public final class HistoryServer implements AutoCloseable {
       run = found.get();
       parts = store.partitionRuns(run.runId());
       failedFiles = store.files(run.runId(), true);
+      rounds = store.rounds(run.runId());
       partitions = run.status() == RunStatus.RUNNING ? store.partitions(job) : List.of();
       live = liveProgress(store, run);
     }
@@ -363,6 +365,12 @@ public final class HistoryServer implements AutoCloseable {
     }
     body.append(tabular ? "<h2>Tables</h2>" : "<h2>Partitions</h2>");
     body.append(tabular ? tablesTable(parts) : partitionsTable(parts));
+    if (!rounds.isEmpty()) {
+      body.append("<h2>Rounds</h2><p>")
+          .append(esc(RoundReport.line(rounds).strip()))
+          .append("</p>")
+          .append(roundsTable(RoundReport.newest(rounds)));
+    }
     if (running && !partitions.isEmpty()) {
       body.append("<h2>Where each partition stands</h2><table><tr><th>Prefix</th><th>Status</th>")
           .append("<th>Last run (UTC)</th><th>Last success (UTC)</th><th>Error</th></tr>");
@@ -504,6 +512,38 @@ public final class HistoryServer implements AutoCloseable {
           .append(p.peakInFlight())
           .append("</td><td>")
           .append(p.throttled())
+          .append("</td></tr>");
+    }
+    return s.append("</table>").toString();
+  }
+
+  private static String roundsTable(List<io.copyjob.control.RoundRecord> rounds) {
+    StringBuilder s =
+        new StringBuilder(
+            "<table><tr><th>Round</th><th>Prefix</th><th>Status</th><th>Window start</th>"
+                + "<th>Window end</th><th>Copied</th><th>Skipped</th><th>Failed</th><th>Bytes</th>"
+                + "<th>Error</th></tr>");
+    for (io.copyjob.control.RoundRecord r : rounds) {
+      s.append("<tr><td>")
+          .append(r.round())
+          .append("</td><td>")
+          .append(esc(r.key().prefix()))
+          .append("</td><td>")
+          .append(esc(r.status().name()))
+          .append("</td><td>")
+          .append(esc(RunReport.time(r.windowStart())))
+          .append("</td><td>")
+          .append(esc(RunReport.time(r.windowEnd())))
+          .append("</td><td>")
+          .append(r.filesCopied())
+          .append("</td><td>")
+          .append(r.filesSkipped())
+          .append("</td><td>")
+          .append(r.filesFailed())
+          .append("</td><td>")
+          .append(esc(Units.bytes(r.bytesCopied())))
+          .append("</td><td class=\"error\">")
+          .append(esc(r.error()))
           .append("</td></tr>");
     }
     return s.append("</table>").toString();
@@ -711,7 +751,7 @@ public final class HistoryServer implements AutoCloseable {
         switch (status) {
           case SUCCEEDED -> "ok";
           case RUNNING -> "running";
-          case SKIPPED -> "skipped";
+          case SKIPPED, STOPPED -> "skipped";
           default -> "error";
         };
     return "<span class=\"" + css + "\">" + status.name() + "</span>";

@@ -72,6 +72,21 @@ public final class FileCopyJob extends PipelineJob {
             .findFirst()
             .map(r -> r.status() != RunStatus.SUCCEEDED)
             .orElse(false);
+    if (spec.mode() == JobSpec.Mode.CONTINUOUS) {
+      if (layout.keysMayCollide()) {
+        // The collision check groups a run's whole listing, which an unbounded pipeline never has.
+        throw new JobException(
+            "mode continuous: two files may land on one sink key here (flattenHierarchy, or"
+                + " partitions whose roots meet); use preserveHierarchy and one root");
+      }
+      control.abandonOrphanRounds(spec.name());
+      return new Prepared(
+          0,
+          sources,
+          removeLeftovers,
+          layout.overlapWarning().stream().toList(),
+          (pipeline, run, runNumber) -> ContinuousPipeline.build(pipeline, spec, run, layout));
+    }
     return new Prepared(
         selection.partitions().size(),
         sources,

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -122,6 +123,9 @@ public final class ListChangedFiles
     private transient LeaseKeeper lease;
     private transient ProgressKeeper progress;
 
+    /**
+     * @param watermarks the delta watermarks; null for a lister that is given its windows
+     */
     ListFn(
         JobSpec spec,
         RunContext run,
@@ -161,13 +165,44 @@ public final class ListChangedFiles
       DeltaWindow window =
           DeltaWindow.of(
               spec, c.sideInput(watermarks).get(partition.id()), run.source(partition.root()));
+      list(partition, window, run.removeLeftovers(), meter, c::output, r -> c.output(FAILURES, r));
+    }
+
+    /**
+     * Lists one partition's window: each file to copy to {@code files}, each failure (and an empty
+     * listing) to {@code failures}, with the partition's progress as a batch run's listing keeps
+     * it. A continuous run's rounds list through here.
+     */
+    void list(
+        PartitionKey partition,
+        DeltaWindow window,
+        boolean removeLeftovers,
+        Consumer<FileToCopy> files,
+        Consumer<FileResult> failures) {
+      ProgressMeter meter = progress.partition(partition);
+      meter.advance(ProgressState.LISTING);
+      long start = System.nanoTime();
       try {
-        if (run.removeLeftovers()) {
+        list(partition, window, removeLeftovers, meter, files, failures);
+      } finally {
+        meter.listing(System.nanoTime() - start);
+        meter.advance(ProgressState.COPYING);
+      }
+    }
+
+    private void list(
+        PartitionKey partition,
+        DeltaWindow window,
+        boolean removeLeftovers,
+        ProgressMeter meter,
+        Consumer<FileToCopy> files,
+        Consumer<FileResult> failures) {
+      try {
+        if (removeLeftovers) {
           removeLeftovers(partition);
         }
       } catch (IOException | UncheckedIOException e) {
-        c.output(
-            FAILURES,
+        failures.accept(
             FileResult.listingFailed(
                 partition,
                 "removing what the last run left in the sink for "
@@ -182,7 +217,7 @@ public final class ListChangedFiles
               stores.get(partition.root()).list(partition.prefix(), spec.copy().recursive());
           SinkCursor atSink = sinkCursor(partition, window)) {
         if (!listing.hasNext()) {
-          c.output(FAILURES, FileResult.listedEmpty(partition));
+          failures.accept(FileResult.listedEmpty(partition));
         }
         while (listing.hasNext()) {
           FileInfo file = listing.next();
@@ -197,17 +232,15 @@ public final class ListChangedFiles
           Optional<String> problem = sink.keyProblem(sinkKey);
           if (problem.isPresent()) {
             filesFailed.inc();
-            c.output(
-                FAILURES, FileResult.unwritable(partition, file.key(), sinkKey, problem.get()));
+            failures.accept(FileResult.unwritable(partition, file.key(), sinkKey, problem.get()));
             continue;
           }
           SinkCursor.Lookup atSinkKey = atSink.find(sinkKey);
-          c.output(new FileToCopy(partition, file, atSinkKey.known(), atSinkKey.file()));
+          files.accept(new FileToCopy(partition, file, atSinkKey.known(), atSinkKey.file()));
         }
         markersSkipped.inc(listing.markersSkipped());
       } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
-        c.output(
-            FAILURES,
+        failures.accept(
             FileResult.listingFailed(
                 partition, "listing " + describe(partition) + " failed: " + e.getMessage()));
       }

@@ -110,6 +110,6 @@ public final class Partitions {
 
   /** Whether a run in the job's mode copies this partition (the query ReadPartitions runs). */
   public static boolean runs(JobSpec spec, PartitionState state) {
-    return spec.mode() == JobSpec.Mode.DELTA || state.status() != PartitionStatus.SUCCEEDED;
+    return spec.mode() != JobSpec.Mode.FULL || state.status() != PartitionStatus.SUCCEEDED;
   }
 }

@@ -56,6 +56,8 @@ public abstract class PipelineJob {
   private Consumer<String> waitNotice = line -> {};
   private Path failureLogFolder;
   private Path failureLog;
+  private volatile PipelineResult running;
+  private volatile boolean stopRequested;
 
   /**
    * @param settingsJson the job's settings as the run's row keeps them (no secret)
@@ -113,6 +115,27 @@ public abstract class PipelineJob {
    * @param runStart the run's start by this machine's clock, in milliseconds
    */
   protected abstract Prepared prepare(ControlStore control, Instant runStart) throws SQLException;
+
+  /**
+   * Asks the run to stop (a continuous run's SIGTERM or Ctrl-C): its pipeline is cancelled, and
+   * {@link #run} records it STOPPED, with the rounds in flight abandoned and their watermarks
+   * untouched. Safe from any thread, before the pipeline starts too.
+   */
+  public void stop() {
+    stopRequested = true;
+    PipelineResult result = running;
+    if (result != null) {
+      cancel(result);
+    }
+  }
+
+  private static void cancel(PipelineResult result) {
+    try {
+      result.cancel();
+    } catch (java.io.IOException | RuntimeException e) {
+      // Ended already, or the runner cannot cancel: the run is recorded as it ended.
+    }
+  }
 
   /** The last run's Beam counters (namespace copyjob), by name; empty before a run. */
   public Map<String, Long> counters() {
@@ -205,6 +228,10 @@ public abstract class PipelineJob {
               failureLog == null ? null : failureLog.toString());
       prepared.pipeline().build(pipeline, run, runNumber);
       PipelineResult result = pipeline.run();
+      running = result;
+      if (stopRequested) {
+        cancel(result);
+      }
       PipelineResult.State state;
       try (ProgressReporter progress =
           ProgressReporter.start(
@@ -218,11 +245,22 @@ public abstract class PipelineJob {
         ProgressKeeper.flushNow(runId); // this JVM's workers' last figures, before the summary
       }
       counters = ProgressReporter.counters(result);
-      if (state != PipelineResult.State.DONE) {
+      if (continuous()
+          && lease.keeper().lost().isEmpty()
+          && (stopRequested || state != PipelineResult.State.FAILED)) {
+        // An unbounded pipeline ends only when stopped: cancelled, or a Flink stop (DONE).
+        end(runId, RunStatus.STOPPED, null);
+      } else if (state != PipelineResult.State.DONE) {
         fail(runId, lease.keeper().lost().orElse("the pipeline ended in state " + state));
       }
     } catch (RuntimeException e) {
-      fail(runId, lease.keeper().lost().orElse(oneLine(e)));
+      if (continuous() && stopRequested && lease.keeper().lost().isEmpty()) {
+        end(runId, RunStatus.STOPPED, null);
+      } else {
+        fail(runId, lease.keeper().lost().orElse(oneLine(e)));
+      }
+    } finally {
+      running = null;
     }
     RunRecord record;
     try (ControlStore control = ControlStore.open(spec.control())) {
@@ -253,11 +291,16 @@ public abstract class PipelineJob {
    * bundles by then too). A remote Flink job's {@code run()} returns only at its end, so there the
    * workers alone stop it.
    */
-  private static PipelineResult.State awaitHoldingLease(PipelineResult result, LeaseKeeper lease) {
+  private PipelineResult.State awaitHoldingLease(PipelineResult result, LeaseKeeper lease) {
     while (true) {
       PipelineResult.State state = result.waitUntilFinish(org.joda.time.Duration.millis(500));
       if (state != null && state.isTerminal()) {
         return state;
+      }
+      if (stopRequested) {
+        cancel(result);
+        state = result.waitUntilFinish(org.joda.time.Duration.standardSeconds(30));
+        return state != null && state.isTerminal() ? state : PipelineResult.State.CANCELLED;
       }
       if (lease.lost().isPresent()) {
         try {
@@ -272,17 +315,35 @@ public abstract class PipelineJob {
 
   /** Ends a run that did not record itself, with the totals its partitions did record. */
   private void fail(long runId, String error) throws SQLException {
+    end(runId, RunStatus.FAILED, error);
+  }
+
+  /**
+   * Ends a run that did not record itself as {@code status}, with the totals its partitions did
+   * record; a continuous run's rounds still in flight are abandoned first, so that a round recorded
+   * meanwhile counts and one recorded after changes nothing.
+   */
+  private void end(long runId, RunStatus status, String error) throws SQLException {
     try (ControlStore control = ControlStore.open(spec.control())) {
       RunRecord current = control.run(runId).orElseThrow();
       if (current.status() != RunStatus.RUNNING) {
         return;
       }
+      if (continuous()) {
+        control.abandonRounds(
+            runId,
+            status == RunStatus.STOPPED ? "the run was stopped" : "the run failed: " + error);
+      }
       RunTotals totals = RunTotals.ZERO;
       for (PartitionRunRecord partition : control.partitionRuns(runId)) {
         totals = totals.plus(partition.result());
       }
-      control.finishRun(runId, RunStatus.FAILED, totals, Instant.now(), error);
+      control.finishRun(runId, status, totals, Instant.now(), error);
     }
+  }
+
+  private boolean continuous() {
+    return spec.mode() == JobSpec.Mode.CONTINUOUS;
   }
 
   private String modeName() {

@@ -17,8 +17,8 @@ import java.util.Optional;
  * @param source where files are read from and how they are partitioned
  * @param sink where files are written to
  * @param copy how files are copied
- * @param mode full (historical) or delta (by LastModified window)
- * @param delta settings of delta mode
+ * @param mode full (historical), delta (by LastModified window) or continuous (delta in rounds)
+ * @param delta settings of delta and continuous mode
  * @param control the JDBC control store: copyjob's own tables (runs, history, leases, and the
  *     partitions unless {@code partitionTable} is given)
  * @param partitionTable an existing control table (Azure Data Factory's) used as it is for the
@@ -133,7 +133,12 @@ public record JobSpec(
      * Tabular copy of database tables: the first run copies every row, later runs the rows whose
      * watermark column is above the last run's high-water mark.
      */
-    INCREMENTAL
+    INCREMENTAL,
+    /**
+     * Delta copy in rounds on an unbounded pipeline: every {@code continuous.interval} each
+     * partition's files changed since its last success are copied and recorded.
+     */
+    CONTINUOUS
   }
 
   /** Where the copied files go below the sink root. */
@@ -293,8 +298,10 @@ public record JobSpec(
    * @param overlap how much earlier than the previous window's end each next window starts: files
    *     whose LastModified is older than the moment they became visible (an S3 multipart upload is
    *     stamped when it started; {@code mv} and {@code rsync -a} keep old times) are listed then
+   * @param interval continuous mode's time between two rounds; null in the other modes
    */
-  public record DeltaSpec(Instant start, Duration overlap) implements Serializable {
+  public record DeltaSpec(Instant start, Duration overlap, Duration interval)
+      implements Serializable {
     /**
      * Five minutes: more than the clock skew a store allows (S3 refuses requests 15 minutes off,
      * but NTP keeps clocks within milliseconds) and the time most multipart uploads take, while a
@@ -305,6 +312,11 @@ public record JobSpec(
     /** The first window's start, and the default overlap. */
     public DeltaSpec(Instant start) {
       this(start, DEFAULT_OVERLAP);
+    }
+
+    /** A delta mode's window settings: no interval. */
+    public DeltaSpec(Instant start, Duration overlap) {
+      this(start, overlap, null);
     }
 
     public static DeltaSpec none() {

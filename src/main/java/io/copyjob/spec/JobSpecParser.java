@@ -54,7 +54,16 @@ public final class JobSpecParser {
   static final Pattern URL_PASSWORD = Pattern.compile("(?i)[?&;:](password|pwd)=");
 
   private static final List<String> JOB_FIELDS =
-      List.of("name", "connections", "source", "sink", "copy", "mode", "delta", "control");
+      List.of(
+          "name",
+          "connections",
+          "source",
+          "sink",
+          "copy",
+          "mode",
+          "delta",
+          "continuous",
+          "control");
   private static final List<String> SOURCE_FIELDS = List.of("root", "partitions", "connection");
   private static final List<String> SINK_FIELDS = List.of("root", "connection");
   private static final List<String> COPY_FIELDS =
@@ -68,6 +77,7 @@ public final class JobSpecParser {
           "parallelism",
           "requestTimeout");
   private static final List<String> DELTA_FIELDS = List.of("initialStart", "overlap");
+  private static final List<String> CONTINUOUS_FIELDS = List.of("interval");
   private static final List<String> CONTROL_FIELDS =
       List.of("url", "user", "passwordEnv", "partitionTable");
   private static final List<String> PARTITION_TABLE_FIELDS =
@@ -209,10 +219,20 @@ public final class JobSpecParser {
     }
     CopySpec copy = copy(job.get("copy").mapping(COPY_FIELDS));
     Mode mode = job.get("mode").oneOf(Mode.FULL, JobSpecs.MODES);
-    DeltaSpec delta = delta(job.get("delta").mapping(DELTA_FIELDS), mode);
+    DeltaSpec delta =
+        delta(
+            job.get("delta").mapping(DELTA_FIELDS),
+            job.get("continuous").mapping(CONTINUOUS_FIELDS),
+            mode);
     ControlSpec control = control(job.get("control"));
     PartitionTableSpec partitionTable =
         partitionTable(job.get("control").get("partitionTable"), control);
+    if (partitionTable != null && mode == Mode.CONTINUOUS) {
+      throw job.get("mode")
+          .error(
+              "continuous keeps its rounds in copyjob's own partitions table, not in"
+                  + " control.partitionTable");
+    }
     if (partitionTable != null && !source.partitions().isEmpty()) {
       throw job.get("source")
           .get("partitions")
@@ -285,20 +305,31 @@ public final class JobSpecParser {
         requestTimeout);
   }
 
-  private static DeltaSpec delta(Node node, Mode mode) {
+  private static DeltaSpec delta(Node node, Node continuous, Mode mode) {
+    boolean windowed = mode == Mode.DELTA || mode == Mode.CONTINUOUS;
     Node startNode = node.get("initialStart");
     Optional<Instant> start = startNode.optText().map(text -> instant(startNode, text));
-    if (start.isPresent() && mode != Mode.DELTA) {
-      throw startNode.error("only used with mode delta");
+    if (start.isPresent() && !windowed) {
+      throw startNode.error("only used with mode delta or continuous");
     }
     Node overlapNode = node.get("overlap");
-    if (overlapNode.isPresent() && mode != Mode.DELTA) {
-      throw overlapNode.error("only used with mode delta");
+    if (overlapNode.isPresent() && !windowed) {
+      throw overlapNode.error("only used with mode delta or continuous");
+    }
+    Node intervalNode = continuous.get("interval");
+    Duration interval = null;
+    if (mode == Mode.CONTINUOUS) {
+      if (!intervalNode.isPresent()) {
+        throw intervalNode.error("required with mode continuous (e.g. 1m)");
+      }
+      interval = Durations.duration(intervalNode, null, Duration.ofSeconds(1), Duration.ofDays(1));
+    } else if (continuous.isPresent()) {
+      throw continuous.error("only used with mode continuous");
     }
     Duration overlap =
         Durations.duration(
             overlapNode, DeltaSpec.DEFAULT_OVERLAP, Duration.ZERO, Duration.ofDays(30));
-    return new DeltaSpec(start.orElse(null), overlap);
+    return new DeltaSpec(start.orElse(null), overlap, interval);
   }
 
   /** An ISO-8601 instant, or a date meaning its midnight UTC. */

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 /** Job specs as text: the keywords of the job file and the settings record of a run. */
 public final class JobSpecs {
   /** The job file's spelling of each mode, in the order messages list them. */
-  static final Map<String, Mode> MODES = ordered("full", Mode.FULL, "delta", Mode.DELTA);
+  static final Map<String, Mode> MODES =
+      ordered("full", Mode.FULL, "delta", Mode.DELTA, "continuous", Mode.CONTINUOUS);
 
   /** The job file's spelling of each copy behavior, in the order messages list them. */
   static final Map<String, CopyBehavior> BEHAVIORS =
@@ -77,6 +78,9 @@ public final class JobSpecs {
     spec.delta()
         .initialStart()
         .ifPresent(start -> root.putObject("delta").put("initialStart", start.toString()));
+    if (spec.delta().interval() != null) {
+      root.putObject("continuous").put("interval", Durations.format(spec.delta().interval()));
+    }
     putControl(root, spec);
     return write(root);
   }
@@ -182,6 +186,12 @@ public final class JobSpecs {
     Map<String, E> map = new LinkedHashMap<>();
     map.put(k1, v1);
     map.put(k2, v2);
+    return Collections.unmodifiableMap(map);
+  }
+
+  private static <E> Map<String, E> ordered(String k1, E v1, String k2, E v2, String k3, E v3) {
+    Map<String, E> map = new LinkedHashMap<>(ordered(k1, v1, k2, v2));
+    map.put(k3, v3);
     return Collections.unmodifiableMap(map);
   }
 }

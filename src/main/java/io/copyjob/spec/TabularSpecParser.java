@@ -643,6 +643,11 @@ final class TabularSpecParser {
         }
         yield Mode.INCREMENTAL;
       }
+      case "continuous" ->
+          throw node.error(
+              "continuous is not built for tables yet; run mode "
+                  + (readsDatabase ? "incremental" : "full")
+                  + " with copyjob schedule");
       case "delta" ->
           throw node.error(
               "delta is for file copies; a tabular job's mode is full"

@@ -34,6 +34,41 @@ final class FlinkRest {
     }
   }
 
+  /** The state of each job the cluster knows, by job name (the last one of a name wins). */
+  static java.util.Map<String, String> jobStates(String master) throws Exception {
+    java.util.Map<String, String> states = new java.util.HashMap<>();
+    for (JsonNode job : get(master, "/jobs/overview").path("jobs")) {
+      states.put(job.path("name").asText(), job.path("state").asText());
+    }
+    return states;
+  }
+
+  /** Cancels the cluster's running job of this name, as {@code flink cancel} does. */
+  static void cancel(String master, String name) throws Exception {
+    for (JsonNode job : get(master, "/jobs/overview").path("jobs")) {
+      if (job.path("name").asText().equals(name) && job.path("state").asText().equals("RUNNING")) {
+        HttpResponse<String> response =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create(
+                                "http://"
+                                    + master
+                                    + "/jobs/"
+                                    + job.path("jid").asText()
+                                    + "?mode=cancel"))
+                        .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 202) {
+          throw new AssertionError("cancel " + name + ": HTTP " + response.statusCode());
+        }
+        return;
+      }
+    }
+    throw new AssertionError("no running job " + name);
+  }
+
   private static JsonNode get(String master, String path) throws Exception {
     HttpResponse<String> response =
         HttpClient.newHttpClient()

@@ -137,6 +137,20 @@ public class ScheduleCommandTest {
   }
 
   @Test
+  public void aContinuousJobIsRefusedOnASchedule() throws Exception {
+    Path jobFile = job("mode: continuous\ncontinuous: {interval: 1m}\n");
+    StringWriter out = new StringWriter();
+
+    assertThat(copyjob(out, "schedule", jobFile.toString(), "--cron", "0 * * * *")).isEqualTo(2);
+    assertThat(out.toString())
+        .isEqualTo(
+            "copyjob: job 'scheduled' is continuous: it runs until stopped, in rounds every"
+                + " continuous.interval; start it with copyjob run, not on a schedule"
+                + System.lineSeparator());
+    assertThat(runs(jobFile)).isEmpty();
+  }
+
+  @Test
   public void aCronExpressionThatCannotBeReadIsOneLineAndExitTwo() throws Exception {
     Path jobFile = job("");
     StringWriter out = new StringWriter();

@@ -57,6 +57,17 @@ public class JobSpecExamplesTest {
   }
 
   @Test
+  public void continuousCopiesEveryThirtySecondsWithAMinuteOfOverlap() {
+    JobSpec spec = JobSpecParser.parse(EXAMPLES.resolve("continuous.yaml"));
+
+    assertThat(spec.mode()).isEqualTo(Mode.CONTINUOUS);
+    assertThat(spec.delta().interval()).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(spec.delta().overlap()).isEqualTo(java.time.Duration.ofMinutes(1));
+    // The settings a run records parse back to the same spec.
+    assertThat(JobSpecs.toJson(spec)).contains("\"continuous\":{\"interval\":\"30s\"}");
+  }
+
+  @Test
   public void postgresControlNamesThePasswordVariable() {
     JobSpec spec = JobSpecParser.parse(EXAMPLES.resolve("postgres-control.yaml"));
 

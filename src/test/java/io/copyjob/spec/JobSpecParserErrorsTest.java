@@ -40,7 +40,7 @@ public class JobSpecParserErrorsTest {
         row(
             "- name: j\n",
             "job.yaml: must be a mapping with the fields"
-                + " name, connections, source, sink, copy, mode, delta, control, got a list"),
+                + " name, connections, source, sink, copy, mode, delta, continuous, control, got a list"),
         row(SOURCE + SINK, "job.yaml: name: required"),
         row(
             "name: my job\n" + SOURCE + SINK,
@@ -55,7 +55,7 @@ public class JobSpecParserErrorsTest {
         row(
             VALID + "colour: red\n",
             "job.yaml: unknown field 'colour'"
-                + " (known fields: name, connections, source, sink, copy, mode, delta, control)"),
+                + " (known fields: name, connections, source, sink, copy, mode, delta, continuous, control)"),
         row(
             VALID + "copy:\n  transfers_per_worker: 8\n",
             "job.yaml: copy: unknown field 'transfers_per_worker'"
@@ -150,7 +150,19 @@ public class JobSpecParserErrorsTest {
             "job.yaml: copy.partitionsInFlight: must be between 0 and 100000, got -1"),
         row(
             VALID + "mode: incremental\n",
-            "job.yaml: mode: must be one of full, delta, got 'incremental'"),
+            "job.yaml: mode: must be one of full, delta, continuous, got 'incremental'"),
+        row(
+            VALID + "mode: continuous\n",
+            "job.yaml: continuous.interval: required with mode continuous (e.g. 1m)"),
+        row(
+            VALID + "mode: continuous\ncontinuous:\n  interval: 500ms\n",
+            "job.yaml: continuous.interval: must be between 1s and 24h, got '500ms'"),
+        row(
+            VALID + "mode: delta\ncontinuous:\n  interval: 1m\n",
+            "job.yaml: continuous: only used with mode continuous"),
+        row(
+            VALID + "mode: continuous\ncontinuous:\n  every: 1m\n",
+            "job.yaml: continuous: unknown field 'every' (known fields: interval)"),
         row(
             VALID + "mode: delta\ndelta:\n  initialStart: 2019-13-01\n",
             "job.yaml: delta.initialStart: must be an instant like 2019-01-01T00:00:00Z"
@@ -161,10 +173,10 @@ public class JobSpecParserErrorsTest {
                 + " or a date like 2019-01-01, got '2019-01-01T00:00:00'"),
         row(
             VALID + "delta:\n  initialStart: 2019-01-01\n",
-            "job.yaml: delta.initialStart: only used with mode delta"),
+            "job.yaml: delta.initialStart: only used with mode delta or continuous"),
         row(
             VALID + "delta:\n  overlap: 5m\n",
-            "job.yaml: delta.overlap: only used with mode delta"),
+            "job.yaml: delta.overlap: only used with mode delta or continuous"),
         row(
             VALID + "mode: delta\ndelta:\n  overlap: 300\n",
             "job.yaml: delta.overlap: must be a duration like 500ms, 30s, 5m, 2h or PT5M, got '300'"),

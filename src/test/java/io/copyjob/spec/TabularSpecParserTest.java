@@ -513,6 +513,10 @@ public class TabularSpecParserTest {
         VALID + "mode: delta\n",
         "job.yaml: mode: delta is for file copies; a tabular job's mode is full");
     refused(
+        VALID + "mode: continuous\n",
+        "job.yaml: mode: continuous is not built for tables yet; run mode full with copyjob"
+            + " schedule");
+    refused(
         VALID + "delta: {overlap: 5m}\n",
         "job.yaml: delta: only for a file copy (a tabular job copies its tables:)");
     refused(

@@ -1,0 +1,390 @@
+package io.copyjob.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.Assume.assumeTrue;
+
+import io.copyjob.control.ControlStore;
+import io.copyjob.control.Lease;
+import io.copyjob.control.RoundRecord;
+import io.copyjob.control.RoundStatus;
+import io.copyjob.control.RunRecord;
+import io.copyjob.control.RunStatus;
+import io.copyjob.pipeline.TestTrees;
+import io.copyjob.spec.JobSpec;
+import io.copyjob.spec.JobSpecParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * {@code mode: continuous} on a real standalone Flink 1.19 session cluster (scripts/flink-cluster,
+ * a JobManager and a TaskManager JVM), in streaming mode with checkpoints every 10 s, submitted by
+ * {@code copyjob run --runner=flink} in its own JVM with a PostgreSQL control store: files that
+ * land while it runs arrive each once, bytes equal, and a SIGTERM to copyjob cancels the Flink job
+ * and records the run STOPPED with no round left running and the lease released.
+ */
+public class ContinuousFlinkClusterIT {
+  private static final Path ROOT =
+      Path.of(System.getProperty("copyjob.root", ".")).toAbsolutePath();
+  private static final Path JAR =
+      Path.of(System.getProperty("copyjob.jar", ROOT.resolve("target/copyjob.jar").toString()));
+  private static final Path HOME = ROOT.resolve("target/flink-it-continuous");
+
+  private static String master;
+
+  @Rule public TemporaryFolder tmp = new TemporaryFolder();
+
+  @BeforeClass
+  public static void startCluster() throws Exception {
+    if (System.getenv("COPYJOB_TEST_PG_URL") == null) {
+      if ("1".equals(System.getenv("COPYJOB_REQUIRE_PG"))) {
+        throw new AssertionError(
+            "COPYJOB_TEST_PG_URL is not set; start PostgreSQL with scripts/test");
+      }
+      assumeTrue("no PostgreSQL configured", false);
+    }
+    cluster("start");
+    master = "127.0.0.1:" + Files.readString(HOME.resolve("rest-port")).trim();
+  }
+
+  @AfterClass
+  public static void stopCluster() throws Exception {
+    if (master != null) {
+      cluster("stop");
+    }
+  }
+
+  @Test
+  public void filesLandingWhileItRunsOnTheClusterArriveOnceAndAStopIsRecorded() throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    Path source = dir.resolve("src");
+    Path sink = dir.resolve("dst");
+    Map<String, byte[]> files = new TreeMap<>();
+    for (int i = 0; i < 20; i++) {
+      String key = "p" + (i % 2) + "/early-" + i + ".bin";
+      files.put(key, TestTrees.write(source, key, 5_000 + i));
+    }
+    String name = "cont-flink-" + UUID.randomUUID().toString().substring(0, 8);
+    Path jobFile = dir.resolve(name + ".yaml");
+    Files.writeString(
+        jobFile,
+        String.join(
+            "\n",
+            "name: " + name,
+            "source: {root: '" + source.toUri() + "', partitions: [p0, p1]}",
+            "sink: {root: '" + sink.toUri() + "'}",
+            "mode: continuous",
+            "continuous: {interval: 5s}",
+            "delta: {overlap: 0s}",
+            "control:",
+            "  url: " + System.getenv("COPYJOB_TEST_PG_URL"),
+            "  user: " + System.getenv("COPYJOB_TEST_PG_USER"),
+            "  passwordEnv: COPYJOB_TEST_PG_PASSWORD",
+            ""));
+    JobSpec spec = JobSpecParser.parse(jobFile);
+
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            ROOT.resolve("scripts/copyjob").toString(),
+            "run",
+            jobFile.toString(),
+            "--runner=flink",
+            "--flink-master=" + master);
+    builder.environment().put("COPYJOB_JAR", JAR.toString());
+    // The launcher then execs the JVM, so that the SIGTERM below reaches it (while it writes its
+    // class archive, it runs the JVM as a child, which a signal to the launcher would not stop).
+    builder.environment().put("COPYJOB_CDS", "off");
+    builder.environment().put("COPYJOB_JAVA_OPTS", "-Xmx1g");
+    builder.redirectErrorStream(true);
+    Path log = dir.resolve("run.log");
+    builder.redirectOutput(log.toFile());
+    Process client = builder.start();
+    try {
+      for (String key : files.keySet()) {
+        awaitFile(sink.resolve(key), client, log);
+      }
+      List<Duration> delays = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        String key = "p" + (i % 2) + "/late-" + i + ".bin";
+        files.put(key, TestTrees.write(source, key, 7_000 + i));
+        Instant landed = Instant.now();
+        awaitFile(sink.resolve(key), client, log);
+        delays.add(Duration.between(landed, Instant.now()));
+      }
+      System.out.println("continuous, Flink cluster: landing to arrival " + delays);
+      RunRecord run = currentRun(spec);
+      awaitCopiesRecorded(spec, run, files.size());
+      assertThat(FlinkRest.jobStates(master)).containsEntry(jobName(name), "RUNNING");
+
+      client.destroy(); // SIGTERM: copyjob cancels its Flink job and records the run
+      assertThat(client.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      String output = Files.readString(log, StandardCharsets.UTF_8);
+      assertThat(output).contains("STOPPED");
+      assertThat(FlinkRest.jobStates(master)).containsEntry(jobName(name), "CANCELED");
+
+      TestTrees.assertTree(sink, files);
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        RunRecord stopped = control.run(run.runId()).orElseThrow();
+        assertThat(stopped.status()).isEqualTo(RunStatus.STOPPED);
+        assertThat(stopped.runner()).isEqualTo("flink");
+        List<RoundRecord> rounds = control.rounds(run.runId());
+        assertThat(rounds).noneMatch(r -> r.status() == RoundStatus.RUNNING);
+        assertThat(rounds).allMatch(r -> r.filesFailed() == 0);
+        assertThat(rounds.stream().mapToLong(RoundRecord::filesCopied).sum())
+            .isEqualTo(files.size());
+        assertThat(stopped.totals().filesCopied()).isEqualTo(files.size());
+        // Each partition's recorded rounds are numbered upwards, one at a time.
+        for (String prefix : List.of("p0", "p1")) {
+          List<RoundRecord> recorded =
+              rounds.stream()
+                  .filter(r -> r.key().prefix().equals(prefix))
+                  .filter(r -> r.status() == RoundStatus.SUCCEEDED)
+                  .toList();
+          assertThat(recorded).isNotEmpty();
+          for (int i = 1; i < recorded.size(); i++) {
+            assertThat(recorded.get(i).round()).isGreaterThan(recorded.get(i - 1).round());
+            assertThat(recorded.get(i).windowStart())
+                .isBeforeOrEqualTo(recorded.get(i - 1).windowEnd());
+          }
+        }
+        Optional<Lease> lease = control.lease(name);
+        assertThat(lease).isEmpty();
+      }
+    } finally {
+      client.descendants().forEach(ProcessHandle::destroyForcibly);
+      client.destroyForcibly();
+    }
+  }
+
+  @Test
+  public void aFlinkJobCancelledAfterItsClientWasKilledLosesNothingAndCopiesNothingTwice()
+      throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    Path source = dir.resolve("src");
+    Path sink = dir.resolve("dst");
+    Map<String, byte[]> files = new TreeMap<>();
+    for (int i = 0; i < 400; i++) {
+      String key = "p" + (i % 2) + "/d" + (i % 5) + "/f" + i + ".bin";
+      files.put(key, TestTrees.write(source, key, 10_000));
+    }
+    String name = "cont-flink-kill-" + UUID.randomUUID().toString().substring(0, 8);
+    Path jobFile =
+        jobFile(
+            dir,
+            name,
+            source,
+            sink,
+            // 4 MB at 200 kB/s a worker: the first round lasts long enough to be killed in.
+            "copy: {maxBytesPerSecond: 200kB, transfersPerWorker: 4}");
+    JobSpec spec = JobSpecParser.parse(jobFile);
+
+    Process first = submit(jobFile, dir.resolve("run1.log"));
+    RunRecord killedRun;
+    long atSinkAtRestart;
+    try {
+      awaitCopied(sink, 40, first, dir.resolve("run1.log"));
+      killedRun = currentRun(spec);
+      // The client dies; its job goes on on the cluster until cancelled there.
+      first.destroyForcibly();
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      first.descendants().forEach(ProcessHandle::destroyForcibly);
+      first.destroyForcibly();
+    }
+    FlinkRest.cancel(master, jobName(name));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!"CANCELED".equals(FlinkRest.jobStates(master).get(jobName(name)))) {
+      assertThat(System.nanoTime()).as("the job cancelled").isLessThan(deadline);
+      Thread.sleep(200);
+    }
+    atSinkAtRestart = copied(sink);
+    assertThat(atSinkAtRestart).as("the first round was in flight").isLessThan(files.size());
+    for (int i = 0; i < 3; i++) {
+      String key = "p" + (i % 2) + "/late-" + i + ".bin";
+      files.put(key, TestTrees.write(source, key, 3_000 + i));
+    }
+    expireLease(spec);
+
+    Process second = submit(jobFile, dir.resolve("run2.log"));
+    try {
+      long deadline2 = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      while (copied(sink) < files.size()) {
+        assertThat(second.isAlive()).as(Files.readString(dir.resolve("run2.log"))).isTrue();
+        assertThat(System.nanoTime()).as("every file at the sink").isLessThan(deadline2);
+        Thread.sleep(500);
+      }
+      RunRecord resumed = currentRun(spec);
+      assertThat(resumed.runId()).isNotEqualTo(killedRun.runId());
+      awaitCopiesRecorded(spec, resumed, files.size() - atSinkAtRestart);
+      second.destroy(); // SIGTERM
+      assertThat(second.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      TestTrees.assertTree(sink, files);
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        assertThat(control.run(killedRun.runId()).orElseThrow().status())
+            .isEqualTo(RunStatus.ABANDONED);
+        assertThat(control.rounds(killedRun.runId()))
+            .noneMatch(r -> r.status() == RoundStatus.RUNNING);
+        RunRecord stopped = control.run(resumed.runId()).orElseThrow();
+        assertThat(stopped.status()).isEqualTo(RunStatus.STOPPED);
+        // What the cancelled job had verified is found identical, never copied again.
+        assertThat(
+                control.rounds(resumed.runId()).stream().mapToLong(RoundRecord::filesCopied).sum())
+            .isEqualTo(files.size() - atSinkAtRestart);
+      }
+    } finally {
+      second.descendants().forEach(ProcessHandle::destroyForcibly);
+      second.destroyForcibly();
+    }
+  }
+
+  private Path jobFile(Path dir, String name, Path source, Path sink, String... extra)
+      throws Exception {
+    Path jobFile = dir.resolve(name + ".yaml");
+    Files.writeString(
+        jobFile,
+        String.join(
+            "\n",
+            "name: " + name,
+            "source: {root: '" + source.toUri() + "', partitions: [p0, p1]}",
+            "sink: {root: '" + sink.toUri() + "'}",
+            "mode: continuous",
+            "continuous: {interval: 5s}",
+            "delta: {overlap: 0s}",
+            String.join("\n", extra),
+            "control:",
+            "  url: " + System.getenv("COPYJOB_TEST_PG_URL"),
+            "  user: " + System.getenv("COPYJOB_TEST_PG_USER"),
+            "  passwordEnv: COPYJOB_TEST_PG_PASSWORD",
+            ""));
+    return jobFile;
+  }
+
+  private static Process submit(Path jobFile, Path log) throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            ROOT.resolve("scripts/copyjob").toString(),
+            "run",
+            jobFile.toString(),
+            "--runner=flink",
+            "--flink-master=" + master);
+    builder.environment().put("COPYJOB_JAR", JAR.toString());
+    builder.environment().put("COPYJOB_CDS", "off");
+    builder.environment().put("COPYJOB_JAVA_OPTS", "-Xmx1g");
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(log.toFile());
+    return builder.start();
+  }
+
+  /** The files at a local sink, less the hidden temporary ones a copy writes first. */
+  private static long copied(Path sink) throws Exception {
+    if (!Files.exists(sink)) {
+      return 0;
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(sink)) {
+      return walk.filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(Files::isRegularFile)
+          .count();
+    } catch (java.io.UncheckedIOException e) {
+      return copied(sink); // a temporary file went while the walk passed
+    }
+  }
+
+  private static void awaitCopied(Path sink, long count, Process client, Path log)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (copied(sink) < count) {
+      if (!client.isAlive()) {
+        throw new AssertionError("copyjob ended: " + Files.readString(log));
+      }
+      assertThat(System.nanoTime()).as(count + " files at the sink").isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  /** As two minutes later (the lease's life) by the database's clock. */
+  private static void expireLease(JobSpec spec) throws Exception {
+    java.time.Instant lapsed;
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      lapsed = control.databaseNow().minusSeconds(1);
+    }
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                spec.control().url(),
+                spec.control().user(),
+                System.getenv(spec.control().passwordEnv()));
+        java.sql.PreparedStatement ps =
+            c.prepareStatement("UPDATE copyjob_leases SET expires_at = ? WHERE job = ?")) {
+      ps.setObject(1, lapsed.atOffset(java.time.ZoneOffset.UTC));
+      ps.setString(2, spec.name());
+      ps.executeUpdate();
+    }
+  }
+
+  private static String jobName(String name) {
+    return "copyjob-" + name;
+  }
+
+  private static RunRecord currentRun(JobSpec spec) throws Exception {
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      RunRecord run = control.history(spec.name(), 1).get(0);
+      assertThat(run.status()).isEqualTo(RunStatus.RUNNING);
+      return run;
+    }
+  }
+
+  /** Waits (generously: the machine is shared) until {@code file} is at the sink. */
+  private static void awaitFile(Path file, Process client, Path log) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline) {
+      if (!client.isAlive()) {
+        throw new AssertionError("copyjob ended: " + Files.readString(log));
+      }
+      if (Files.exists(file)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(file + " did not arrive within 180 s: " + Files.readString(log));
+  }
+
+  private static void awaitCopiesRecorded(JobSpec spec, RunRecord run, long copied)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        if (control.rounds(run.runId()).stream().mapToLong(RoundRecord::filesCopied).sum()
+            >= copied) {
+          return;
+        }
+      }
+      Thread.sleep(300);
+    }
+    throw new AssertionError("the rounds never recorded " + copied + " copies");
+  }
+
+  private static void cluster(String command) throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(ROOT.resolve("scripts/flink-cluster").toString(), command);
+    builder.environment().put("COPYJOB_FLINK_HOME", HOME.toString());
+    builder.environment().put("COPYJOB_JAR", JAR.toString());
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(process.exitValue()).as("flink-cluster " + command + ":\n" + output).isZero();
+  }
+}
