@@ -73,9 +73,9 @@ public final class TransferPieces extends PTransform<PCollection<Piece>, PCollec
       lease.check(); // a run that lost its lease writes nothing more
       PieceResult result = transfer.load(piece);
       switch (result.outcome()) {
-        case LOADED -> loaded.inc();
-        case SKIPPED -> skipped.inc();
-        case FAILED -> failed.inc();
+        case LOADED -> loaded.inc(result.files()); // a group of small files counts each
+        case SKIPPED -> skipped.inc(result.files());
+        case FAILED -> failed.inc(result.files());
       }
       bytes.inc(result.bytes());
       rowsRead.inc(result.rowsRead());
