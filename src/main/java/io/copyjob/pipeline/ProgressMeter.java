@@ -72,6 +72,19 @@ public final class ProgressMeter implements TransferEvents.Listener {
     filesFailed.increment();
   }
 
+  /** {@code files} files of one piece (a group of small files) copied, skipped or failed. */
+  public void copied(long files) {
+    filesCopied.add(files);
+  }
+
+  public void skipped(long files) {
+    filesSkipped.add(files);
+  }
+
+  public void failed(long files) {
+    filesFailed.add(files);
+  }
+
   /** Bytes moved, counted as they stream; negative when a sink reads bytes again after a reset. */
   public void bytes(long count) {
     bytes.add(count);

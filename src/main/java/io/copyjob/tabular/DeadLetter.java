@@ -100,6 +100,11 @@ public final class DeadLetter {
 
     /** Keeps one rejected row. */
     public void add(SourceRow row, RowRejected why) throws IOException {
+      add(source, row, why);
+    }
+
+    /** Keeps one rejected row of {@code source}: a file of a piece that groups several. */
+    public void add(String source, SourceRow row, RowRejected why) throws IOException {
       if (json == null) {
         file = Files.createTempFile("copyjob-rejected-", ".jsonl");
         out = new BufferedOutputStream(Files.newOutputStream(file));

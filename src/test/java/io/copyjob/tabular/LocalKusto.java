@@ -288,6 +288,11 @@ final class LocalKusto implements AutoCloseable {
     return messages;
   }
 
+  /** How many ingestion messages are queued (all of them; {@link #messages} peeks 32 at most). */
+  int messageCount() {
+    return queue.getProperties().getApproximateMessagesCount();
+  }
+
   /** The bytes of the blob a message names, as stored. */
   byte[] blobBytes(JsonNode message) {
     String path = message.path("BlobPath").asText(message.path("blobPath").asText());

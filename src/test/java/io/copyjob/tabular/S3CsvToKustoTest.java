@@ -144,9 +144,12 @@ public class S3CsvToKustoTest extends KustoTestBase {
 
   @Test
   public void aRerunOfAFailedRunSendsTheSameTagsSoTheClusterDropsWhatItHas() throws Exception {
-    put("exports/orders/a.csv", "id,customer,amount,at\n1,x,1,2024-05-01T10:00:00Z\n");
+    // a.csv holds batchSize: a piece of its own, not grouped with b.csv (small files share one).
+    put(
+        "exports/orders/a.csv",
+        "id,customer,amount,at\n1," + "x".repeat(1 << 20) + ",1,2024-05-01T10:00:00Z\n");
     put("exports/orders/b.csv", "id,customer,amount,at\n2,y,bad,2024-05-01T10:00:00Z\n");
-    JobSpec strict = job(TABLES);
+    JobSpec strict = job(TABLES + "    batchSize: 1MiB\n");
 
     RunRecord first = run(strict, false);
 

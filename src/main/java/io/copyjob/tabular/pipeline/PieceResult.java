@@ -13,6 +13,7 @@ import java.io.Serializable;
  * @param endMillis when it ended
  * @param error why it failed, on one line naming the file and line; null when it did not
  * @param watermark the table's watermark change (a piece of an incremental table), or null
+ * @param files how many files (or ranges) the piece is: more than one for a group of small files
  */
 public record PieceResult(
     String table,
@@ -25,8 +26,37 @@ public record PieceResult(
     long startMillis,
     long endMillis,
     String error,
-    WatermarkChange watermark)
+    WatermarkChange watermark,
+    int files)
     implements Serializable {
+
+  /** A single file or range. */
+  public PieceResult(
+      String table,
+      String key,
+      Outcome outcome,
+      long rowsRead,
+      long rowsWritten,
+      long rowsRejected,
+      long bytes,
+      long startMillis,
+      long endMillis,
+      String error,
+      WatermarkChange watermark) {
+    this(
+        table,
+        key,
+        outcome,
+        rowsRead,
+        rowsWritten,
+        rowsRejected,
+        bytes,
+        startMillis,
+        endMillis,
+        error,
+        watermark,
+        1);
+  }
 
   /** A piece with no watermark. */
   public PieceResult(

@@ -7,6 +7,7 @@ import io.copyjob.pipeline.StoreCache;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.TabularSpec.FaultTolerance;
 import io.copyjob.spec.TabularSpec.TableSpec;
+import io.copyjob.store.FileInfo;
 import io.copyjob.tabular.DeadLetter;
 import io.copyjob.tabular.MappedRow;
 import io.copyjob.tabular.MappingException;
@@ -18,6 +19,7 @@ import io.copyjob.tabular.RowReadException;
 import io.copyjob.tabular.RowReader;
 import io.copyjob.tabular.RowReaders;
 import io.copyjob.tabular.RowRejected;
+import io.copyjob.tabular.SinkColumn;
 import io.copyjob.tabular.SourceRow;
 import io.copyjob.tabular.TableSink;
 import io.copyjob.tabular.jdbc.JdbcRowReader;
@@ -65,17 +67,21 @@ final class PieceTransfer {
     if (piece.read() != null) {
       return piece.read().hash();
     }
-    String id =
-        piece.where()
-            + '\u0001'
-            + piece.file().size()
-            + '\u0001'
-            + (piece.file().version() != null
-                ? piece.file().version()
-                : String.valueOf(piece.file().lastModified()));
+    // A group's id is its files' ids in order: a file changed or moved in or out is a new piece.
+    StringBuilder id = new StringBuilder();
+    for (FileInfo file : piece.files()) {
+      if (id.length() > 0) {
+        id.append('\u0002');
+      }
+      id.append(piece.where(file))
+          .append('\u0001')
+          .append(file.size())
+          .append('\u0001')
+          .append(file.version() != null ? file.version() : String.valueOf(file.lastModified()));
+    }
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(id.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(sha.digest(id.toString().getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }
@@ -87,17 +93,28 @@ final class PieceTransfer {
     return new PieceId(spec.name(), piece.table().name(), pieceHash(piece), run.runId(), loadFrom);
   }
 
-  /** The values of the table's constant columns for {@code piece}. */
+  /** The values of the table's constant columns for {@code piece} (a group: its first file). */
   static RowConstants constants(
       JobSpec spec, RunContext run, long runNumber, TableSpec table, Piece piece) {
+    return constants(spec, run, runNumber, table, piece, piece.file());
+  }
+
+  /** The values of the table's constant columns for the rows of {@code file} of the piece. */
+  private static RowConstants constants(
+      JobSpec spec, RunContext run, long runNumber, TableSpec table, Piece piece, FileInfo file) {
     return new RowConstants(
-        run.runId(), runNumber, run.runStart(), spec.name(), table.name(), source(table, piece));
+        run.runId(),
+        runNumber,
+        run.runStart(),
+        spec.name(),
+        table.name(),
+        source(table, piece, file));
   }
 
   /** Where a piece's rows come from, for {@code $source}: the file below the root, or the table. */
-  private static String source(TableSpec table, Piece piece) {
-    if (piece.file() != null) {
-      return piece.file().key();
+  private static String source(TableSpec table, Piece piece, FileInfo file) {
+    if (file != null) {
+      return file.key();
     }
     return table.source() != null && table.source().table() != null
         ? table.source().table()
@@ -170,76 +187,130 @@ final class PieceTransfer {
     private long metered;
     private long writingNanos;
 
+    /** The file (or range) being read: what a rejected row or a failure is named by. */
+    private String current;
+
+    /** Set while the sink is called: its failure concerns the piece's batch, not one file. */
+    private boolean inSink;
+
     Load(Piece piece, PieceId id, ProgressMeter meter) {
       this.piece = piece;
       this.id = id;
       this.meter = meter;
       this.rejected = new DeadLetter.Part(piece.where());
+      this.current = piece.where();
     }
 
-    /** Reads, maps and writes the piece; true when committed, false when another attempt was. */
+    /**
+     * Reads, maps and writes the piece; true when committed, false when another attempt was. A
+     * group's files are read one after the other into the same writer, so they share its batches;
+     * each file's rows take their own constants and are named by their own file.
+     */
     boolean transfer() throws IOException {
       TableSpec table = spec.tabular().table(piece.table().name());
-      try (RowReader reader = open()) {
-        SourceRow row = reader.next();
-        RowMapper.Bound mapping = null;
-        if (row != null) { // a file without rows needs no mapping: its header is not checked
-          try {
-            mapping =
-                RowMapper.of(table, piece.sink())
-                    .bind(reader.columnNames(), constants(spec, run, runNumber, table, piece));
-          } catch (MappingException e) {
-            throw new PieceFailed(piece.where() + ": " + e.getMessage());
-          }
-        }
-        Optional<PieceWriter> claimed =
-            sink.open(id, table, piece.sink(), mapping == null ? List.of() : mapping.columns());
-        if (claimed.isEmpty()) {
-          return false;
-        }
-        try (PieceWriter writer = claimed.get()) {
-          PieceWriter.Rejects refusals =
-              (refusedRow, why) -> {
-                refused++;
-                reject(refusedRow.source(), why);
-              };
-          List<MappedRow> batch = new ArrayList<>();
-          if (row != null) {
-            // Read and mapped on a thread of their own, while this one waits for the database.
-            try (ReadAhead rows = new ReadAhead(reader, row, mapping::map)) {
-              for (ReadAhead.Item item = rows.next(); item != null; item = rows.next()) {
-                read++;
-                if (item.rejected() != null) {
-                  reject(item.row(), item.rejected());
-                } else {
-                  batch.add(new MappedRow(item.row(), item.values()));
-                }
-                if (batch.size() >= BATCH_ROWS) {
-                  write(writer, batch, refusals);
+      List<FileInfo> files = piece.read() != null ? null : piece.files();
+      int count = files == null ? 1 : files.size();
+      try (Opened opened = new Opened()) {
+        List<MappedRow> batch = new ArrayList<>();
+        PieceWriter.Rejects refusals =
+            (refusedRow, why) -> {
+              refused++;
+              reject(refusedRow.source(), why);
+            };
+        for (int i = 0; i < count; i++) {
+          FileInfo file = files == null ? null : files.get(i);
+          current = file == null ? piece.where() : piece.where(file);
+          try (RowReader reader = open(file)) {
+            SourceRow row = reader.next();
+            RowMapper.Bound mapping = null;
+            if (row != null) { // a file without rows needs no mapping: its header is not checked
+              try {
+                mapping =
+                    RowMapper.of(table, piece.sink())
+                        .bind(
+                            reader.columnNames(),
+                            constants(spec, run, runNumber, table, piece, file));
+              } catch (MappingException e) {
+                throw new PieceFailed(current + ": " + e.getMessage());
+              }
+            }
+            if (opened.writer == null && (row != null || i == count - 1)) {
+              opened.columns = mapping == null ? List.of() : mapping.columns();
+              inSink = true;
+              Optional<PieceWriter> claimed = sink.open(id, table, piece.sink(), opened.columns);
+              inSink = false;
+              if (claimed.isEmpty()) {
+                return false;
+              }
+              opened.writer = claimed.get();
+            } else if (mapping != null && !mapping.columns().equals(opened.columns)) {
+              throw new PieceFailed(
+                  current
+                      + ": its rows map to other columns than the files before it in the piece"
+                      + " ("
+                      + mapping.columns().stream().map(SinkColumn::name).toList()
+                      + ", not "
+                      + opened.columns.stream().map(SinkColumn::name).toList()
+                      + ")");
+            }
+            if (row != null) {
+              // Read and mapped on a thread of their own, while this one waits for the sink.
+              try (ReadAhead rows = new ReadAhead(reader, row, mapping::map)) {
+                for (ReadAhead.Item item = rows.next(); item != null; item = rows.next()) {
+                  read++;
+                  if (item.rejected() != null) {
+                    reject(item.row(), item.rejected());
+                  } else {
+                    batch.add(new MappedRow(item.row(), item.values()));
+                  }
+                  if (batch.size() >= BATCH_ROWS) {
+                    write(opened.writer, batch, refusals);
+                  }
                 }
               }
             }
+          } catch (IOException e) {
+            throw named(e);
           }
-          write(writer, batch, refusals);
-          // Before the commit: a part that cannot be stored fails the piece, never loses its rows.
-          if (rejected.rows() > 0) {
-            rejected.store(deadLetterStore(), partKey());
+          if (opened.writer != null) {
+            // Each file's rows are handed on before the next file's: a refusal names its file.
+            write(opened.writer, batch, refusals);
           }
-          long committing = System.nanoTime();
-          writer.commit(written);
-          writingNanos += System.nanoTime() - committing;
-          return true;
         }
+        // Before the commit: a part that cannot be stored fails the piece, never loses its rows.
+        if (rejected.rows() > 0) {
+          rejected.store(deadLetterStore(), partKey());
+        }
+        long committing = System.nanoTime();
+        opened.writer.commit(written);
+        writingNanos += System.nanoTime() - committing;
+        return true;
       }
     }
 
-    private RowReader open() throws IOException {
+    /**
+     * A group's failure reading a file names that file; a single file's, and the sink's, are named
+     * by the caller ({@link #load}).
+     */
+    private IOException named(IOException e) {
+      if (piece.more().isEmpty()
+          || inSink
+          || e instanceof PieceFailed
+          || e instanceof RowReadException
+          || (e.getMessage() != null && e.getMessage().startsWith(current))) {
+        return e;
+      }
+      String message = e.getMessage() == null ? PipelineJob.oneLine(e) : e.getMessage();
+      return new PieceFailed(current + ": " + message, e);
+    }
+
+    private RowReader open(FileInfo file) throws IOException {
       if (piece.read() != null) {
         return JdbcRowReader.open(spec.tabular().sourceDatabase(), piece.read());
       }
       return RowReaders.open(
           stores.get(piece.table().root()),
-          piece.file(),
+          file,
           spec.tabular().format(),
           spec.tabular().table(piece.table().name()));
     }
@@ -247,9 +318,11 @@ final class PieceTransfer {
     private void write(PieceWriter writer, List<MappedRow> batch, PieceWriter.Rejects refusals)
         throws IOException {
       long before = refused;
+      inSink = true; // left set by a failure: the sink's, not the file's
       long start = System.nanoTime();
       writer.write(batch, refusals);
       writingNanos += System.nanoTime() - start;
+      inSink = false;
       long batchWritten = batch.size() - (refused - before);
       written += batchWritten;
       if (meter != null) {
@@ -262,13 +335,13 @@ final class PieceTransfer {
     /** A row that cannot be written: set aside, or the end of the piece. */
     private void reject(SourceRow row, RowRejected why) throws IOException {
       if (!faults.skipIncompatibleRows()) {
-        throw new PieceFailed(piece.where() + " " + why.describe(row));
+        throw new PieceFailed(current + " " + why.describe(row));
       }
       rejectedRows++;
-      rejected.add(row, why);
+      rejected.add(current, row, why);
       if (faults.maxRejectedRows() >= 0 && rejectedRows > faults.maxRejectedRows()) {
         throw new PieceFailed(
-            piece.where()
+            current
                 + " "
                 + row.position()
                 + ": more than "
@@ -309,11 +382,25 @@ final class PieceTransfer {
           outcome == PieceResult.Outcome.SKIPPED ? 0 : read,
           loaded ? written : 0,
           outcome == PieceResult.Outcome.SKIPPED ? 0 : rejectedRows,
-          loaded && piece.file() != null ? piece.file().size() : 0,
+          loaded ? piece.files().stream().mapToLong(FileInfo::size).sum() : 0,
           start,
           System.currentTimeMillis(),
           error,
-          piece.read() == null ? null : piece.read().watermark());
+          piece.read() == null ? null : piece.read().watermark(),
+          Math.max(1, piece.files().size()));
+    }
+  }
+
+  /** The piece's writer, once opened: it takes every file's rows, then is closed once. */
+  private static final class Opened implements AutoCloseable {
+    PieceWriter writer;
+    List<SinkColumn> columns = List.of();
+
+    @Override
+    public void close() throws IOException {
+      if (writer != null) {
+        writer.close();
+      }
     }
   }
 
@@ -321,6 +408,10 @@ final class PieceTransfer {
   static final class PieceFailed extends IOException {
     PieceFailed(String message) {
       super(message);
+    }
+
+    PieceFailed(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }

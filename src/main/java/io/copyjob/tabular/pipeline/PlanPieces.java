@@ -29,6 +29,7 @@ import io.copyjob.tabular.jdbc.TableRead;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -46,9 +47,11 @@ import org.apache.beam.sdk.values.TupleTagList;
 
 /**
  * Per table, the pieces it is read in: one per file listed under its prefix (through the store
- * contract, streamed) whose key below the prefix matches its glob. First the table's sink table is
- * found and its mapping checked against it, so a table whose mapping cannot work fails here, with
- * one line and no row written; so does a table whose listing fails.
+ * contract, streamed) whose key below the prefix matches its glob; for a Kusto sink, the small
+ * files in a row (key order) share a piece up to the table's {@code batchSize} of listed bytes,
+ * since Kusto ingests per batch ({@link Grouping}). First the table's sink table is found and its
+ * mapping checked against it, so a table whose mapping cannot work fails here, with one line and no
+ * row written; so does a table whose listing fails.
  */
 public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollectionTuple> {
   public static final TupleTag<Piece> PIECES = new TupleTag<>() {};
@@ -175,6 +178,44 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
     return control.watermark(spec.name(), table.name(), table.watermark().column()).orElse(null);
   }
 
+  /**
+   * Groups a table's files, in the order listed (key order), into pieces of at most {@code limit}
+   * listed bytes; a file of that size or more is a piece alone (its writer splits it into batches).
+   * The same listing always gives the same groups, so a replayed piece holds the same files and
+   * sends the same batches under the same tags.
+   */
+  static final class Grouping {
+    private final long limit;
+    private final Consumer<List<FileInfo>> piece;
+    private List<FileInfo> files = new ArrayList<>();
+    private long bytes;
+
+    Grouping(long limit, Consumer<List<FileInfo>> piece) {
+      this.limit = limit;
+      this.piece = piece;
+    }
+
+    void add(FileInfo file) {
+      if (!files.isEmpty() && bytes + file.size() > limit) {
+        flush();
+      }
+      files.add(file);
+      bytes += file.size();
+      if (bytes >= limit) {
+        flush();
+      }
+    }
+
+    /** Hands on the group begun, if any. */
+    void flush() {
+      if (!files.isEmpty()) {
+        piece.accept(files);
+        files = new ArrayList<>();
+        bytes = 0;
+      }
+    }
+  }
+
   static final class PlanFn extends DoFn<TableKey, Piece> {
     private final JobSpec spec;
     private final RunContext run;
@@ -257,14 +298,31 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
                 tableSpec, sink, () -> firstHeader(tableSpec, store, spec.tabular().format()));
         long loadFrom = table.loadFrom() > 0 ? table.loadFrom() : run.runId();
         SinkTable writeInto = sink.begin(tableSpec, target, run.runId(), loadFrom);
+        if (spec.tabular().kusto() == null) {
+          listFiles(
+              tableSpec,
+              store,
+              file -> {
+                listed.inc();
+                meter.listed(file.size());
+                out.get(PIECES).output(new Piece(table, file, writeInto));
+              });
+          return;
+        }
+        // Kusto ingests per batch, not per row: small files share a piece, and so its batches.
+        Grouping groups =
+            new Grouping(
+                spec.tabular().kusto().table(tableSpec.name()).batchSize(),
+                files -> out.get(PIECES).output(Piece.group(table, files, writeInto)));
         listFiles(
             tableSpec,
             store,
             file -> {
               listed.inc();
               meter.listed(file.size());
-              out.get(PIECES).output(new Piece(table, file, writeInto));
+              groups.add(file);
             });
+        groups.flush();
       } catch (MappingException | IOException e) {
         out.get(FAILURES).output(PieceResult.tableFailed(table, e.getMessage(), start));
       } catch (RuntimeException e) {

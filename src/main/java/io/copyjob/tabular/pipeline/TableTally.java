@@ -29,9 +29,9 @@ record TableTally(
     boolean pieceFailed = r.outcome() == PieceResult.Outcome.FAILED && r.key() != null;
     TableTally sum =
         new TableTally(
-            loaded + (r.outcome() == PieceResult.Outcome.LOADED ? 1 : 0),
-            skipped + (r.outcome() == PieceResult.Outcome.SKIPPED ? 1 : 0),
-            failed + (pieceFailed ? 1 : 0),
+            loaded + (r.outcome() == PieceResult.Outcome.LOADED ? r.files() : 0),
+            skipped + (r.outcome() == PieceResult.Outcome.SKIPPED ? r.files() : 0),
+            failed + (pieceFailed ? r.files() : 0),
             rowsRead + r.rowsRead(),
             rowsWritten + r.rowsWritten(),
             rowsRejected + r.rowsRejected(),

@@ -90,17 +90,18 @@ public final class TransferPieces extends PTransform<PCollection<Piece>, PCollec
         progress.worker().transferEnded();
       }
       switch (result.outcome()) {
+          // A group of small files counts each of its files.
         case LOADED -> {
-          loaded.inc();
-          meter.copied();
+          loaded.inc(result.files());
+          meter.copied(result.files());
         }
         case SKIPPED -> {
-          skipped.inc();
-          meter.skipped();
+          skipped.inc(result.files());
+          meter.skipped(result.files());
         }
         case FAILED -> {
-          failed.inc();
-          meter.failed();
+          failed.inc(result.files());
+          meter.failed(result.files());
         }
       }
       meter.bytes(result.bytes());
