@@ -1,6 +1,10 @@
 package io.copyjob.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.copyjob.control.ControlStore;
+import io.copyjob.monitor.RunJson;
 import io.copyjob.monitor.Units;
 import io.copyjob.pipeline.PartitionLayout;
 import io.copyjob.pipeline.Partitions;
@@ -32,12 +36,55 @@ final class PlanCommand implements Callable<Integer> {
   @Option(names = "--files", description = "Also print every file a run would copy.")
   boolean files;
 
+  @Option(
+      names = "--json",
+      description =
+          "Print the plan as JSON (job, mode, each partition or table, totals; with --files each"
+              + " file) instead of text, for scripts; the exit code is the same.")
+  boolean json;
+
+  /** The plan as JSON, built beside the text; printed instead of it with --json. */
+  private final ObjectNode node = JsonNodeFactory.instance.objectNode();
+
+  private final ArrayNode fileNodes = JsonNodeFactory.instance.arrayNode();
+
+  /** A line of the text plan: printed unless --json. */
+  private void text(PrintWriter out, String line) {
+    if (!json) {
+      out.println(line);
+    }
+  }
+
+  /** Ends the plan: the JSON, or the text's last line. */
+  private int finish(PrintWriter out, String lastLine, int failed) {
+    if (json) {
+      if (files) {
+        node.set("files", fileNodes);
+      }
+      out.print(RunJson.text(node));
+    } else {
+      out.println(lastLine);
+    }
+    out.flush();
+    return failed == 0 ? 0 : CopyJob.FAILED;
+  }
+
+  private void file(String where, long size, String problem) {
+    if (files) {
+      ObjectNode f = fileNodes.addObject().put("file", where).put("size", size);
+      if (problem != null) {
+        f.put("fails", problem);
+      }
+    }
+  }
+
   @Spec CommandSpec commandSpec;
 
   @Override
   public Integer call() throws Exception {
     JobSpec spec = job.parse();
     PrintWriter out = commandSpec.commandLine().getOut();
+    node.put("job", spec.name()).put("mode", spec.mode().name().toLowerCase(java.util.Locale.ROOT));
     if (spec.isTabular()) {
       return planTables(spec, out);
     }
@@ -62,7 +109,9 @@ final class PlanCommand implements Callable<Integer> {
                 Instant.now(),
                 (partition, file, problem) -> {
                   if (files) {
-                    out.println(
+                    file(partition.root() + file.key(), file.size(), problem);
+                    text(
+                        out,
                         "  "
                             + partition.root()
                             + file.key()
@@ -71,6 +120,7 @@ final class PlanCommand implements Callable<Integer> {
                             + (problem == null ? "" : "  (fails: " + problem + ")"));
                   }
                 });
+    ArrayNode partitionNodes = node.putArray("partitions");
     long totalFiles = 0;
     long totalBytes = 0;
     long unwritable = 0;
@@ -92,19 +142,37 @@ final class PlanCommand implements Callable<Integer> {
         failed++;
         line += "  (listing failed: " + p.error() + ")";
       }
-      out.println(line);
+      partitionNodes
+          .addObject()
+          .put("prefix", p.key().prefix())
+          .put("root", p.key().root())
+          .put("files", p.files())
+          .put("bytes", p.bytes())
+          .put("unwritable", p.unwritable())
+          .put("error", p.error());
+      text(out, line);
     }
-    out.printf(
-        "plan for job '%s' (%s): %d partition(s), %d files, %s%s%s%n",
-        spec.name(),
-        spec.mode().name().toLowerCase(java.util.Locale.ROOT),
-        plan.size(),
-        totalFiles,
-        Units.bytes(totalBytes),
-        unwritable == 0 ? "" : "; " + unwritable + " would fail: the sink cannot hold their names",
-        markers == 0 ? "" : "; " + markers + " folder marker(s) skipped");
-    out.flush();
-    return failed == 0 ? 0 : CopyJob.FAILED;
+    node.putObject("totals")
+        .put("partitions", plan.size())
+        .put("files", totalFiles)
+        .put("bytes", totalBytes)
+        .put("unwritable", unwritable)
+        .put("markersSkipped", markers)
+        .put("failed", failed);
+    return finish(
+        out,
+        String.format(
+            "plan for job '%s' (%s): %d partition(s), %d files, %s%s%s",
+            spec.name(),
+            spec.mode().name().toLowerCase(java.util.Locale.ROOT),
+            plan.size(),
+            totalFiles,
+            Units.bytes(totalBytes),
+            unwritable == 0
+                ? ""
+                : "; " + unwritable + " would fail: the sink cannot hold their names",
+            markers == 0 ? "" : "; " + markers + " folder marker(s) skipped"),
+        failed);
   }
 
   /**
@@ -126,7 +194,26 @@ final class PlanCommand implements Callable<Integer> {
       throw new io.copyjob.pipeline.JobException(e.getCause().getMessage());
     }
     int failed = 0;
+    ArrayNode tableNodes = node.putArray("tables");
     for (TablePlanner.TablePlan p : plans) {
+      ObjectNode t =
+          tableNodes
+              .addObject()
+              .put("table", p.table().name())
+              .put("source", p.table().source().describe())
+              .put(
+                  "sinkTable",
+                  String.valueOf(p.sinkTable() == null ? p.table().target() : p.sinkTable()))
+              .put("pieces", p.files());
+      if (p.watermark() != null) {
+        t.putObject("watermark")
+            .put("column", p.watermark().column())
+            .put(
+                "before", p.watermark().before() == null ? null : p.watermark().before().toString())
+            .put("after", p.watermark().after() == null ? null : p.watermark().after().toString())
+            .put("nullRows", p.watermark().nullRows());
+      }
+      t.put("error", p.error());
       String line =
           String.format(
               "table '%s' (%s) -> %s: %d piece(s)",
@@ -152,13 +239,15 @@ final class PlanCommand implements Callable<Integer> {
         failed++;
         line += "  (fails: " + p.error() + ")";
       }
-      out.println(line);
+      text(out, line);
     }
-    out.printf(
-        "plan for job '%s' (%s): %d table(s)%n",
-        spec.name(), spec.mode().name().toLowerCase(java.util.Locale.ROOT), plans.size());
-    out.flush();
-    return failed == 0 ? 0 : CopyJob.FAILED;
+    node.putObject("totals").put("tables", plans.size()).put("failed", failed);
+    return finish(
+        out,
+        String.format(
+            "plan for job '%s' (%s): %d table(s)",
+            spec.name(), spec.mode().name().toLowerCase(java.util.Locale.ROOT), plans.size()),
+        failed);
   }
 
   /** A tabular job's plan: per table, its sink table, files and bytes, or why it would fail. */
@@ -171,13 +260,24 @@ final class PlanCommand implements Callable<Integer> {
             .plan(
                 (table, file) -> {
                   if (files) {
-                    out.println("  " + spec.source().root() + file.key() + "  " + file.size());
+                    file(spec.source().root() + file.key(), file.size(), null);
+                    text(out, "  " + spec.source().root() + file.key() + "  " + file.size());
                   }
                 });
     long totalFiles = 0;
     long totalBytes = 0;
     int failed = 0;
+    ArrayNode tableNodes = node.putArray("tables");
     for (TablePlanner.TablePlan p : plans) {
+      tableNodes
+          .addObject()
+          .put("table", p.table().name())
+          .put("files", p.files())
+          .put("bytes", p.bytes())
+          .put(
+              "sinkTable",
+              String.valueOf(p.sinkTable() == null ? p.table().target() : p.sinkTable()))
+          .put("error", p.error());
       totalFiles += p.files();
       totalBytes += p.bytes();
       String line =
@@ -194,13 +294,19 @@ final class PlanCommand implements Callable<Integer> {
         failed++;
         line += "  (fails: " + p.error() + ")";
       }
-      out.println(line);
+      text(out, line);
     }
-    out.printf(
-        "plan for job '%s' (full): %d table(s), %d files, %s%n",
-        spec.name(), plans.size(), totalFiles, Units.bytes(totalBytes));
-    out.flush();
-    return failed == 0 ? 0 : CopyJob.FAILED;
+    node.putObject("totals")
+        .put("tables", plans.size())
+        .put("files", totalFiles)
+        .put("bytes", totalBytes)
+        .put("failed", failed);
+    return finish(
+        out,
+        String.format(
+            "plan for job '%s' (full): %d table(s), %d files, %s",
+            spec.name(), plans.size(), totalFiles, Units.bytes(totalBytes)),
+        failed);
   }
 
   /**

@@ -204,6 +204,25 @@ public class CopyJobTest {
   }
 
   @Test
+  public void planJsonGivesEachPartitionTheTotalsAndWithFilesEachFile() throws Exception {
+    assertThat(copyjob("plan", jobFile.toString(), "--json", "--files")).isZero();
+
+    com.fasterxml.jackson.databind.JsonNode plan =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertThat(plan.get("job").asText()).isEqualTo("cli");
+    assertThat(plan.get("mode").asText()).isEqualTo("full");
+    assertThat(plan.get("partitions"))
+        .extracting(p -> p.get("prefix").asText() + "=" + p.get("files").asLong())
+        .containsExactlyInAnyOrder("x=2", "y=1");
+    assertThat(plan.at("/totals/files").asLong()).isEqualTo(3);
+    assertThat(plan.at("/totals/bytes").asLong())
+        .isEqualTo(files.values().stream().mapToLong(b -> b.length).sum());
+    assertThat(plan.get("files")).hasSize(3);
+    assertThat(plan.get("files").get(0).get("file").asText()).startsWith("file:");
+    assertThat(dir.resolve(".copyjob")).doesNotExist();
+  }
+
+  @Test
   public void aSecondRunOfARunningJobIsRefusedNamingTheHolderAndExitsThree() throws Exception {
     JobSpec spec = JobSpecParser.parse(jobFile);
     Instant expires;

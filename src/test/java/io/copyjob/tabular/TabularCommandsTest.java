@@ -136,6 +136,15 @@ public class TabularCommandsTest {
     assertThat(out.toString())
         .contains("table 'a' (s3://" + bucket + "/in/a/) -> PUBLIC.a: 1 files, 20 B")
         .contains("plan for job 'cli-" + id + "' (full): 2 table(s), 2 files, 37 B");
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("plan", jobFile.toString(), "--json")).isZero();
+    com.fasterxml.jackson.databind.JsonNode plan =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertThat(plan.get("tables"))
+        .extracting(t -> t.get("table").asText() + "=" + t.get("files").asLong())
+        .containsExactlyInAnyOrder("a=1", "b=1");
+    assertThat(plan.at("/totals/bytes").asLong()).isEqualTo(37);
+    out.getBuffer().setLength(0);
 
     assertThat(copyjob("run", jobFile.toString())).as(err.toString()).isZero();
     assertThat(out.toString())
