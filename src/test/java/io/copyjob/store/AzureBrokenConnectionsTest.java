@@ -30,7 +30,7 @@ import org.junit.rules.Timeout;
 public class AzureBrokenConnectionsTest {
   @Rule public Timeout guard = Timeout.seconds(60);
 
-  private static final RequestTimeouts TIMEOUTS = new RequestTimeouts(Duration.ofSeconds(1));
+  private static final RequestTimeouts TIMEOUTS = new RequestTimeouts(Duration.ofSeconds(2));
 
   private FaultProxy proxy;
   private Store store;
