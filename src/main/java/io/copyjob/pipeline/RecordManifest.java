@@ -7,15 +7,13 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
-import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.util.BackOff;
 import org.apache.beam.sdk.util.FluentBackoff;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +24,7 @@ import org.slf4j.LoggerFactory;
  * is written, and a manifest that cannot be written fails the pipeline. Results that are not about
  * a file (a partition's listing) are not written.
  */
-public final class RecordManifest
-    extends PTransform<PCollection<FileResult>, PCollection<FileResult>> {
+public final class RecordManifest extends PTransform<PCollection<FileResult>, PDone> {
   /** Files per manifest write: one round trip and one transaction each. */
   static final int BATCH = 1000;
 
@@ -49,13 +46,12 @@ public final class RecordManifest
   }
 
   @Override
-  public PCollection<FileResult> expand(PCollection<FileResult> results) {
-    return results
-        .apply("Write manifest rows", ParDo.of(new ManifestFn(spec, run)))
-        .setCoder(SerializableCoder.of(FileResult.class));
+  public PDone expand(PCollection<FileResult> results) {
+    results.apply("Write manifest rows", ParDo.of(new ManifestFn(spec, run)));
+    return PDone.in(results.getPipeline());
   }
 
-  static final class ManifestFn extends DoFn<FileResult, FileResult> {
+  static final class ManifestFn extends DoFn<FileResult, Void> {
     private final JobSpec spec;
     private final RunContext run;
     private transient LeaseKeeper lease;
@@ -77,33 +73,26 @@ public final class RecordManifest
     }
 
     @ProcessElement
-    public void process(@Element FileResult result, OutputReceiver<FileResult> out)
-        throws SQLException {
+    public void process(@Element FileResult result) throws SQLException {
       // A volatile read: a run that lost its lease fails here at once, not a batch later, so the
       // copies still queued are cancelled with it.
       lease.check();
       if (result.key() == null) {
-        out.output(result);
         return;
       }
       pending.add(result);
       if (pending.size() >= BATCH) {
         write();
-        pending.forEach(out::output);
         pending.clear();
       }
     }
 
     @FinishBundle
-    public void finishBundle(FinishBundleContext c) throws SQLException {
-      if (pending.isEmpty()) {
-        return;
+    public void finishBundle() throws SQLException {
+      if (!pending.isEmpty()) {
+        write();
+        pending.clear();
       }
-      write();
-      for (FileResult result : pending) {
-        c.output(result, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
-      }
-      pending.clear();
     }
 
     private void write() throws SQLException {

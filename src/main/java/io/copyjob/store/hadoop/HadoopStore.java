@@ -46,7 +46,8 @@ public final class HadoopStore implements Store {
 
   /**
    * Keys Hadoop cannot hold under exactly that name. Each was written to a MiniDFSCluster (over RPC
-   * and WebHDFS) and refused, or listed back under another name ({@code HadoopStoreKeysTest}).
+   * and WebHDFS) and refused, or listed back under another name ({@code
+   * HadoopStoreTest.everyNameItRefusesHadoopRefusesOrRenames}).
    */
   private static final KeyRules KEY_RULES =
       KeyRules.of(
