@@ -7,6 +7,7 @@ import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
+import io.copyjob.store.StoreChecksum;
 import io.copyjob.store.StoreDownException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -25,6 +26,11 @@ import org.joda.time.Duration;
  * given) equals the source's size and, where the source has one, its MD5. A file already at the
  * sink with the same size and MD5 is skipped; what the sink holds comes from the listing when it
  * could tell, else from one request.
+ *
+ * <p>When both stores keep checksums of their own ({@link Store#keepsChecksums}: HDFS's
+ * MD5-of-MD5-of-CRC32C), a copy is verified, and a file at the sink compared, by those wherever the
+ * two are comparable: the sink's checksum of what it stores against the source's, neither file read
+ * for it. Where they are not (other block sizes), MD5 as above.
  */
 final class FileCopier {
   private static final FluentBackoff BACKOFF =
@@ -36,11 +42,13 @@ final class FileCopier {
   private final Store source;
   private final Store sink;
   private final Sleeper sleeper;
+  private final boolean comparesChecksums;
 
   FileCopier(Store source, Store sink, Sleeper sleeper) {
     this.source = source;
     this.sink = sink;
     this.sleeper = sleeper;
+    this.comparesChecksums = source.keepsChecksums() && sink.keepsChecksums();
   }
 
   FileCopier(Store source, Store sink) {
@@ -88,7 +96,7 @@ final class FileCopier {
         // No byte passes this worker: the copy is the sink's writing, whole when it returns.
         meter.writing(System.nanoTime() - start);
         meter.bytes(written.size());
-        verify(file, sinkKey, written, file.md5());
+        verify(file, sinkKey, written, file.md5(), null);
         return new FileResult(
                 item.partition(), file.key(), Outcome.COPIED, written.size(), null, true)
             .withFile(sinkKey, file.size(), written.md5() != null ? written.md5() : file.md5());
@@ -105,8 +113,8 @@ final class FileCopier {
       // the sink, so no sink completes a file from it.
       long opening = System.nanoTime();
       try (SourceStream in = source.open(file)) {
+        read = withSourceChecksum(in.file());
         meter.reading(System.nanoTime() - opening);
-        read = in.file();
         metered = new MeteredStream(in, meter);
         long start = System.nanoTime();
         try {
@@ -131,7 +139,7 @@ final class FileCopier {
       }
       // The sink's MD5 is of the bytes it was given (computed as they passed, or by the service,
       // which verified the source's MD5 where it was known): the bytes are hashed once per copy.
-      verify(file, sinkKey, written, read.md5());
+      verify(file, sinkKey, written, read.md5(), read.checksum());
       return new FileResult(item.partition(), file.key(), Outcome.COPIED, written.size(), null)
           .withFile(sinkKey, file.size(), written.md5() != null ? written.md5() : read.md5());
     } catch (IOException | RuntimeException e) {
@@ -149,13 +157,26 @@ final class FileCopier {
    * same service, which would rename it the same way, so it could tell nothing more: it is not
    * made, and a small file costs one request at the sink, not two.
    */
-  private void verify(FileInfo file, String sinkKey, FileInfo written, String expectedMd5)
+  private void verify(
+      FileInfo file,
+      String sinkKey,
+      FileInfo written,
+      String expectedMd5,
+      StoreChecksum expectedChecksum)
       throws IOException {
     String problem = null;
     if (written.size() != file.size()) {
       problem = "sink has " + written.size() + " bytes, source " + file.size();
     } else if (expectedMd5 != null && written.md5() != null && !expectedMd5.equals(written.md5())) {
       problem = "sink MD5 " + written.md5() + " differs from the source's " + expectedMd5;
+    } else if (expectedChecksum != null
+        && expectedChecksum.comparableWith(written.checksum())
+        && !expectedChecksum.value().equals(written.checksum().value())) {
+      problem =
+          "sink checksum "
+              + written.checksum()
+              + " differs from the source's "
+              + expectedChecksum.value();
     }
     if (problem != null) {
       sink.delete(sinkKey);
@@ -171,9 +192,24 @@ final class FileCopier {
     if (existing.isEmpty() || existing.get().size() != file.size()) {
       return false;
     }
+    if (comparesChecksums) {
+      StoreChecksum atSource = source.checksum(file.key()).orElse(null);
+      StoreChecksum atSink = atSource == null ? null : sink.checksum(sinkKey).orElse(null);
+      if (atSource != null && atSource.comparableWith(atSink)) {
+        return atSource.value().equals(atSink.value());
+      }
+    }
     String sourceMd5 = file.md5() != null ? file.md5() : source.md5(file.key());
     String sinkMd5 = existing.get().md5() != null ? existing.get().md5() : sink.md5(sinkKey);
     return sourceMd5.equals(sinkMd5);
+  }
+
+  /**
+   * The source file with its store's checksum, when the sink keeps checksums it may compare with:
+   * the sink then writes its copy so that they compare, and the copy is verified by them.
+   */
+  private FileInfo withSourceChecksum(FileInfo read) throws IOException {
+    return comparesChecksums ? read.withChecksum(source.checksum(read.key()).orElse(null)) : read;
   }
 
   /**

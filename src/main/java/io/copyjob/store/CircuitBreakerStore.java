@@ -239,6 +239,11 @@ public final class CircuitBreakerStore extends ForwardingStore {
   }
 
   @Override
+  public Optional<StoreChecksum> checksum(String key) throws IOException {
+    return call(() -> inner.checksum(key));
+  }
+
+  @Override
   public InputStream open(String key) throws IOException {
     return watched(call(() -> inner.open(key)));
   }

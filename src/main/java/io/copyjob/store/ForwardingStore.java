@@ -90,6 +90,16 @@ public abstract class ForwardingStore implements Store {
   }
 
   @Override
+  public boolean keepsChecksums() {
+    return inner.keepsChecksums();
+  }
+
+  @Override
+  public Optional<StoreChecksum> checksum(String key) throws IOException {
+    return inner.checksum(key);
+  }
+
+  @Override
   public void prepare(boolean create) throws IOException {
     inner.prepare(create);
   }

@@ -148,6 +148,26 @@ public interface Store extends AutoCloseable {
   }
 
   /**
+   * True when this store keeps a checksum of its own of each file ({@link #checksum}) that another
+   * store of the kind may compare: the engine asks both ends for theirs only when both say so, and
+   * then verifies a copy, and compares a file already at the sink, by them instead of by MD5
+   * wherever the two are comparable ({@link StoreChecksum#comparableWith}).
+   */
+  default boolean keepsChecksums() {
+    return false;
+  }
+
+  /**
+   * The store's own checksum of the file, made without reading it (HDFS: by the DataNodes, from the
+   * CRCs they keep), or empty when it has none for this file. A sink given a source file with one
+   * ({@link FileInfo#checksum}) writes its copy so that its own compares where it can (HDFS: in the
+   * source's block size) and returns its checksum of the written file with the rest.
+   */
+  default Optional<StoreChecksum> checksum(String key) throws IOException {
+    return Optional.empty();
+  }
+
+  /**
    * Checks that the root can be reached (credentials, bucket or container) and, when {@code create}
    * and the store's connection allows it, creates a missing bucket or container. Throws one
    * IOException whose message names the connection and what is wrong, never a secret.

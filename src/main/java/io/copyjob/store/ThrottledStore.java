@@ -121,6 +121,12 @@ public final class ThrottledStore extends ForwardingStore implements Throttle {
   }
 
   @Override
+  public Optional<StoreChecksum> checksum(String key) throws IOException {
+    request();
+    return inner.checksum(key);
+  }
+
+  @Override
   public InputStream open(String key) throws IOException {
     request();
     return counted(inner.open(key));

@@ -185,6 +185,52 @@ public class HdfsCopyTest {
   }
 
   /**
+   * HDFS -> HDFS: each copy is written in its source's block size and verified by the two file
+   * checksums; a rerun skips the identical files by their checksums and copies again one rewritten
+   * at the sink with other bytes of the same length.
+   */
+  @Test
+  public void aRerunBetweenHdfsFoldersSkipsIdenticalFilesAndCopiesATamperedOneAgain()
+      throws Exception {
+    String source = HDFS.root("hdfs", "hh-" + id + "/source").toString();
+    String sink = HDFS.root("hdfs", "hh-" + id + "/sink").toString();
+    Connection.Hadoop other = MiniHdfs.connection("other", 0);
+    JobSpec spec = spec(source, cluster, sink, other, Mode.FULL);
+    try (Store hdfs = Stores.open(URI.create(source), cluster)) {
+      fill(hdfs, null);
+    }
+
+    RunRecord run = DeltaWindowsTest.run(spec, clock());
+
+    assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(run.totals()).isEqualTo(new RunTotals(3, 0, 5, 0, 0, bytes(copied())));
+    byte[] tampered = files.get("b/3.bin").clone();
+    tampered[MiniHdfs.BLOCK + 5] ^= 1;
+    try (Store from = Stores.open(URI.create(source), cluster);
+        Store to = Stores.open(URI.create(sink), cluster)) {
+      for (String key : copied().keySet()) {
+        assertThat(to.checksum(key)).as(key).isPresent().isEqualTo(from.checksum(key));
+      }
+      // Rewritten in the same blocks (1 MiB, as its source's): only its checksum differs.
+      to.put(
+          "b/3.bin",
+          new ByteArrayInputStream(tampered),
+          new FileInfo("b/3.bin", tampered.length, null, null));
+    }
+    try (var control = io.copyjob.control.ControlStore.open(spec.control())) {
+      control.resetPartitions("hdfs-" + id, List.of());
+    }
+
+    RunRecord again = DeltaWindowsTest.run(spec, clock());
+
+    assertThat(again.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(again.totals()).isEqualTo(new RunTotals(3, 0, 1, 4, 0, files.get("b/3.bin").length));
+    try (Store to = Stores.open(URI.create(sink), other)) {
+      assertSameFiles(readAll(to), copied());
+    }
+  }
+
+  /**
    * HDFS keeps modification times in milliseconds: a delta run copies the files changed since the
    * last one ended, and nothing it copied before.
    */

@@ -9,6 +9,7 @@ import io.copyjob.store.Listing;
 import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
+import io.copyjob.store.StoreChecksum;
 import io.copyjob.store.TempNames;
 import io.copyjob.store.TempOwner;
 import java.io.FileNotFoundException;
@@ -19,15 +20,23 @@ import java.net.URI;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.BlockLocation;
+import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileChecksum;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.web.WebHdfsFileSystem;
+import org.apache.hadoop.util.DataChecksum;
 
 /**
  * Files below a folder of any Hadoop file system ({@code hdfs://}, {@code webhdfs://}, {@code
@@ -40,9 +49,18 @@ import org.apache.hadoop.hdfs.web.WebHdfsFileSystem;
  * source's modification time and is renamed over the target when complete (atomically on HDFS and
  * WebHDFS, where rename can replace a file). Files carry no version tag: their listed size and
  * modification time stand for one, checked when a listed file is opened and again at its end.
+ *
+ * <p>Checksums: HDFS's file checksum ({@code getFileChecksum}, MD5-of-MD5-of-CRC32C) is made by the
+ * DataNodes from the CRCs they keep of each block's chunks, so it depends on the block size and the
+ * CRC settings as well as on the bytes. A copy from another Hadoop store is written in the source
+ * file's block size and CRC settings (as DistCp's {@code -pb -pc}), unless the connection's {@code
+ * conf} sets {@code dfs.blocksize}, so that the two checksums compare.
  */
 public final class HadoopStore implements Store {
   private static final int BUFFER = 1 << 20;
+
+  /** What {@code MD5MD5CRC32FileChecksum.getAlgorithmName} makes of its CRC settings. */
+  private static final Pattern MD5_OF_CRCS = Pattern.compile("MD5-of-\\d+MD5-of-(\\d+)(CRC32C?)");
 
   /**
    * Keys Hadoop cannot hold under exactly that name. Each was written to a MiniDFSCluster (over RPC
@@ -76,14 +94,17 @@ public final class HadoopStore implements Store {
   private final String rootPath;
   private final String connectionName;
   private final TempOwner owner;
+  private final boolean sourceBlockSize;
 
-  private HadoopStore(FileSystem fs, URI rootUri, String connectionName, TempOwner owner) {
+  private HadoopStore(
+      FileSystem fs, URI rootUri, String connectionName, TempOwner owner, boolean sourceBlockSize) {
     this.fs = fs;
     this.rootUri = rootUri;
     this.rootDir = new Path(rootUri);
     this.rootPath = rootUri.getPath().endsWith("/") ? rootUri.getPath() : rootUri.getPath() + "/";
     this.connectionName = connectionName;
     this.owner = owner;
+    this.sourceBlockSize = sourceBlockSize;
   }
 
   /**
@@ -101,7 +122,9 @@ public final class HadoopStore implements Store {
     String name =
         connection == null ? "store '" + root + "'" : "connection '" + connection.name() + "'";
     FileSystem fs = HadoopFileSystems.open(root, connection, name, requestTimeout);
-    return new HadoopStore(fs, root, name, null);
+    // A block size the job file sets is the one its files are to have; site files' are defaults.
+    boolean sourceBlockSize = connection == null || !connection.conf().containsKey("dfs.blocksize");
+    return new HadoopStore(fs, root, name, null, sourceBlockSize);
   }
 
   @Override
@@ -208,6 +231,53 @@ public final class HadoopStore implements Store {
   }
 
   @Override
+  public boolean keepsChecksums() {
+    return true;
+  }
+
+  /**
+   * {@code getFileChecksum}, with the file's block size. None for a file whose blocks are not all
+   * full but the last (appended in a new block, or concatenated): a copy written from start to end
+   * has other block boundaries, so the two could never compare; none for an erasure-coded file,
+   * whose checksum is made per block group. A file system that keeps no checksum gives none.
+   */
+  @Override
+  public Optional<StoreChecksum> checksum(String key) throws IOException {
+    Path path = path(key);
+    try {
+      FileStatus status = fs.getFileStatus(path);
+      if (!status.isFile() || status.isErasureCoded() || !fullBlocks(status)) {
+        return Optional.empty();
+      }
+      FileChecksum sum = fs.getFileChecksum(path);
+      if (sum == null || sum.getAlgorithmName() == null) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new StoreChecksum(
+              sum.getAlgorithmName(), Checksums.hex(sum.getBytes()), status.getBlockSize()));
+    } catch (FileNotFoundException e) {
+      throw new FileNotFoundException(rootUri + key);
+    } catch (IOException e) {
+      throw HadoopErrors.of(connectionName, rootUri + key, e);
+    }
+  }
+
+  /** Whether every block of the file but the last holds exactly its block size. */
+  private boolean fullBlocks(FileStatus status) throws IOException {
+    if (status.getLen() == 0) {
+      return true;
+    }
+    BlockLocation[] blocks = fs.getFileBlockLocations(status, 0, status.getLen());
+    for (int i = 0; i < blocks.length - 1; i++) {
+      if (blocks[i].getLength() != status.getBlockSize()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
   public InputStream open(String key) throws IOException {
     Path path = path(key);
     try {
@@ -276,8 +346,7 @@ public final class HadoopStore implements Store {
     MessageDigest md5 = Checksums.newMd5();
     try {
       long written = 0;
-      // create() makes the missing folders above; false: never over another run's temp file.
-      try (FSDataOutputStream out = fs.create(temp, false)) {
+      try (FSDataOutputStream out = create(temp, source.checksum())) {
         byte[] buffer = new byte[BUFFER];
         for (int n; (n = content.read(buffer)) != -1; ) {
           out.write(buffer, 0, n);
@@ -302,11 +371,43 @@ public final class HadoopStore implements Store {
       throw e;
     }
     FileStatus status = fs.getFileStatus(target);
-    return new FileInfo(
-        key,
-        status.getLen(),
-        Instant.ofEpochMilli(status.getModificationTime()),
-        Checksums.hex(md5.digest()));
+    FileInfo written =
+        new FileInfo(
+            key,
+            status.getLen(),
+            Instant.ofEpochMilli(status.getModificationTime()),
+            Checksums.hex(md5.digest()));
+    // The engine gave the source's checksum to have the copy compared with it: give this one.
+    return source.checksum() == null ? written : written.withChecksum(checksum(key).orElse(null));
+  }
+
+  /**
+   * Creates {@code temp}, making the missing folders above, never over another run's temporary
+   * file: in the block size and CRC settings of {@code like} (the source file's checksum) when
+   * there is one and the connection sets no block size, else in the file system's defaults.
+   * Replication stays the sink's: it does not change the checksum.
+   */
+  private FSDataOutputStream create(Path temp, StoreChecksum like) throws IOException {
+    if (like == null || !sourceBlockSize || like.blockSize() <= 0) {
+      return fs.create(temp, false);
+    }
+    Options.ChecksumOpt crcs = null;
+    Matcher m = MD5_OF_CRCS.matcher(like.algorithm());
+    if (m.matches() && Integer.parseInt(m.group(1)) > 0) {
+      crcs =
+          new Options.ChecksumOpt(
+              DataChecksum.Type.valueOf(m.group(2)), Integer.parseInt(m.group(1)));
+    }
+    // As FileSystem.create(path, false) does, with the block size and CRC settings given.
+    return fs.create(
+        temp,
+        FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf())),
+        EnumSet.of(CreateFlag.CREATE),
+        fs.getConf().getInt("io.file.buffer.size", 4096),
+        fs.getDefaultReplication(temp),
+        like.blockSize(),
+        null,
+        crcs);
   }
 
   /**
@@ -344,7 +445,7 @@ public final class HadoopStore implements Store {
 
   @Override
   public Store ownedBy(TempOwner owner) {
-    return new HadoopStore(fs, rootUri, connectionName, owner);
+    return new HadoopStore(fs, rootUri, connectionName, owner, sourceBlockSize);
   }
 
   /**

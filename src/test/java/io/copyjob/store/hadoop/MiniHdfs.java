@@ -71,15 +71,21 @@ public final class MiniHdfs extends ExternalResource {
    * reports at once, and a test writes a thousand small files.
    */
   public static Connection.Hadoop connection(String name) {
-    return new Connection.Hadoop(
-        name,
-        Map.of(
-            "dfs.replication", "1",
-            "dfs.blocksize", Integer.toString(BLOCK),
-            "dfs.client.block.write.locateFollowingBlock.initial.delay.ms", "20"),
-        Map.of(),
-        null,
-        null);
+    return connection(name, BLOCK);
+  }
+
+  /**
+   * As {@link #connection(String)}, writing new files in blocks of {@code blockSize}; 0: no block
+   * size set, so that a copy takes its source file's.
+   */
+  public static Connection.Hadoop connection(String name, long blockSize) {
+    Map<String, String> conf = new java.util.HashMap<>();
+    conf.put("dfs.replication", "1");
+    if (blockSize > 0) {
+      conf.put("dfs.blocksize", Long.toString(blockSize));
+    }
+    conf.put("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", "20");
+    return new Connection.Hadoop(name, conf, Map.of(), null, null);
   }
 
   public MiniDFSCluster cluster() {
