@@ -231,6 +231,66 @@ public class HdfsCopyTest {
   }
 
   /**
+   * Delta windows end at the NameNode's clock (the time it stamps a scratch file with), not at this
+   * machine's, here an hour ahead: a run copies exactly the files stamped in [the end of the last
+   * successful window, the NameNode's time at its start).
+   */
+  @Test
+  public void deltaWindowsEndAtTheNameNodesClock() throws Exception {
+    String source = HDFS.root("hdfs", "clock-" + id).toString();
+    Path sink = tmp.newFolder("sink").toPath();
+    JobSpec spec = spec(source, cluster, sink.toUri().toString(), null, Mode.DELTA);
+    Clock ahead = Clock.offset(Clock.systemUTC(), java.time.Duration.ofHours(1));
+    byte[] data = {1, 2, 3};
+    try (Store hdfs = Stores.open(URI.create(source), cluster);
+        var control = io.copyjob.control.ControlStore.open(spec.control())) {
+      hdfs.prepare(true);
+      hdfs.put("a/first.bin", new ByteArrayInputStream(data), new FileInfo("a", 3, null, null));
+      RunRecord one = DeltaWindowsTest.run(spec, ahead);
+      assertThat(one.totals().filesCopied()).isEqualTo(1);
+      Instant end = windowEnd(control, one, "a");
+      assertThat(end).isBefore(one.startedAt().minus(java.time.Duration.ofMinutes(59)));
+      // The clock's scratch file is gone (a listing would skip it: ask the file system).
+      try (FileSystem fs = FileSystem.newInstance(URI.create(source), new Configuration())) {
+        assertThat(fs.listStatus(new org.apache.hadoop.fs.Path(source)))
+            .extracting(f -> f.getPath().getName())
+            .containsExactly("a");
+      }
+      try (Listing all = hdfs.list("", true)) {
+        assertThat(all.next().key()).isEqualTo("a/first.bin");
+        assertThat(all.hasNext()).isFalse();
+      }
+
+      Map<String, Instant> stamps = new TreeMap<>();
+      stamps.put("a/before.bin", end.minusMillis(1));
+      stamps.put("a/at-the-end.bin", end);
+      stamps.put("a/now.bin", null); // the NameNode's time as it closes the file
+      stamps.put("a/later.bin", Instant.now().plus(java.time.Duration.ofMinutes(30)));
+      for (Map.Entry<String, Instant> stamp : stamps.entrySet()) {
+        String key = stamp.getKey();
+        hdfs.put(key, new ByteArrayInputStream(data), new FileInfo(key, 3, stamp.getValue(), null));
+      }
+      RunRecord two = DeltaWindowsTest.run(spec, ahead);
+
+      assertThat(two.status()).isEqualTo(RunStatus.SUCCEEDED);
+      assertThat(TestTrees.read(sink))
+          .containsOnlyKeys("a/first.bin", "a/at-the-end.bin", "a/now.bin");
+      assertThat(two.totals().filesCopied()).isEqualTo(2);
+      assertThat(windowEnd(control, two, "a")).isBefore(stamps.get("a/later.bin"));
+    }
+  }
+
+  private static Instant windowEnd(
+      io.copyjob.control.ControlStore control, RunRecord run, String prefix) throws Exception {
+    return control.partitionRuns(run.runId()).stream()
+        .filter(p -> p.result().key().prefix().equals(prefix))
+        .findFirst()
+        .orElseThrow()
+        .result()
+        .windowEnd();
+  }
+
+  /**
    * HDFS keeps modification times in milliseconds: a delta run copies the files changed since the
    * last one ended, and nothing it copied before.
    */

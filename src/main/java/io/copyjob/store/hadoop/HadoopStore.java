@@ -36,7 +36,10 @@ import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.web.WebHdfsFileSystem;
+import org.apache.hadoop.security.AccessControlException;
 import org.apache.hadoop.util.DataChecksum;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Files below a folder of any Hadoop file system ({@code hdfs://}, {@code webhdfs://}, {@code
@@ -57,6 +60,7 @@ import org.apache.hadoop.util.DataChecksum;
  * conf} sets {@code dfs.blocksize}, so that the two checksums compare.
  */
 public final class HadoopStore implements Store {
+  private static final Logger LOG = LoggerFactory.getLogger(HadoopStore.class);
   private static final int BUFFER = 1 << 20;
 
   /** What {@code MD5MD5CRC32FileChecksum.getAlgorithmName} makes of its CRC settings. */
@@ -142,6 +146,36 @@ public final class HadoopStore implements Store {
       case "hdfs", "webhdfs", "swebhdfs" -> Duration.ofMillis(1);
       default -> DEFAULT_TIME_RESOLUTION;
     };
+  }
+
+  /**
+   * The clock of the NameNode, which stamps the files: the modification time it gives an empty
+   * hidden file created in the root folder and removed at once (HDFS has no call that answers the
+   * time). The root, not a folder elsewhere: under federation (viewfs) another folder may belong to
+   * another NameNode. Where the job may not write there (a read-only source, a snapshot), this
+   * machine's clock stands for it, with a warning.
+   */
+  @Override
+  public Optional<Instant> now() throws IOException {
+    Path scratch = new Path(rootDir, TempNames.beside("clock", owner));
+    try {
+      fs.create(scratch, false).close();
+      try {
+        return Optional.of(Instant.ofEpochMilli(fs.getFileStatus(scratch).getModificationTime()));
+      } finally {
+        fs.delete(scratch, false);
+      }
+    } catch (AccessControlException e) {
+      LOG.warn(
+          "{}: cannot write in {} to read the NameNode's clock ({}); delta windows end at this"
+              + " machine's clock",
+          connectionName,
+          rootUri,
+          HadoopErrors.firstLine(e));
+      return Optional.empty();
+    } catch (IOException e) {
+      throw HadoopErrors.of(connectionName, rootUri.toString(), e);
+    }
   }
 
   @Override

@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.copyjob.store.Store;
 import io.copyjob.store.StoreContractTest;
 import io.copyjob.store.Stores;
+import java.security.PrivilegedExceptionAction;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.security.UserGroupInformation;
 import org.junit.ClassRule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -55,6 +59,31 @@ public class HadoopStoreTest extends StoreContractTest {
   @Override
   protected boolean holdsNamesEndingInSlash() {
     return false; // a folder cannot hold content under such a name
+  }
+
+  /**
+   * The NameNode's clock is the modification time of a scratch file written in the root and removed
+   * (the NameNode runs in this JVM here, on this machine's clock). A user who may only read the
+   * root gets none, and this machine's clock stands for it.
+   */
+  @Test
+  public void theClockIsTheNameNodesWhereTheUserMayWriteInTheRoot() throws Exception {
+    Instant before = Instant.now();
+    Instant now = store.now().orElseThrow();
+    assertThat(now).isBetween(before.minusMillis(1), Instant.now().plusMillis(1));
+
+    Store reader =
+        UserGroupInformation.createRemoteUser("reader")
+            .doAs(
+                (PrivilegedExceptionAction<Store>)
+                    () ->
+                        Stores.open(
+                            store.root(), MiniHdfs.connection("reader"), Duration.ofSeconds(30)));
+    try {
+      assertThat(reader.now()).isEmpty();
+    } finally {
+      reader.close();
+    }
   }
 
   /**
