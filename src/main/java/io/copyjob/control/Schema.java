@@ -243,6 +243,14 @@ final class Schema {
       added.put("watermark_before", d.varchar(WATERMARK_LENGTH));
       added.put("watermark_after", d.varchar(WATERMARK_LENGTH));
     }
+    if (ROUNDS.equals(table)) {
+      // A table's round (continuous tabular copy): its rows and its watermark before and after.
+      added.put("rows_read", "BIGINT");
+      added.put("rows_written", "BIGINT");
+      added.put("rows_rejected", "BIGINT");
+      added.put("watermark_before", d.varchar(WATERMARK_LENGTH));
+      added.put("watermark_after", d.varchar(WATERMARK_LENGTH));
+    }
     return added;
   }
 
