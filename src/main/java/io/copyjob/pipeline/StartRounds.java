@@ -55,7 +55,7 @@ public final class StartRounds
   }
 
   /** The round number of {@code tick} in a run that started at {@code runStart}. */
-  static long roundOf(Instant runStart, Instant tick, Duration interval) {
+  public static long roundOf(Instant runStart, Instant tick, Duration interval) {
     return 1
         + Math.max(
             0, Math.floorDiv(Duration.between(runStart, tick).toMillis(), interval.toMillis()));
