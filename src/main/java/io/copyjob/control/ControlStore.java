@@ -810,6 +810,16 @@ public final class ControlStore implements AutoCloseable {
     return count;
   }
 
+  /**
+   * The run's rounds numbered {@code round} that are still RUNNING: after a runner's failover their
+   * tick is delivered again, late, and they are run again with the windows they had.
+   */
+  public List<RoundRecord> runningRounds(long runId, long round) throws SQLException {
+    return rounds(runId).stream()
+        .filter(r -> r.round() == round && r.status() == RoundStatus.RUNNING)
+        .toList();
+  }
+
   /** A continuous run's rounds, by round, root and prefix; empty for another run. */
   public List<RoundRecord> rounds(long runId) throws SQLException {
     try {

@@ -253,6 +253,129 @@ public class ContinuousFlinkClusterIT {
   }
 
   /**
+   * The TaskManager alone killed with -9 in the middle of a round, and a new one started: Flink
+   * restarts the job from its last checkpoint (taken before the round began), the round's tick is
+   * replayed and runs again with the window it had, and the files the dead TaskManager had copied
+   * and verified are found identical, never copied again.
+   */
+  @Test
+  public void aTaskManagerKilledMidRoundIsReplacedAndTheJobResumesFromItsCheckpoint()
+      throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    Path source = dir.resolve("src");
+    Path sink = dir.resolve("dst");
+    Map<String, byte[]> files = new TreeMap<>();
+    for (int i = 0; i < 2; i++) {
+      String key = "p" + i + "/first.bin";
+      files.put(key, TestTrees.write(source, key, 1_000));
+    }
+    String name = "cont-flink-tm-" + UUID.randomUUID().toString().substring(0, 8);
+    Path jobFile =
+        jobFile(
+            dir,
+            name,
+            source,
+            sink,
+            // 4 MB at 100 kB/s a worker: the round lasts long enough to lose its TaskManager in.
+            "copy: {maxBytesPerSecond: 100kB, transfersPerWorker: 4}");
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    Path log = dir.resolve("run.log");
+    Process client = submit(jobFile, log);
+    try {
+      awaitCopied(sink, 2, client, log);
+      // A checkpoint before the round begins: what the job is restored from.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (FlinkRest.checkpoints(master, jobName(name))[0] < 1) {
+        assertThat(System.nanoTime()).as("a checkpoint completed").isLessThan(deadline);
+        Thread.sleep(200);
+      }
+      for (int i = 0; i < 400; i++) {
+        String key = "p" + (i % 2) + "/d" + (i % 5) + "/f" + i + ".bin";
+        files.put(key, TestTrees.write(source, key, 10_000));
+      }
+      awaitCopied(sink, 60, client, log);
+      long pid = Long.parseLong(Files.readString(HOME.resolve("taskmanager.pid")).trim());
+      ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+      awaitDead(pid);
+      long atSinkWhenKilled = copied(sink);
+      long recordedWhenKilled;
+      RunRecord run = currentRun(spec);
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        recordedWhenKilled =
+            control.rounds(run.runId()).stream()
+                .filter(r -> r.status() == RoundStatus.SUCCEEDED)
+                .mapToLong(RoundRecord::filesCopied)
+                .sum();
+      }
+      assertThat(atSinkWhenKilled).as("killed mid-round").isLessThan(files.size());
+      cluster("start"); // a new TaskManager, the JobManager kept
+      deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      while (copied(sink) < files.size()) {
+        assertThat(client.isAlive()).as(Files.readString(log)).isTrue();
+        assertThat(System.nanoTime()).as("every file at the sink").isLessThan(deadline);
+        Thread.sleep(500);
+      }
+      long[] checkpoints = FlinkRest.checkpoints(master, jobName(name));
+      assertThat(checkpoints[1]).as("restored from a checkpoint").isPositive();
+      assertThat(FlinkRest.jobStates(master)).containsEntry(jobName(name), "RUNNING");
+      long expected = files.size() - atSinkWhenKilled + recordedWhenKilled;
+      awaitCopiesRecorded(spec, run, expected);
+      client.destroy(); // SIGTERM
+      assertThat(client.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      // The copies in flight on the dead TaskManager left their hidden temporary files, named for
+      // this run: never listed, and removed by the job's next run (this one did not succeed).
+      List<Path> leftovers;
+      try (java.util.stream.Stream<Path> walk = Files.walk(sink)) {
+        leftovers = walk.filter(p -> p.getFileName().toString().startsWith(".")).toList();
+      }
+      assertThat(leftovers)
+          .allMatch(
+              p ->
+                  p.getFileName()
+                      .toString()
+                      .matches("\\..+\\.copyjob-[0-9a-f]+-" + run.runId() + "-[0-9a-f]+\\.tmp"));
+      for (Path leftover : leftovers) {
+        Files.delete(leftover);
+      }
+      TestTrees.assertTree(sink, files);
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        RunRecord stopped = control.run(run.runId()).orElseThrow();
+        assertThat(stopped.status()).isEqualTo(RunStatus.STOPPED);
+        List<RoundRecord> rounds = control.rounds(run.runId());
+        assertThat(rounds).noneMatch(r -> r.status() == RoundStatus.RUNNING);
+        assertThat(rounds).allMatch(r -> r.filesFailed() == 0);
+        // One run throughout; what the dead TaskManager had verified is never copied again.
+        assertThat(rounds.stream().mapToLong(RoundRecord::filesCopied).sum()).isEqualTo(expected);
+        assertThat(rounds.stream().mapToLong(RoundRecord::filesSkipped).sum())
+            .isGreaterThanOrEqualTo(atSinkWhenKilled - recordedWhenKilled);
+      }
+      System.out.println(
+          "continuous, TaskManager killed: "
+              + (atSinkWhenKilled - recordedWhenKilled)
+              + " files of the round verified before the kill, restored from checkpoint "
+              + checkpoints[1]
+              + ", "
+              + leftovers.size()
+              + " temporary files left by the copies in flight");
+    } finally {
+      client.descendants().forEach(ProcessHandle::destroyForcibly);
+      client.destroyForcibly();
+    }
+  }
+
+  /** Waits until the process is gone or a zombie: PID 1 here does not reap, so kill -0 lies. */
+  private static void awaitDead(long pid) throws Exception {
+    Path status = Path.of("/proc/" + pid + "/status");
+    for (int i = 0; i < 300; i++) {
+      if (!Files.exists(status) || Files.readString(status).contains("State:\tZ")) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("pid " + pid + " still runs after kill -9");
+  }
+
+  /**
    * A database table continuously on the cluster, PostgreSQL into PostgreSQL (a schema of its own
    * each): rows inserted while it runs arrive once, and each recorded round starts at the watermark
    * the round before it left.

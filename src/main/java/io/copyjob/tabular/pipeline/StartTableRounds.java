@@ -77,17 +77,30 @@ public final class StartTableRounds
       Duration interval = spec.delta().interval();
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       long round = StartRounds.roundOf(run.runStart(), tick, interval);
-      if (!now.isBefore(tick.plus(interval))) {
-        LOG.info(
-            "Job '{}': round {} dropped, its tick came after the next one's time",
-            spec.name(),
-            round);
-        return;
-      }
-      List<RoundRecord> planned = new ArrayList<>();
       Map<String, TableKey> byId = new HashMap<>();
       for (TableKey table : tables) {
         byId.put(table.id(), table);
+      }
+      if (!now.isBefore(tick.plus(interval))) {
+        // A late tick starts nothing new, but one replayed after a failover runs its rounds in
+        // flight again (the watermark they read above has not moved).
+        List<RoundRecord> replayed;
+        try (ControlStore control = ControlStore.openExisting(spec.control())) {
+          replayed = control.runningRounds(run.runId(), round);
+        }
+        if (replayed.isEmpty()) {
+          LOG.info(
+              "Job '{}': round {} dropped, its tick came after the next one's time",
+              spec.name(),
+              round);
+        }
+        for (RoundRecord r : replayed) {
+          out.output(new TableRound(round, byId.get(r.key().id())));
+        }
+        return;
+      }
+      List<RoundRecord> planned = new ArrayList<>();
+      for (TableKey table : tables) {
         planned.add(
             RoundRecord.planned(
                 run.runId(), round, table.partition(), RoundStatus.RUNNING, now, null, null, null));
