@@ -21,6 +21,15 @@ final class RunnerOptions {
   /** A continuous run's Flink checkpoints, unless --checkpointingInterval says otherwise. */
   static final long CONTINUOUS_CHECKPOINT_MILLIS = 10_000;
 
+  /**
+   * A continuous run's Flink restarts after a failure (a lost TaskManager), unless
+   * --numberOfExecutionRetries says otherwise: Flink restores a job from its last checkpoint only
+   * when it may restart it, and a cluster's default may be none.
+   */
+  static final int CONTINUOUS_RESTARTS = 10;
+
+  static final long CONTINUOUS_RESTART_DELAY_MILLIS = 10_000;
+
   private RunnerOptions() {}
 
   /** The runners a user names with {@code --runner}. */
@@ -97,6 +106,13 @@ final class RunnerOptions {
         flink.setAttachedMode(false);
         if (flink.getCheckpointingInterval() == null || flink.getCheckpointingInterval() <= 0) {
           flink.setCheckpointingInterval(CONTINUOUS_CHECKPOINT_MILLIS);
+        }
+        if (flink.getNumberOfExecutionRetries() == null
+            || flink.getNumberOfExecutionRetries() < 0) {
+          flink.setNumberOfExecutionRetries(CONTINUOUS_RESTARTS);
+          if (flink.getExecutionRetryDelay() == null || flink.getExecutionRetryDelay() < 0) {
+            flink.setExecutionRetryDelay(CONTINUOUS_RESTART_DELAY_MILLIS);
+          }
         }
       }
       if (remote && flink.getFilesToStage() == null) {

@@ -627,7 +627,26 @@ public final class ControlStore implements AutoCloseable {
   private void recordWatermark(
       long runId, String job, PartitionResult result, WatermarkChange w, Instant recordedAt)
       throws SQLException {
-    String after = result.succeeded() ? w.after() : w.before();
+    WatermarkChange recorded =
+        new WatermarkChange(
+            w.column(), w.before(), result.succeeded() ? w.after() : w.before(), w.nullRows());
+    recordWatermark(
+        runId, job, result.key(), recorded, result.succeeded() && w.moves(), recordedAt);
+  }
+
+  /**
+   * Writes {@code w} in the run's row of the partition; and when {@code store}, its {@code after}
+   * as the table's watermark.
+   */
+  private void recordWatermark(
+      long runId,
+      String job,
+      PartitionKey key,
+      WatermarkChange w,
+      boolean store,
+      Instant recordedAt)
+      throws SQLException {
+    String after = w.after();
     try (PreparedStatement ps =
         conn.prepareStatement(
             "UPDATE "
@@ -636,11 +655,11 @@ public final class ControlStore implements AutoCloseable {
       ps.setString(1, w.before());
       ps.setString(2, after);
       ps.setLong(3, runId);
-      ps.setString(4, hash(result.key()));
+      ps.setString(4, hash(key));
       ps.executeUpdate();
     }
-    if (result.succeeded() && w.moves()) {
-      watermarks.put(job, result.key().prefix(), w.column(), w.after(), recordedAt);
+    if (store) {
+      watermarks.put(job, key.prefix(), w.column(), w.after(), recordedAt);
     }
   }
 
@@ -752,16 +771,22 @@ public final class ControlStore implements AutoCloseable {
           if (!rounds.finish(runId, round, hash, result, recordedAt)) {
             return false;
           }
+          PartitionResult sums = rounds.sumWithRun(runId, hash, result);
           PartitionRows.replacePartitionRun(
-              conn,
-              dialect,
-              runId,
-              job,
-              hash,
-              runTime,
-              rounds.sumWithRun(runId, hash, result),
-              recordedAt);
+              conn, dialect, runId, job, hash, runTime, sums, recordedAt);
           PartitionRows.updatePartition(conn, dialect, runId, job, hash, runTime, result);
+          WatermarkChange w = result.table() == null ? null : result.table().watermark();
+          if (w != null) {
+            // The run's row: from the first round's watermark to where this round leaves it.
+            WatermarkChange run =
+                new WatermarkChange(
+                    w.column(),
+                    sums.table().watermark().before(),
+                    result.succeeded() ? w.after() : w.before(),
+                    w.nullRows());
+            recordWatermark(
+                runId, job, result.key(), run, result.succeeded() && w.moves(), recordedAt);
+          }
           return true;
         });
   }
@@ -783,6 +808,16 @@ public final class ControlStore implements AutoCloseable {
       count += abandonRounds(runId, "the run ended with the round in flight");
     }
     return count;
+  }
+
+  /**
+   * The run's rounds numbered {@code round} that are still RUNNING: after a runner's failover their
+   * tick is delivered again, late, and they are run again with the windows they had.
+   */
+  public List<RoundRecord> runningRounds(long runId, long round) throws SQLException {
+    return rounds(runId).stream()
+        .filter(r -> r.round() == round && r.status() == RoundStatus.RUNNING)
+        .toList();
   }
 
   /** A continuous run's rounds, by round, root and prefix; empty for another run. */

@@ -12,6 +12,8 @@ import java.time.Instant;
  * @param windowStart the LastModified window listed (inclusive), null when open
  * @param windowEnd the window's end (exclusive): the source store's time at the round's start
  * @param error why the round failed, was skipped or was abandoned; null otherwise
+ * @param table a table's round (tabular continuous mode): its rows, and its watermark before and
+ *     after; null for a partition of files
  */
 public record RoundRecord(
     long runId,
@@ -26,7 +28,8 @@ public record RoundRecord(
     long filesSkipped,
     long filesFailed,
     long bytesCopied,
-    String error)
+    String error,
+    TableCounts table)
     implements Serializable {
 
   /** A round about to run (or to be skipped), before it has counts. */
@@ -40,6 +43,19 @@ public record RoundRecord(
       Instant windowEnd,
       String error) {
     return new RoundRecord(
-        runId, round, key, status, startedAt, null, windowStart, windowEnd, 0, 0, 0, 0, error);
+        runId,
+        round,
+        key,
+        status,
+        startedAt,
+        null,
+        windowStart,
+        windowEnd,
+        0,
+        0,
+        0,
+        0,
+        error,
+        null);
   }
 }

@@ -27,6 +27,10 @@ final class RoundTable {
           + " window_start, window_end, files_copied, files_skipped, files_failed, bytes_copied,"
           + " error";
 
+  /** What a round's row holds beyond {@link #COLUMNS}: a table's rows and watermark. */
+  private static final String TABLE_COLUMNS =
+      ", rows_read, rows_written, rows_rejected, watermark_before, watermark_after";
+
   private final Connection conn;
   private final Dialect d;
 
@@ -45,6 +49,7 @@ final class RoundTable {
         conn.prepareStatement(
             "SELECT "
                 + COLUMNS
+                + TABLE_COLUMNS
                 + " FROM "
                 + ROUNDS
                 + " WHERE run_id = ? AND (round_number = ? OR status = ?)")) {
@@ -101,7 +106,8 @@ final class RoundTable {
             "UPDATE "
                 + ROUNDS
                 + " SET status = ?, ended_at = ?, files_copied = ?, files_skipped = ?,"
-                + " files_failed = ?, bytes_copied = ?, error = ?"
+                + " files_failed = ?, bytes_copied = ?, error = ?, rows_read = ?, rows_written = ?,"
+                + " rows_rejected = ?, watermark_before = ?, watermark_after = ?"
                 + " WHERE run_id = ? AND key_hash = ? AND round_number = ? AND status = ?")) {
       ps.setString(1, (r.succeeded() ? RoundStatus.SUCCEEDED : RoundStatus.FAILED).name());
       d.setInstant(ps, 2, at);
@@ -110,10 +116,18 @@ final class RoundTable {
       ps.setLong(5, r.filesFailed());
       ps.setLong(6, r.bytesCopied());
       ps.setString(7, Jdbc.truncate(r.note(), Schema.ERROR_LENGTH));
-      ps.setLong(8, runId);
-      ps.setString(9, keyHash);
-      ps.setLong(10, round);
-      ps.setString(11, RoundStatus.RUNNING.name());
+      TableCounts t = r.table();
+      WatermarkChange w = t == null ? null : t.watermark();
+      setLongOrNull(ps, 8, t == null ? null : t.rowsRead());
+      setLongOrNull(ps, 9, t == null ? null : t.rowsWritten());
+      setLongOrNull(ps, 10, t == null ? null : t.rowsRejected());
+      ps.setString(11, w == null ? null : w.before());
+      // A failed round's watermark stays where it was.
+      ps.setString(12, w == null ? null : r.succeeded() ? w.after() : w.before());
+      ps.setLong(13, runId);
+      ps.setString(14, keyHash);
+      ps.setLong(15, round);
+      ps.setString(16, RoundStatus.RUNNING.name());
       return ps.executeUpdate() == 1;
     }
   }
@@ -125,7 +139,8 @@ final class RoundTable {
   PartitionResult sumWithRun(long runId, String keyHash, PartitionResult r) throws SQLException {
     try (PreparedStatement ps =
         conn.prepareStatement(
-            "SELECT files_copied, files_skipped, files_failed, bytes_copied, window_start FROM "
+            "SELECT files_copied, files_skipped, files_failed, bytes_copied, window_start,"
+                + " rows_read, rows_written, rows_rejected, duration_ms, watermark_before FROM "
                 + PARTITION_RUNS
                 + " WHERE run_id = ? AND key_hash = ?")) {
       ps.setLong(1, runId);
@@ -143,8 +158,38 @@ final class RoundTable {
             r.firstError(),
             d.getInstant(rs, "window_start"),
             r.windowEnd(),
-            r.warning());
+            r.warning(),
+            r.table() == null ? null : sumRows(rs, r.table()));
       }
+    }
+  }
+
+  /**
+   * A table's rows over the run's rounds: this round's added to its partition_runs row's, and the
+   * watermark from where the run's first round started to where this one ends.
+   */
+  private static TableCounts sumRows(ResultSet rs, TableCounts round) throws SQLException {
+    WatermarkChange w = round.watermark();
+    if (w != null) {
+      // From the run's first round's (null: that round was a full load).
+      w =
+          new WatermarkChange(
+              w.column(), rs.getString("watermark_before"), w.after(), w.nullRows());
+    }
+    return new TableCounts(
+        rs.getLong("rows_read") + round.rowsRead(),
+        rs.getLong("rows_written") + round.rowsWritten(),
+        rs.getLong("rows_rejected") + round.rowsRejected(),
+        rs.getLong("duration_ms") + round.durationMillis(),
+        w);
+  }
+
+  private static void setLongOrNull(PreparedStatement ps, int index, Long value)
+      throws SQLException {
+    if (value == null) {
+      ps.setNull(index, java.sql.Types.BIGINT);
+    } else {
+      ps.setLong(index, value);
     }
   }
 
@@ -192,6 +237,7 @@ final class RoundTable {
         conn.prepareStatement(
             "SELECT "
                 + COLUMNS
+                + TABLE_COLUMNS
                 + " FROM "
                 + ROUNDS
                 + " WHERE run_id = ? ORDER BY round_number, source_root, prefix")) {
@@ -220,6 +266,23 @@ final class RoundTable {
         rs.getLong("files_skipped"),
         rs.getLong("files_failed"),
         rs.getLong("bytes_copied"),
-        rs.getString("error"));
+        rs.getString("error"),
+        tableCounts(rs));
+  }
+
+  /** A table's round's rows and watermark; null for a partition of files. */
+  private static TableCounts tableCounts(ResultSet rs) throws SQLException {
+    long read = rs.getLong("rows_read");
+    if (rs.wasNull()) {
+      return null;
+    }
+    String before = rs.getString("watermark_before");
+    String after = rs.getString("watermark_after");
+    return new TableCounts(
+        read,
+        rs.getLong("rows_written"),
+        rs.getLong("rows_rejected"),
+        0,
+        before == null && after == null ? null : new WatermarkChange(null, before, after, 0));
   }
 }

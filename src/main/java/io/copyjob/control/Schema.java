@@ -212,6 +212,11 @@ final class Schema {
               "window_end " + ts,
               counts,
               error,
+              "rows_read BIGINT",
+              "rows_written BIGINT",
+              "rows_rejected BIGINT",
+              "watermark_before " + d.varchar(WATERMARK_LENGTH),
+              "watermark_after " + d.varchar(WATERMARK_LENGTH),
               "CONSTRAINT copyjob_rounds_pk PRIMARY KEY (run_id, key_hash, round_number)");
       default -> throw new IllegalArgumentException("unknown table " + table);
     };
@@ -240,6 +245,15 @@ final class Schema {
     if (PARTITION_RUNS.equals(table)) {
       added.put("duration_ms", "BIGINT");
       // An incremental table's watermark before and after the run, as text.
+      added.put("watermark_before", d.varchar(WATERMARK_LENGTH));
+      added.put("watermark_after", d.varchar(WATERMARK_LENGTH));
+    }
+    if (ROUNDS.equals(table)) {
+      // A table's round (continuous tabular copy): its rows and its watermark before and after;
+      // created with the table, added to a rounds table made before them.
+      added.put("rows_read", "BIGINT");
+      added.put("rows_written", "BIGINT");
+      added.put("rows_rejected", "BIGINT");
       added.put("watermark_before", d.varchar(WATERMARK_LENGTH));
       added.put("watermark_after", d.varchar(WATERMARK_LENGTH));
     }

@@ -27,21 +27,28 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 public final class ContinuousPipeline {
   private ContinuousPipeline() {}
 
+  /**
+   * A tick every {@code continuous.interval} from the run's start, as the instant it is for: what
+   * starts each round (of partitions, or of tables).
+   */
+  public static PCollection<Instant> ticks(Pipeline pipeline, JobSpec spec, RunContext run) {
+    org.joda.time.Instant start = new org.joda.time.Instant(run.runStart().toEpochMilli());
+    return pipeline
+        .apply(
+            "Tick every " + io.copyjob.spec.Durations.format(spec.delta().interval()),
+            PeriodicImpulse.create()
+                .startAt(start)
+                .withInterval(org.joda.time.Duration.millis(spec.delta().interval().toMillis())))
+        .apply(
+            "As instants",
+            MapElements.into(TypeDescriptor.of(Instant.class))
+                .via(t -> Instant.ofEpochMilli(t.getMillis())));
+  }
+
   public static void build(
       Pipeline pipeline, JobSpec spec, RunContext run, PartitionLayout layout) {
-    org.joda.time.Instant start = new org.joda.time.Instant(run.runStart().toEpochMilli());
     PCollection<RoundPartition> rounds =
-        pipeline
-            .apply(
-                "Tick every " + io.copyjob.spec.Durations.format(spec.delta().interval()),
-                PeriodicImpulse.create()
-                    .startAt(start)
-                    .withInterval(
-                        org.joda.time.Duration.millis(spec.delta().interval().toMillis())))
-            .apply(
-                "As instants",
-                MapElements.into(TypeDescriptor.of(Instant.class))
-                    .via(t -> Instant.ofEpochMilli(t.getMillis())))
+        ticks(pipeline, spec, run)
             .apply("StartRounds", new StartRounds(spec, run))
             // Every tick lands on one Flink subtask: the partitions' listings are dealt out.
             .apply("Deal partitions", Reshuffle.viaRandomKey());

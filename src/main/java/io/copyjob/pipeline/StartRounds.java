@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>The round's number is the tick's place in the run (1 at the run's start, one more per
  * interval), so a tick delivered again after a runner's failover is the same round. A tick that
  * comes when the next one is already due (a runner that started late, or a worker that fell behind)
- * is dropped unrecorded: the next tick, right behind it, lists the same window and more.
+ * is dropped unrecorded: the next tick, right behind it, lists the same window and more; unless its
+ * round is in flight (a tick replayed after a failover), which then runs again.
  */
 public final class StartRounds
     extends PTransform<PCollection<Instant>, PCollection<RoundPartition>> {
@@ -55,7 +56,7 @@ public final class StartRounds
   }
 
   /** The round number of {@code tick} in a run that started at {@code runStart}. */
-  static long roundOf(Instant runStart, Instant tick, Duration interval) {
+  public static long roundOf(Instant runStart, Instant tick, Duration interval) {
     return 1
         + Math.max(
             0, Math.floorDiv(Duration.between(runStart, tick).toMillis(), interval.toMillis()));
@@ -87,10 +88,23 @@ public final class StartRounds
       Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
       long round = roundOf(run.runStart(), tick, interval);
       if (!now.isBefore(tick.plus(interval))) {
-        LOG.info(
-            "Job '{}': round {} dropped, its tick came after the next one's time",
-            spec.name(),
-            round);
+        // A late tick starts nothing new, but one replayed after a failover (a lost TaskManager:
+        // the ticks since the last checkpoint come again at once) runs its rounds in flight again.
+        List<RoundRecord> replayed;
+        try (ControlStore control = ControlStore.openExisting(spec.control())) {
+          replayed = control.runningRounds(run.runId(), round);
+        }
+        if (replayed.isEmpty()) {
+          LOG.info(
+              "Job '{}': round {} dropped, its tick came after the next one's time",
+              spec.name(),
+              round);
+        }
+        for (RoundRecord r : replayed) {
+          LOG.info("Job '{}': round {} of '{}' run again", spec.name(), round, r.key().prefix());
+          out.output(
+              new RoundPartition(round, r.key(), new DeltaWindow(r.windowStart(), r.windowEnd())));
+        }
         return;
       }
       List<RoundRecord> toRun;

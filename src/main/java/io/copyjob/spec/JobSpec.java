@@ -63,6 +63,14 @@ public record JobSpec(
     return tabular != null;
   }
 
+  /**
+   * Whether the job's tables are read above their watermark: mode incremental, or a tabular job's
+   * continuous rounds.
+   */
+  public boolean readsAboveWatermark() {
+    return mode == Mode.INCREMENTAL || (mode == Mode.CONTINUOUS && isTabular());
+  }
+
   /** A job whose stores are reached with the SDKs' defaults. */
   public JobSpec(
       String name,

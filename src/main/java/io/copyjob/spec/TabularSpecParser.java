@@ -58,6 +58,7 @@ final class TabularSpecParser {
           "tables",
           "faultTolerance",
           "mode",
+          "continuous",
           "copy",
           "control");
   private static final List<String> SOURCE_FIELDS =
@@ -161,6 +162,7 @@ final class TabularSpecParser {
     FileFormat format = format(source);
     Sink sink = sink(job.get("sink"), connections, root);
     Mode mode = mode(job.get("mode"), false);
+    continuous(job, mode);
     FaultTolerance faults = faultTolerance(job.get("faultTolerance"), root, connections);
     sink.checkApart(job.get("faultTolerance"), faults);
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
@@ -206,22 +208,42 @@ final class TabularSpecParser {
     Node defaults = job.get("tableDefaults").mapping(DEFAULT_FIELDS);
     List<TableSpec> tables = tables(job.get("tables"), defaults, null, true, sink.writesFiles());
     sink.checkFolders(job.get("tables"), tables);
+    DeltaSpec delta = continuous(job, mode);
+    boolean aboveWatermark = mode == Mode.INCREMENTAL || mode == Mode.CONTINUOUS;
+    String modeName = mode == Mode.CONTINUOUS ? "continuous" : "incremental";
+    if (mode == Mode.CONTINUOUS && sink.database() == null) {
+      // A round replayed after a kill reads its rows again: only a write by key in one database
+      // transaction makes that harmless; files and Kusto ingestions would hold the rows twice.
+      throw job.get("mode")
+          .error(
+              "continuous writes into a database table (sink.database) with keys and write:"
+                  + " upsert; files and Kusto sinks would receive a replayed round's rows twice");
+    }
     for (int i = 0; i < tables.size(); i++) {
       Node table = job.get("tables").get(tables.get(i).name());
-      if (mode == Mode.INCREMENTAL && tables.get(i).watermark() == null) {
-        throw table.get("watermark").error("required with mode: incremental");
+      if (aboveWatermark && tables.get(i).watermark() == null) {
+        throw table.get("watermark").error("required with mode: " + modeName);
       }
-      if (mode != Mode.INCREMENTAL && tables.get(i).watermark() != null) {
-        throw table.get("watermark").error("only with mode: incremental");
+      if (!aboveWatermark && tables.get(i).watermark() != null) {
+        throw table.get("watermark").error("only with mode: incremental or continuous");
       }
-      if (mode == Mode.INCREMENTAL && tables.get(i).write() == WriteMode.OVERWRITE) {
+      if (mode == Mode.CONTINUOUS && !tables.get(i).rereadsBoundary()) {
+        // A round whose rows are committed but not yet recorded (a kill, a failover) is read again
+        // by the next one: with append its rows would be written twice.
+        throw table
+            .get("write")
+            .error(
+                "mode: continuous needs keys and write: upsert (a round replayed after a kill"
+                    + " reads its rows again; append would duplicate them)");
+      }
+      if (aboveWatermark && tables.get(i).write() == WriteMode.OVERWRITE) {
         // An overwrite would replace the table with the rows above the watermark alone.
         throw table
             .get("write")
             .error(
                 "overwrite replaces the whole table, so it is for mode: full; use append or upsert");
       }
-      if (mode == Mode.INCREMENTAL && tables.get(i).truncateBeforeFullCopy()) {
+      if (aboveWatermark && tables.get(i).truncateBeforeFullCopy()) {
         throw table.get("truncateBeforeFullCopy").error("only with mode: full");
       }
       if (mode == Mode.INCREMENTAL
@@ -249,7 +271,7 @@ final class TabularSpecParser {
         sink.spec(),
         copy,
         mode,
-        DeltaSpec.none(),
+        delta,
         controlSpec,
         null,
         connections,
@@ -630,6 +652,27 @@ final class TabularSpecParser {
     return new DatabaseSpec(url, database.get("user").optText().orElse(null), env.orElse(null));
   }
 
+  /** Continuous mode's settings ({@code continuous.interval}); none in the other modes. */
+  private static DeltaSpec continuous(Node job, Mode mode) {
+    Node continuous = job.get("continuous");
+    if (mode != Mode.CONTINUOUS) {
+      if (continuous.exists()) {
+        throw continuous.error("only used with mode continuous");
+      }
+      return DeltaSpec.none();
+    }
+    continuous.mapping(List.of("interval"));
+    Node interval = continuous.get("interval");
+    if (!interval.isPresent()) {
+      throw interval.error("required with mode continuous (e.g. 1m)");
+    }
+    return new DeltaSpec(
+        null,
+        java.time.Duration.ZERO,
+        Durations.duration(
+            interval, null, java.time.Duration.ofSeconds(1), java.time.Duration.ofDays(1)));
+  }
+
   private static Mode mode(Node node, boolean readsDatabase) {
     if (!node.isPresent()) {
       return Mode.FULL;
@@ -643,18 +686,25 @@ final class TabularSpecParser {
         }
         yield Mode.INCREMENTAL;
       }
-      case "continuous" ->
+      case "continuous" -> {
+        if (!readsDatabase) {
           throw node.error(
-              "continuous is not built for tables yet; run mode "
-                  + (readsDatabase ? "incremental" : "full")
-                  + " with copyjob schedule");
+              "continuous reads database tables (source.database) above their watermark; files"
+                  + " are full (run them with copyjob schedule)");
+        }
+        yield Mode.CONTINUOUS;
+      }
       case "delta" ->
           throw node.error(
               "delta is for file copies; a tabular job's mode is full"
                   + (readsDatabase ? " or incremental" : ""));
       default ->
           throw node.error(
-              "must be full" + (readsDatabase ? " or incremental" : "") + ", got '" + text + "'");
+              "must be full"
+                  + (readsDatabase ? ", incremental or continuous" : "")
+                  + ", got '"
+                  + text
+                  + "'");
     };
   }
 

@@ -63,6 +63,9 @@ final class TabularSpecs {
     }
     putFaultTolerance(root, tabular.faultTolerance());
     root.put("mode", spec.mode().name().toLowerCase(Locale.ROOT));
+    if (spec.delta().interval() != null) {
+      root.putObject("continuous").put("interval", Durations.format(spec.delta().interval()));
+    }
     root.putObject("copy")
         .put("maxRequestsPerSecond", spec.copy().maxRequestsPerSecond())
         .put("maxBytesPerSecond", spec.copy().maxBytesPerSecond())

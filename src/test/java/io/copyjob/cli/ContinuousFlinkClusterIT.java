@@ -35,7 +35,8 @@ import org.junit.rules.TemporaryFolder;
  * a JobManager and a TaskManager JVM), in streaming mode with checkpoints every 10 s, submitted by
  * {@code copyjob run --runner=flink} in its own JVM with a PostgreSQL control store: files that
  * land while it runs arrive each once, bytes equal, and a SIGTERM to copyjob cancels the Flink job
- * and records the run STOPPED with no round left running and the lease released.
+ * and records the run STOPPED with no round left running and the lease released. A database table
+ * goes likewise, row by row, on the same cluster.
  */
 public class ContinuousFlinkClusterIT {
   private static final Path ROOT =
@@ -248,6 +249,291 @@ public class ContinuousFlinkClusterIT {
     } finally {
       second.descendants().forEach(ProcessHandle::destroyForcibly);
       second.destroyForcibly();
+    }
+  }
+
+  /**
+   * The TaskManager alone killed with -9 in the middle of a round, and a new one started: Flink
+   * restarts the job from its last checkpoint (taken before the round began), the round's tick is
+   * replayed and runs again with the window it had, and the files the dead TaskManager had copied
+   * and verified are found identical, never copied again.
+   */
+  @Test
+  public void aTaskManagerKilledMidRoundIsReplacedAndTheJobResumesFromItsCheckpoint()
+      throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    Path source = dir.resolve("src");
+    Path sink = dir.resolve("dst");
+    Map<String, byte[]> files = new TreeMap<>();
+    for (int i = 0; i < 2; i++) {
+      String key = "p" + i + "/first.bin";
+      files.put(key, TestTrees.write(source, key, 1_000));
+    }
+    String name = "cont-flink-tm-" + UUID.randomUUID().toString().substring(0, 8);
+    Path jobFile =
+        jobFile(
+            dir,
+            name,
+            source,
+            sink,
+            // 4 MB at 100 kB/s a worker: the round lasts long enough to lose its TaskManager in.
+            "copy: {maxBytesPerSecond: 100kB, transfersPerWorker: 4}");
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    Path log = dir.resolve("run.log");
+    Process client = submit(jobFile, log);
+    try {
+      awaitCopied(sink, 2, client, log);
+      // A checkpoint before the round begins: what the job is restored from.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (FlinkRest.checkpoints(master, jobName(name))[0] < 1) {
+        assertThat(System.nanoTime()).as("a checkpoint completed").isLessThan(deadline);
+        Thread.sleep(200);
+      }
+      for (int i = 0; i < 400; i++) {
+        String key = "p" + (i % 2) + "/d" + (i % 5) + "/f" + i + ".bin";
+        files.put(key, TestTrees.write(source, key, 10_000));
+      }
+      awaitCopied(sink, 60, client, log);
+      long pid = Long.parseLong(Files.readString(HOME.resolve("taskmanager.pid")).trim());
+      ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+      awaitDead(pid);
+      long atSinkWhenKilled = copied(sink);
+      long recordedWhenKilled;
+      RunRecord run = currentRun(spec);
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        recordedWhenKilled =
+            control.rounds(run.runId()).stream()
+                .filter(r -> r.status() == RoundStatus.SUCCEEDED)
+                .mapToLong(RoundRecord::filesCopied)
+                .sum();
+      }
+      assertThat(atSinkWhenKilled).as("killed mid-round").isLessThan(files.size());
+      cluster("start"); // a new TaskManager, the JobManager kept
+      deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      while (copied(sink) < files.size()) {
+        assertThat(client.isAlive()).as(Files.readString(log)).isTrue();
+        assertThat(System.nanoTime()).as("every file at the sink").isLessThan(deadline);
+        Thread.sleep(500);
+      }
+      long[] checkpoints = FlinkRest.checkpoints(master, jobName(name));
+      assertThat(checkpoints[1]).as("restored from a checkpoint").isPositive();
+      assertThat(FlinkRest.jobStates(master)).containsEntry(jobName(name), "RUNNING");
+      long expected = files.size() - atSinkWhenKilled + recordedWhenKilled;
+      awaitCopiesRecorded(spec, run, expected);
+      client.destroy(); // SIGTERM
+      assertThat(client.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      // The copies in flight on the dead TaskManager left their hidden temporary files, named for
+      // this run: never listed, and removed by the job's next run (this one did not succeed).
+      List<Path> leftovers;
+      try (java.util.stream.Stream<Path> walk = Files.walk(sink)) {
+        leftovers = walk.filter(p -> p.getFileName().toString().startsWith(".")).toList();
+      }
+      assertThat(leftovers)
+          .allMatch(
+              p ->
+                  p.getFileName()
+                      .toString()
+                      .matches("\\..+\\.copyjob-[0-9a-f]+-" + run.runId() + "-[0-9a-f]+\\.tmp"));
+      for (Path leftover : leftovers) {
+        Files.delete(leftover);
+      }
+      TestTrees.assertTree(sink, files);
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        RunRecord stopped = control.run(run.runId()).orElseThrow();
+        assertThat(stopped.status()).isEqualTo(RunStatus.STOPPED);
+        List<RoundRecord> rounds = control.rounds(run.runId());
+        assertThat(rounds).noneMatch(r -> r.status() == RoundStatus.RUNNING);
+        assertThat(rounds).allMatch(r -> r.filesFailed() == 0);
+        // One run throughout; what the dead TaskManager had verified is never copied again.
+        assertThat(rounds.stream().mapToLong(RoundRecord::filesCopied).sum()).isEqualTo(expected);
+        assertThat(rounds.stream().mapToLong(RoundRecord::filesSkipped).sum())
+            .isGreaterThanOrEqualTo(atSinkWhenKilled - recordedWhenKilled);
+      }
+      System.out.println(
+          "continuous, TaskManager killed: "
+              + (atSinkWhenKilled - recordedWhenKilled)
+              + " files of the round verified before the kill, restored from checkpoint "
+              + checkpoints[1]
+              + ", "
+              + leftovers.size()
+              + " temporary files left by the copies in flight");
+    } finally {
+      client.descendants().forEach(ProcessHandle::destroyForcibly);
+      client.destroyForcibly();
+    }
+  }
+
+  /** Waits until the process is gone or a zombie: PID 1 here does not reap, so kill -0 lies. */
+  private static void awaitDead(long pid) throws Exception {
+    Path status = Path.of("/proc/" + pid + "/status");
+    for (int i = 0; i < 300; i++) {
+      if (!Files.exists(status) || Files.readString(status).contains("State:\tZ")) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("pid " + pid + " still runs after kill -9");
+  }
+
+  /**
+   * A database table continuously on the cluster, PostgreSQL into PostgreSQL (a schema of its own
+   * each): rows inserted while it runs arrive once, and each recorded round starts at the watermark
+   * the round before it left.
+   */
+  @Test
+  public void rowsInsertedWhileItRunsOnTheClusterArriveOnceRoundAfterRound() throws Exception {
+    String id = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    String src = "cont_flink_src_" + id;
+    String dst = "cont_flink_dst_" + id;
+    String ddl = " (id BIGINT PRIMARY KEY, at TIMESTAMP(6), note TEXT)";
+    pg(
+        "CREATE SCHEMA " + src,
+        "CREATE SCHEMA " + dst,
+        "CREATE TABLE " + src + ".events" + ddl,
+        "CREATE TABLE " + dst + ".events" + ddl,
+        "INSERT INTO "
+            + src
+            + ".events SELECT g, TIMESTAMP '2024-03-01' + g * INTERVAL '1 second', 'row ' || g"
+            + " FROM generate_series(1, 3) g");
+    Path dir = tmp.getRoot().toPath();
+    String name = "cont-flink-tab-" + id;
+    Path jobFile = dir.resolve(name + ".yaml");
+    String database =
+        "{url: '"
+            + System.getenv("COPYJOB_TEST_PG_URL")
+            + "', user: "
+            + System.getenv("COPYJOB_TEST_PG_USER")
+            + ", passwordEnv: COPYJOB_TEST_PG_PASSWORD}";
+    Files.writeString(
+        jobFile,
+        String.join(
+            "\n",
+            "name: " + name,
+            "source: {database: " + database + "}",
+            "sink: {database: " + database + "}",
+            "tables:",
+            "  events: {table: " + src + ".events, target: " + dst + ".events, keys: [id],",
+            "           write: upsert, watermark: {column: at}}",
+            "mode: continuous",
+            "continuous: {interval: 3s}",
+            "control: " + database,
+            ""));
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    Path log = dir.resolve("run.log");
+    Process client = submit(jobFile, log);
+    try {
+      awaitRow(dst, 3, client, log);
+      List<Duration> delays = new ArrayList<>();
+      for (int row = 4; row <= 5; row++) {
+        pg(
+            "INSERT INTO "
+                + src
+                + ".events VALUES ("
+                + row
+                + ", TIMESTAMP '2024-03-01' + "
+                + row
+                + " * INTERVAL '1 second', 'row "
+                + row
+                + "')");
+        Instant landed = Instant.now();
+        awaitRow(dst, row, client, log);
+        delays.add(Duration.between(landed, Instant.now()));
+      }
+      System.out.println(
+          "continuous tabular, Flink cluster: landing to arrival "
+              + delays
+              + ", load average "
+              + Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+      RunRecord run = currentRun(spec);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!recordedUpTo(spec, run, "2024-03-01 00:00:05")) {
+        assertThat(System.nanoTime()).as("the last row's round recorded").isLessThan(deadline);
+        Thread.sleep(300);
+      }
+      client.destroy(); // SIGTERM
+      assertThat(client.waitFor(2, TimeUnit.MINUTES)).isTrue();
+      assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("STOPPED");
+      assertThat(pgRows("SELECT id, note FROM " + dst + ".events ORDER BY id"))
+          .containsExactly("1 row 1", "2 row 2", "3 row 3", "4 row 4", "5 row 5");
+      try (ControlStore control = ControlStore.open(spec.control())) {
+        RunRecord stopped = control.run(run.runId()).orElseThrow();
+        assertThat(stopped.status()).isEqualTo(RunStatus.STOPPED);
+        assertThat(stopped.runner()).isEqualTo("flink");
+        List<RoundRecord> recorded =
+            control.rounds(run.runId()).stream()
+                .filter(r -> r.status() == RoundStatus.SUCCEEDED)
+                .toList();
+        assertThat(control.rounds(run.runId())).noneMatch(r -> r.status() == RoundStatus.RUNNING);
+        assertThat(recorded.get(0).table().watermark().before()).isNull();
+        assertThat(recorded.get(0).table().rowsWritten()).isEqualTo(3);
+        for (int i = 1; i < recorded.size(); i++) {
+          assertThat(recorded.get(i).table().watermark().before())
+              .isEqualTo(recorded.get(i - 1).table().watermark().after());
+        }
+        assertThat(control.watermark(name, "events", "at")).contains("2024-03-01 00:00:05");
+        assertThat(control.lease(name)).isEmpty();
+      }
+    } finally {
+      client.descendants().forEach(ProcessHandle::destroyForcibly);
+      client.destroyForcibly();
+      pg("DROP SCHEMA " + src + " CASCADE", "DROP SCHEMA " + dst + " CASCADE");
+    }
+  }
+
+  private static boolean recordedUpTo(JobSpec spec, RunRecord run, String watermark)
+      throws Exception {
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      return control.rounds(run.runId()).stream()
+          .anyMatch(
+              r ->
+                  r.status() == RoundStatus.SUCCEEDED
+                      && r.table() != null
+                      && r.table().watermark() != null
+                      && watermark.equals(r.table().watermark().after()));
+    }
+  }
+
+  private static java.sql.Connection pgConnection() throws Exception {
+    return java.sql.DriverManager.getConnection(
+        System.getenv("COPYJOB_TEST_PG_URL"),
+        System.getenv("COPYJOB_TEST_PG_USER"),
+        System.getenv("COPYJOB_TEST_PG_PASSWORD"));
+  }
+
+  private static void pg(String... sql) throws Exception {
+    try (java.sql.Connection c = pgConnection();
+        java.sql.Statement st = c.createStatement()) {
+      for (String statement : sql) {
+        st.execute(statement);
+      }
+    }
+  }
+
+  /** A query's rows, each its columns' text joined by a space. */
+  private static List<String> pgRows(String sql) throws Exception {
+    List<String> rows = new ArrayList<>();
+    try (java.sql.Connection c = pgConnection();
+        java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        List<String> values = new ArrayList<>();
+        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+          values.add(rs.getString(i));
+        }
+        rows.add(String.join(" ", values));
+      }
+    }
+    return rows;
+  }
+
+  private static void awaitRow(String schema, long id, Process client, Path log) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (pgRows("SELECT id FROM " + schema + ".events WHERE id = " + id).isEmpty()) {
+      if (!client.isAlive()) {
+        throw new AssertionError("copyjob ended: " + Files.readString(log));
+      }
+      assertThat(System.nanoTime()).as("row " + id + " at the sink").isLessThan(deadline);
+      Thread.sleep(100);
     }
   }
 

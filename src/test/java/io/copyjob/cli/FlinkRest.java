@@ -43,6 +43,25 @@ final class FlinkRest {
     return states;
   }
 
+  /**
+   * The job of this name's checkpoints: how many completed, and the id of the checkpoint it was
+   * last restored from (-1 when never restored).
+   */
+  static long[] checkpoints(String master, String name) throws Exception {
+    for (JsonNode job : get(master, "/jobs/overview").path("jobs")) {
+      if (job.path("name").asText().equals(name)
+          && !job.path("state").asText().equals("CANCELED")) {
+        JsonNode checkpoints = get(master, "/jobs/" + job.path("jid").asText() + "/checkpoints");
+        JsonNode restored = checkpoints.path("latest").path("restored");
+        return new long[] {
+          checkpoints.path("counts").path("completed").asLong(),
+          restored.isMissingNode() || restored.isNull() ? -1 : restored.path("id").asLong()
+        };
+      }
+    }
+    throw new AssertionError("no job " + name);
+  }
+
   /** Cancels the cluster's running job of this name, as {@code flink cancel} does. */
   static void cancel(String master, String name) throws Exception {
     for (JsonNode job : get(master, "/jobs/overview").path("jobs")) {

@@ -122,6 +122,35 @@ public class RunnerOptionsTest {
   }
 
   @Test
+  public void aContinuousRunOnFlinkCheckpointsAndRestartsUnlessToldOtherwise() {
+    JobSpec continuous =
+        JobSpecParser.parse(
+            "name: c\nsource:\n  root: /s/\nsink:\n  root: /d/\nmode: continuous\n"
+                + "continuous: {interval: 10s}\n",
+            Path.of("/jobs"),
+            "j.yaml");
+
+    FlinkPipelineOptions options =
+        RunnerOptions.create(continuous, RunnerOptions.Runner.FLINK, null, null, List.of())
+            .as(FlinkPipelineOptions.class);
+    assertThat(options.isStreaming()).isTrue();
+    assertThat(options.getCheckpointingInterval()).isEqualTo(10_000L);
+    // A lost TaskManager's tasks come back from the last checkpoint only on a restart.
+    assertThat(options.getNumberOfExecutionRetries()).isEqualTo(10);
+    assertThat(options.getExecutionRetryDelay()).isEqualTo(10_000L);
+
+    FlinkPipelineOptions told =
+        RunnerOptions.create(
+                continuous,
+                RunnerOptions.Runner.FLINK,
+                null,
+                null,
+                List.of("--numberOfExecutionRetries=0"))
+            .as(FlinkPipelineOptions.class);
+    assertThat(told.getNumberOfExecutionRetries()).isZero();
+  }
+
+  @Test
   public void aTabularJobOnTheDirectRunnerTakesOneThreadUnlessToldMore() {
     String tabular =
         String.join(

@@ -68,6 +68,18 @@ public class JobSpecExamplesTest {
   }
 
   @Test
+  public void continuousTablesAreReadEveryTenSecondsAndWrittenByKey() {
+    JobSpec spec = JobSpecParser.parse(EXAMPLES.resolve("continuous-tables.yaml"));
+
+    assertThat(spec.mode()).isEqualTo(Mode.CONTINUOUS);
+    assertThat(spec.delta().interval()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(spec.tabular().table("events").rereadsBoundary()).isTrue();
+    assertThat(spec.tabular().table("events").watermark().lookback())
+        .isEqualTo(java.time.Duration.ofMinutes(1));
+    assertThat(JobSpecParser.parse(JobSpecs.toJson(spec), EXAMPLES, "x.yaml")).isEqualTo(spec);
+  }
+
+  @Test
   public void postgresControlNamesThePasswordVariable() {
     JobSpec spec = JobSpecParser.parse(EXAMPLES.resolve("postgres-control.yaml"));
 

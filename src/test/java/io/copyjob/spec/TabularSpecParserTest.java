@@ -387,6 +387,44 @@ public class TabularSpecParserTest {
   }
 
   @Test
+  public void aContinuousDatabaseJobMeansWhatItSaysAndItsMistakesAreRefused() {
+    String table =
+        "tables:\n  orders: {table: orders, target: orders, keys: [id], write: upsert,"
+            + " watermark: {column: at}}\n";
+    JobSpec spec = parse(DB_JOB + table + "mode: continuous\ncontinuous: {interval: 30s}\n");
+    assertThat(spec.mode()).isEqualTo(JobSpec.Mode.CONTINUOUS);
+    assertThat(spec.delta().interval()).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(spec.readsAboveWatermark()).isTrue();
+    assertThat(parse(JobSpecs.toJson(spec))).isEqualTo(spec);
+
+    refused(
+        DB_JOB + table + "mode: continuous\n",
+        "job.yaml: continuous.interval: required with mode continuous (e.g. 1m)");
+    refused(
+        DB_JOB + table + "continuous: {interval: 30s}\n",
+        "job.yaml: continuous: only used with mode continuous");
+    refused(
+        DB_JOB
+            + table.replace(", watermark: {column: at}", "")
+            + "mode: continuous\ncontinuous: {interval: 30s}\n",
+        "job.yaml: tables.orders.watermark: required with mode: continuous");
+    refused(
+        DB_JOB
+            + table.replace("keys: [id], write: upsert", "write: append")
+            + "mode: continuous\ncontinuous: {interval: 30s}\n",
+        "job.yaml: tables.orders.write: mode: continuous needs keys and write: upsert (a round"
+            + " replayed after a kill reads its rows again; append would duplicate them)");
+    refused(
+        "name: t\n"
+            + DB_SOURCE
+            + FILE_SINK
+            + table.replace("keys: [id], write: upsert", "write: append")
+            + "mode: continuous\ncontinuous: {interval: 30s}\n",
+        "job.yaml: mode: continuous writes into a database table (sink.database) with keys and"
+            + " write: upsert; files and Kusto sinks would receive a replayed round's rows twice");
+  }
+
+  @Test
   public void aDatabaseSourceJobsMistakesAreOneLineNamingTheField() {
     String table = "tables:\n  orders: {table: orders, target: orders}\n";
     refused(
@@ -404,7 +442,7 @@ public class TabularSpecParserTest {
         "job.yaml: tables.orders.watermark: required with mode: incremental");
     refused(
         DB_JOB + table.replace("target: orders}", "target: orders, watermark: {column: x}}"),
-        "job.yaml: tables.orders.watermark: only with mode: incremental");
+        "job.yaml: tables.orders.watermark: only with mode: incremental or continuous");
     refused(
         DB_JOB
             + table.replace(
@@ -514,8 +552,8 @@ public class TabularSpecParserTest {
         "job.yaml: mode: delta is for file copies; a tabular job's mode is full");
     refused(
         VALID + "mode: continuous\n",
-        "job.yaml: mode: continuous is not built for tables yet; run mode full with copyjob"
-            + " schedule");
+        "job.yaml: mode: continuous reads database tables (source.database) above their"
+            + " watermark; files are full (run them with copyjob schedule)");
     refused(
         VALID + "delta: {overlap: 5m}\n",
         "job.yaml: delta: only for a file copy (a tabular job copies its tables:)");

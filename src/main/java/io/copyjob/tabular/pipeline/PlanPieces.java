@@ -164,7 +164,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
       String last,
       RowConstants constants)
       throws MappingException, IOException {
-    List<TableRead> reads = source.plan(table, last, spec.mode() == JobSpec.Mode.INCREMENTAL);
+    List<TableRead> reads = source.plan(table, last, spec.readsAboveWatermark());
     RowMapper.of(table, sinkTable).bind(Optional.of(reads.get(0).columnNames()), constants);
     return reads;
   }
@@ -172,7 +172,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
   /** The watermark stored by the table's last successful incremental run, or null. */
   public static String lastWatermark(JobSpec spec, TableSpec table, ControlStore control)
       throws SQLException {
-    if (spec.mode() != JobSpec.Mode.INCREMENTAL) {
+    if (!spec.readsAboveWatermark()) {
       return null;
     }
     return control.watermark(spec.name(), table.name(), table.watermark().column()).orElse(null);
@@ -246,24 +246,35 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
 
     @ProcessElement
     public void process(@Element TableKey table, MultiOutputReceiver out) {
+      plan(table, out.get(PIECES)::output, out.get(FAILURES)::output);
+    }
+
+    /**
+     * Plans the table's pieces into {@code pieces}, or its failure into {@code failures}; a
+     * continuous run's rounds plan through here.
+     */
+    void plan(TableKey table, Consumer<Piece> pieces, Consumer<PieceResult> failures) {
       lease.check();
       ProgressMeter meter = progress.partition(table.partition());
       meter.advance(ProgressState.LISTING);
       long planning = System.nanoTime();
       try {
-        plan(table, out, meter);
+        plan(table, new Outputs(pieces, failures), meter);
       } finally {
         meter.listing(System.nanoTime() - planning);
         meter.advance(ProgressState.COPYING);
       }
     }
 
-    private void plan(TableKey table, MultiOutputReceiver out, ProgressMeter meter) {
+    /** Where a table's plan goes: its pieces, or its failure. */
+    private record Outputs(Consumer<Piece> pieces, Consumer<PieceResult> failures) {}
+
+    private void plan(TableKey table, Outputs out, ProgressMeter meter) {
       long start = System.currentTimeMillis();
       TableSpec tableSpec = spec.tabular().table(table.name());
       if (tableSpec == null) {
-        out.get(FAILURES)
-            .output(PieceResult.tableFailed(table, "not in the job file's tables", start));
+        out.failures()
+            .accept(PieceResult.tableFailed(table, "not in the job file's tables", start));
         return;
       }
       try {
@@ -275,8 +286,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
             throw new IOException(
                 "cannot read the watermark of table " + table.name() + ": " + e.getMessage(), e);
           }
-          List<TableRead> reads =
-              source.plan(tableSpec, last, spec.mode() == JobSpec.Mode.INCREMENTAL);
+          List<TableRead> reads = source.plan(tableSpec, last, spec.readsAboveWatermark());
           SinkTable target = sinkTable(tableSpec, sink, () -> Optional.of(reads.get(0).columns()));
           RowMapper.of(tableSpec, target)
               .bind(
@@ -288,7 +298,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
           for (TableRead read : reads) {
             listed.inc();
             meter.listed(0);
-            out.get(PIECES).output(new Piece(table, read, writeInto));
+            out.pieces().accept(new Piece(table, read, writeInto));
           }
           return;
         }
@@ -305,7 +315,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
               file -> {
                 listed.inc();
                 meter.listed(file.size());
-                out.get(PIECES).output(new Piece(table, file, writeInto));
+                out.pieces().accept(new Piece(table, file, writeInto));
               });
           return;
         }
@@ -313,7 +323,7 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
         Grouping groups =
             new Grouping(
                 spec.tabular().kusto().table(tableSpec.name()).batchSize(),
-                files -> out.get(PIECES).output(Piece.group(table, files, writeInto)));
+                files -> out.pieces().accept(Piece.group(table, files, writeInto)));
         listFiles(
             tableSpec,
             store,
@@ -324,9 +334,9 @@ public final class PlanPieces extends PTransform<PCollection<TableKey>, PCollect
             });
         groups.flush();
       } catch (MappingException | IOException e) {
-        out.get(FAILURES).output(PieceResult.tableFailed(table, e.getMessage(), start));
+        out.failures().accept(PieceResult.tableFailed(table, e.getMessage(), start));
       } catch (RuntimeException e) {
-        out.get(FAILURES).output(PieceResult.tableFailed(table, PipelineJob.oneLine(e), start));
+        out.failures().accept(PieceResult.tableFailed(table, PipelineJob.oneLine(e), start));
       }
     }
 

@@ -158,12 +158,20 @@ public final class RecordTableResult
         if (control.succeededInRun(run.runId(), table.partition())) {
           return; // recorded before a failover; RecordRun sums the rows, so nothing is lost
         }
-        PartitionResult result = finishWrite(table, tally, result(table.partition(), tally));
+        PartitionResult result = finish(table, tally);
         control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
         progress.partition(table.partition()).finished(result.succeeded());
         recorded.inc();
         c.output(result);
       }
+    }
+
+    /**
+     * The table's result from its results summed, after the sink's last step for it (commit or
+     * abort); a continuous run's rounds are recorded from it.
+     */
+    PartitionResult finish(TableKey table, TableTally tally) {
+      return finishWrite(table, tally, result(table.partition(), tally));
     }
 
     /**

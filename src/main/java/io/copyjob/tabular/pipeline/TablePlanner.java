@@ -83,7 +83,7 @@ public final class TablePlanner {
           String last = control == null ? null : PlanPieces.lastWatermark(expanded, table, control);
           reads =
               sinkTable == null
-                  ? source.plan(table, last, expanded.mode() == JobSpec.Mode.INCREMENTAL)
+                  ? source.plan(table, last, expanded.readsAboveWatermark())
                   : PlanPieces.planReads(
                       expanded,
                       table,

@@ -85,6 +85,22 @@ public final class TabularJob extends PipelineJob {
       control.resetPartitions(spec.name(), chosen.stream().map(PartitionKey::prefix).toList());
     }
     List<String> notices = new ArrayList<>();
+    if (spec.mode() == JobSpec.Mode.CONTINUOUS) {
+      // A killed run's rounds in flight: their watermarks stayed, so the next rounds read them.
+      control.abandonOrphanRounds(spec.name());
+      return new Prepared(
+          0,
+          Map.of(),
+          false,
+          notices,
+          (pipeline, run, runNumber) -> {
+            List<TableKey> tables = new ArrayList<>();
+            for (PartitionKey key : chosen) {
+              tables.add(new TableKey(key.root(), key.prefix(), 0));
+            }
+            ContinuousTabularPipeline.build(pipeline, spec, run, runNumber, tables);
+          });
+    }
     if (onlyFailed && chosen.isEmpty()) {
       notices.add("every table of job '" + spec.name() + "' was loaded by its last run");
     }
