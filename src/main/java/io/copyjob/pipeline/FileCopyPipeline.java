@@ -63,12 +63,14 @@ public final class FileCopyPipeline {
           files.apply(
               "Reshuffle", Reshuffle.<FileToCopy>viaRandomKey().withNumBuckets(COPY_BUCKETS));
     }
-    PCollection<FileResult> copied = dealt.apply("CopyFiles", new CopyFiles(spec, run));
+    // The copies write their own manifest rows (see CopyFiles); the files that never reached the
+    // copy are written beside the partitions' records.
+    PCollection<FileResult> copied =
+        dealt.apply("CopyFiles", new CopyFiles(spec, run).withManifest());
+    PCollection<FileResult> notCopied = failures.apply("Gather failures", Flatten.pCollections());
+    notCopied.apply("RecordManifest", new RecordManifest(spec, run));
     PCollection<FileResult> results =
-        failures.and(copied).apply("Gather results", Flatten.pCollections());
-    // Beside the partitions' records, not before them: a stage in between holds each result until
-    // its batch is written, which delays the records (and a lost lease's stop) by a batch.
-    results.apply("RecordManifest", new RecordManifest(spec, run));
+        PCollectionList.of(notCopied).and(copied).apply("Gather results", Flatten.pCollections());
     PCollection<PartitionResult> recorded =
         results.apply(
             "RecordPartitionResult", new RecordPartitionResult(spec, run, partitions, watermarks));

@@ -191,6 +191,38 @@ public class CopyJobTest {
     assertThat(copyjob("history", jobFile.toString(), "--files")).isEqualTo(2);
   }
 
+  /**
+   * A manifest the store refuses (here a constraint no row meets) fails the run at once, with the
+   * reason; the run's row still ends FAILED with it, and no partition is recorded as done without
+   * its files in the manifest.
+   */
+  @Test
+  public void aManifestThatCannotBeWrittenFailsTheRunAndSaysWhy() throws Exception {
+    JobSpec spec = JobSpecParser.parse(jobFile);
+    try (ControlStore control = ControlStore.open(spec.control());
+        java.sql.Connection c = java.sql.DriverManager.getConnection(spec.control().url());
+        java.sql.Statement s = c.createStatement()) {
+      s.execute("ALTER TABLE copyjob_files ADD CONSTRAINT no_files CHECK (outcome = 'NONE')");
+    }
+
+    assertThat(copyjob("run", jobFile.toString())).isEqualTo(1);
+
+    assertThat(err.toString())
+        .startsWith("copyjob: run 1 failed: ")
+        .contains("to the run's manifest failed: copyjob_files: record the files of run")
+        .contains("NO_FILES")
+        .hasLineCount(1);
+    out.getBuffer().setLength(0);
+    assertThat(copyjob("history", jobFile.toString(), "--run", "1", "--json")).isZero();
+    com.fasterxml.jackson.databind.JsonNode run =
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertThat(run.toString()).contains("\"status\":\"FAILED\"").contains("manifest failed");
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.partitions("cli"))
+          .allMatch(p -> p.status() != io.copyjob.control.PartitionStatus.SUCCEEDED);
+    }
+  }
+
   @Test
   public void planWritesNothingAndCountsWhatARunWouldCopy() throws Exception {
     assertThat(copyjob("plan", jobFile.toString())).isZero();

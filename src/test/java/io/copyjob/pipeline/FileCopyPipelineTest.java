@@ -323,6 +323,66 @@ public class FileCopyPipelineTest {
             "apple.csv");
   }
 
+  /**
+   * The manifest holds every file once with its outcome: written by the copies (copied and failed)
+   * and beside them for files that never reached a copy (two keys on one sink key).
+   */
+  @Test
+  public void theManifestHoldsEveryFileCopiedFailedOrRefusedOnce() throws Exception {
+    TestTrees.write(source, "b/x_y.txt", 11);
+    TestTrees.write(source, "b/x/y.txt", 12);
+    URI faultyRoot = URI.create("faulty://" + source.toUri().getPath());
+    JobSpec spec =
+        withCopy(
+            spec(faultyRoot, Mode.FULL, List.of("a", "b")),
+            new CopySpec(CopyBehavior.FLATTEN_HIERARCHY, true, 4));
+    FaultyStore.UNREADABLE.add("b/four.txt");
+
+    RunRecord run = run(spec);
+
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      List<io.copyjob.control.FileRecord> files = control.files(run.runId(), false);
+      Map<String, byte[]> copied = union(partitionA, Map.of("b/three.bin", new byte[1_500_000]));
+      List<String> expected = new ArrayList<>();
+      copied.forEach(
+          (key, bytes) ->
+              expected.add(
+                  String.join(
+                      " ",
+                      key.startsWith("a") ? "a" : "b",
+                      key,
+                      key.replace('/', '_'),
+                      "COPIED",
+                      String.valueOf(bytes.length),
+                      String.valueOf(bytes.length))));
+      expected.add("b b/four.txt b_four.txt FAILED 42 0");
+      expected.add("b b/x/y.txt b_x_y.txt FAILED 12 0");
+      expected.add("b b/x_y.txt b_x_y.txt FAILED 11 0");
+      assertThat(files)
+          .extracting(
+              f ->
+                  String.join(
+                      " ",
+                      f.prefix(),
+                      f.sourceKey(),
+                      f.sinkKey(),
+                      f.outcome(),
+                      String.valueOf(f.size()),
+                      String.valueOf(f.bytesWritten())))
+          .containsExactlyInAnyOrderElementsOf(expected);
+      Map<String, String> errors =
+          files.stream()
+              .filter(f -> f.error() != null)
+              .collect(Collectors.toMap(io.copyjob.control.FileRecord::sourceKey, f -> f.error()));
+      assertThat(errors).hasSize(3);
+      assertThat(errors.get("b/four.txt")).startsWith("b/four.txt: AccessDeniedException");
+      assertThat(errors.get("b/x_y.txt"))
+          .isEqualTo(
+              "b/x_y.txt: not copied, b/x/y.txt would land on the same sink key 'b_x_y.txt'");
+    }
+  }
+
   @Test
   public void nonRecursiveCopiesOnlyTheFilesDirectlyUnderThePrefix() throws Exception {
     JobSpec spec =
