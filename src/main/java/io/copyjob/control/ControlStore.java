@@ -355,20 +355,32 @@ public final class ControlStore implements AutoCloseable {
    */
   public void recordPartitionResult(long runId, String job, Instant runTime, PartitionResult result)
       throws SQLException {
+    recordPartitionResults(runId, job, runTime, List.of(result));
+  }
+
+  /**
+   * As {@link #recordPartitionResult} for each of {@code results}, all in one transaction: a run of
+   * thousands of partitions commits once per batch, not once per partition, and a batch is recorded
+   * whole or not at all.
+   */
+  public void recordPartitionResults(
+      long runId, String job, Instant runTime, List<PartitionResult> results) throws SQLException {
     Jdbc.checkLength("job", job, Schema.JOB_LENGTH);
-    checkKey(result.key());
+    results.forEach(result -> checkKey(result.key()));
     Instant recordedAt = clock.instant();
     inTransaction(
         PARTITION_RUNS + ", " + PARTITIONS,
         "record partition result of run " + runId,
         () -> {
-          PartitionRows.replacePartitionRun(
-              conn, dialect, runId, job, hash(result.key()), runTime, result, recordedAt);
-          PartitionRows.updatePartition(
-              conn, dialect, runId, job, hash(result.key()), runTime, result);
-          WatermarkChange w = result.table() == null ? null : result.table().watermark();
-          if (w != null) {
-            recordWatermark(runId, job, result, w, recordedAt);
+          for (PartitionResult result : results) {
+            PartitionRows.replacePartitionRun(
+                conn, dialect, runId, job, hash(result.key()), runTime, result, recordedAt);
+            PartitionRows.updatePartition(
+                conn, dialect, runId, job, hash(result.key()), runTime, result);
+            WatermarkChange w = result.table() == null ? null : result.table().watermark();
+            if (w != null) {
+              recordWatermark(runId, job, result, w, recordedAt);
+            }
           }
           return null;
         });

@@ -4,9 +4,17 @@ import io.copyjob.control.PartitionKey;
 import io.copyjob.control.PartitionResult;
 import io.copyjob.spec.JobSpec;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -32,7 +40,41 @@ public final class FileCopyPipeline {
    */
   static final int COPY_BUCKETS = 32;
 
+  /**
+   * Listed files go to one bucket in runs of this many, then to the next: the direct runner fires
+   * the reshuffle once per listing bundle and bucket it received, so a listing bundle of a few
+   * files spread over every bucket made that many bundles of a file or two, each with its own cost
+   * there and after (the partitions' record groups per bundle); a long listing still spreads over
+   * all of them.
+   */
+  static final int COPY_RUN = 500;
+
   private FileCopyPipeline() {}
+
+  /**
+   * Keys the files of a bundle {@link #COPY_RUN} at a time to one of {@link #COPY_BUCKETS} buckets,
+   * starting from a random one so that bundles spread.
+   */
+  static final class DealInRunsFn extends DoFn<FileToCopy, KV<Integer, FileToCopy>> {
+    private transient int bucket;
+    private transient int left;
+
+    @StartBundle
+    public void startBundle() {
+      bucket = ThreadLocalRandom.current().nextInt(COPY_BUCKETS);
+      left = COPY_RUN;
+    }
+
+    @ProcessElement
+    public void process(@Element FileToCopy file, OutputReceiver<KV<Integer, FileToCopy>> out) {
+      if (left == 0) {
+        bucket = (bucket + 1) % COPY_BUCKETS;
+        left = COPY_RUN;
+      }
+      left--;
+      out.output(KV.of(bucket, file));
+    }
+  }
 
   /**
    * Adds the job's steps to {@code pipeline}.
@@ -60,8 +102,12 @@ public final class FileCopyPipeline {
       failures = failures.and(checked.get(FailSinkKeyCollisions.FAILURES));
     } else {
       dealt =
-          files.apply(
-              "Reshuffle", Reshuffle.<FileToCopy>viaRandomKey().withNumBuckets(COPY_BUCKETS));
+          files
+              .apply("Deal to buckets", ParDo.of(new DealInRunsFn()))
+              .setCoder(KvCoder.of(VarIntCoder.of(), SerializableCoder.of(FileToCopy.class)))
+              .apply("Reshuffle", Reshuffle.of())
+              .apply("Drop buckets", Values.create())
+              .setCoder(SerializableCoder.of(FileToCopy.class));
     }
     // The copies write their own manifest rows (see CopyFiles); the files that never reached the
     // copy are written beside the partitions' records.

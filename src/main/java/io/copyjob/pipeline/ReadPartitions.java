@@ -8,15 +8,17 @@ import io.copyjob.spec.JobSpec;
 import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.Set;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
-import org.apache.beam.sdk.transforms.Distinct;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
  * Reads the partitions this run copies from the control table (copyjob's own or an adopted one): in
@@ -24,8 +26,19 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * recorded as succeeded. Those are read again only when the runner executes the pipeline again
  * (Flink after a failover), and listing them again would list an empty window (their watermark is
  * now this run's start) and record zeros over their real counts.
+ *
+ * <p>The partitions are then dealt over {@link #BUCKETS} keys, which spreads their listing over the
+ * workers: a key per partition (JdbcIO's own reshuffle) made a bundle of each partition on the
+ * direct runner, and every bundle of every step after costs a few milliseconds there, which with
+ * thousands of partitions was most of a run.
  */
 public final class ReadPartitions extends PTransform<PBegin, PCollection<PartitionKey>> {
+  /**
+   * The keys the partitions are dealt over: at most this many are listed at once (the direct runner
+   * lists fewer still, one per thread), as the copies go on {@link FileCopyPipeline#COPY_BUCKETS}.
+   */
+  static final int BUCKETS = 32;
+
   private final JobSpec spec;
   private final RunContext run;
 
@@ -37,27 +50,63 @@ public final class ReadPartitions extends PTransform<PBegin, PCollection<Partiti
   @Override
   public PCollection<PartitionKey> expand(PBegin input) {
     PartitionQueries queries = PartitionQueries.of(spec);
-    PCollection<PartitionKey> read =
-        input.apply(
+    // An adopted table may name one root twice (a bucket's name and its URI): dealt by id, each
+    // partition's rows meet in one bucket, which keeps one. Copyjob's own table holds a partition
+    // once (its primary key): dealt in turn, the buckets stay even.
+    boolean byId = spec.partitionTable() != null;
+    return input
+        .apply(
             "Query control table",
             JdbcIO.<PartitionKey>read()
                 .withDataSourceConfiguration(ControlJdbc.dataSource(queries.connection()))
                 .withQuery(queries.partitionsToCopy(spec.mode()))
                 .withStatementPreparator(queries::bind)
                 .withRowMapper(queries::key)
-                .withCoder(SerializableCoder.of(PartitionKey.class)));
-    if (spec.partitionTable() != null) {
-      // An adopted table may name one root twice (a bucket's name and its URI): each partition
-      // once.
-      read =
-          read.apply(
-                  "One per partition",
-                  Distinct.withRepresentativeValueFn(PartitionKey::id)
-                      .withRepresentativeType(TypeDescriptors.strings()))
-              .setCoder(SerializableCoder.of(PartitionKey.class));
-    } // copyjob's own table holds a partition once (its primary key)
-    return read.apply("Skip those done in this run", ParDo.of(new SkipDoneFn(spec, run)))
+                .withCoder(SerializableCoder.of(PartitionKey.class))
+                .withOutputParallelization(false))
+        .apply("Skip those done in this run", ParDo.of(new SkipDoneFn(spec, run)))
+        .setCoder(SerializableCoder.of(PartitionKey.class))
+        .apply("Deal to buckets", ParDo.of(new DealFn(byId)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), SerializableCoder.of(PartitionKey.class)))
+        .apply("Group by bucket", GroupByKey.create())
+        .apply("One per partition", ParDo.of(new OncePerPartitionFn()))
         .setCoder(SerializableCoder.of(PartitionKey.class));
+  }
+
+  /** Keys each partition by its bucket: by its id, or in turn. */
+  static final class DealFn extends DoFn<PartitionKey, KV<Integer, PartitionKey>> {
+    private final boolean byId;
+    private transient int next;
+
+    DealFn(boolean byId) {
+      this.byId = byId;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element PartitionKey partition, OutputReceiver<KV<Integer, PartitionKey>> out) {
+      if (byId) {
+        out.output(KV.of(Math.floorMod(partition.id().hashCode(), BUCKETS), partition));
+      } else {
+        out.output(KV.of(next, partition));
+        next = (next + 1) % BUCKETS;
+      }
+    }
+  }
+
+  /** A bucket's partitions, each one once. */
+  static final class OncePerPartitionFn
+      extends DoFn<KV<Integer, Iterable<PartitionKey>>, PartitionKey> {
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, Iterable<PartitionKey>> bucket, OutputReceiver<PartitionKey> out) {
+      Set<String> seen = new HashSet<>();
+      for (PartitionKey partition : bucket.getValue()) {
+        if (seen.add(partition.id())) {
+          out.output(partition);
+        }
+      }
+    }
   }
 
   /** Drops the partitions the run's rows show succeeded, read once per bundle. */

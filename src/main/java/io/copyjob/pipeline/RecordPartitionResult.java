@@ -11,12 +11,15 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -38,16 +41,29 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Joins the file results with the partition list, so that a partition with no files is recorded too
- * (and succeeds), and records each partition in the control store in one transaction: its
- * partition_runs row and its status. A partition with any failed file, or a failed listing, is
- * recorded as failed with its first error. A partition that listed no file at all while its last
- * run had some succeeds with a warning (a source folder that is gone or not mounted lists empty),
- * logged and kept in its rows.
+ * (and succeeds), and records the partitions in the control store: each one's partition_runs row
+ * and its status, a batch of partitions per transaction. A partition with any failed file, or a
+ * failed listing, is recorded as failed with its first error. A partition that listed no file at
+ * all while its last run had some succeeds with a warning (a source folder that is gone or not
+ * mounted lists empty), logged and kept in its rows.
+ *
+ * <p>The join groups on {@link #SHARDS} keys, each partition on the one of its id, not on a key per
+ * partition: a grouping holds each of a shard's partitions and all their sums together, so a
+ * partition is still recorded only once every result of it is in (exact on every runner), while the
+ * runner's work per key (the direct runner's timers and bundles, a bundle per key, each costing a
+ * few milliseconds) and the control store's per-transaction cost are paid per shard and batch, not
+ * per partition.
  */
 public final class RecordPartitionResult
     extends PTransform<PCollection<FileResult>, PCollection<PartitionResult>> {
+  /** The keys of the join: with fewer partitions, fewer are used. */
+  static final int SHARDS = 32;
+
+  /** Partitions recorded per transaction. */
+  static final int BATCH = 500;
+
   private static final TupleTag<PartitionKey> PARTITION = new TupleTag<>() {};
-  private static final TupleTag<PartitionTally> TALLY = new TupleTag<>() {};
+  private static final TupleTag<KV<String, PartitionTally>> TALLY = new TupleTag<>() {};
 
   private final JobSpec spec;
   private final RunContext run;
@@ -67,22 +83,34 @@ public final class RecordPartitionResult
 
   @Override
   public PCollection<PartitionResult> expand(PCollection<FileResult> results) {
+    KvCoder<String, PartitionTally> tallyCoder =
+        KvCoder.of(StringUtf8Coder.of(), RecordCoders.PartitionTallyCoder.of());
     // Summed per bundle first: a runner's grouping (the direct runner's above all, which copies a
-    // key's whole bag for every bundle it adds to) then holds one tally per bundle, not one result
-    // per file, for a partition of millions of files.
-    PCollection<KV<String, PartitionTally>> tallies =
+    // key's whole bag for every bundle it adds to) then holds one tally per bundle and partition,
+    // not one result per file, for a partition of millions of files.
+    PCollection<KV<Integer, KV<String, PartitionTally>>> tallies =
         results
             .apply("Sum per bundle", ParDo.of(new SumPerBundleFn(run.failureLog())))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PartitionTally.class)));
-    PCollection<KV<String, PartitionKey>> keyed =
-        partitions
+            .setCoder(tallyCoder)
             .apply(
-                "Key partitions",
+                "Key tallies by shard",
                 MapElements.into(
                         TypeDescriptors.kvs(
-                            TypeDescriptors.strings(), TypeDescriptor.of(PartitionKey.class)))
-                    .via(p -> KV.of(p.id(), p)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(PartitionKey.class)));
+                            TypeDescriptors.integers(),
+                            TypeDescriptors.kvs(
+                                TypeDescriptors.strings(),
+                                TypeDescriptor.of(PartitionTally.class))))
+                    .via(t -> KV.of(shard(t.getKey()), t)))
+            .setCoder(KvCoder.of(VarIntCoder.of(), tallyCoder));
+    PCollection<KV<Integer, PartitionKey>> keyed =
+        partitions
+            .apply(
+                "Key partitions by shard",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.integers(), TypeDescriptor.of(PartitionKey.class)))
+                    .via(p -> KV.of(shard(p.id()), p)))
+            .setCoder(KvCoder.of(VarIntCoder.of(), RecordCoders.PartitionKeyCoder.of()));
     return KeyedPCollectionTuple.of(PARTITION, keyed)
         .and(TALLY, tallies)
         .apply("Join with partitions", CoGroupByKey.create())
@@ -92,8 +120,15 @@ public final class RecordPartitionResult
         .setCoder(SerializableCoder.of(PartitionResult.class));
   }
 
-  /** The results of one bundle summed per partition, output when the bundle finishes. */
-  /** Sums the results per partition; appends each failure to the run's failure log, if any. */
+  /** The join key of a partition, by its id: the same on every worker (String's hash is fixed). */
+  static int shard(String partitionId) {
+    return Math.floorMod(partitionId.hashCode(), SHARDS);
+  }
+
+  /**
+   * The results of one bundle summed per partition, output when the bundle finishes; each failure
+   * appended to the run's failure log, if any.
+   */
   static final class SumPerBundleFn extends DoFn<FileResult, KV<String, PartitionTally>> {
     private final String failureLog;
     private transient Map<String, PartitionTally> sums;
@@ -143,7 +178,7 @@ public final class RecordPartitionResult
     }
   }
 
-  static final class RecordFn extends DoFn<KV<String, CoGbkResult>, PartitionResult> {
+  static final class RecordFn extends DoFn<KV<Integer, CoGbkResult>, PartitionResult> {
     private static final Logger LOG = LoggerFactory.getLogger(RecordFn.class);
     private final JobSpec spec;
     private final RunContext run;
@@ -170,56 +205,78 @@ public final class RecordPartitionResult
 
     @ProcessElement
     public void process(ProcessContext c) throws SQLException {
-      Iterator<PartitionKey> keys = c.element().getValue().getAll(PARTITION).iterator();
-      if (!keys.hasNext()) {
-        throw new IllegalStateException(
-            "results for a partition this run did not read: " + c.element().getKey());
+      CoGbkResult joined = c.element().getValue();
+      Map<String, PartitionKey> keys = new LinkedHashMap<>();
+      for (PartitionKey key : joined.getAll(PARTITION)) {
+        keys.putIfAbsent(key.id(), key);
       }
-      PartitionKey key = keys.next();
+      Map<String, PartitionTally> tallies = new HashMap<>();
+      for (KV<String, PartitionTally> t : joined.getAll(TALLY)) {
+        if (!keys.containsKey(t.getKey())) {
+          throw new IllegalStateException(
+              "results for a partition this run did not read: " + t.getKey());
+        }
+        tallies.merge(t.getKey(), t.getValue(), PartitionTally::plus);
+      }
       lease.check(); // a run that lost its lease records nothing more
-      // Connections per partition, closed after: one held open across the run dies with an idle
+      // A connection per element, closed after: one held open across the run dies with an idle
       // timeout (cloud gateways close idle connections) and fails the partitions after it.
       try (ControlStore control = ControlStore.openExisting(spec.control())) {
-        if (control.succeededInRun(run.runId(), key)) {
-          return; // recorded before a failover; RecordRun sums the rows, so nothing is lost
+        List<PartitionResult> batch = new ArrayList<>();
+        for (PartitionKey key : keys.values()) {
+          if (control.succeededInRun(run.runId(), key)) {
+            continue; // recorded before a failover; RecordRun sums the rows, so nothing is lost
+          }
+          batch.add(result(c, key, tallies.getOrDefault(key.id(), PartitionTally.EMPTY), control));
+          if (batch.size() == BATCH) {
+            record(c, batch, control);
+            batch.clear();
+          }
         }
-        record(c, key, control);
+        if (!batch.isEmpty()) {
+          record(c, batch, control);
+        }
       }
     }
 
-    private void record(ProcessContext c, PartitionKey key, ControlStore control)
+    private PartitionResult result(
+        ProcessContext c, PartitionKey key, PartitionTally tally, ControlStore control)
         throws SQLException {
-      PartitionTally tally = PartitionTally.EMPTY;
-      for (PartitionTally t : c.element().getValue().getAll(TALLY)) {
-        tally = tally.plus(t);
-      }
       DeltaWindow window =
           DeltaWindow.of(spec, c.sideInput(watermarks).get(key.id()), run.source(key.root()));
       String warning =
           tally.listedEmpty() && tally.firstError() == null ? emptyWarning(key, control) : null;
-      PartitionResult result =
-          new PartitionResult(
-              key,
-              tally.copied(),
-              tally.skipped(),
-              tally.failed(),
-              tally.bytes(),
-              tally.firstError(),
-              window.start(),
-              window.end(),
-              warning);
+      return new PartitionResult(
+          key,
+          tally.copied(),
+          tally.skipped(),
+          tally.failed(),
+          tally.bytes(),
+          tally.firstError(),
+          window.start(),
+          window.end(),
+          warning);
+    }
+
+    private void record(ProcessContext c, List<PartitionResult> batch, ControlStore control)
+        throws SQLException {
+      lease.check();
       if (adfTable != null) {
         // The adopted table first: it decides what the next run copies. A retried bundle writes
         // both again, which each makes idempotent. Its JobRunTime is where the next window starts.
-        Instant runTime = window.end() != null ? window.end() : run.runStart();
         try (Connection adfConnection = adfTable.connect()) {
-          adfTable.record(adfConnection, result, runTime, spec.mode());
+          for (PartitionResult result : batch) {
+            Instant runTime = result.windowEnd() != null ? result.windowEnd() : run.runStart();
+            adfTable.record(adfConnection, result, runTime, spec.mode());
+          }
         }
       }
-      control.recordPartitionResult(run.runId(), spec.name(), run.runStart(), result);
-      progress.partition(key).finished(result.succeeded());
-      recorded.inc();
-      c.output(result);
+      control.recordPartitionResults(run.runId(), spec.name(), run.runStart(), batch);
+      for (PartitionResult result : batch) {
+        progress.partition(result.key()).finished(result.succeeded());
+        recorded.inc();
+        c.output(result);
+      }
     }
 
     /** A warning when the partition's last run had files: null when it had none. */

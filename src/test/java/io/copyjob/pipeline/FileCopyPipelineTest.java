@@ -187,6 +187,51 @@ public class FileCopyPipelineTest {
   }
 
   @Test
+  public void manyPartitionsShareTheRecordsGroupsYetEachIsRecordedWithItsOwnExactCounts()
+      throws Exception {
+    // More partitions than the record's shards and the listing's buckets: partitions share keys,
+    // and each one must still get exactly its own files, its own failure, or its empty listing.
+    List<String> prefixes = new java.util.ArrayList<>();
+    long bytes = 0;
+    for (int i = 0; i < 48; i++) {
+      String prefix = String.format("m%02d/", i);
+      prefixes.add(prefix);
+      for (int f = 0; f < i % 4; f++) {
+        TestTrees.write(source, prefix + "f" + f + ".bin", 100 + i);
+        bytes += 100 + i;
+      }
+    }
+    URI faultyRoot = URI.create("faulty://" + source.toUri().getPath());
+    FaultyStore.UNREADABLE.add("m07/f2.bin");
+    FaultyStore.UNREADABLE.add("m43/f0.bin");
+    JobSpec spec = spec(faultyRoot, Mode.FULL, prefixes);
+
+    RunRecord run = run(spec);
+
+    assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(run.totals()).isEqualTo(new RunTotals(46, 2, 70, 0, 2, bytes - 107 - 143));
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      Map<String, PartitionResult> results = results(control, run.runId());
+      assertThat(results).hasSize(48);
+      for (int i = 0; i < 48; i++) {
+        String prefix = String.format("m%02d/", i);
+        int files = i % 4;
+        int failed = i == 7 || i == 43 ? 1 : 0;
+        PartitionResult r = results.get(prefix);
+        assertThat(r.filesCopied()).as(prefix).isEqualTo(files - failed);
+        assertThat(r.filesFailed()).as(prefix).isEqualTo(failed);
+        assertThat(r.bytesCopied()).as(prefix).isEqualTo((long) (files - failed) * (100 + i));
+        assertThat(r.succeeded()).as(prefix).isEqualTo(failed == 0);
+      }
+      assertThat(results.get("m07/").firstError()).startsWith("m07/f2.bin: AccessDeniedException");
+      Map<String, PartitionState> states = states(control);
+      assertThat(states.values().stream().filter(p -> p.status() == PartitionStatus.FAILED))
+          .extracting(p -> p.key().prefix())
+          .containsExactlyInAnyOrder("m07/", "m43/");
+    }
+  }
+
+  @Test
   public void aFileReplacedBetweenItsListingAndItsCopyFailsItsPartitionAndARerunCopiesIt()
       throws Exception {
     URI faultyRoot = URI.create("faulty://" + source.toUri().getPath());
