@@ -243,7 +243,9 @@ public final class LocalStore implements Store {
             temp -> {
               long written = 0;
               try (OutputStream out = Files.newOutputStream(temp)) {
-                byte[] buffer = new byte[BUFFER];
+                // No larger than the file (a few KiB for a small one): a 1 MiB array per file
+                // was most of what a copy of small files allocated.
+                byte[] buffer = new byte[(int) Math.max(8192, Math.min(BUFFER, source.size()))];
                 for (int n; (n = content.read(buffer)) != -1; ) {
                   out.write(buffer, 0, n);
                   md5.update(buffer, 0, n);
@@ -412,9 +414,18 @@ public final class LocalStore implements Store {
     return TempNames.isLeftover(name, owner);
   }
 
+  /**
+   * The buffer each thread reads files back into, kept for its next file: one allocated per file
+   * stayed outside the heap until the next collection (2 MiB per copied file, 2.5 GB resident on
+   * 10,000 small files with a heap that seldom needed collecting), and zeroing it cost more CPU
+   * than reading a small file.
+   */
+  private static final ThreadLocal<ByteBuffer> READ_BACK =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER));
+
   private static long crc32c(Path file) throws IOException {
     CRC32C crc = new CRC32C();
-    ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+    ByteBuffer buffer = READ_BACK.get();
     try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       while (in.read(buffer.clear()) != -1) {
         crc.update(buffer.flip());

@@ -102,6 +102,44 @@ public class LocalStoreTest extends StoreContractTest {
     return data;
   }
 
+  /**
+   * The read-back after a kernel copy reuses its thread's buffer: a buffer allocated outside the
+   * heap per file read back stayed until the next collection, 2 MiB per copied file, and a run of
+   * 10,000 small files peaked at 2.5 GB resident.
+   */
+  @Test
+  public void copiesOfManySmallFilesHoldNoBufferPerFile() throws Exception {
+    LocalStore source = new LocalStore(tmp.newFolder("many-from").toURI());
+    LocalStore sink = new LocalStore(tmp.newFolder("many-to").toURI());
+    List<FileInfo> listed = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      byte[] data = random(1000 + i);
+      source.put(
+          "f" + i, new ByteArrayInputStream(data), new FileInfo("f" + i, data.length, null, null));
+      listed.add(source.stat("f" + i).orElseThrow());
+    }
+    java.lang.management.BufferPoolMXBean direct =
+        java.lang.management.ManagementFactory.getPlatformMXBeans(
+                java.lang.management.BufferPoolMXBean.class)
+            .stream()
+            .filter(pool -> pool.getName().equals("direct"))
+            .findFirst()
+            .orElseThrow();
+    long before = direct.getTotalCapacity();
+
+    for (FileInfo file : listed) {
+      sink.serverSideCopy().orElseThrow().copy(source, file, file.key());
+    }
+
+    // At most the one buffer of this thread, however many files were read back.
+    assertThat(direct.getTotalCapacity() - before).isLessThanOrEqualTo(1 << 20);
+    for (FileInfo file : listed) {
+      try (InputStream in = sink.open(file.key())) {
+        assertThat(in.readAllBytes()).isEqualTo(random((int) file.size()));
+      }
+    }
+  }
+
   @Test
   public void copiesFromAnotherFolderInTheKernelAndVerifies() throws Exception {
     LocalStore source = new LocalStore(tmp.newFolder("from").toURI());

@@ -354,6 +354,49 @@ public abstract class StoreContractTest {
     assertThat(store.md5("big.bin")).isEqualTo(md5(data));
   }
 
+  /**
+   * Many puts at once, each in several parts (a multipart upload, staged blocks): every file
+   * arrives whole, and every block buffer comes back to the pool, after a failed put too, so that
+   * no later transfer waits for an array that no one will give back.
+   */
+  @Test
+  public void manyPutsAtOnceArriveWholeAndGiveTheirBuffersBack() throws Exception {
+    int files = 8;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(files);
+    try {
+      List<java.util.concurrent.Future<?>> puts = new java.util.ArrayList<>();
+      for (int i = 0; i < files; i++) {
+        byte[] data = bytes(partSize() * 2 + 100 * i, 40 + i);
+        String key = "many/" + i + ".bin";
+        puts.add(
+            pool.submit(
+                () ->
+                    store.put(
+                        key,
+                        new ByteArrayInputStream(data),
+                        new FileInfo(key, data.length, Instant.now(), md5(data)))));
+      }
+      for (java.util.concurrent.Future<?> put : puts) {
+        put.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    for (int i = 0; i < files; i++) {
+      assertThat(read("many/" + i + ".bin")).isEqualTo(bytes(partSize() * 2 + 100 * i, 40 + i));
+    }
+    byte[] short_ = bytes(partSize() + 10, 50);
+    assertThatThrownBy(
+            () ->
+                store.put(
+                    "short.bin",
+                    new ByteArrayInputStream(short_),
+                    new FileInfo("short.bin", short_.length + partSize(), null, null)))
+        .isInstanceOf(IOException.class);
+    assertThat(BlockBuffers.shared().out()).isZero();
+  }
+
   @Test
   public void deleteRemovesAndToleratesMissing() throws Exception {
     put("gone.txt", bytes(10, 7));

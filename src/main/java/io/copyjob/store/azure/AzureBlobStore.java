@@ -3,6 +3,7 @@ package io.copyjob.store.azure;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.rest.Response;
+import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.core.util.HttpClientOptions;
 import com.azure.identity.DefaultAzureCredentialBuilder;
@@ -20,6 +21,7 @@ import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.options.BlockBlobStageBlockFromUrlOptions;
+import com.azure.storage.blob.options.BlockBlobStageBlockOptions;
 import com.azure.storage.blob.sas.BlobSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import com.azure.storage.blob.specialized.BlockBlobClient;
@@ -27,6 +29,7 @@ import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import io.copyjob.spec.Connection;
+import io.copyjob.store.BlockBuffers;
 import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
@@ -40,11 +43,11 @@ import io.copyjob.store.SourceChangedException;
 import io.copyjob.store.SourceStream;
 import io.copyjob.store.Store;
 import io.copyjob.store.Throttle;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URL;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -462,56 +465,68 @@ public final class AzureBlobStore implements Store {
   }
 
   /**
-   * One Put Blob. The body is read into memory first (at most one block): Azure needs the MD5 in
-   * the request's headers, and the SDK needs a body it can send again on a retry.
+   * One Put Blob. The body is read into memory first (at most one block, in an array of {@link
+   * BlockBuffers}): Azure needs the MD5 in the request's headers, and the SDK needs a body it can
+   * send again on a retry. The array is given to the SDK as it is, which sends it without a copy.
    */
   private FileInfo putSingle(String key, InputStream content, FileInfo source) throws IOException {
-    byte[] body = readExactly(content, (int) source.size(), source.key());
-    // The source's MD5 where the listing gave one: the service checks the body against it, so the
-    // bytes need no hashing here and the check runs from the source's own record to the sink.
-    byte[] md5 =
-        source.md5() != null
-            ? HexFormat.of().parseHex(source.md5())
-            : Checksums.newMd5().digest(body);
-    var response =
-        blob(key)
-            .uploadWithResponse(
-                new BlockBlobSimpleUploadOptions(new ByteArrayInputStream(body), body.length)
-                    .setContentMd5(md5)
-                    .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
-                timeouts.call(body.length),
-                Context.NONE);
-    byte[] stored = response.getValue().getContentMd5();
-    return new FileInfo(key, body.length, null, hex(stored != null ? stored : md5));
+    int size = (int) source.size();
+    byte[] body = BlockBuffers.shared().take(size);
+    try {
+      readExactly(content, body, size, source.key());
+      // The source's MD5 where the listing gave one: the service checks the body against it, so
+      // the bytes need no hashing here and the check runs from the source's own record to the sink.
+      byte[] md5 =
+          source.md5() != null
+              ? HexFormat.of().parseHex(source.md5())
+              : Checksums.newMd5().digest(body);
+      var response =
+          blob(key)
+              .uploadWithResponse(
+                  new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(body))
+                      .setContentMd5(md5)
+                      .setHeaders(new BlobHttpHeaders().setContentMd5(md5)),
+                  timeouts.call(size),
+                  Context.NONE);
+      byte[] stored = response.getValue().getContentMd5();
+      return new FileInfo(key, size, null, hex(stored != null ? stored : md5));
+    } finally {
+      BlockBuffers.shared().give(body);
+    }
   }
 
+  /**
+   * Blocks of {@link Tuning#blockSize}, read one after the other into one array of {@link
+   * BlockBuffers} and sent from it without a copy, each with its own MD5.
+   */
   private FileInfo putBlocks(String key, InputStream content, FileInfo source) throws IOException {
     BlockBlobClient blob = blob(key);
     MessageDigest whole = Checksums.newMd5();
     List<String> ids = new ArrayList<>();
-    byte[] buffer = new byte[tuning.blockSize];
-    long left = source.size();
-    for (int number = 0; left > 0; number++) {
-      int length = (int) Math.min(buffer.length, left);
-      if (content.readNBytes(buffer, 0, length) < length) {
-        throw new IOException(
-            "fewer bytes than the listed " + source.size() + " in " + source.key());
+    byte[] buffer = BlockBuffers.shared().take(tuning.blockSize);
+    try {
+      long left = source.size();
+      for (int number = 0; left > 0; number++) {
+        int length = (int) Math.min(buffer.length, left);
+        if (content.readNBytes(buffer, 0, length) < length) {
+          throw new IOException(
+              "fewer bytes than the listed " + source.size() + " in " + source.key());
+        }
+        whole.update(buffer, 0, length);
+        MessageDigest block = Checksums.newMd5();
+        block.update(buffer, 0, length);
+        String id = blockId(number);
+        blob.stageBlockWithResponse(
+            new BlockBlobStageBlockOptions(
+                    id, BinaryData.fromByteBuffer(ByteBuffer.wrap(buffer, 0, length)))
+                .setContentMd5(block.digest()),
+            timeouts.call(length),
+            Context.NONE);
+        ids.add(id);
+        left -= length;
       }
-      whole.update(buffer, 0, length);
-      MessageDigest block = Checksums.newMd5();
-      block.update(buffer, 0, length);
-      byte[] blockMd5 = block.digest();
-      String id = blockId(number);
-      blob.stageBlockWithResponse(
-          id,
-          new ByteArrayInputStream(buffer, 0, length),
-          length,
-          blockMd5,
-          null,
-          timeouts.call(length),
-          Context.NONE);
-      ids.add(id);
-      left -= length;
+    } finally {
+      BlockBuffers.shared().give(buffer);
     }
     if (content.read() != -1) {
       throw new IOException("more bytes than the listed " + source.size() + " in " + source.key());
@@ -688,14 +703,13 @@ public final class AzureBlobStore implements Store {
     return sasUrl(key);
   }
 
-  private static byte[] readExactly(InputStream in, int size, String key) throws IOException {
-    byte[] body = new byte[size];
+  private static void readExactly(InputStream in, byte[] body, int size, String key)
+      throws IOException {
     if (in.readNBytes(body, 0, size) < size) {
       throw new IOException("fewer bytes than the listed " + size + " in " + key);
     }
     if (in.read() != -1) {
       throw new IOException("more bytes than the listed " + size + " in " + key);
     }
-    return body;
   }
 }

@@ -1,6 +1,7 @@
 package io.copyjob.store.s3;
 
 import io.copyjob.spec.Connection;
+import io.copyjob.store.BlockBuffers;
 import io.copyjob.store.CantCopyException;
 import io.copyjob.store.Checksums;
 import io.copyjob.store.FileInfo;
@@ -434,7 +435,17 @@ public final class S3Store implements Store {
    */
   private FileInfo putSingle(String key, InputStream content, FileInfo source) throws IOException {
     int size = (int) source.size();
-    byte[] body = new byte[size];
+    byte[] body = BlockBuffers.shared().take(size);
+    try {
+      return putSingle(key, content, source, body);
+    } finally {
+      BlockBuffers.shared().give(body);
+    }
+  }
+
+  private FileInfo putSingle(String key, InputStream content, FileInfo source, byte[] body)
+      throws IOException {
+    int size = (int) source.size();
     readFully(content, body, size, source.key());
     if (content.read() != -1) {
       throw new IOException("more bytes than the listed " + size + " in " + source.key());
@@ -494,34 +505,12 @@ public final class S3Store implements Store {
         source.md5(),
         uploadId -> {
           List<CompletedPart> parts = new ArrayList<>();
-          byte[] buffer = new byte[tuning.partSize];
-          long left = source.size();
-          for (int number = 1; left > 0; number++) {
-            int length = (int) Math.min(buffer.length, left);
-            readFully(content, buffer, length, key);
-            MessageDigest md5 = Checksums.newMd5();
-            md5.update(buffer, 0, length);
-            whole.update(buffer, 0, length);
-            int partNumber = number;
-            String eTag =
-                s3.uploadPart(
-                        u ->
-                            u.bucket(bucket)
-                                .key(base + key)
-                                .uploadId(uploadId)
-                                .partNumber(partNumber)
-                                .contentMD5(base64(md5.digest()))
-                                .overrideConfiguration(sized(length)),
-                        RequestBody.fromInputStream(
-                            new ByteArrayInputStream(buffer, 0, length), length))
-                    .eTag();
-            parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
-            left -= length;
+          byte[] buffer = BlockBuffers.shared().take(tuning.partSize);
+          try {
+            return writeParts(key, content, source, uploadId, buffer, whole);
+          } finally {
+            BlockBuffers.shared().give(buffer);
           }
-          if (content.read() != -1) {
-            throw new IOException("more bytes than the listed " + source.size() + " in " + key);
-          }
-          return parts;
         });
     String md5 = HexFormat.of().formatHex(whole.digest());
     if (source.md5() == null && source.size() <= MAX_SINGLE_COPY) {
@@ -530,6 +519,44 @@ public final class S3Store implements Store {
       keepMd5(key, md5, source.size());
     }
     return new FileInfo(key, source.size(), null, md5);
+  }
+
+  /** The parts of one upload, read one after the other into {@code buffer}. */
+  private List<CompletedPart> writeParts(
+      String key,
+      InputStream content,
+      FileInfo source,
+      String uploadId,
+      byte[] buffer,
+      MessageDigest whole)
+      throws IOException {
+    List<CompletedPart> parts = new ArrayList<>();
+    long left = source.size();
+    for (int number = 1; left > 0; number++) {
+      int length = (int) Math.min(buffer.length, left);
+      readFully(content, buffer, length, key);
+      MessageDigest md5 = Checksums.newMd5();
+      md5.update(buffer, 0, length);
+      whole.update(buffer, 0, length);
+      int partNumber = number;
+      String eTag =
+          s3.uploadPart(
+                  u ->
+                      u.bucket(bucket)
+                          .key(base + key)
+                          .uploadId(uploadId)
+                          .partNumber(partNumber)
+                          .contentMD5(base64(md5.digest()))
+                          .overrideConfiguration(sized(length)),
+                  RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, length), length))
+              .eTag();
+      parts.add(CompletedPart.builder().partNumber(partNumber).eTag(eTag).build());
+      left -= length;
+    }
+    if (content.read() != -1) {
+      throw new IOException("more bytes than the listed " + source.size() + " in " + key);
+    }
+    return parts;
   }
 
   /** Writes the parts of one multipart upload and gives them back in order. */
