@@ -1,6 +1,7 @@
 package io.copyjob.control;
 
 import static io.copyjob.control.Schema.PROGRESS;
+import static io.copyjob.control.Schema.PROGRESS_HISTORY;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,6 +27,13 @@ public final class ProgressTable {
    */
   public static final Duration STALE_AFTER = Duration.ofSeconds(30);
 
+  /**
+   * How many points of its totals over time each worker keeps per run: one per batch, the oldest
+   * overwritten, so a run's history is bounded and a batch writes one row more whatever the run's
+   * length (at one batch every 2 s, the last 10 minutes).
+   */
+  public static final int HISTORY_SLOTS = 300;
+
   private static final String COLUMNS =
       "state, files_listed, bytes_listed, files_copied, files_skipped, files_failed, bytes, rows_done,"
           + " listing_ms, reading_ms, writing_ms, waiting_ms, first_byte_ms, peak_in_flight,"
@@ -46,6 +54,23 @@ public final class ProgressTable {
    * an UPDATE of the rows it wrote before, an INSERT of the others. Returns that time.
    */
   public Instant write(long runId, String job, String worker, List<ProgressRecord> rows)
+      throws SQLException {
+    return write(runId, job, worker, rows, -1, null);
+  }
+
+  /**
+   * Writes a worker's rows as {@link #write(long, String, String, List)} does and, in the same
+   * transaction, its totals (every row it keeps summed, finished ones too) as its point number
+   * {@code batch} of the run's history, in slot {@code batch % HISTORY_SLOTS}; no point when {@code
+   * batch} is negative.
+   */
+  public Instant write(
+      long runId,
+      String job,
+      String worker,
+      List<ProgressRecord> rows,
+      long batch,
+      ProgressRecord totals)
       throws SQLException {
     Jdbc.checkLength("job", job, Schema.JOB_LENGTH);
     String update =
@@ -98,6 +123,9 @@ public final class ProgressTable {
           ps.executeBatch();
         }
       }
+      if (batch >= 0) {
+        writePoint(runId, who, (int) (batch % HISTORY_SLOTS), totals, now);
+      }
       conn.commit();
       return now;
     } catch (SQLException e) {
@@ -114,6 +142,78 @@ public final class ProgressTable {
         // The connection is gone; the caller drops it with the failure already thrown.
       }
     }
+  }
+
+  /** Rewrites the worker's slot of the run's history, or inserts it on the first lap. */
+  private void writePoint(long runId, String who, int slot, ProgressRecord totals, Instant now)
+      throws SQLException {
+    String update =
+        "UPDATE "
+            + PROGRESS_HISTORY
+            + " SET sampled_at = ?, files = ?, bytes = ?, rows_done = ?"
+            + " WHERE run_id = ? AND worker = ? AND slot_no = ?";
+    int updated;
+    try (PreparedStatement ps = conn.prepareStatement(update)) {
+      ps.setQueryTimeout(queryTimeout);
+      pointValues(ps, totals, now);
+      ps.setLong(5, runId);
+      ps.setString(6, who);
+      ps.setInt(7, slot);
+      updated = ps.executeUpdate();
+    }
+    if (updated == 0) {
+      String insert =
+          "INSERT INTO "
+              + PROGRESS_HISTORY
+              + " (sampled_at, files, bytes, rows_done, run_id, worker, slot_no)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+      try (PreparedStatement ps = conn.prepareStatement(insert)) {
+        ps.setQueryTimeout(queryTimeout);
+        pointValues(ps, totals, now);
+        ps.setLong(5, runId);
+        ps.setString(6, who);
+        ps.setInt(7, slot);
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  private void pointValues(PreparedStatement ps, ProgressRecord totals, Instant now)
+      throws SQLException {
+    dialect.setInstant(ps, 1, now);
+    ps.setLong(2, totals.filesDone());
+    ps.setLong(3, totals.bytes());
+    ps.setLong(4, totals.rows());
+  }
+
+  /**
+   * The run's history: every point its workers wrote and still keep (the last {@link
+   * #HISTORY_SLOTS} of each), oldest first.
+   */
+  public List<ProgressPoint> history(long runId) throws SQLException {
+    String sql =
+        "SELECT worker, sampled_at, files, bytes, rows_done FROM "
+            + PROGRESS_HISTORY
+            + " WHERE run_id = ? ORDER BY sampled_at, worker";
+    List<ProgressPoint> points = new ArrayList<>();
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      ps.setQueryTimeout(queryTimeout);
+      ps.setLong(1, runId);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          points.add(
+              new ProgressPoint(
+                  rs.getString("worker"),
+                  dialect.getInstant(rs, "sampled_at"),
+                  rs.getLong("files"),
+                  rs.getLong("bytes"),
+                  rs.getLong("rows_done")));
+        }
+      }
+    } catch (SQLException e) {
+      throw Jdbc.wrap(PROGRESS_HISTORY, "read the progress history of run " + runId, e);
+    }
+    return points;
   }
 
   /** Sets the row's values from {@code at} on; returns the next parameter's index. */

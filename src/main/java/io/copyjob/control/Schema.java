@@ -33,10 +33,20 @@ final class Schema {
   static final String FILES = "copyjob_files";
   static final String PROGRESS = "copyjob_progress";
   static final String ROUNDS = "copyjob_rounds";
+  static final String PROGRESS_HISTORY = "copyjob_progress_history";
 
   /** Every table, in creation order. */
   static final List<String> TABLES =
-      List.of(PARTITIONS, RUNS, PARTITION_RUNS, WATERMARKS, LEASES, FILES, PROGRESS, ROUNDS);
+      List.of(
+          PARTITIONS,
+          RUNS,
+          PARTITION_RUNS,
+          WATERMARKS,
+          LEASES,
+          FILES,
+          PROGRESS,
+          ROUNDS,
+          PROGRESS_HISTORY);
 
   static final int JOB_LENGTH = 200;
   static final int ROOT_LENGTH = 1024;
@@ -218,6 +228,19 @@ final class Schema {
               "watermark_before " + d.varchar(WATERMARK_LENGTH),
               "watermark_after " + d.varchar(WATERMARK_LENGTH),
               "CONSTRAINT copyjob_rounds_pk PRIMARY KEY (run_id, key_hash, round_number)");
+      case PROGRESS_HISTORY ->
+          // Each worker's totals at each progress batch, in a ring of slots per worker and run
+          // (ProgressTable.HISTORY_SLOTS): bounded, and one row written per batch.
+          columns(
+              table,
+              "run_id BIGINT NOT NULL",
+              "worker " + d.varchar(OWNER_LENGTH) + " NOT NULL",
+              "slot_no INT NOT NULL",
+              "sampled_at " + ts + " NOT NULL",
+              "files BIGINT NOT NULL",
+              "bytes BIGINT NOT NULL",
+              "rows_done BIGINT NOT NULL",
+              "CONSTRAINT copyjob_progress_history_pk PRIMARY KEY (run_id, worker, slot_no)");
       default -> throw new IllegalArgumentException("unknown table " + table);
     };
   }

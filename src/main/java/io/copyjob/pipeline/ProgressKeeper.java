@@ -57,6 +57,10 @@ public final class ProgressKeeper {
   private final ScheduledExecutorService ticks;
   private final Map<PartitionKey, ProgressRecord> written = new HashMap<>();
   private int holders;
+
+  /** The number of this worker's next point of the run's history. */
+  private long batches;
+
   private boolean failing;
   private volatile boolean stopped;
 
@@ -135,18 +139,24 @@ public final class ProgressKeeper {
       return; // a run that lost its lease writes nothing more
     }
     List<ProgressRecord> due = new ArrayList<>();
+    ProgressRecord totals = ProgressRecord.queued(ProgressRecord.RUN);
     for (ProgressMeter meter : meters.values()) {
       ProgressState state = meter.state();
       ProgressRecord now = meter.snapshot(state, 0);
+      totals = totals.plus(now, ProgressRecord.RUN);
       ProgressRecord before = written.get(meter.key());
       // Rows being worked on are written every time: their heartbeat says the worker lives.
       if (!now.equals(before) || !state.finished()) {
         due.add(now);
       }
     }
-    due.add(own.snapshot(null, TransferEvents.unattributedThrottled() - unattributedAtStart));
+    ProgressRecord mine =
+        own.snapshot(null, TransferEvents.unattributedThrottled() - unattributedAtStart);
+    due.add(mine);
+    totals = totals.plus(mine, ProgressRecord.RUN);
     try (ControlStore control = ControlStore.openForLease(spec.control(), INTERVAL)) {
-      control.progress().write(runId, spec.name(), worker, due);
+      control.progress().write(runId, spec.name(), worker, due, batches, totals);
+      batches++;
       due.forEach(row -> written.put(row.key(), row));
       if (failing) {
         LOG.info("Writing the progress of run {} works again", runId);

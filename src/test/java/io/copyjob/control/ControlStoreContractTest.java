@@ -119,6 +119,47 @@ public abstract class ControlStoreContractTest {
     assertThat(read.of(key("c")).state()).isEqualTo(ProgressState.QUEUED);
   }
 
+  /**
+   * Each batch writes one point of the worker's totals, finished partitions included; a worker
+   * keeps its last {@link ProgressTable#HISTORY_SLOTS} points, so a run's history stays bounded.
+   */
+  @Test
+  public void eachBatchWritesOnePointOfTheWorkersTotalsInABoundedRing() throws Exception {
+    long run = store.startRun(JOB, T1, "full", "direct", "{}");
+    long other = store.startRun(JOB + "-other", T1, "full", "direct", "{}");
+    ProgressTable table = store.progress();
+    ProgressRecord totals = progress(ProgressRecord.RUN, null, 3, 300, null, 0);
+    Instant first = table.write(run, JOB, "w1", List.of(), 0, totals);
+    table.write(run, JOB, "w2", List.of(), 0, progress(ProgressRecord.RUN, null, 1, 10, null, 0));
+    table.write(other, JOB + "-other", "w1", List.of(), 0, totals);
+    for (int batch = 1; batch <= ProgressTable.HISTORY_SLOTS; batch++) {
+      table.write(
+          run,
+          JOB,
+          "w1",
+          List.of(),
+          batch,
+          progress(ProgressRecord.RUN, null, 3, 300 + batch, null, 0));
+    }
+
+    List<ProgressPoint> history = table.history(run);
+    assertThat(history).hasSize(ProgressTable.HISTORY_SLOTS + 1);
+    List<ProgressPoint> w1 = history.stream().filter(p -> p.worker().equals("w1")).toList();
+    assertThat(w1).hasSize(ProgressTable.HISTORY_SLOTS);
+    // Batch 0 was overwritten by the last one: batches 1 to the last are kept, oldest first.
+    assertThat(w1.stream().map(ProgressPoint::bytes).sorted().toList())
+        .isEqualTo(
+            java.util.stream.LongStream.rangeClosed(301, 300 + ProgressTable.HISTORY_SLOTS)
+                .boxed()
+                .toList());
+    assertThat(w1).extracting(ProgressPoint::at).isSorted().allMatch(at -> !at.isBefore(first));
+    assertThat(w1.get(0).files()).isEqualTo(4); // copied 3 + skipped 1
+    ProgressPoint w2 = history.stream().filter(p -> p.worker().equals("w2")).findFirst().get();
+    assertThat(w2.bytes()).isEqualTo(10);
+    assertThat(table.history(other)).hasSize(1);
+    assertThat(table.history(run + other + 1)).isEmpty();
+  }
+
   @Test
   public void openingAgainKeepsTablesAndRows() throws Exception {
     store.addPartitions(JOB, List.of(key("a")));

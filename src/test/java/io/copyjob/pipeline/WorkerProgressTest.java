@@ -3,6 +3,7 @@ package io.copyjob.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.copyjob.control.ControlStore;
+import io.copyjob.control.ProgressPoint;
 import io.copyjob.control.ProgressRecord;
 import io.copyjob.control.ProgressState;
 import io.copyjob.control.RunRecord;
@@ -168,6 +169,23 @@ public class WorkerProgressTest {
       assertThat(workers.firstByteMillis()).isNotNull();
       assertThat(workers.readingMillis()).isGreaterThanOrEqualTo(files.size() * 900L);
       assertThat(workers.longestStep()).isEqualTo("reading");
+      // One point of totals per batch: growing while the run went, its last ones the run's sums.
+      List<ProgressPoint> history = control.progress().history(done.runId());
+      Map<String, ProgressPoint> last = new LinkedHashMap<>();
+      for (ProgressPoint p : history) {
+        ProgressPoint before = last.put(p.worker(), p);
+        if (before != null) {
+          assertThat(p.files()).isGreaterThanOrEqualTo(before.files());
+          assertThat(p.bytes()).isGreaterThanOrEqualTo(before.bytes());
+        }
+      }
+      assertThat(history.stream().map(ProgressPoint::files).distinct().count())
+          .as("distinct files done in the history: %s", history)
+          .isGreaterThanOrEqualTo(3);
+      assertThat(last.values().stream().mapToLong(ProgressPoint::files).sum())
+          .isEqualTo(files.size());
+      assertThat(last.values().stream().mapToLong(ProgressPoint::bytes).sum())
+          .isEqualTo(done.totals().bytesCopied());
     }
   }
 
