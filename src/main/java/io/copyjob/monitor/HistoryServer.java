@@ -304,6 +304,7 @@ public final class HistoryServer implements AutoCloseable {
     List<PartitionState> partitions;
     List<FileRecord> failedFiles;
     LiveProgress live;
+    List<io.copyjob.control.ProgressPoint> history;
     List<io.copyjob.control.RoundRecord> rounds;
     try (ControlStore store = ControlStore.openExisting(control)) {
       Optional<RunRecord> found = store.run(job, number);
@@ -316,6 +317,7 @@ public final class HistoryServer implements AutoCloseable {
       rounds = store.rounds(run.runId());
       partitions = run.status() == RunStatus.RUNNING ? store.partitions(job) : List.of();
       live = liveProgress(store, run);
+      history = run.status() == RunStatus.RUNNING ? history(store, run) : List.of();
     }
     boolean tabular = tabular(run);
     boolean running = run.status() == RunStatus.RUNNING;
@@ -359,6 +361,7 @@ public final class HistoryServer implements AutoCloseable {
       if (live != null) {
         body.append(progressSection(live));
       }
+      body.append(LiveChart.chart(history, tabular));
     }
     if (live != null && !live.partitions().isEmpty()) {
       body.append(timeSection(live));
@@ -438,6 +441,16 @@ public final class HistoryServer implements AutoCloseable {
     } catch (SQLException | RuntimeException e) {
       LOG.debug("No progress for run {}: {}", run.runId(), e.getMessage());
       return null;
+    }
+  }
+
+  /** The run's history of totals, empty for a store made before it (or one that fails). */
+  private static List<io.copyjob.control.ProgressPoint> history(ControlStore store, RunRecord run) {
+    try {
+      return store.progress().history(run.runId());
+    } catch (SQLException | RuntimeException e) {
+      LOG.debug("No progress history for run {}: {}", run.runId(), e.getMessage());
+      return List.of();
     }
   }
 

@@ -157,7 +157,88 @@ public class HistoryServerTest {
     assertThat(body)
         .contains("<meta http-equiv=\"refresh\" content=\"5\">")
         .contains("RUNNING")
-        .contains("Running: this page reloads every 5 s, 0 partition(s) or table(s) finished");
+        .contains("Running: this page reloads every 5 s, 0 partition(s) or table(s) finished")
+        // No point of progress yet: the chart says so and draws nothing.
+        .contains("<h2>Throughput over time</h2>")
+        .contains("Drawn once a worker has written two progress batches.")
+        .doesNotContain("aria-label=\"throughput over time\"");
+  }
+
+  /**
+   * A running run's page draws its throughput over time from the points its workers' batches wrote:
+   * one bar per interval of a single worker, its figures those stored; one point draws none.
+   */
+  @Test
+  public void aRunningRunsPageChartsItsThroughputFromTheStoredPoints() throws Exception {
+    String worker = "tm:1:" + MARKUP;
+    long runId;
+    long single;
+    java.util.List<io.copyjob.control.ProgressPoint> points;
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      runId =
+          control.startRun("chart-job", Instant.now(), "full", "flink", "{\"name\":\"chart-job\"}");
+      for (long[] t : new long[][] {{1, 1_000}, {3, 5_000}, {7, 105_000}}) {
+        control.progress().write(runId, "chart-job", worker, java.util.List.of(), t[0], totals(t));
+        Thread.sleep(300); // long beside the writes' own time, whatever the load
+      }
+      points = control.progress().history(runId);
+      single =
+          control.startRun("one-point", Instant.now(), "full", "flink", "{\"name\":\"one-point\"}");
+      control
+          .progress()
+          .write(single, "one-point", worker, java.util.List.of(), 0, totals(new long[] {1, 1}));
+    }
+    assertThat(points)
+        .extracting(io.copyjob.control.ProgressPoint::bytes)
+        .containsExactly(1_000L, 5_000L, 105_000L);
+
+    String body = get("/jobs/chart-job/runs/1").body();
+    String one = get("/jobs/one-point/runs/1").body();
+
+    String chart = body.substring(body.indexOf("<h2>Throughput over time</h2>"));
+    assertThat(chart).contains("aria-label=\"throughput over time\"");
+    assertThat(chart.split("<rect ", -1)).hasSize(3); // two intervals, two bars
+    for (int i = 1; i < points.size(); i++) {
+      io.copyjob.control.ProgressPoint a = points.get(i - 1);
+      io.copyjob.control.ProgressPoint b = points.get(i);
+      java.time.Duration d = java.time.Duration.between(a.at(), b.at());
+      assertThat(chart)
+          .contains(
+              ": "
+                  + io.copyjob.monitor.Units.rate(b.bytes() - a.bytes(), d)
+                  + ", "
+                  + io.copyjob.monitor.Units.filesPerSecond(b.files() - a.files(), d)
+                  + "</title>");
+    }
+    // The largest bar's rate labels the axis; nobody's worker name (it is markup) is shown.
+    java.time.Duration last = java.time.Duration.between(points.get(1).at(), points.get(2).at());
+    assertThat(chart).contains(">" + io.copyjob.monitor.Units.rate(100_000, last) + "</text>");
+    assertThat(body).doesNotContain(MARKUP).doesNotContain("tm:1:");
+    assertThat(one)
+        .contains("Drawn once a worker has written two progress batches.")
+        .doesNotContain("aria-label=\"throughput over time\"");
+  }
+
+  /** A worker's totals: files copied and bytes. */
+  private static io.copyjob.control.ProgressRecord totals(long[] filesAndBytes) {
+    return new io.copyjob.control.ProgressRecord(
+        io.copyjob.control.ProgressRecord.RUN,
+        null,
+        0,
+        0,
+        filesAndBytes[0],
+        0,
+        0,
+        filesAndBytes[1],
+        0,
+        0,
+        0,
+        0,
+        0,
+        null,
+        0,
+        0,
+        null);
   }
 
   /**
@@ -249,8 +330,13 @@ public class HistoryServerTest {
   public void aRealBrowserRendersTheJobsTheRunsAndARunningRun() throws Exception {
     String chromium = Browser.chromium();
     try (ControlStore control = ControlStore.open(spec.control())) {
-      control.startRun(
-          "live-job", Instant.now(), "full", "DirectRunner", "{\"name\":\"live-job\"}");
+      long live =
+          control.startRun(
+              "live-job", Instant.now(), "full", "DirectRunner", "{\"name\":\"live-job\"}");
+      for (long[] t : new long[][] {{1, 1_000}, {2, 9_000}}) {
+        control.progress().write(live, "live-job", "w", java.util.List.of(), t[0], totals(t));
+        Thread.sleep(60);
+      }
     }
     String base = "http://127.0.0.1:" + server.port();
 
@@ -267,7 +353,11 @@ public class HistoryServerTest {
         .contains("<h2>Partitions</h2>")
         .contains("<td>&lt;img src=x onerror=alert(1)&gt;</td>")
         .doesNotContain("<img");
-    assertThat(live).contains("Running: this page reloads every 5 s");
+    assertThat(live)
+        .contains("Running: this page reloads every 5 s")
+        .contains("<h2>Throughput over time</h2>")
+        .contains("aria-label=\"throughput over time\"")
+        .contains("<rect ");
   }
 
   @Test
