@@ -10,6 +10,7 @@ import io.copyjob.control.ProgressState;
 import io.copyjob.control.ProgressTable;
 import io.copyjob.control.RunProgress;
 import io.copyjob.control.RunRecord;
+import io.copyjob.control.RunStatus;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,7 +110,10 @@ public record LiveProgress(
             && lease.get().runId() != null
             && lease.get().runId() == run.runId()
             && !lease.get().expiredAt(now);
-    if (!leased) {
+    // The run may have ended between reading its row and its lease: the run's row is written
+    // before the lease is released, so a run whose row is no longer RUNNING just finished.
+    if (!leased
+        && control.run(run.runId()).map(r -> r.status() == RunStatus.RUNNING).orElse(true)) {
       return "no live lease holds it: its process is gone (history marks it ABANDONED)";
     }
     if (heartbeat.isPresent()) {

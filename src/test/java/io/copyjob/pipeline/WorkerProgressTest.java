@@ -156,6 +156,11 @@ public class WorkerProgressTest {
     assertThat(seen).allSatisfy(p -> assertThat(p.stale()).isNull());
     try (ControlStore control = ControlStore.open(spec.control())) {
       LiveProgress end = LiveProgress.read(control, done);
+      // A reader that took the run's row while it ran and reads its lease after the run released
+      // it sees a run that just ended, not a dead one.
+      LiveProgress late = LiveProgress.read(control, seen.get(seen.size() - 1).run());
+      assertThat(late.run().status()).isEqualTo(RunStatus.RUNNING);
+      assertThat(late.stale()).isNull();
       assertThat(end.partitions())
           .extracting(ProgressRecord::state)
           .containsOnly(ProgressState.DONE);
