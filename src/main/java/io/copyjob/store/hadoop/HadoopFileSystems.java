@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.security.PrivilegedExceptionAction;
 import java.time.Duration;
 import java.util.Map;
+import javax.security.auth.kerberos.KerberosPrincipal;
+import javax.security.auth.kerberos.KeyTab;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
@@ -64,11 +66,13 @@ final class HadoopFileSystems {
             throw e;
           }
         };
+    // Logged in before the file system's errors are described: a failed login is its own line.
+    UserGroupInformation user =
+        connection != null && connection.kerberosPrincipal() != null
+            ? login(connection, conf, name)
+            : null;
     try {
-      if (connection != null && connection.kerberosPrincipal() != null) {
-        return login(connection, conf, name).doAs(newInstance);
-      }
-      return newInstance.run();
+      return user != null ? user.doAs(newInstance) : newInstance.run();
     } catch (UnsupportedFileSystemException | ConnectorMissing e) {
       throw new IOException(
           name
@@ -123,7 +127,7 @@ final class HadoopFileSystems {
     conf.set("dfs.webhdfs.socket.read-timeout", millis + "ms");
   }
 
-  /** Logs in from the connection's keytab; untested here (no KDC can run on this machine). */
+  /** Logs in from the connection's keytab: one line naming the connection if it cannot. */
   private static UserGroupInformation login(
       Connection.Hadoop connection, Configuration conf, String name) throws IOException {
     java.nio.file.Path keytab = java.nio.file.Path.of(connection.kerberosKeytab());
@@ -132,6 +136,16 @@ final class HadoopFileSystems {
     }
     conf.set("hadoop.security.authentication", "kerberos");
     UserGroupInformation.setConfiguration(conf);
+    if (!holdsKeyFor(keytab, connection.kerberosPrincipal())) {
+      // The JDK's own words for this are "Unable to obtain password from user".
+      throw new IOException(
+          name
+              + ": keytab "
+              + keytab
+              + " holds no key for "
+              + connection.kerberosPrincipal()
+              + " (a keytab of another principal, or not a keytab)");
+    }
     try {
       return UserGroupInformation.loginUserFromKeytabAndReturnUGI(
           connection.kerberosPrincipal(), keytab.toString());
@@ -143,8 +157,28 @@ final class HadoopFileSystems {
               + " from "
               + keytab
               + " failed: "
-              + HadoopErrors.firstLine(e),
+              + loginProblem(e),
           e);
     }
+  }
+
+  /** Whether {@code keytab} holds a key of {@code principal}, as the JDK's login will look. */
+  private static boolean holdsKeyFor(java.nio.file.Path keytab, String principal) {
+    try {
+      return KeyTab.getInstance(keytab.toFile()).getKeys(new KerberosPrincipal(principal)).length
+          > 0;
+    } catch (IllegalArgumentException e) {
+      return true; // a principal without a realm and no default realm: the login says so
+    }
+  }
+
+  /** The KDC's or the JDK's words (Hadoop's message around them repeats the principal). */
+  private static String loginProblem(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof javax.security.auth.login.LoginException) {
+        return HadoopErrors.firstLine(t);
+      }
+    }
+    return HadoopErrors.firstLine(e);
   }
 }

@@ -22,8 +22,18 @@ public final class MiniHdfs extends ExternalResource {
   /** The block size files are written in. */
   public static final int BLOCK = 1 << 20;
 
+  private final java.util.function.Consumer<Configuration> settings;
   private MiniDFSCluster cluster;
   private Path base;
+
+  public MiniHdfs() {
+    this(conf -> {});
+  }
+
+  /** A cluster with further {@code settings} (security), applied before it starts. */
+  public MiniHdfs(java.util.function.Consumer<Configuration> settings) {
+    this.settings = settings;
+  }
 
   @Override
   protected void before() throws Throwable {
@@ -35,6 +45,7 @@ public final class MiniHdfs extends ExternalResource {
     conf.setInt("dfs.replication", 1);
     // The DataNode writes a WebHDFS upload through a client of its own: the same short first wait.
     conf.setInt("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", 20);
+    settings.accept(conf);
     cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
     cluster.waitActive();
   }
