@@ -95,9 +95,13 @@ final class RunCommand implements Callable<Integer> {
               + " partitions not yet succeeded");
     }
     RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runnerChoice.runner);
-    PipelineOptions options =
-        RunnerOptions.create(spec, chosen, runnerChoice.flinkMaster, parallelism, beamArgs);
+    java.util.function.Supplier<PipelineOptions> makeOptions =
+        () -> RunnerOptions.create(spec, chosen, runnerChoice.flinkMaster, parallelism, beamArgs);
+    String runnerName = chosen.name().toLowerCase(java.util.Locale.ROOT);
+    PipelineJob pipelineJob;
     if (chosen == RunnerOptions.Runner.FLINK && RunnerOptions.isRemote(runnerChoice.flinkMaster)) {
+      // Made now: they ask the cluster for its slots, and its address is checked before the run.
+      PipelineOptions options = makeOptions.get();
       // Beam's FlinkRunner returns only when the job has ended: no progress line meanwhile.
       commandSpec
           .commandLine()
@@ -108,16 +112,20 @@ final class RunCommand implements Callable<Integer> {
                   + "; follow the job '"
                   + options.getJobName()
                   + "' in its web UI");
+      pipelineJob = pipelineJob(spec, options, runnerName, onlyFailed);
+    } else {
+      // Made when the run builds its pipeline: a run with nothing to do never starts Beam.
+      pipelineJob = pipelineJob(spec, null, runnerName, onlyFailed).optionsFrom(makeOptions);
     }
-    String runnerName = chosen.name().toLowerCase(java.util.Locale.ROOT);
-    PipelineJob pipelineJob = pipelineJob(spec, options, runnerName, onlyFailed);
-    pipelineJob.waitForLease(wait, commandSpec.commandLine().getErr()::println);
-    pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
-    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-    try {
-      return report(spec, pipelineJob, runStoppable(spec, pipelineJob, done), gateway);
-    } finally {
-      done.countDown();
+    try (AutoCloseable held = io.copyjob.control.ControlStore.holdOpen(spec.control())) {
+      pipelineJob.waitForLease(wait, commandSpec.commandLine().getErr()::println);
+      pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
+      java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+      try {
+        return report(spec, pipelineJob, runStoppable(spec, pipelineJob, done), gateway);
+      } finally {
+        done.countDown();
+      }
     }
   }
 

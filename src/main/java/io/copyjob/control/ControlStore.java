@@ -94,6 +94,25 @@ public final class ControlStore implements AutoCloseable {
    * A store on a database whose tables exist (a run made them before its pipeline): a worker opens
    * one for each record it writes, and no connection idles between them.
    */
+  /**
+   * Keeps an embedded (H2) database open until the returned hold is closed; a no-op for a database
+   * server. H2 closes a database when its last connection closes, and compacts its file as it does:
+   * up to a second each time, and a run opens and closes connections many times (its lease, its
+   * start, each worker's bundle, its summary). Held across a run, the database closes once. A store
+   * that cannot be opened yields a no-op hold: the run itself reports why.
+   */
+  public static AutoCloseable holdOpen(JobSpec.ControlSpec spec) {
+    if (!spec.isEmbedded()) {
+      return () -> {};
+    }
+    try {
+      Connection conn = Jdbc.connect(spec, "control store");
+      return conn::close;
+    } catch (SQLException | RuntimeException e) {
+      return () -> {};
+    }
+  }
+
   public static ControlStore openExisting(JobSpec.ControlSpec spec) throws SQLException {
     Connection conn = Jdbc.connect(spec, "control store");
     conn.setAutoCommit(true);

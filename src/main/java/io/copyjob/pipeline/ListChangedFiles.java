@@ -25,6 +25,7 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -122,6 +123,8 @@ public final class ListChangedFiles
     private transient StoreCache stores;
     private transient LeaseKeeper lease;
     private transient ProgressKeeper progress;
+    private transient BoundedWindow marksWindow;
+    private transient Map<String, Long> marks;
 
     /**
      * @param watermarks the delta watermarks; null for a lister that is given its windows
@@ -144,15 +147,28 @@ public final class ListChangedFiles
       progress = ProgressKeeper.hold(spec, run);
     }
 
+    @StartBundle
+    public void startBundle() {
+      marksWindow = null;
+      marks = null;
+    }
+
     @ProcessElement
-    public void process(ProcessContext c) {
+    public void process(ProcessContext c, BoundedWindow window) {
+      // Read once per bundle and window, not per partition: the direct runner builds the view's
+      // map anew on every read, and each partition is an element of its own unless
+      // partitionsInFlight deals them, so 2,000 partitions made 2,000 maps of 2,000 entries.
+      if (marks == null || !window.equals(marksWindow)) {
+        marks = c.sideInput(watermarks);
+        marksWindow = window;
+      }
       for (PartitionKey partition : c.element().getValue()) {
         lease.check();
         ProgressMeter meter = progress.partition(partition);
         meter.advance(ProgressState.LISTING);
         long start = System.nanoTime();
         try {
-          list(partition, c, meter);
+          list(partition, marks, c, meter);
         } finally {
           meter.listing(System.nanoTime() - start);
           // Listed: what is left of it is the copies of its files (and its record).
@@ -161,10 +177,10 @@ public final class ListChangedFiles
       }
     }
 
-    private void list(PartitionKey partition, ProcessContext c, ProgressMeter meter) {
+    private void list(
+        PartitionKey partition, Map<String, Long> marks, ProcessContext c, ProgressMeter meter) {
       DeltaWindow window =
-          DeltaWindow.of(
-              spec, c.sideInput(watermarks).get(partition.id()), run.source(partition.root()));
+          DeltaWindow.of(spec, marks.get(partition.id()), run.source(partition.root()));
       list(partition, window, run.removeLeftovers(), meter, c::output, r -> c.output(FAILURES, r));
     }
 

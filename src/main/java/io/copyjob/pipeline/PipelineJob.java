@@ -43,7 +43,7 @@ public abstract class PipelineJob {
   static final Duration LEASE_TTL = Duration.ofMinutes(2);
 
   protected final JobSpec spec;
-  private final PipelineOptions options;
+  private java.util.function.Supplier<PipelineOptions> options;
   private final String runnerName;
   private final String settingsJson;
   private final PrintStream progressOut;
@@ -74,7 +74,7 @@ public abstract class PipelineJob {
       boolean terminal,
       Clock clock) {
     this.spec = spec;
-    this.options = options;
+    this.options = () -> options;
     this.runnerName = runnerName;
     this.settingsJson = settingsJson;
     this.progressOut = progressOut;
@@ -147,6 +147,24 @@ public abstract class PipelineJob {
     return warnings;
   }
 
+  /**
+   * Makes the pipeline options only when a run builds a pipeline, at most once: a run with nothing
+   * to do (every partition of a full copy done) then never starts Beam, whose options registry
+   * alone takes most of a second. An error in the options is thrown before the run's row is
+   * written, as an error in the job file is.
+   */
+  public PipelineJob optionsFrom(java.util.function.Supplier<PipelineOptions> supplier) {
+    PipelineOptions[] made = new PipelineOptions[1];
+    this.options =
+        () -> {
+          if (made[0] == null) {
+            made[0] = supplier.get();
+          }
+          return made[0];
+        };
+    return this;
+  }
+
   /** How long a lease lives without renewal; tests shorten it. */
   PipelineJob leaseTtl(Duration ttl) {
     this.leaseTtl = ttl;
@@ -197,8 +215,14 @@ public abstract class PipelineJob {
     long runNumber;
     Instant runStart = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     // A connection per step: cloud gateways close connections left idle across a long pipeline.
+    // A batch run with no partition (table) to run records a run that copied nothing without
+    // starting a pipeline: Beam's start is seconds, a scheduler may fire a finished job hourly.
+    boolean nothingToRun;
+    PipelineOptions pipelineOptions;
     try (ControlStore control = ControlStore.open(spec.control())) {
       prepared = prepare(control, runStart);
+      nothingToRun = prepared.partitionsToRun() == 0 && !continuous();
+      pipelineOptions = nothingToRun ? null : options.get();
       runId =
           control.startRun(
               spec.name(), lease.owner(), runStart, modeName(), runnerName, settingsJson);
@@ -215,8 +239,46 @@ public abstract class PipelineJob {
     }
     lease.keeper().runStarted(runId);
     prepared.notices().forEach(notice -> progressOut.println("copyjob: " + notice));
+    if (nothingToRun) {
+      end(runId, RunStatus.SUCCEEDED, null);
+    } else {
+      runPipeline(lease, prepared, pipelineOptions, runId, runStart, runNumber);
+    }
+    RunRecord record;
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      record = control.run(runId).orElseThrow();
+    }
+    if (record.status() == RunStatus.RUNNING) {
+      fail(runId, "the pipeline ended without recording the run");
+    }
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      record = control.run(runId).orElseThrow();
+      List<String> found = new ArrayList<>();
+      for (PartitionRunRecord partition : control.partitionRuns(runId)) {
+        if (partition.result().warning() != null) {
+          found.add(
+              (spec.isTabular() ? "table '" : "partition '")
+                  + partition.result().key().prefix()
+                  + "': "
+                  + partition.result().warning());
+        }
+      }
+      warnings = List.copyOf(found);
+    }
+    return record;
+  }
+
+  /** Builds and runs the run's pipeline and waits for its end; a run it did not record is ended. */
+  private void runPipeline(
+      RunLease lease,
+      Prepared prepared,
+      PipelineOptions pipelineOptions,
+      long runId,
+      Instant runStart,
+      long runNumber)
+      throws SQLException {
     try {
-      Pipeline pipeline = Pipeline.create(options);
+      Pipeline pipeline = Pipeline.create(pipelineOptions);
       RunContext run =
           new RunContext(
               runId,
@@ -262,28 +324,6 @@ public abstract class PipelineJob {
     } finally {
       running = null;
     }
-    RunRecord record;
-    try (ControlStore control = ControlStore.open(spec.control())) {
-      record = control.run(runId).orElseThrow();
-    }
-    if (record.status() == RunStatus.RUNNING) {
-      fail(runId, "the pipeline ended without recording the run");
-    }
-    try (ControlStore control = ControlStore.open(spec.control())) {
-      record = control.run(runId).orElseThrow();
-      List<String> found = new ArrayList<>();
-      for (PartitionRunRecord partition : control.partitionRuns(runId)) {
-        if (partition.result().warning() != null) {
-          found.add(
-              (spec.isTabular() ? "table '" : "partition '")
-                  + partition.result().key().prefix()
-                  + "': "
-                  + partition.result().warning());
-        }
-      }
-      warnings = List.copyOf(found);
-    }
-    return record;
   }
 
   /**

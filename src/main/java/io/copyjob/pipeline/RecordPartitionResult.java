@@ -221,13 +221,15 @@ public final class RecordPartitionResult
       lease.check(); // a run that lost its lease records nothing more
       // A connection per element, closed after: one held open across the run dies with an idle
       // timeout (cloud gateways close idle connections) and fails the partitions after it.
+      Map<String, Long> marks = c.sideInput(watermarks); // once: each read rebuilds the map
       try (ControlStore control = ControlStore.openExisting(spec.control())) {
         List<PartitionResult> batch = new ArrayList<>();
         for (PartitionKey key : keys.values()) {
           if (control.succeededInRun(run.runId(), key)) {
             continue; // recorded before a failover; RecordRun sums the rows, so nothing is lost
           }
-          batch.add(result(c, key, tallies.getOrDefault(key.id(), PartitionTally.EMPTY), control));
+          batch.add(
+              result(key, marks, tallies.getOrDefault(key.id(), PartitionTally.EMPTY), control));
           if (batch.size() == BATCH) {
             record(c, batch, control);
             batch.clear();
@@ -240,10 +242,9 @@ public final class RecordPartitionResult
     }
 
     private PartitionResult result(
-        ProcessContext c, PartitionKey key, PartitionTally tally, ControlStore control)
+        PartitionKey key, Map<String, Long> marks, PartitionTally tally, ControlStore control)
         throws SQLException {
-      DeltaWindow window =
-          DeltaWindow.of(spec, c.sideInput(watermarks).get(key.id()), run.source(key.root()));
+      DeltaWindow window = DeltaWindow.of(spec, marks.get(key.id()), run.source(key.root()));
       String warning =
           tally.listedEmpty() && tally.firstError() == null ? emptyWarning(key, control) : null;
       return new PartitionResult(

@@ -42,4 +42,30 @@ public class H2ControlStoreTest extends ControlStoreContractTest {
                 assertThat(e.getCause() == null ? "" : e.getCause().getMessage())
                     .doesNotContain("hunter2"));
   }
+
+  @Test
+  public void aHoldKeepsAnEmbeddedDatabaseOpenBetweenConnections() throws Exception {
+    // An in-memory H2 database lives as long as a connection to it: what the hold keeps open
+    // shows in what a later connection still finds.
+    JobSpec.ControlSpec spec =
+        new JobSpec.ControlSpec(
+            "jdbc:h2:mem:hold-" + java.util.UUID.randomUUID() + ";AUTO_SERVER=FALSE", null, null);
+    try (AutoCloseable held = ControlStore.holdOpen(spec)) {
+      try (ControlStore control = ControlStore.open(spec)) {
+        control.startRun("held", java.time.Instant.now(), "full", "direct", "{}");
+      }
+      try (ControlStore control = ControlStore.open(spec)) {
+        assertThat(control.history("held", 10)).hasSize(1);
+      }
+    }
+    try (ControlStore control = ControlStore.open(spec)) {
+      assertThat(control.history("held", 10)).isEmpty(); // closed with the hold: a new database
+    }
+    // A database server is not held: the hold opens nothing.
+    JobSpec.ControlSpec server =
+        new JobSpec.ControlSpec("jdbc:postgresql://127.0.0.1:1/none", null, null);
+    try (AutoCloseable held = ControlStore.holdOpen(server)) {
+      assertThat(held).isNotNull();
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.copyjob.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionKey;
@@ -451,6 +452,49 @@ public class FileCopyPipelineTest {
 
   private static JobSpec withCopy(JobSpec s, CopySpec copy) {
     return new JobSpec(s.name(), s.source(), s.sink(), copy, s.mode(), s.delta(), s.control());
+  }
+
+  @Test
+  public void aRunWithNothingToCopyIsRecordedWithoutStartingAPipeline() throws Exception {
+    JobSpec spec = spec(source.toUri(), Mode.FULL, List.of("a", "b"));
+    assertThat(run(spec).totals().partitionsSucceeded()).isEqualTo(2);
+    PrintStream progress = new PrintStream(new ByteArrayOutputStream(), true, "UTF-8");
+
+    // Every partition done: the run is recorded, and its pipeline options are never made.
+    RunRecord idle =
+        new FileCopyJob(spec, null, "direct", "{}", progress, false)
+            .optionsFrom(
+                () -> {
+                  throw new AssertionError("a run with nothing to copy started a pipeline");
+                })
+            .run();
+    assertThat(idle.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(idle.runNumber()).isEqualTo(2);
+    assertThat(idle.totals()).isEqualTo(RunTotals.ZERO);
+    assertThat(idle.endedAt()).isNotNull();
+
+    // With a partition to copy, options that cannot be made fail the run before its row, and
+    // the lease is free for the next run.
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      control.resetPartitions(job, List.of("b"));
+    }
+    assertThatThrownBy(
+            () ->
+                new FileCopyJob(spec, null, "direct", "{}", progress, false)
+                    .optionsFrom(
+                        () -> {
+                          throw new IllegalArgumentException("--targetParallelism: not a number");
+                        })
+                    .run())
+        .hasMessage("--targetParallelism: not a number");
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.history(job, 10)).hasSize(2);
+    }
+    RunRecord again = run(spec);
+    assertThat(again.runNumber()).isEqualTo(3);
+    assertThat(again.totals().partitionsSucceeded()).isEqualTo(1);
+    assertThat(again.totals().filesCopied() + again.totals().filesSkipped())
+        .isEqualTo(partitionB.size());
   }
 
   /** The runner the runs use; subclasses run the same tests on another runner. */
