@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Writes the benchmark datasets: random bytes from a fixed seed, the same on every machine.
 
-  gen.py DIR SET...      SET is A, B, C, D or a scale set S10k, S100k, S1M
+  gen.py DIR SET...      SET is A, B, C, D, P5, P2000 or a scale set S10k, S100k, S1M
 
   A  1,000 x 1 MiB over 5 prefixes      B  10 x 100 MiB
   C  20,000 x 4 KiB over 5 prefixes     D  5 GiB of 64 MiB files (80 files)
+  P5  10,000 x 1 KiB over 5 prefixes    P2000  10,000 x 1 KiB over 2,000 prefixes (local sets)
   S10k, S100k, S1M  that many 1-byte files in one folder (the listing scaling run)
 
 A set already written with the same definition is left as it is (DIR/SET.done records it).
@@ -21,6 +22,8 @@ SETS = {
     "B": (10, 100 * MIB, 1),
     "C": (20_000, 4 << 10, 5),
     "D": (80, 64 * MIB, 1),
+    "P5": (10_000, 1 << 10, 5),
+    "P2000": (10_000, 1 << 10, 2_000),
     "S10k": (10_000, 1, 1),
     "S100k": (100_000, 1, 1),
     "S1M": (1_000_000, 1, 1),
@@ -29,7 +32,7 @@ CHUNK = 4 * MIB
 
 
 def layout(name):
-    """(relative path, size) of every file of a set, prefixes p0..p4 where the set has them."""
+    """(relative path, size) of every file of a set, in folders p0, p1, ... where it has prefixes."""
     files, size, prefixes = SETS[name]
     width = len(str(files - 1))
     for i in range(files):
