@@ -44,6 +44,12 @@ public record JobSpec(
     connections = Map.copyOf(connections);
   }
 
+  /** Written as bytes made once per spec ({@link SerializedSpec}): every step carries it. */
+  @java.io.Serial
+  private Object writeReplace() {
+    return SerializedSpec.of(this);
+  }
+
   /** A file copy. */
   public JobSpec(
       String name,
