@@ -181,7 +181,7 @@ public class CircuitBreakerStoreTest {
   public void aFewPercentOfFaultsNeverOpenIt() throws Exception {
     proxy
         .inject(0.05, Fault.values())
-        .atLeast(3, 200, Fault.values()) // 200 puts at least: twelve faults whatever the timing
+        .atLeast(3, 0, 200, Fault.values()) // 200 puts at least: twelve faults whatever the timing
         .stallFor(TIMEOUT);
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     List<Future<?>> workers = new ArrayList<>();

@@ -159,19 +159,23 @@ public final class FaultProxy implements AutoCloseable {
 
   /**
    * Besides what {@link #inject} draws, each of {@code faults} at least {@code times} times among
-   * the exchanges numbered 1 to {@code within}, at places drawn from the seeded stream. A test that
-   * needs each kind met a number of times then depends only on its run making {@code within}
-   * exchanges (a count its files fix), not on how the draws fall: the exchanges a run makes vary
-   * with timing (retries), and so do the kinds that a random draw gives them. A planned fault that
-   * its exchange could not carry (it ended before the point where the fault breaks it, or {@link
-   * #only} turned it away) goes to the next exchange, until {@link #heal()}.
+   * the exchanges numbered {@code after + 1} to {@code within}, at places drawn from the seeded
+   * stream (a test can leave the first exchanges, a run's checks and listings, to the draws). A
+   * test that needs each kind met a number of times then depends only on its run making {@code
+   * within} exchanges (a count its files fix), not on how the draws fall: the exchanges a run makes
+   * vary with timing (retries), and so do the kinds that a random draw gives them. A planned fault
+   * that its exchange could not carry (it ended before the point where the fault breaks it, or
+   * {@link #only} turned it away) goes to the next exchange, until {@link #heal()}.
    */
-  public FaultProxy atLeast(int times, long within, Fault... faults) {
-    if (times < 1 || faults.length == 0 || within < (long) times * faults.length) {
+  public FaultProxy atLeast(int times, long after, long within, Fault... faults) {
+    if (times < 1
+        || faults.length == 0
+        || after < 0
+        || within - after < (long) times * faults.length) {
       throw new IllegalArgumentException("room within the exchanges for each fault, at least once");
     }
     List<Long> places = new ArrayList<>();
-    for (long n = 1; n <= within; n++) {
+    for (long n = after + 1; n <= within; n++) {
       places.add(n);
     }
     synchronized (random) {

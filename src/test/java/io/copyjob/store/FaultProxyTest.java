@@ -241,12 +241,17 @@ public class FaultProxyTest {
 
   @Test
   public void atLeastGivesEachKindItsNumberWithinTheExchangesNamed() throws Exception {
-    proxy.atLeast(2, 10, Fault.BUSY, Fault.TRUNCATE);
+    proxy.atLeast(2, 2, 12, Fault.BUSY, Fault.TRUNCATE);
     int busy = 0;
     int cut = 0;
-    for (int i = 0; i < 12; i++) {
+    for (int i = 0; i < 14; i++) {
       try {
         HttpResponse<byte[]> answer = get("/fixed/100000");
+        if (i < 2) {
+          assertThat(answer.statusCode())
+              .as("the first two exchanges are left alone")
+              .isEqualTo(200);
+        }
         if (answer.statusCode() == 503) {
           busy++;
         } else {
@@ -265,7 +270,7 @@ public class FaultProxyTest {
 
   @Test
   public void aPlannedFaultItsExchangeCannotCarryGoesToTheNext() throws Exception {
-    proxy.atLeast(1, 1, Fault.RESET);
+    proxy.atLeast(1, 0, 1, Fault.RESET);
     // A one-byte body cannot be cut half-way: the exchange passes whole.
     HttpResponse<byte[]> echo =
         client.send(
