@@ -1,7 +1,6 @@
 package io.copyjob.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.Assume.assumeTrue;
 
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.Lease;
@@ -24,49 +23,30 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * {@code mode: continuous} on a real standalone Flink 1.19 session cluster (scripts/flink-cluster,
- * a JobManager and a TaskManager JVM), in streaming mode with checkpoints every 10 s, submitted by
- * {@code copyjob run --runner=flink} in its own JVM with a PostgreSQL control store: files that
- * land while it runs arrive each once, bytes equal, and a SIGTERM to copyjob cancels the Flink job
- * and records the run STOPPED with no round left running and the lease released. A database table
- * goes likewise, row by row, on the same cluster.
+ * {@code mode: continuous} on a real standalone Flink 1.19 session cluster (a JobManager and a
+ * TaskManager JVM, the one the ITs share: {@link FlinkTestCluster}), in streaming mode with
+ * checkpoints every 10 s, submitted by {@code copyjob run --runner=flink} in its own JVM with a
+ * PostgreSQL control store: files that land while it runs arrive each once, bytes equal, and a
+ * SIGTERM to copyjob cancels the Flink job and records the run STOPPED with no round left running
+ * and the lease released. A database table goes likewise, row by row, on the same cluster.
  */
 public class ContinuousFlinkClusterIT {
-  private static final Path ROOT =
-      Path.of(System.getProperty("copyjob.root", ".")).toAbsolutePath();
-  private static final Path JAR =
-      Path.of(System.getProperty("copyjob.jar", ROOT.resolve("target/copyjob.jar").toString()));
-  private static final Path HOME = ROOT.resolve("target/flink-it-continuous");
+  private static final Path ROOT = FlinkTestCluster.ROOT;
+  private static final Path JAR = FlinkTestCluster.JAR;
 
   private static String master;
 
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   @BeforeClass
-  public static void startCluster() throws Exception {
-    if (System.getenv("COPYJOB_TEST_PG_URL") == null) {
-      if ("1".equals(System.getenv("COPYJOB_REQUIRE_PG"))) {
-        throw new AssertionError(
-            "COPYJOB_TEST_PG_URL is not set; start PostgreSQL with scripts/test");
-      }
-      assumeTrue("no PostgreSQL configured", false);
-    }
-    cluster("start");
-    master = "127.0.0.1:" + Files.readString(HOME.resolve("rest-port")).trim();
-  }
-
-  @AfterClass
-  public static void stopCluster() throws Exception {
-    if (master != null) {
-      cluster("stop");
-    }
+  public static void cluster() throws Exception {
+    master = FlinkTestCluster.master();
   }
 
   @Test
@@ -207,11 +187,12 @@ public class ContinuousFlinkClusterIT {
       first.destroyForcibly();
     }
     FlinkRest.cancel(master, jobName(name));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!"CANCELED".equals(FlinkRest.jobStates(master).get(jobName(name)))) {
-      assertThat(System.nanoTime()).as("the job cancelled").isLessThan(deadline);
-      Thread.sleep(200);
-    }
+    FlinkTestCluster.await(
+        "the job cancelled",
+        Duration.ofMinutes(2),
+        null,
+        null,
+        () -> "CANCELED".equals(FlinkRest.jobStates(master).get(jobName(name))));
     atSinkAtRestart = copied(sink);
     assertThat(atSinkAtRestart).as("the first round was in flight").isLessThan(files.size());
     for (int i = 0; i < 3; i++) {
@@ -222,12 +203,12 @@ public class ContinuousFlinkClusterIT {
 
     Process second = submit(jobFile, dir.resolve("run2.log"));
     try {
-      long deadline2 = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-      while (copied(sink) < files.size()) {
-        assertThat(second.isAlive()).as(Files.readString(dir.resolve("run2.log"))).isTrue();
-        assertThat(System.nanoTime()).as("every file at the sink").isLessThan(deadline2);
-        Thread.sleep(500);
-      }
+      FlinkTestCluster.await(
+          "every file at the sink",
+          Duration.ofMinutes(4),
+          second,
+          dir.resolve("run2.log"),
+          () -> copied(sink) >= files.size());
       RunRecord resumed = currentRun(spec);
       assertThat(resumed.runId()).isNotEqualTo(killedRun.runId());
       awaitCopiesRecorded(spec, resumed, files.size() - atSinkAtRestart);
@@ -284,17 +265,18 @@ public class ContinuousFlinkClusterIT {
     try {
       awaitCopied(sink, 2, client, log);
       // A checkpoint before the round begins: what the job is restored from.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (FlinkRest.checkpoints(master, jobName(name))[0] < 1) {
-        assertThat(System.nanoTime()).as("a checkpoint completed").isLessThan(deadline);
-        Thread.sleep(200);
-      }
+      FlinkTestCluster.await(
+          "a checkpoint completed",
+          Duration.ofMinutes(2),
+          client,
+          log,
+          () -> FlinkRest.checkpoints(master, jobName(name))[0] >= 1);
       for (int i = 0; i < 400; i++) {
         String key = "p" + (i % 2) + "/d" + (i % 5) + "/f" + i + ".bin";
         files.put(key, TestTrees.write(source, key, 10_000));
       }
       awaitCopied(sink, 60, client, log);
-      long pid = Long.parseLong(Files.readString(HOME.resolve("taskmanager.pid")).trim());
+      long pid = FlinkTestCluster.taskManagerPid();
       ProcessHandle.of(pid).orElseThrow().destroyForcibly();
       awaitDead(pid);
       long atSinkWhenKilled = copied(sink);
@@ -308,13 +290,13 @@ public class ContinuousFlinkClusterIT {
                 .sum();
       }
       assertThat(atSinkWhenKilled).as("killed mid-round").isLessThan(files.size());
-      cluster("start"); // a new TaskManager, the JobManager kept
-      deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-      while (copied(sink) < files.size()) {
-        assertThat(client.isAlive()).as(Files.readString(log)).isTrue();
-        assertThat(System.nanoTime()).as("every file at the sink").isLessThan(deadline);
-        Thread.sleep(500);
-      }
+      FlinkTestCluster.start(); // a new TaskManager, the JobManager kept
+      FlinkTestCluster.await(
+          "every file at the sink",
+          Duration.ofMinutes(4),
+          client,
+          log,
+          () -> copied(sink) >= files.size());
       long[] checkpoints = FlinkRest.checkpoints(master, jobName(name));
       assertThat(checkpoints[1]).as("restored from a checkpoint").isPositive();
       assertThat(FlinkRest.jobStates(master)).containsEntry(jobName(name), "RUNNING");
@@ -445,11 +427,12 @@ public class ContinuousFlinkClusterIT {
               + ", load average "
               + Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
       RunRecord run = currentRun(spec);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (!recordedUpTo(spec, run, "2024-03-01 00:00:05")) {
-        assertThat(System.nanoTime()).as("the last row's round recorded").isLessThan(deadline);
-        Thread.sleep(300);
-      }
+      FlinkTestCluster.await(
+          "the last row's round recorded",
+          Duration.ofMinutes(2),
+          client,
+          log,
+          () -> recordedUpTo(spec, run, "2024-03-01 00:00:05"));
       client.destroy(); // SIGTERM
       assertThat(client.waitFor(2, TimeUnit.MINUTES)).isTrue();
       assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("STOPPED");
@@ -527,14 +510,12 @@ public class ContinuousFlinkClusterIT {
   }
 
   private static void awaitRow(String schema, long id, Process client, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (pgRows("SELECT id FROM " + schema + ".events WHERE id = " + id).isEmpty()) {
-      if (!client.isAlive()) {
-        throw new AssertionError("copyjob ended: " + Files.readString(log));
-      }
-      assertThat(System.nanoTime()).as("row " + id + " at the sink").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    FlinkTestCluster.await(
+        "row " + id + " at the sink",
+        Duration.ofMinutes(3),
+        client,
+        log,
+        () -> !pgRows("SELECT id FROM " + schema + ".events WHERE id = " + id).isEmpty());
   }
 
   private Path jobFile(Path dir, String name, Path source, Path sink, String... extra)
@@ -591,14 +572,12 @@ public class ContinuousFlinkClusterIT {
 
   private static void awaitCopied(Path sink, long count, Process client, Path log)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (copied(sink) < count) {
-      if (!client.isAlive()) {
-        throw new AssertionError("copyjob ended: " + Files.readString(log));
-      }
-      assertThat(System.nanoTime()).as(count + " files at the sink").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    FlinkTestCluster.await(
+        count + " files at the sink",
+        Duration.ofMinutes(3),
+        client,
+        log,
+        () -> copied(sink) >= count);
   }
 
   /** As two minutes later (the lease's life) by the database's clock. */
@@ -634,43 +613,22 @@ public class ContinuousFlinkClusterIT {
 
   /** Waits (generously: the machine is shared) until {@code file} is at the sink. */
   private static void awaitFile(Path file, Process client, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (System.nanoTime() < deadline) {
-      if (!client.isAlive()) {
-        throw new AssertionError("copyjob ended: " + Files.readString(log));
-      }
-      if (Files.exists(file)) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(file + " did not arrive within 180 s: " + Files.readString(log));
+    FlinkTestCluster.await(
+        file + " at the sink", Duration.ofMinutes(3), client, log, () -> Files.exists(file));
   }
 
   private static void awaitCopiesRecorded(JobSpec spec, RunRecord run, long copied)
       throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (System.nanoTime() < deadline) {
-      try (ControlStore control = ControlStore.open(spec.control())) {
-        if (control.rounds(run.runId()).stream().mapToLong(RoundRecord::filesCopied).sum()
-            >= copied) {
-          return;
-        }
-      }
-      Thread.sleep(300);
-    }
-    throw new AssertionError("the rounds never recorded " + copied + " copies");
-  }
-
-  private static void cluster(String command) throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder(ROOT.resolve("scripts/flink-cluster").toString(), command);
-    builder.environment().put("COPYJOB_FLINK_HOME", HOME.toString());
-    builder.environment().put("COPYJOB_JAR", JAR.toString());
-    builder.redirectErrorStream(true);
-    Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
-    assertThat(process.exitValue()).as("flink-cluster " + command + ":\n" + output).isZero();
+    FlinkTestCluster.await(
+        "the rounds recording " + copied + " copies",
+        Duration.ofMinutes(2),
+        null,
+        null,
+        () -> {
+          try (ControlStore control = ControlStore.open(spec.control())) {
+            return control.rounds(run.runId()).stream().mapToLong(RoundRecord::filesCopied).sum()
+                >= copied;
+          }
+        });
   }
 }

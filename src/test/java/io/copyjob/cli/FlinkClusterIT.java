@@ -1,7 +1,6 @@
 package io.copyjob.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.Assume.assumeTrue;
 
 import io.copyjob.control.ControlStore;
 import io.copyjob.control.PartitionRunRecord;
@@ -44,7 +43,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
 import org.junit.Rule;
@@ -53,15 +51,12 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * {@code copyjob run --runner=flink --flink-master=HOST:PORT} against a real standalone Flink 1.19
- * session cluster (a JobManager and a TaskManager JVM with two slots, started by
- * scripts/flink-cluster in target/flink-it) with a PostgreSQL control store.
+ * session cluster (a JobManager and a TaskManager JVM with two slots, the one the ITs share: {@link
+ * FlinkTestCluster}) with a PostgreSQL control store.
  */
 public class FlinkClusterIT {
-  private static final Path ROOT =
-      Path.of(System.getProperty("copyjob.root", ".")).toAbsolutePath();
-  private static final Path JAR =
-      Path.of(System.getProperty("copyjob.jar", ROOT.resolve("target/copyjob.jar").toString()));
-  private static final Path HOME = ROOT.resolve("target/flink-it");
+  private static final Path ROOT = FlinkTestCluster.ROOT;
+  private static final Path JAR = FlinkTestCluster.JAR;
 
   private static String master;
 
@@ -69,23 +64,8 @@ public class FlinkClusterIT {
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   @BeforeClass
-  public static void startCluster() throws Exception {
-    if (System.getenv("COPYJOB_TEST_PG_URL") == null) {
-      if ("1".equals(System.getenv("COPYJOB_REQUIRE_PG"))) {
-        throw new AssertionError(
-            "COPYJOB_TEST_PG_URL is not set; start PostgreSQL with scripts/test");
-      }
-      assumeTrue("no PostgreSQL configured", false);
-    }
-    cluster("start");
-    master = "127.0.0.1:" + Files.readString(HOME.resolve("rest-port")).trim();
-  }
-
-  @AfterClass
-  public static void stopCluster() throws Exception {
-    if (master != null) {
-      cluster("stop");
-    }
+  public static void cluster() throws Exception {
+    master = FlinkTestCluster.master();
   }
 
   @Test
@@ -223,8 +203,8 @@ public class FlinkClusterIT {
 
     CompletableFuture<Launched> killed = CompletableFuture.supplyAsync(() -> submit(jobFile));
     long copiedAtKill = waitForFiles(sink, 20, Duration.ofSeconds(90));
-    long taskManager = Long.parseLong(Files.readString(HOME.resolve("taskmanager.pid")).trim());
-    ProcessHandle.of(taskManager).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
+    ProcessHandle.of(FlinkTestCluster.taskManagerPid())
+        .ifPresent(ProcessHandle::destroyForcibly); // SIGKILL
     Launched first = killed.get(3, TimeUnit.MINUTES);
 
     assertThat(copiedAtKill).as("files at the sink when the TaskManager died").isLessThan(1_500);
@@ -234,7 +214,7 @@ public class FlinkClusterIT {
     assertThat(failed.error()).isNotBlank();
     assertSucceededPartitionsAreComplete(jobFile, sink, files);
 
-    cluster("start"); // starts a new TaskManager
+    FlinkTestCluster.start(); // starts a new TaskManager
     Launched rerun = submit(jobFile);
 
     assertThat(rerun.exit).as(rerun.out + rerun.err).isZero();
@@ -263,7 +243,7 @@ public class FlinkClusterIT {
             "x/1.bin", TestTrees.write(source, "x/1.bin", 1_000),
             "x/2.bin", TestTrees.write(source, "x/2.bin", 2_000),
             "y/3.bin", TestTrees.write(source, "y/3.bin", 3_000));
-    String taskManager = Files.readString(HOME.resolve("taskmanager.pid")).trim();
+    long taskManager = FlinkTestCluster.taskManagerPid();
     List<Long> metaspace = new ArrayList<>();
 
     for (int i = 1; i <= 10; i++) {
@@ -275,7 +255,7 @@ public class FlinkClusterIT {
       metaspace.add(FlinkRest.taskManagerMetaspaceUsed(master));
     }
 
-    assertThat(Files.readString(HOME.resolve("taskmanager.pid")).trim()).isEqualTo(taskManager);
+    assertThat(FlinkTestCluster.taskManagerPid()).isEqualTo(taskManager);
     System.out.println("TaskManager metaspace used after each job (MiB): " + mib(metaspace));
     // A new copy of Beam per job grew it by ~43 MB a job; with copyjob's jar in the cluster's lib
     // it stays flat after the first job.
@@ -413,18 +393,6 @@ public class FlinkClusterIT {
     String errors = Files.readString(err);
     Files.delete(err);
     return new Launched(process.exitValue(), out, errors);
-  }
-
-  private static void cluster(String command) throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder(ROOT.resolve("scripts/flink-cluster").toString(), command);
-    builder.environment().put("COPYJOB_FLINK_HOME", HOME.toString());
-    builder.environment().put("COPYJOB_JAR", JAR.toString());
-    builder.redirectErrorStream(true);
-    Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
-    assertThat(process.exitValue()).as("flink-cluster " + command + ":\n" + output).isZero();
   }
 
   private static long waitForFiles(Path sink, long atLeast, Duration timeout) throws Exception {

@@ -43,6 +43,25 @@ final class FlinkRest {
     return states;
   }
 
+  /** The names of the cluster's running jobs. */
+  static java.util.Set<String> runningJobs(String master) throws Exception {
+    java.util.Set<String> running = new java.util.TreeSet<>();
+    for (JsonNode job : get(master, "/jobs/overview").path("jobs")) {
+      if (job.path("state").asText().equals("RUNNING")) {
+        running.add(job.path("name").asText());
+      }
+    }
+    return running;
+  }
+
+  /** The cluster's slots: {free, in all}. */
+  static int[] slots(String master) throws Exception {
+    JsonNode overview = get(master, "/overview");
+    return new int[] {
+      overview.path("slots-available").asInt(), overview.path("slots-total").asInt()
+    };
+  }
+
   /**
    * The job of this name's checkpoints: how many completed, and the id of the checkpoint it was
    * last restored from (-1 when never restored).

@@ -179,7 +179,10 @@ public class CircuitBreakerStoreTest {
 
   @Test
   public void aFewPercentOfFaultsNeverOpenIt() throws Exception {
-    proxy.inject(0.05, Fault.BUSY, Fault.RESET, Fault.STALL, Fault.TRUNCATE).stallFor(TIMEOUT);
+    proxy
+        .inject(0.05, Fault.values())
+        .atLeast(3, 0, 200, Fault.values()) // 200 puts at least: twelve faults whatever the timing
+        .stallFor(TIMEOUT);
     ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     List<Future<?>> workers = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
@@ -209,7 +212,8 @@ public class CircuitBreakerStoreTest {
       worker.get();
     }
 
-    assertThat(proxy.exchanges()).isGreaterThan(600);
+    // Each key's put, read and stat, less the calls a failure skipped.
+    assertThat(proxy.exchanges()).isGreaterThanOrEqualTo(600 - 2L * failures.size());
     assertThat(
             proxy.injected(Fault.BUSY)
                 + proxy.injected(Fault.RESET)

@@ -14,6 +14,8 @@ import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +34,11 @@ import java.util.function.Predicate;
  *
  * <p>Each exchange (one request and its response) draws from a seeded {@link Random}: with the
  * probability set by {@link #inject} it gets one of the chosen {@link Fault}s, else it passes
- * untouched. {@link #stallAll()} holds every exchange, those in flight included, until {@link
- * #heal()}; {@link #stallAfter} does the same once a number of exchanges have started, so a test
- * can let a run begin and then take its server away ({@link #injectAfter}: break it). The faults
- * injected are counted per kind.
+ * untouched; {@link #atLeast} plans a number of each kind besides, so that a test's floor on them
+ * holds whatever the timing. {@link #stallAll()} holds every exchange, those in flight included,
+ * until {@link #heal()}; {@link #stallAfter} does the same once a number of exchanges have started,
+ * so a test can let a run begin and then take its server away ({@link #injectAfter}: break it). The
+ * faults injected are counted per kind.
  *
  * <p>Messages are framed (Content-Length, chunked, or up to the end of the connection; a HEAD's
  * answer has no body; {@code Expect: 100-continue} waits for the server's interim answer) but
@@ -82,6 +85,8 @@ public final class FaultProxy implements AutoCloseable {
   private final Random random;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
   private final Map<Long, Fault> planned = new ConcurrentHashMap<>();
+  private final Map<Long, Fault> ensured = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedQueue<Fault> owed = new ConcurrentLinkedQueue<>();
   private final AtomicLong exchanges = new AtomicLong();
   private final ConcurrentLinkedQueue<String> requests = new ConcurrentLinkedQueue<>();
   private final Map<Fault, AtomicLong> injected = new EnumMap<>(Fault.class);
@@ -97,6 +102,7 @@ public final class FaultProxy implements AutoCloseable {
   private volatile Duration stallFor;
   private volatile Predicate<String> only = requestLine -> true;
   private volatile boolean closed;
+  private volatile boolean ensuring;
   private long healings; // guarded by flow
 
   private FaultProxy(URI target, Flavor flavor, long seed) throws IOException {
@@ -152,6 +158,37 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
+   * Besides what {@link #inject} draws, each of {@code faults} at least {@code times} times among
+   * the exchanges numbered {@code after + 1} to {@code within}, at places drawn from the seeded
+   * stream (a test can leave the first exchanges, a run's checks and listings, to the draws). A
+   * test that needs each kind met a number of times then depends only on its run making {@code
+   * within} exchanges (a count its files fix), not on how the draws fall: the exchanges a run makes
+   * vary with timing (retries), and so do the kinds that a random draw gives them. A planned fault
+   * that its exchange could not carry (it ended before the point where the fault breaks it, or
+   * {@link #only} turned it away) goes to the next exchange, until {@link #heal()}.
+   */
+  public FaultProxy atLeast(int times, long after, long within, Fault... faults) {
+    if (times < 1
+        || faults.length == 0
+        || after < 0
+        || within - after < (long) times * faults.length) {
+      throw new IllegalArgumentException("room within the exchanges for each fault, at least once");
+    }
+    List<Long> places = new ArrayList<>();
+    for (long n = after + 1; n <= within; n++) {
+      places.add(n);
+    }
+    synchronized (random) {
+      Collections.shuffle(places, random);
+    }
+    for (int i = 0; i < times * faults.length; i++) {
+      ensured.put(places.get(i), faults[i % faults.length]);
+    }
+    ensuring = true;
+    return this;
+  }
+
+  /**
    * {@link #inject} once {@code count} exchanges have started: a test can let a run begin (its
    * checks before it starts pass) and then break its server.
    */
@@ -201,6 +238,9 @@ public final class FaultProxy implements AutoCloseable {
   public void heal() {
     rate = 0;
     planned.clear();
+    ensuring = false;
+    ensured.clear();
+    owed.clear();
     stallAfter = Long.MAX_VALUE;
     injectAfter = Long.MAX_VALUE;
     synchronized (flow) {
@@ -277,12 +317,27 @@ public final class FaultProxy implements AutoCloseable {
           }
         }
         Fault fault = null;
+        Fault due = ensured.remove(started);
+        if (due != null) {
+          owed.add(due);
+        }
+        Dealt dealt;
         if (only.test(request.startLine())) {
           fault = planned.remove(started);
-          fault = fault != null ? fault : draw();
+          Fault owing = fault == null ? owed.poll() : null;
+          fault = fault != null ? fault : owing != null ? owing : draw();
+          dealt = new Dealt(fault, owing != null);
+        } else {
+          dealt = new Dealt(null, false);
         }
-        if (!exchange(request, fromClient, client, fault)) {
-          break;
+        try {
+          if (!exchange(request, fromClient, client, dealt)) {
+            break;
+          }
+        } finally {
+          if (dealt.owed && !dealt.took && ensuring) {
+            owed.add(dealt.fault);
+          }
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -302,18 +357,36 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
+  /** One exchange's fault (null: none), whether {@link #atLeast} owes it, and whether it took. */
+  private final class Dealt {
+    final Fault fault;
+    final boolean owed;
+    boolean took;
+
+    Dealt(Fault fault, boolean owed) {
+      this.fault = fault;
+      this.owed = owed;
+    }
+
+    void took() {
+      took = true;
+      injected.get(fault).incrementAndGet();
+    }
+  }
+
   /**
-   * Forwards one exchange, with {@code fault} (null: none).
+   * Forwards one exchange, with {@code dealt}'s fault.
    *
    * @return whether the client's connection can carry another exchange
    */
-  private boolean exchange(Head request, InputStream fromClient, Socket client, Fault fault)
+  private boolean exchange(Head request, InputStream fromClient, Socket client, Dealt dealt)
       throws IOException {
+    Fault fault = dealt.fault;
     OutputStream toClient = client.getOutputStream();
     Gate gate = new StallGate();
     gate.beforeWrite();
     if (fault == Fault.BUSY) {
-      injected.get(fault).incrementAndGet();
+      dealt.took();
       return busy(request, fromClient, client, gate);
     }
     long requestBody = request.requestBody();
@@ -342,7 +415,7 @@ public final class FaultProxy implements AutoCloseable {
         }
       }
       if (!HttpFraming.copyBody(fromClient, toServer, requestBody, cutRequest ? 0.5 : 0, gate)) {
-        return broken(fault, client, upstream);
+        return broken(dealt, client, upstream);
       }
       Head response = HttpFraming.readHead(fromServer);
       while (response != null && response.status() / 100 == 1) {
@@ -357,13 +430,13 @@ public final class FaultProxy implements AutoCloseable {
       long responseBody = response.responseBody(request.method());
       boolean cutResponse = fault != null && !cutRequest;
       if (cutResponse && responseBody == 0) {
-        return broken(fault, client, upstream);
+        return broken(dealt, client, upstream);
       }
       gate.beforeWrite();
       toClient.write(response.raw());
       toClient.flush();
       if (!HttpFraming.copyBody(fromServer, toClient, responseBody, cutResponse ? 0.5 : 0, gate)) {
-        return broken(fault, client, upstream);
+        return broken(dealt, client, upstream);
       }
       return !request.closes() && !response.closes() && responseBody != HttpFraming.TO_EOF;
     } finally {
@@ -372,16 +445,16 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /** Ends an exchange cut short by {@code fault}; the client's connection is done. */
-  private boolean broken(Fault fault, Socket client, Socket upstream) throws IOException {
-    injected.get(fault).incrementAndGet();
-    switch (fault) {
+  private boolean broken(Dealt dealt, Socket client, Socket upstream) throws IOException {
+    dealt.took();
+    switch (dealt.fault) {
       case RESET -> {
         reset(client);
         reset(upstream);
       }
       case STALL -> hold();
       case TRUNCATE -> client.shutdownOutput(); // FIN: the client reads a clean end of stream
-      default -> throw new IllegalStateException(fault.name());
+      default -> throw new IllegalStateException(dealt.fault.name());
     }
     return false;
   }

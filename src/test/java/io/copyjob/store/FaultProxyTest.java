@@ -240,6 +240,53 @@ public class FaultProxyTest {
   }
 
   @Test
+  public void atLeastGivesEachKindItsNumberWithinTheExchangesNamed() throws Exception {
+    proxy.atLeast(2, 2, 12, Fault.BUSY, Fault.TRUNCATE);
+    int busy = 0;
+    int cut = 0;
+    for (int i = 0; i < 14; i++) {
+      try {
+        HttpResponse<byte[]> answer = get("/fixed/100000");
+        if (i < 2) {
+          assertThat(answer.statusCode())
+              .as("the first two exchanges are left alone")
+              .isEqualTo(200);
+        }
+        if (answer.statusCode() == 503) {
+          busy++;
+        } else {
+          assertThat(answer.body()).isEqualTo(bytes(100_000));
+        }
+      } catch (IOException e) {
+        cut++;
+      }
+    }
+
+    assertThat(busy).isEqualTo(2);
+    assertThat(cut).isEqualTo(2);
+    assertThat(proxy.injected(Fault.BUSY)).isEqualTo(2);
+    assertThat(proxy.injected(Fault.TRUNCATE)).isEqualTo(2);
+  }
+
+  @Test
+  public void aPlannedFaultItsExchangeCannotCarryGoesToTheNext() throws Exception {
+    proxy.atLeast(1, 0, 1, Fault.RESET);
+    // A one-byte body cannot be cut half-way: the exchange passes whole.
+    HttpResponse<byte[]> echo =
+        client.send(
+            HttpRequest.newBuilder(proxy.endpoint().resolve("/echo"))
+                .POST(BodyPublishers.ofByteArray(new byte[] {42}))
+                .build(),
+            BodyHandlers.ofByteArray());
+    assertThat(echo.body()).containsExactly(42);
+    assertThat(proxy.injected(Fault.RESET)).isZero();
+
+    assertThatThrownBy(() -> get("/fixed/100000")).isInstanceOf(IOException.class);
+    assertThat(get("/fixed/10").body()).isEqualTo(bytes(10));
+    assertThat(proxy.injected(Fault.RESET)).isEqualTo(1);
+  }
+
+  @Test
   public void injectAfterLetsARunStartThenBreaksWhatFollows() throws Exception {
     proxy.injectAfter(2, 1, Fault.BUSY);
 

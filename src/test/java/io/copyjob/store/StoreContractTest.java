@@ -142,9 +142,13 @@ public abstract class StoreContractTest {
     assertThat(list("a/", true)).containsExactly("a/deep/er/y", "a/x");
   }
 
+  /**
+   * Three pages and a file more. The tests' stores page by 100 (the servers' own 1,000 would cost a
+   * thousand puts more a store); a directory has no pages: a thousand and one files.
+   */
   @Test
-  public void listingPagesThroughMoreThanAThousandFiles() throws Exception {
-    int count = Math.max(1_001, pageSize() * 3 + 1);
+  public void listingPagesThroughEveryPage() throws Exception {
+    int count = Math.min(1_001, pageSize() * 3 + 1);
     Set<String> expected = new TreeSet<>();
     for (int i = 0; i < count; i++) {
       String key = String.format("many/f%05d", i);
