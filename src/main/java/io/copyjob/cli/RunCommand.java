@@ -95,13 +95,14 @@ final class RunCommand implements Callable<Integer> {
               + " partitions not yet succeeded");
     }
     RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runnerChoice.runner);
-    java.util.function.Supplier<PipelineOptions> makeOptions =
+    java.util.function.Supplier<PipelineOptions> options =
         () -> RunnerOptions.create(spec, chosen, runnerChoice.flinkMaster, parallelism, beamArgs);
-    String runnerName = chosen.name().toLowerCase(java.util.Locale.ROOT);
-    PipelineJob pipelineJob;
     if (chosen == RunnerOptions.Runner.FLINK && RunnerOptions.isRemote(runnerChoice.flinkMaster)) {
       // Made now: they ask the cluster for its slots, and its address is checked before the run.
-      PipelineOptions options = makeOptions.get();
+      // Elsewhere they are made when the run builds its pipeline: one with nothing to do starts
+      // no Beam.
+      PipelineOptions made = options.get();
+      options = () -> made;
       // Beam's FlinkRunner returns only when the job has ended: no progress line meanwhile.
       commandSpec
           .commandLine()
@@ -110,22 +111,18 @@ final class RunCommand implements Callable<Integer> {
               "copyjob: submitting to the Flink cluster at "
                   + runnerChoice.flinkMaster
                   + "; follow the job '"
-                  + options.getJobName()
+                  + made.getJobName()
                   + "' in its web UI");
-      pipelineJob = pipelineJob(spec, options, runnerName, onlyFailed);
-    } else {
-      // Made when the run builds its pipeline: a run with nothing to do never starts Beam.
-      pipelineJob = pipelineJob(spec, null, runnerName, onlyFailed).optionsFrom(makeOptions);
     }
-    try (AutoCloseable held = io.copyjob.control.ControlStore.holdOpen(spec.control())) {
-      pipelineJob.waitForLease(wait, commandSpec.commandLine().getErr()::println);
-      pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
-      java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-      try {
-        return report(spec, pipelineJob, runStoppable(spec, pipelineJob, done), gateway);
-      } finally {
-        done.countDown();
-      }
+    String runnerName = chosen.name().toLowerCase(java.util.Locale.ROOT);
+    PipelineJob pipelineJob = pipelineJob(spec, options, runnerName, onlyFailed);
+    pipelineJob.waitForLease(wait, commandSpec.commandLine().getErr()::println);
+    pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    try {
+      return report(spec, pipelineJob, runStoppable(spec, pipelineJob, done), gateway);
+    } finally {
+      done.countDown();
     }
   }
 
@@ -206,19 +203,32 @@ final class RunCommand implements Callable<Integer> {
     return pipelineJob.run();
   }
 
-  /** The job's run, of its kind; progress goes to standard error. */
+  /**
+   * The job's run, of its kind; progress goes to standard error. {@code options} are made only by a
+   * run that builds a pipeline.
+   */
   static PipelineJob pipelineJob(
-      JobSpec spec, PipelineOptions options, String runnerName, boolean onlyFailed) {
-    return spec.isTabular()
-        ? new TabularJob(
-            spec,
-            options,
-            runnerName,
-            JobSpecs.toJson(spec),
-            System.err,
-            System.console() != null,
-            onlyFailed)
-        : new FileCopyJob(
-            spec, options, runnerName, JobSpecs.toJson(spec), System.err, System.console() != null);
+      JobSpec spec,
+      java.util.function.Supplier<PipelineOptions> options,
+      String runnerName,
+      boolean onlyFailed) {
+    PipelineJob job =
+        spec.isTabular()
+            ? new TabularJob(
+                spec,
+                null,
+                runnerName,
+                JobSpecs.toJson(spec),
+                System.err,
+                System.console() != null,
+                onlyFailed)
+            : new FileCopyJob(
+                spec,
+                null,
+                runnerName,
+                JobSpecs.toJson(spec),
+                System.err,
+                System.console() != null);
+    return job.optionsFrom(options);
   }
 }

@@ -245,11 +245,11 @@ final class ScheduleCommand implements Callable<Integer> {
       JobSpec current = job.parse();
       PipelineJob pipelineJob =
           RunCommand.pipelineJob(
-                  current, null, chosen.name().toLowerCase(java.util.Locale.ROOT), false)
-              .optionsFrom(
-                  () ->
-                      RunnerOptions.create(
-                          current, chosen, runnerChoice.flinkMaster, null, List.of()));
+              current,
+              () ->
+                  RunnerOptions.create(current, chosen, runnerChoice.flinkMaster, null, List.of()),
+              chosen.name().toLowerCase(java.util.Locale.ROOT),
+              false);
       pipelineJob.failureLog(FailureLog.folderFor(job.jobFile));
       RunRecord run = pipelineJob.run();
       out.println(

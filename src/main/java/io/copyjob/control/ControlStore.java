@@ -90,18 +90,20 @@ public final class ControlStore implements AutoCloseable {
     return new ControlStore(conn, dialect, clock, 0);
   }
 
-  /**
-   * A store on a database whose tables exist (a run made them before its pipeline): a worker opens
-   * one for each record it writes, and no connection idles between them.
-   */
+  /** What {@link #holdOpen} returns: closing it lets the database close. */
+  public interface Hold extends AutoCloseable {
+    @Override
+    void close() throws SQLException;
+  }
+
   /**
    * Keeps an embedded (H2) database open until the returned hold is closed; a no-op for a database
    * server. H2 closes a database when its last connection closes, and compacts its file as it does:
    * up to a second each time, and a run opens and closes connections many times (its lease, its
-   * start, each worker's bundle, its summary). Held across a run, the database closes once. A store
+   * start, each worker's bundle, its record). Held across a run, the database closes once. A store
    * that cannot be opened yields a no-op hold: the run itself reports why.
    */
-  public static AutoCloseable holdOpen(JobSpec.ControlSpec spec) {
+  public static Hold holdOpen(JobSpec.ControlSpec spec) {
     if (!spec.isEmbedded()) {
       return () -> {};
     }
@@ -113,6 +115,10 @@ public final class ControlStore implements AutoCloseable {
     }
   }
 
+  /**
+   * A store on a database whose tables exist (a run made them before its pipeline): a worker opens
+   * one for each record it writes, and no connection idles between them.
+   */
   public static ControlStore openExisting(JobSpec.ControlSpec spec) throws SQLException {
     Connection conn = Jdbc.connect(spec, "control store");
     conn.setAutoCommit(true);

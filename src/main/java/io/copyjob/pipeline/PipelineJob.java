@@ -148,20 +148,13 @@ public abstract class PipelineJob {
   }
 
   /**
-   * Makes the pipeline options only when a run builds a pipeline, at most once: a run with nothing
-   * to do (every partition of a full copy done) then never starts Beam, whose options registry
-   * alone takes most of a second. An error in the options is thrown before the run's row is
-   * written, as an error in the job file is.
+   * Makes the pipeline options only when a run builds a pipeline: a run with nothing to do (every
+   * partition of a full copy done) then never starts Beam, whose options registry alone takes most
+   * of a second. An error in the options is thrown before the run's row is written, as an error in
+   * the job file is.
    */
   public PipelineJob optionsFrom(java.util.function.Supplier<PipelineOptions> supplier) {
-    PipelineOptions[] made = new PipelineOptions[1];
-    this.options =
-        () -> {
-          if (made[0] == null) {
-            made[0] = supplier.get();
-          }
-          return made[0];
-        };
+    this.options = supplier;
     return this;
   }
 
@@ -203,7 +196,8 @@ public abstract class PipelineJob {
    * @throws LeaseHeldException when another run holds the job's lease (after the wait, if any)
    */
   public RunRecord run() throws SQLException {
-    try (RunLease lease = RunLease.acquire(spec, leaseTtl, waitForLease, waitNotice)) {
+    try (ControlStore.Hold held = ControlStore.holdOpen(spec.control());
+        RunLease lease = RunLease.acquire(spec, leaseTtl, waitForLease, waitNotice)) {
       return runHoldingLease(lease);
     }
   }
