@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class StartRounds
     extends PTransform<PCollection<Instant>, PCollection<RoundPartition>> {
+  private static final Logger LOG = LoggerFactory.getLogger(StartRounds.class);
   private final JobSpec spec;
   private final RunContext run;
 
@@ -62,8 +63,44 @@ public final class StartRounds
             0, Math.floorDiv(Duration.between(runStart, tick).toMillis(), interval.toMillis()));
   }
 
+  /** Plans a tick's round in time: a RUNNING row for each partition (table) it may run. */
+  @FunctionalInterface
+  public interface RoundPlan {
+    List<RoundRecord> plan(ControlStore control, long round, Instant now)
+        throws SQLException, IOException;
+  }
+
+  /**
+   * The rounds a tick runs, for the file half and the tabular half alike. A tick in time starts its
+   * round: the rows {@code plan} makes, less those whose previous round is still running, which
+   * {@link ControlStore#startRound} records SKIPPED. A late tick (the next one is already due)
+   * starts nothing new, but one replayed after a failover (a lost TaskManager: the ticks since the
+   * last checkpoint come again at once) runs its rounds still in flight again.
+   */
+  public static List<RoundRecord> roundsToRun(
+      JobSpec spec, RunContext run, Instant tick, RoundPlan plan) throws SQLException, IOException {
+    Duration interval = spec.delta().interval();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    long round = roundOf(run.runStart(), tick, interval);
+    try (ControlStore control = ControlStore.openExisting(spec.control())) {
+      if (now.isBefore(tick.plus(interval))) {
+        return control.startRound(run.runId(), spec.name(), round, plan.plan(control, round, now));
+      }
+      List<RoundRecord> replayed = control.runningRounds(run.runId(), round);
+      if (replayed.isEmpty()) {
+        LOG.info(
+            "Job '{}': round {} dropped, its tick came after the next one's time",
+            spec.name(),
+            round);
+      }
+      for (RoundRecord r : replayed) {
+        LOG.info("Job '{}': round {} of '{}' run again", spec.name(), round, r.key().prefix());
+      }
+      return replayed;
+    }
+  }
+
   static final class StartRoundFn extends DoFn<Instant, RoundPartition> {
-    private static final Logger LOG = LoggerFactory.getLogger(StartRoundFn.class);
     private final JobSpec spec;
     private final RunContext run;
     private transient StoreCache stores;
@@ -84,65 +121,45 @@ public final class StartRounds
     public void process(@Element Instant tick, OutputReceiver<RoundPartition> out)
         throws SQLException, IOException {
       lease.check();
-      Duration interval = spec.delta().interval();
-      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-      long round = roundOf(run.runStart(), tick, interval);
-      if (!now.isBefore(tick.plus(interval))) {
-        // A late tick starts nothing new, but one replayed after a failover (a lost TaskManager:
-        // the ticks since the last checkpoint come again at once) runs its rounds in flight again.
-        List<RoundRecord> replayed;
-        try (ControlStore control = ControlStore.openExisting(spec.control())) {
-          replayed = control.runningRounds(run.runId(), round);
-        }
-        if (replayed.isEmpty()) {
-          LOG.info(
-              "Job '{}': round {} dropped, its tick came after the next one's time",
-              spec.name(),
-              round);
-        }
-        for (RoundRecord r : replayed) {
-          LOG.info("Job '{}': round {} of '{}' run again", spec.name(), round, r.key().prefix());
-          out.output(
-              new RoundPartition(round, r.key(), new DeltaWindow(r.windowStart(), r.windowEnd())));
-        }
-        return;
-      }
-      List<RoundRecord> toRun;
-      try (ControlStore control = ControlStore.openExisting(spec.control())) {
-        Partitions.Selection selection = Partitions.select(control, spec);
-        Set<String> roots = new LinkedHashSet<>();
-        for (PartitionKey partition : selection.partitions()) {
-          roots.add(partition.root());
-        }
-        Map<String, SourceTime> clocks;
-        try {
-          clocks = stores.sourceTimes(roots, now);
-        } catch (UncheckedIOException e) {
-          throw e.getCause();
-        }
-        List<RoundRecord> planned = new ArrayList<>();
-        for (PartitionKey partition : selection.partitions()) {
-          Instant last = selection.lastSuccess().get(partition.id());
-          DeltaWindow window =
-              DeltaWindow.of(
-                  spec, last == null ? null : last.toEpochMilli(), clocks.get(partition.root()));
-          planned.add(
-              RoundRecord.planned(
-                  run.runId(),
-                  round,
-                  partition,
-                  RoundStatus.RUNNING,
-                  now,
-                  window.start(),
-                  window.end(),
-                  null));
-        }
-        toRun = control.startRound(run.runId(), spec.name(), round, planned);
-      }
-      for (RoundRecord r : toRun) {
+      for (RoundRecord r : roundsToRun(spec, run, tick, this::plan)) {
         out.output(
-            new RoundPartition(round, r.key(), new DeltaWindow(r.windowStart(), r.windowEnd())));
+            new RoundPartition(
+                r.round(), r.key(), new DeltaWindow(r.windowStart(), r.windowEnd())));
       }
+    }
+
+    /** Each partition's window of this round, its end read from its source store's clock. */
+    private List<RoundRecord> plan(ControlStore control, long round, Instant now)
+        throws SQLException, IOException {
+      Partitions.Selection selection = Partitions.select(control, spec);
+      Set<String> roots = new LinkedHashSet<>();
+      for (PartitionKey partition : selection.partitions()) {
+        roots.add(partition.root());
+      }
+      Map<String, SourceTime> clocks;
+      try {
+        clocks = stores.sourceTimes(roots, now);
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+      List<RoundRecord> planned = new ArrayList<>();
+      for (PartitionKey partition : selection.partitions()) {
+        Instant last = selection.lastSuccess().get(partition.id());
+        DeltaWindow window =
+            DeltaWindow.of(
+                spec, last == null ? null : last.toEpochMilli(), clocks.get(partition.root()));
+        planned.add(
+            RoundRecord.planned(
+                run.runId(),
+                round,
+                partition,
+                RoundStatus.RUNNING,
+                now,
+                window.start(),
+                window.end(),
+                null));
+      }
+      return planned;
     }
 
     @Teardown

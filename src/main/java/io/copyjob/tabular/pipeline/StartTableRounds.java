@@ -7,10 +7,9 @@ import io.copyjob.pipeline.LeaseKeeper;
 import io.copyjob.pipeline.RunContext;
 import io.copyjob.pipeline.StartRounds;
 import io.copyjob.spec.JobSpec;
+import java.io.IOException;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,8 +19,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns each tick of a continuous tabular run into a round of each of its tables, as {@link
@@ -32,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * only a recorded round moves.
  *
  * <p>The round's number is the tick's place in the run, so a tick delivered again after a failover
- * is the same round; a tick that comes when the next one is already due is dropped.
+ * is the same round; a late tick runs only the rounds still in flight ({@link
+ * StartRounds#roundsToRun}).
  */
 public final class StartTableRounds
     extends PTransform<PCollection<Instant>, PCollection<TableRound>> {
@@ -54,7 +52,6 @@ public final class StartTableRounds
   }
 
   static final class StartFn extends DoFn<Instant, TableRound> {
-    private static final Logger LOG = LoggerFactory.getLogger(StartFn.class);
     private final JobSpec spec;
     private final RunContext run;
     private final List<TableKey> tables;
@@ -72,46 +69,27 @@ public final class StartTableRounds
     }
 
     @ProcessElement
-    public void process(@Element Instant tick, OutputReceiver<TableRound> out) throws SQLException {
+    public void process(@Element Instant tick, OutputReceiver<TableRound> out)
+        throws SQLException, IOException {
       lease.check();
-      Duration interval = spec.delta().interval();
-      Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-      long round = StartRounds.roundOf(run.runStart(), tick, interval);
       Map<String, TableKey> byId = new HashMap<>();
       for (TableKey table : tables) {
         byId.put(table.id(), table);
       }
-      if (!now.isBefore(tick.plus(interval))) {
-        // A late tick starts nothing new, but one replayed after a failover runs its rounds in
-        // flight again (the watermark they read above has not moved).
-        List<RoundRecord> replayed;
-        try (ControlStore control = ControlStore.openExisting(spec.control())) {
-          replayed = control.runningRounds(run.runId(), round);
-        }
-        if (replayed.isEmpty()) {
-          LOG.info(
-              "Job '{}': round {} dropped, its tick came after the next one's time",
-              spec.name(),
-              round);
-        }
-        for (RoundRecord r : replayed) {
-          out.output(new TableRound(round, byId.get(r.key().id())));
-        }
-        return;
+      for (RoundRecord r : StartRounds.roundsToRun(spec, run, tick, this::plan)) {
+        out.output(new TableRound(r.round(), byId.get(r.key().id())));
       }
+    }
+
+    /** A RUNNING row for each table: a table's round has no window. */
+    private List<RoundRecord> plan(ControlStore control, long round, Instant now) {
       List<RoundRecord> planned = new ArrayList<>();
       for (TableKey table : tables) {
         planned.add(
             RoundRecord.planned(
                 run.runId(), round, table.partition(), RoundStatus.RUNNING, now, null, null, null));
       }
-      List<RoundRecord> toRun;
-      try (ControlStore control = ControlStore.openExisting(spec.control())) {
-        toRun = control.startRound(run.runId(), spec.name(), round, planned);
-      }
-      for (RoundRecord r : toRun) {
-        out.output(new TableRound(round, byId.get(r.key().id())));
-      }
+      return planned;
     }
 
     @Teardown
