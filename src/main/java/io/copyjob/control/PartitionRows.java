@@ -203,6 +203,15 @@ final class PartitionRows {
 
   /** A table's rows, or null for a file copy's partition (whose rows columns are NULL). */
   private static TableCounts tableCounts(ResultSet rs) throws SQLException {
+    return tableCounts(rs, rs.getLong("duration_ms"));
+  }
+
+  /**
+   * A table's rows as a row of the partition runs or the rounds table holds them ({@code
+   * rows_read}, {@code rows_written}, {@code rows_rejected}, {@code watermark_before} and {@code
+   * watermark_after}), or null for a partition of files, whose rows columns are NULL.
+   */
+  static TableCounts tableCounts(ResultSet rs, long durationMs) throws SQLException {
     long read = rs.getLong("rows_read");
     if (rs.wasNull()) {
       return null;
@@ -213,10 +222,6 @@ final class PartitionRows {
     WatermarkChange watermark =
         before == null && after == null ? null : new WatermarkChange(null, before, after, 0);
     return new TableCounts(
-        read,
-        rs.getLong("rows_written"),
-        rs.getLong("rows_rejected"),
-        rs.getLong("duration_ms"),
-        watermark);
+        read, rs.getLong("rows_written"), rs.getLong("rows_rejected"), durationMs, watermark);
   }
 }

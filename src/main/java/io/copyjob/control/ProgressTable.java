@@ -152,28 +152,22 @@ public final class ProgressTable {
             + PROGRESS_HISTORY
             + " SET sampled_at = ?, files = ?, bytes = ?, rows_done = ?"
             + " WHERE run_id = ? AND worker = ? AND slot_no = ?";
-    int updated;
-    try (PreparedStatement ps = conn.prepareStatement(update)) {
-      ps.setQueryTimeout(queryTimeout);
-      pointValues(ps, totals, now);
-      ps.setLong(5, runId);
-      ps.setString(6, who);
-      ps.setInt(7, slot);
-      updated = ps.executeUpdate();
-    }
-    if (updated == 0) {
-      String insert =
-          "INSERT INTO "
-              + PROGRESS_HISTORY
-              + " (sampled_at, files, bytes, rows_done, run_id, worker, slot_no)"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?)";
-      try (PreparedStatement ps = conn.prepareStatement(insert)) {
+    String insert =
+        "INSERT INTO "
+            + PROGRESS_HISTORY
+            + " (sampled_at, files, bytes, rows_done, run_id, worker, slot_no)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?)";
+    // The same values in the same places: the insert only when the update found no slot.
+    for (String sql : List.of(update, insert)) {
+      try (PreparedStatement ps = conn.prepareStatement(sql)) {
         ps.setQueryTimeout(queryTimeout);
         pointValues(ps, totals, now);
         ps.setLong(5, runId);
         ps.setString(6, who);
         ps.setInt(7, slot);
-        ps.executeUpdate();
+        if (ps.executeUpdate() > 0) {
+          return;
+        }
       }
     }
   }

@@ -267,22 +267,6 @@ final class RoundTable {
         rs.getLong("files_failed"),
         rs.getLong("bytes_copied"),
         rs.getString("error"),
-        tableCounts(rs));
-  }
-
-  /** A table's round's rows and watermark; null for a partition of files. */
-  private static TableCounts tableCounts(ResultSet rs) throws SQLException {
-    long read = rs.getLong("rows_read");
-    if (rs.wasNull()) {
-      return null;
-    }
-    String before = rs.getString("watermark_before");
-    String after = rs.getString("watermark_after");
-    return new TableCounts(
-        read,
-        rs.getLong("rows_written"),
-        rs.getLong("rows_rejected"),
-        0,
-        before == null && after == null ? null : new WatermarkChange(null, before, after, 0));
+        PartitionRows.tableCounts(rs, 0)); // a round keeps no duration of its own
   }
 }

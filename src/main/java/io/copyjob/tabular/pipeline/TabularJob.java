@@ -93,13 +93,9 @@ public final class TabularJob extends PipelineJob {
           Map.of(),
           false,
           notices,
-          (pipeline, run, runNumber) -> {
-            List<TableKey> tables = new ArrayList<>();
-            for (PartitionKey key : chosen) {
-              tables.add(new TableKey(key.root(), key.prefix(), 0));
-            }
-            ContinuousTabularPipeline.build(pipeline, spec, run, runNumber, tables);
-          });
+          (pipeline, run, runNumber) ->
+              ContinuousTabularPipeline.build(
+                  pipeline, spec, run, runNumber, tableKeys(chosen, Map.of())));
     }
     if (onlyFailed && chosen.isEmpty()) {
       notices.add("every table of job '" + spec.name() + "' was loaded by its last run");
@@ -109,15 +105,8 @@ public final class TabularJob extends PipelineJob {
         Map.of(),
         false,
         notices,
-        (pipeline, run, runNumber) -> {
-          List<TableKey> tables = new ArrayList<>();
-          for (PartitionKey key : chosen) {
-            // 0: this run's own id, known to the workers
-            tables.add(
-                new TableKey(key.root(), key.prefix(), resumeFrom.getOrDefault(key.prefix(), 0L)));
-          }
-          TabularPipeline.build(pipeline, spec, run, runNumber, tables);
-        });
+        (pipeline, run, runNumber) ->
+            TabularPipeline.build(pipeline, spec, run, runNumber, tableKeys(chosen, resumeFrom)));
   }
 
   /**
@@ -172,5 +161,17 @@ public final class TabularJob extends PipelineJob {
           spec.connections(),
           spec.tabular().withTables(tables));
     }
+  }
+
+  /**
+   * The tables to run, each with the run it goes on from ({@code resumeFrom}, by prefix); 0: this
+   * run's own id, known to the workers.
+   */
+  private static List<TableKey> tableKeys(List<PartitionKey> chosen, Map<String, Long> resumeFrom) {
+    List<TableKey> tables = new ArrayList<>();
+    for (PartitionKey key : chosen) {
+      tables.add(new TableKey(key.root(), key.prefix(), resumeFrom.getOrDefault(key.prefix(), 0L)));
+    }
+    return tables;
   }
 }
