@@ -647,69 +647,28 @@ public final class HistoryServer implements AutoCloseable {
     if (runs.isEmpty()) {
       return "";
     }
-    long max = 1;
-    for (RunRecord run : runs) {
-      max = Math.max(max, rate(run, tabular));
-    }
-    int width = 720;
-    int height = 160;
-    int bar = Math.max(2, Math.min(40, (width - 60) / runs.size() - 2));
-    StringBuilder svg = new StringBuilder();
-    svg.append("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
-        .append(width)
-        .append("\" height=\"")
-        .append(height + 30)
-        .append("\" role=\"img\" aria-label=\"throughput per run\">");
-    svg.append("<line x1=\"50\" y1=\"")
-        .append(height)
-        .append("\" x2=\"")
-        .append(width)
-        .append("\" y2=\"")
-        .append(height)
-        .append("\" stroke=\"#888\"/>");
-    svg.append("<text x=\"0\" y=\"12\" font-size=\"11\">")
-        .append(esc(tabular ? max + " rows/s" : Units.bytes(max) + "/s"))
-        .append("</text>");
-    int x = 55;
+    List<BarChart.Bar> bars = new ArrayList<>();
     for (RunRecord run : runs) {
       long r = rate(run, tabular);
-      int h = (int) Math.round((double) r / max * (height - 20));
-      String fill = run.status() == RunStatus.SUCCEEDED ? "#3a7" : "#c44";
-      svg.append("<rect x=\"")
-          .append(x)
-          .append("\" y=\"")
-          .append(height - h)
-          .append("\" width=\"")
-          .append(bar)
-          .append("\" height=\"")
-          .append(h)
-          .append("\" fill=\"")
-          .append(fill)
-          .append("\"><title>")
-          .append(
-              esc(
-                  "run "
-                      + run.runNumber()
-                      + " "
-                      + run.status()
-                      + ": "
-                      + (tabular ? r + " rows/s" : Units.bytes(r) + "/s")))
-          .append("</title></rect>");
-      if (runs.size() <= 30) {
-        svg.append("<text x=\"")
-            .append(x)
-            .append("\" y=\"")
-            .append(height + 14)
-            .append("\" font-size=\"10\">")
-            .append(run.runNumber())
-            .append("</text>");
-      }
-      x += bar + 2;
+      bars.add(
+          new BarChart.Bar(
+              r,
+              run.status() == RunStatus.SUCCEEDED ? "#3a7" : "#c44",
+              "run "
+                  + run.runNumber()
+                  + " "
+                  + run.status()
+                  + ": "
+                  + (tabular ? r + " rows/s" : Units.bytes(r) + "/s"),
+              runs.size() <= 30 ? String.valueOf(run.runNumber()) : null,
+              0));
     }
-    svg.append("</svg><figcaption>")
-        .append(tabular ? "Rows written per second" : "Bytes copied per second")
-        .append(", per run (green: succeeded)</figcaption></figure>");
-    return svg.toString();
+    return BarChart.svg(
+        bars,
+        "throughput per run",
+        max -> tabular ? max + " rows/s" : Units.bytes(max) + "/s",
+        (tabular ? "Rows written per second" : "Bytes copied per second")
+            + ", per run (green: succeeded)");
   }
 
   private static long rate(RunRecord run, boolean tabular) {

@@ -1,7 +1,5 @@
 package io.copyjob.monitor;
 
-import static io.copyjob.monitor.HistoryServer.esc;
-
 import io.copyjob.control.ProgressPoint;
 import java.time.Duration;
 import java.time.Instant;
@@ -114,66 +112,32 @@ final class LiveChart {
     if (bars.isEmpty()) {
       return svg.append("<p>Drawn once a worker has written two progress batches.</p>").toString();
     }
-    long max = 1;
-    for (Bar b : bars) {
-      max = Math.max(max, rate(b, tabular));
-    }
-    int width = 720;
-    int height = 160;
-    int bar = Math.max(2, Math.min(40, (width - 60) / bars.size() - 2));
-    svg.append("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"")
-        .append(width)
-        .append("\" height=\"")
-        .append(height + 30)
-        .append("\" role=\"img\" aria-label=\"throughput over time\">")
-        .append("<line x1=\"50\" y1=\"")
-        .append(height)
-        .append("\" x2=\"")
-        .append(width)
-        .append("\" y2=\"")
-        .append(height)
-        .append("\" stroke=\"#888\"/><text x=\"0\" y=\"12\" font-size=\"11\">")
-        .append(esc(label(max, tabular)))
-        .append("</text>");
-    int x = 55;
+    List<BarChart.Bar> drawn = new ArrayList<>();
     for (int i = 0; i < bars.size(); i++) {
       Bar b = bars.get(i);
       long r = rate(b, tabular);
-      int h = (int) Math.round((double) r / max * (height - 20));
-      svg.append("<rect x=\"")
-          .append(x)
-          .append("\" y=\"")
-          .append(height - h)
-          .append("\" width=\"")
-          .append(bar)
-          .append("\" height=\"")
-          .append(h)
-          .append("\" fill=\"#47a\"><title>")
-          .append(
-              esc(
-                  CLOCK.format(b.start())
-                      + " UTC, "
-                      + Units.duration(b.length())
-                      + ": "
-                      + label(r, tabular)
-                      + ", "
-                      + String.format(Locale.ROOT, "%.1f files/s", b.files())))
-          .append("</title></rect>");
-      if (i == 0 || i == bars.size() - 1) {
-        svg.append("<text x=\"")
-            .append(i == 0 ? x : Math.max(55, x - 40))
-            .append("\" y=\"")
-            .append(height + 14)
-            .append("\" font-size=\"10\">")
-            .append(esc(CLOCK.format(b.start())))
-            .append("</text>");
-      }
-      x += bar + 2;
+      boolean labelled = i == 0 || i == bars.size() - 1;
+      drawn.add(
+          new BarChart.Bar(
+              r,
+              "#47a",
+              CLOCK.format(b.start())
+                  + " UTC, "
+                  + Units.duration(b.length())
+                  + ": "
+                  + label(r, tabular)
+                  + ", "
+                  + String.format(Locale.ROOT, "%.1f files/s", b.files()),
+              labelled ? CLOCK.format(b.start()) : null,
+              i == 0 ? 0 : 40));
     }
-    return svg.append("</svg><figcaption>")
-        .append(tabular ? "Rows written per second" : "Bytes copied per second")
-        .append(" over the run's last minutes (UTC), from its workers' progress batches")
-        .append("</figcaption></figure>")
+    return svg.append(
+            BarChart.svg(
+                drawn,
+                "throughput over time",
+                max -> label(max, tabular),
+                (tabular ? "Rows written per second" : "Bytes copied per second")
+                    + " over the run's last minutes (UTC), from its workers' progress batches"))
         .toString();
   }
 
