@@ -225,6 +225,13 @@ def check_container(container, name):
                            f"expected {files}, {files * size}")
 
 
+def server_cpu():
+    """CPU seconds Azurite and s3proxy (the local stack's, from its pid files) have used so far."""
+    stack = os.path.join(ROOT, ".local-stack")
+    return tuple(jvm_cpu(int(open(os.path.join(stack, f)).read()))
+                 for f in ("azurite/azurite.pid", "s3proxy/pid"))
+
+
 def s3_to_azure(sets, runs, sas):
     az = ENV["COPYJOB_LOCAL_AZURE_ENDPOINT"]
     write_rclone_conf(ENV["COPYJOB_LOCAL_S3_ENDPOINT"], az, sas)
@@ -240,13 +247,15 @@ def s3_to_azure(sets, runs, sas):
         for name in sets:
             for tool in order:
                 c = f"b{stamp}-{tool}-{name.lower()}-{r}"
+                before = server_cpu()
                 wall, cpu, rss, _ = run_s3_to_azure(
                     tool, name, c, ENV["COPYJOB_LOCAL_S3_ENDPOINT"], az)
+                azurite, s3proxy = (a - b for a, b in zip(server_cpu(), before))
                 check_container(c, name)
                 azure_delete_container(az, sas, c)
-                results.setdefault((name, tool), []).append((wall, cpu, rss))
+                results.setdefault((name, tool), []).append((wall, cpu, rss, azurite, s3proxy))
                 log(f"run {r + 1}/{runs} {name} {tool}: {wall:.1f} s, cpu {cpu:.1f} s, "
-                    f"rss {rss:.0f} MiB")
+                    f"rss {rss:.0f} MiB; Azurite {azurite:.1f} CPU s, s3proxy {s3proxy:.1f}")
     return results
 
 
@@ -780,9 +789,10 @@ def report(path, res, started, host):
                   f"--transfers {RCLONE_TRANSFERS} --checkers {RCLONE_TRANSFERS}`, Azurite reached "
                   "through an account SAS URL. Each run copies into a new container.", ""]
         lines += load_line(res, "s3")
+        servers = all(len(v[0]) >= 5 for v in copies.values())
         lines += ["| set | tool | wall s | MB/s | files/s | CPU s | peak RSS MiB | "
-                  "files/s copyjob ÷ rclone |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|"]
+                  "files/s copyjob ÷ rclone |" + (" Azurite CPU s | s3proxy CPU s |" if servers else ""),
+                  "|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if servers else "")]
         for name in [n for n in "ABC" if (n, "copyjob") in copies]:
             files, size, _ = gen.SETS[name]
             ratio = med(copies[(name, "rclone")], 0) / med(copies[(name, "copyjob")], 0)
@@ -791,8 +801,18 @@ def report(path, res, started, host):
                 w = med(v, 0)
                 lines.append(f"| {name} | {tool} | {w:.1f} | {files * size / mb / w:.1f} | "
                              f"{files / w:.{2 if files / w < 10 else 0}f} | {med(v, 1):.1f} | {med(v, 2):.0f} | "
-                             + (f"**{ratio:.2f}×** |" if tool == "copyjob" else "|"))
+                             + (f"**{ratio:.2f}×** |" if tool == "copyjob" else "|")
+                             + (f" {med(v, 3):.1f} | {med(v, 4):.1f} |" if servers else ""))
         lines.append("")
+        if servers and ("C", "copyjob") in copies:
+            files = gen.SETS["C"][0]
+            az_cpu = med(copies[("C", "copyjob")], 3)
+            ceiling = files / az_cpu
+            rclone_rate = files / med(copies[("C", "rclone")], 0)
+            lines += [f"Azurite, one Node.js thread, spends {az_cpu:.1f} CPU-seconds on copyjob's "
+                      f"C ({1000 * az_cpu / files:.2f} ms per file, one Put Blob each): even with "
+                      f"a whole core to itself and a client that cost nothing, it would take "
+                      f"{ceiling:.0f} files/s, {ceiling / rclone_rate:.2f}× rclone's rate here.", ""]
     if counts:
         lines += ["## HTTP requests per file", "",
                   "One extra run per tool and set, with s3proxy and Azurite behind a counting "

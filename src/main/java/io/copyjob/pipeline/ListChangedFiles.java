@@ -1,5 +1,6 @@
 package io.copyjob.pipeline;
 
+import com.google.common.util.concurrent.ThreadFactoryBuilder;
 import io.copyjob.control.PartitionKey;
 import io.copyjob.control.ProgressState;
 import io.copyjob.spec.JobSpec;
@@ -13,6 +14,10 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.apache.beam.sdk.coders.IterableCoder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -26,6 +31,7 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -110,6 +116,20 @@ public final class ListChangedFiles
 
   static final class ListFn extends DoFn<KV<Integer, Iterable<PartitionKey>>, FileToCopy> {
     private static final Logger LOG = LoggerFactory.getLogger(ListFn.class);
+
+    /**
+     * Batches one worker lists at once when partitionsInFlight does not deal them: a listing mostly
+     * waits on its store's answers, and a worker of few threads (the direct runner's batch copies
+     * run on one) would otherwise list its partitions one by one.
+     */
+    static final int LISTINGS_PER_WORKER = 8;
+
+    /** The most a partitionsInFlight slot count runs at once in one worker. */
+    static final int MAX_LISTINGS_PER_WORKER = 64;
+
+    /** Listed files held between the listings and the bundle's thread, which outputs them. */
+    private static final int LISTED_QUEUE = 4096;
+
     private final JobSpec spec;
     private final RunContext run;
     private final PCollectionView<Map<String, Long>> watermarks;
@@ -123,6 +143,10 @@ public final class ListChangedFiles
     private transient StoreCache stores;
     private transient LeaseKeeper lease;
     private transient ProgressKeeper progress;
+    private transient ExecutorService listings;
+    private transient int listingsAtOnce;
+    private transient BlockingQueue<Object> listed;
+    private transient int running;
     private transient BoundedWindow marksWindow;
     private transient Map<String, Long> marks;
 
@@ -145,16 +169,33 @@ public final class ListChangedFiles
       stores = new StoreCache(spec, run);
       lease = LeaseKeeper.hold(spec, run);
       progress = ProgressKeeper.hold(spec, run);
+      int slots = spec.copy().partitionsInFlight();
+      listingsAtOnce = slots > 0 ? Math.min(slots, MAX_LISTINGS_PER_WORKER) : LISTINGS_PER_WORKER;
+      listings =
+          Executors.newFixedThreadPool(
+              listingsAtOnce,
+              new ThreadFactoryBuilder()
+                  .setNameFormat("copyjob-listing-%d")
+                  .setDaemon(true)
+                  .build());
     }
 
     @StartBundle
     public void startBundle() {
       marksWindow = null;
       marks = null;
+      listed = new ArrayBlockingQueue<>(LISTED_QUEUE);
+      running = 0;
     }
 
+    /**
+     * Hands the batch to a listing thread, once one is free, and outputs what the listings have
+     * given so far: the listings run at once, their files and failures and their counts reach Beam
+     * from this thread (its output receivers and metrics are the bundle's), and the bundle finishes
+     * only when every listing has.
+     */
     @ProcessElement
-    public void process(ProcessContext c, BoundedWindow window) {
+    public void process(ProcessContext c, BoundedWindow window) throws InterruptedException {
       // Read once per bundle and window, not per partition: the direct runner builds the view's
       // map anew on every read, and each partition is an element of its own unless
       // partitionsInFlight deals them, so 2,000 partitions made 2,000 maps of 2,000 entries.
@@ -162,32 +203,89 @@ public final class ListChangedFiles
         marks = c.sideInput(watermarks);
         marksWindow = window;
       }
-      for (PartitionKey partition : c.element().getValue()) {
-        lease.check();
-        ProgressMeter meter = progress.partition(partition);
-        meter.advance(ProgressState.LISTING);
-        long start = System.nanoTime();
-        try {
-          list(partition, marks, c, meter);
-        } finally {
-          meter.listing(System.nanoTime() - start);
-          // Listed: what is left of it is the copies of its files (and its record).
-          meter.advance(ProgressState.COPYING);
+      if (!GlobalWindow.INSTANCE.equals(window)) {
+        throw new IllegalStateException(
+            "partitions are listed in the global window, not " + window);
+      }
+      while (running >= listingsAtOnce) {
+        emit(listed.take(), c::output, r -> c.output(FAILURES, r));
+      }
+      Iterable<PartitionKey> batch = c.element().getValue();
+      Map<String, Long> batchMarks = marks;
+      BlockingQueue<Object> to = listed;
+      listings.execute(() -> listBatch(batch, batchMarks, to));
+      running++;
+      for (Object item; (item = listed.poll()) != null; ) {
+        emit(item, c::output, r -> c.output(FAILURES, r));
+      }
+    }
+
+    /** On a listing thread: the batch's partitions in turn, then a {@link Listed} of its counts. */
+    private void listBatch(
+        Iterable<PartitionKey> batch, Map<String, Long> marks, BlockingQueue<Object> to) {
+      ListCounts counts = new ListCounts();
+      RuntimeException failed = null;
+      try {
+        for (PartitionKey partition : batch) {
+          lease.check();
+          DeltaWindow window =
+              DeltaWindow.of(spec, marks.get(partition.id()), run.source(partition.root()));
+          list(
+              partition,
+              window,
+              run.removeLeftovers(),
+              counts,
+              file -> hand(to, file),
+              failure -> hand(to, failure));
+        }
+      } catch (RuntimeException e) {
+        failed = e;
+      } finally {
+        hand(to, new Listed(counts, failed));
+      }
+    }
+
+    /** Hands one item to the bundle's thread, waiting while the queue is full. */
+    private static void hand(BlockingQueue<Object> to, Object item) {
+      try {
+        to.put(item);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("listing interrupted", e);
+      }
+    }
+
+    /** Outputs one item a listing gave, on the bundle's thread. */
+    private void emit(Object item, Consumer<FileToCopy> files, Consumer<FileResult> failures) {
+      if (item instanceof FileToCopy file) {
+        files.accept(file);
+      } else if (item instanceof FileResult failure) {
+        failures.accept(failure);
+      } else {
+        Listed end = (Listed) item;
+        running--;
+        count(end.counts());
+        if (end.failed() != null) {
+          throw end.failed(); // the bundle fails, and the runner retries or fails the run
         }
       }
     }
 
-    private void list(
-        PartitionKey partition, Map<String, Long> marks, ProcessContext c, ProgressMeter meter) {
-      DeltaWindow window =
-          DeltaWindow.of(spec, marks.get(partition.id()), run.source(partition.root()));
-      list(partition, window, run.removeLeftovers(), meter, c::output, r -> c.output(FAILURES, r));
+    @FinishBundle
+    public void finishBundle(FinishBundleContext c) throws InterruptedException {
+      while (running > 0) {
+        emit(
+            listed.take(),
+            f -> c.output(f, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE),
+            r -> c.output(FAILURES, r, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE));
+      }
+      marks = null;
     }
 
     /**
      * Lists one partition's window: each file to copy to {@code files}, each failure (and an empty
      * listing) to {@code failures}, with the partition's progress as a batch run's listing keeps
-     * it. A continuous run's rounds list through here.
+     * it. A continuous run's rounds list through here, on their DoFn's thread.
      */
     void list(
         PartitionKey partition,
@@ -195,13 +293,39 @@ public final class ListChangedFiles
         boolean removeLeftovers,
         Consumer<FileToCopy> files,
         Consumer<FileResult> failures) {
+      ListCounts counts = new ListCounts();
+      try {
+        list(partition, window, removeLeftovers, counts, files, failures);
+      } finally {
+        count(counts);
+      }
+    }
+
+    /** Adds a listing's counts to the metrics: on the DoFn's thread, whose metrics they are. */
+    private void count(ListCounts counts) {
+      partitionsListed.inc(counts.partitions);
+      filesListed.inc(counts.files);
+      bytesListed.inc(counts.bytes);
+      leftoversRemoved.inc(counts.leftovers);
+      filesFailed.inc(counts.failed);
+      markersSkipped.inc(counts.markers);
+    }
+
+    private void list(
+        PartitionKey partition,
+        DeltaWindow window,
+        boolean removeLeftovers,
+        ListCounts counts,
+        Consumer<FileToCopy> files,
+        Consumer<FileResult> failures) {
       ProgressMeter meter = progress.partition(partition);
       meter.advance(ProgressState.LISTING);
       long start = System.nanoTime();
       try {
-        list(partition, window, removeLeftovers, meter, files, failures);
+        list(partition, window, removeLeftovers, meter, counts, files, failures);
       } finally {
         meter.listing(System.nanoTime() - start);
+        // Listed: what is left of it is the copies of its files (and its record).
         meter.advance(ProgressState.COPYING);
       }
     }
@@ -211,11 +335,12 @@ public final class ListChangedFiles
         DeltaWindow window,
         boolean removeLeftovers,
         ProgressMeter meter,
+        ListCounts counts,
         Consumer<FileToCopy> files,
         Consumer<FileResult> failures) {
       try {
         if (removeLeftovers) {
-          removeLeftovers(partition);
+          counts.leftovers += removeLeftovers(partition);
         }
       } catch (IOException | UncheckedIOException e) {
         failures.accept(
@@ -225,7 +350,7 @@ public final class ListChangedFiles
                     + describe(partition)
                     + " failed: "
                     + e.getMessage()));
-        partitionsListed.inc();
+        counts.partitions++;
         return;
       }
       Store sink = stores.get(spec.sink().root().toString());
@@ -241,26 +366,26 @@ public final class ListChangedFiles
               || layout.ownedByLonger(partition, file.key())) {
             continue;
           }
-          filesListed.inc();
-          bytesListed.inc(file.size());
+          counts.files++;
+          counts.bytes += file.size();
           meter.listed(file.size());
           String sinkKey = KeyMapping.sinkKey(spec, partition, file.key());
           Optional<String> problem = sink.keyProblem(sinkKey);
           if (problem.isPresent()) {
-            filesFailed.inc();
+            counts.failed++;
             failures.accept(FileResult.unwritable(partition, file.key(), sinkKey, problem.get()));
             continue;
           }
           SinkCursor.Lookup atSinkKey = atSink.find(sinkKey);
           files.accept(new FileToCopy(partition, file, atSinkKey.known(), atSinkKey.file()));
         }
-        markersSkipped.inc(listing.markersSkipped());
+        counts.markers += listing.markersSkipped();
       } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
         failures.accept(
             FileResult.listingFailed(
                 partition, "listing " + describe(partition) + " failed: " + e.getMessage()));
       }
-      partitionsListed.inc();
+      counts.partitions++;
     }
 
     /**
@@ -279,15 +404,14 @@ public final class ListChangedFiles
           spec.copy().recursive());
     }
 
-    /** The temporary files a killed run of this job left where the partition's files land. */
-    private void removeLeftovers(PartitionKey partition) throws IOException {
+    /** Removes the temporary files a killed run of this job left where the partition's land. */
+    private long removeLeftovers(PartitionKey partition) throws IOException {
       String prefix = KeyMapping.sinkKey(spec, partition, partition.prefix());
       long removed =
           stores
               .get(spec.sink().root().toString())
               .removeLeftovers(prefix, new TempOwner(spec.name(), run.runId()));
       if (removed > 0) {
-        leftoversRemoved.inc(removed);
         LOG.info(
             "Removed {} temporary file(s) an earlier run of job '{}' left below {}{}",
             removed,
@@ -295,6 +419,7 @@ public final class ListChangedFiles
             spec.sink().root(),
             prefix);
       }
+      return removed;
     }
 
     private static String describe(PartitionKey partition) {
@@ -303,6 +428,9 @@ public final class ListChangedFiles
 
     @Teardown
     public void teardown() throws IOException {
+      if (listings != null) {
+        listings.shutdownNow();
+      }
       if (progress != null) {
         progress.release();
       }
@@ -313,5 +441,18 @@ public final class ListChangedFiles
         stores.close();
       }
     }
+
+    /** What listings counted, added to the metrics on the bundle's thread. */
+    private static final class ListCounts {
+      long partitions;
+      long files;
+      long bytes;
+      long leftovers;
+      long failed;
+      long markers;
+    }
+
+    /** A batch's listing ended: its counts, and what made it fail, if anything did. */
+    private record Listed(ListCounts counts, RuntimeException failed) {}
   }
 }

@@ -8,10 +8,13 @@ import io.copyjob.spec.JobSpec;
 import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.Set;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.io.jdbc.JdbcIO;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -30,7 +33,10 @@ import org.apache.beam.sdk.values.PCollection;
  * <p>The partitions are then dealt over {@link #BUCKETS} keys, which spreads their listing over the
  * workers: a key per partition (JdbcIO's own reshuffle) made a bundle of each partition on the
  * direct runner, and every bundle of every step after costs a few milliseconds there, which with
- * thousands of partitions was most of a run.
+ * thousands of partitions was most of a run. On the direct runner they are dealt over as many keys
+ * as it has threads: each key's partitions are one bundle there, which its lister lists several at
+ * a time ({@link ListChangedFiles}), and with one thread (a batch copy's default) 32 keys listed
+ * five partitions one by one.
  */
 public final class ReadPartitions extends PTransform<PBegin, PCollection<PartitionKey>> {
   /**
@@ -38,6 +44,14 @@ public final class ReadPartitions extends PTransform<PBegin, PCollection<Partiti
    * lists fewer still, one per thread), as the copies go on {@link FileCopyPipeline#COPY_BUCKETS}.
    */
   static final int BUCKETS = 32;
+
+  /** The keys to deal the partitions over: on the direct runner one per thread it runs. */
+  static int buckets(PipelineOptions options) {
+    if (DirectRunner.class.equals(options.getRunner())) {
+      return Math.max(1, Math.min(BUCKETS, options.as(DirectOptions.class).getTargetParallelism()));
+    }
+    return BUCKETS;
+  }
 
   private final JobSpec spec;
   private final RunContext run;
@@ -54,6 +68,7 @@ public final class ReadPartitions extends PTransform<PBegin, PCollection<Partiti
     // partition's rows meet in one bucket, which keeps one. Copyjob's own table holds a partition
     // once (its primary key): dealt in turn, the buckets stay even.
     boolean byId = spec.partitionTable() != null;
+    int buckets = buckets(input.getPipeline().getOptions());
     return input
         .apply(
             "Query control table",
@@ -66,7 +81,7 @@ public final class ReadPartitions extends PTransform<PBegin, PCollection<Partiti
                 .withOutputParallelization(false))
         .apply("Skip those done in this run", ParDo.of(new SkipDoneFn(spec, run)))
         .setCoder(SerializableCoder.of(PartitionKey.class))
-        .apply("Deal to buckets", ParDo.of(new DealFn(byId)))
+        .apply("Deal to buckets", ParDo.of(new DealFn(byId, buckets)))
         .setCoder(KvCoder.of(VarIntCoder.of(), SerializableCoder.of(PartitionKey.class)))
         .apply("Group by bucket", GroupByKey.create())
         .apply("One per partition", ParDo.of(new OncePerPartitionFn()))
@@ -76,20 +91,22 @@ public final class ReadPartitions extends PTransform<PBegin, PCollection<Partiti
   /** Keys each partition by its bucket: by its id, or in turn. */
   static final class DealFn extends DoFn<PartitionKey, KV<Integer, PartitionKey>> {
     private final boolean byId;
+    private final int buckets;
     private transient int next;
 
-    DealFn(boolean byId) {
+    DealFn(boolean byId, int buckets) {
       this.byId = byId;
+      this.buckets = buckets;
     }
 
     @ProcessElement
     public void process(
         @Element PartitionKey partition, OutputReceiver<KV<Integer, PartitionKey>> out) {
       if (byId) {
-        out.output(KV.of(Math.floorMod(partition.id().hashCode(), BUCKETS), partition));
+        out.output(KV.of(Math.floorMod(partition.id().hashCode(), buckets), partition));
       } else {
         out.output(KV.of(next, partition));
-        next = (next + 1) % BUCKETS;
+        next = (next + 1) % buckets;
       }
     }
   }

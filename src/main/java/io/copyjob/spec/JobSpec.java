@@ -194,8 +194,8 @@ public record JobSpec(
    * @param behavior preserve or flatten the hierarchy
    * @param recursive whether files below sub-folders of a prefix are copied
    * @param transfersPerWorker how many file transfers one worker keeps in flight
-   * @param partitionsInFlight how many partitions are listed at once (ADF's batchCount); 0: as many
-   *     as the runner has workers
+   * @param partitionsInFlight how many partitions are listed at once (ADF's batchCount); 0: up to 8
+   *     per worker
    * @param maxRequestsPerSecond a cap on store requests per second per worker process; 0: none
    * @param maxBytesPerSecond a cap on bytes copied per second per worker process; 0: none
    * @param parallelism the runner's parallelism (Flink task slots, direct runner threads); 0: the

@@ -174,11 +174,18 @@ public class RunnerOptionsTest {
     assertThat(direct(spec, 3, List.of()).getTargetParallelism()).isEqualTo(3);
     assertThat(direct(spec, null, List.of("--targetParallelism=2")).getTargetParallelism())
         .isEqualTo(2);
-    // A file copy keeps the runner's own default: its bundles are short.
+    // A batch file copy too: its transfers and listings run on pools of their own.
     JobSpec files =
         JobSpecParser.parse(
             "name: f\nsource:\n  root: /s/\nsink:\n  root: /d/\n", Path.of("/jobs"), "j.yaml");
-    assertThat(direct(files, null, List.of()).getTargetParallelism())
+    assertThat(direct(files, null, List.of()).getTargetParallelism()).isEqualTo(1);
+    // A continuous file copy keeps the runner's own default.
+    JobSpec continuous =
+        JobSpecParser.parse(
+            "name: f\nmode: continuous\ncontinuous: {interval: 1m}\nsource:\n  root: /s/\nsink:\n  root: /d/\n",
+            Path.of("/jobs"),
+            "j.yaml");
+    assertThat(direct(continuous, null, List.of()).getTargetParallelism())
         .isEqualTo(Math.max(Runtime.getRuntime().availableProcessors(), 3));
   }
 
@@ -217,12 +224,15 @@ public class RunnerOptionsTest {
   public void aCappedRunOnTheDirectRunnerTakesOneThreadUnlessAParallelismIsGiven() {
     JobSpec capped =
         JobSpecParser.parse(
-            "name: p\nsource:\n  root: /s/\nsink:\n  root: /d/\ncopy:\n  maxBytesPerSecond: 2MB\n",
+            "name: p\nmode: continuous\ncontinuous: {interval: 1m}\nsource:\n  root: /s/\nsink:\n  root: /d/\n"
+                + "copy:\n  maxBytesPerSecond: 2MB\n",
             Path.of("/jobs"),
             "j.yaml");
     JobSpec uncapped =
         JobSpecParser.parse(
-            "name: p\nsource:\n  root: /s/\nsink:\n  root: /d/\n", Path.of("/jobs"), "j.yaml");
+            "name: p\nmode: continuous\ncontinuous: {interval: 1m}\nsource:\n  root: /s/\nsink:\n  root: /d/\n",
+            Path.of("/jobs"),
+            "j.yaml");
 
     assertThat(directParallelism(capped, null, List.of())).isEqualTo(1);
     assertThat(directParallelism(capped, 4, List.of())).isEqualTo(4);

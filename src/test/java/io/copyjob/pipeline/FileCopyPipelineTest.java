@@ -353,6 +353,48 @@ public class FileCopyPipelineTest {
     TestTrees.assertTree(sink, union(partitionA, partitionB));
   }
 
+  /**
+   * A batch copy on the direct runner takes one runner thread (RunnerOptions): its lister lists
+   * several partitions at once on threads of its own, and its counts still reach the run exactly.
+   */
+  @Test
+  public void oneRunnerThreadListsSeveralPartitionsAtOnceAndCountsEveryFile() throws Exception {
+    List<String> prefixes = new java.util.ArrayList<>();
+    long bytes = 0;
+    for (int i = 0; i < 12; i++) {
+      String prefix = String.format("q%02d/", i);
+      prefixes.add(prefix);
+      for (int f = 0; f < i % 3; f++) {
+        TestTrees.write(source, prefix + "f" + f + ".bin", 10 + i);
+        bytes += 10 + i;
+      }
+    }
+    JobSpec spec = spec(URI.create("faulty://" + source.toUri().getPath()), Mode.FULL, prefixes);
+    FaultyStore.slowListings = true;
+    PipelineOptions options = options();
+    options.as(DirectOptions.class).setTargetParallelism(1);
+    FileCopyJob job =
+        new FileCopyJob(
+            spec,
+            options,
+            "direct",
+            "{}",
+            new PrintStream(new ByteArrayOutputStream(), true, "UTF-8"),
+            false);
+
+    RunRecord run = job.run();
+
+    assertThat(run.status()).isEqualTo(RunStatus.SUCCEEDED);
+    assertThat(run.totals()).isEqualTo(new RunTotals(12, 0, 12, 0, 0, bytes));
+    assertThat(FaultyStore.MOST_LISTINGS_AT_ONCE.get())
+        .isBetween(2, ListChangedFiles.ListFn.LISTINGS_PER_WORKER);
+    Map<String, Long> counters = job.counters();
+    assertThat(counters.get(CopyMetrics.PARTITIONS_LISTED)).isEqualTo(12);
+    assertThat(counters.get(CopyMetrics.FILES_LISTED)).isEqualTo(12);
+    assertThat(counters.get(CopyMetrics.BYTES_LISTED)).isEqualTo(bytes);
+    assertThat(counters.get(CopyMetrics.FILES_COPIED)).isEqualTo(12);
+  }
+
   @Test
   public void flattenHierarchyPutsEveryFileDirectlyBelowTheSink() throws Exception {
     JobSpec spec =
