@@ -204,9 +204,9 @@ public record JobSpec(
    *     answer's headers, each read or write of a body); whole operations are bounded from it (see
    *     {@code store.RequestTimeouts})
    * @param partSize the bytes of each part (S3) or block (Azure) a large file is written in, and
-   *     the largest file written in one request; 0: the stores' own (16 MiB). A worker holds one
-   *     part per transfer in memory. S3 takes parts of at least 5 MiB. Programs set it (the fault
-   *     tests cross parts with small files); a job file has no such setting yet.
+   *     the largest file written in one request; 0: the stores' own (S3 16 MiB, Azure 8 MiB). A
+   *     worker holds one part per transfer in memory. S3 takes parts of at least 5 MiB. Programs
+   *     set it (the fault tests cross parts with small files); a job file has no such setting yet.
    */
   public record CopySpec(
       CopyBehavior behavior,

@@ -37,6 +37,7 @@ import io.copyjob.store.ForwardingStore;
 import io.copyjob.store.KeyRules;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
+import io.copyjob.store.PartSizes;
 import io.copyjob.store.RequestTimeouts;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
@@ -80,7 +81,11 @@ public final class AzureBlobStore implements Store {
    * @param requestTimeout {@code copy.requestTimeout}: see {@link RequestTimeouts}
    */
   public record Tuning(int pageSize, int blockSize, Duration requestTimeout) {
-    public static final Tuning DEFAULT = new Tuning(5000, 16 << 20);
+    /**
+     * 8 MiB blocks, as AzCopy's: a transfer holds one block in memory, and ten transfers of large
+     * files held 160 MiB of 16 MiB blocks.
+     */
+    public static final Tuning DEFAULT = new Tuning(5000, 8 << 20);
 
     public Tuning(int pageSize, int blockSize) {
       this(pageSize, blockSize, RequestTimeouts.DEFAULT.request());
@@ -95,6 +100,9 @@ public final class AzureBlobStore implements Store {
       return bytes == 0 ? this : new Tuning(pageSize, bytes, requestTimeout);
     }
   }
+
+  /** The most blocks a block blob commits. */
+  static final int MAX_BLOCKS = 50_000;
 
   /** The SDK's own backoff before a second try and its longest one (RequestRetryOptions). */
   private static final Duration RETRY_DELAY = Duration.ofSeconds(4);
@@ -496,14 +504,16 @@ public final class AzureBlobStore implements Store {
   }
 
   /**
-   * Blocks of {@link Tuning#blockSize}, read one after the other into one array of {@link
-   * BlockBuffers} and sent from it without a copy, each with its own MD5.
+   * Blocks of {@link Tuning#blockSize} (larger for a file of more than {@link #MAX_BLOCKS} of them,
+   * see {@link PartSizes}), read one after the other into one array of {@link BlockBuffers} and
+   * sent from it without a copy, each with its own MD5.
    */
   private FileInfo putBlocks(String key, InputStream content, FileInfo source) throws IOException {
+    int blockSize = PartSizes.forFile(source.size(), tuning.blockSize, MAX_BLOCKS, where(key));
     BlockBlobClient blob = blob(key);
     MessageDigest whole = Checksums.newMd5();
     List<String> ids = new ArrayList<>();
-    byte[] buffer = BlockBuffers.shared().take(tuning.blockSize);
+    byte[] buffer = BlockBuffers.shared().take(blockSize);
     try {
       long left = source.size();
       for (int number = 0; left > 0; number++) {

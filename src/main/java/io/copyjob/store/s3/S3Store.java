@@ -9,6 +9,7 @@ import io.copyjob.store.ForwardingStore;
 import io.copyjob.store.KeyRules;
 import io.copyjob.store.Listing;
 import io.copyjob.store.Listings;
+import io.copyjob.store.PartSizes;
 import io.copyjob.store.RequestTimeouts;
 import io.copyjob.store.ServerSideCopy;
 import io.copyjob.store.SourceChangedException;
@@ -73,6 +74,9 @@ public final class S3Store implements Store {
 
   /** S3's largest single PutObject and CopyObject. */
   private static final long MAX_SINGLE_COPY = 5L << 30;
+
+  /** The most parts of one multipart upload. */
+  static final int MAX_PARTS = 10_000;
 
   /**
    * @param pageSize keys per ListObjectsV2 page (S3 answers at most 1000)
@@ -505,7 +509,9 @@ public final class S3Store implements Store {
         source.md5(),
         uploadId -> {
           List<CompletedPart> parts = new ArrayList<>();
-          byte[] buffer = BlockBuffers.shared().take(tuning.partSize);
+          byte[] buffer =
+              BlockBuffers.shared()
+                  .take(PartSizes.forFile(source.size(), tuning.partSize, MAX_PARTS, where(key)));
           try {
             return writeParts(key, content, source, uploadId, buffer, whole);
           } finally {
