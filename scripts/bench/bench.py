@@ -806,13 +806,21 @@ def report(path, res, started, host):
         lines.append("")
         if servers and ("C", "copyjob") in copies:
             files = gen.SETS["C"][0]
-            az_cpu = med(copies[("C", "copyjob")], 3)
-            ceiling = files / az_cpu
-            rclone_rate = files / med(copies[("C", "rclone")], 0)
-            lines += [f"Azurite, one Node.js thread, spends {az_cpu:.1f} CPU-seconds on copyjob's "
-                      f"C ({1000 * az_cpu / files:.2f} ms per file, one Put Blob each): even with "
-                      f"a whole core to itself and a client that cost nothing, it would take "
-                      f"{ceiling:.0f} files/s, {ceiling / rclone_rate:.2f}× rclone's rate here.", ""]
+            cores = os.cpu_count()
+            ours, theirs = copies[("C", "copyjob")], copies[("C", "rclone")]
+            servers_ms = 1000 * (med(ours, 3) + med(ours, 4)) / files
+            client_ms = 1000 * med(ours, 1) / files
+            rclone_ms = 1000 * med(theirs, 1) / files
+            target = 2.5 * files / med(theirs, 0)
+            budget_ms = 1000 * cores / target
+            lines += [f"C on {cores} cores: the two servers spend {servers_ms:.2f} ms of CPU per "
+                      f"file of copyjob's (Azurite {1000 * med(ours, 3) / files:.2f}, one Put Blob "
+                      f"each; s3proxy {1000 * med(ours, 4) / files:.2f}, one GET), copyjob "
+                      f"{client_ms:.2f} ms, rclone {rclone_ms:.2f} ms of its own. 2.5× rclone's "
+                      f"rate is {target:.0f} files/s, {budget_ms:.2f} ms of the machine's CPU per "
+                      f"file with both cores busy: {budget_ms - servers_ms:.2f} ms left for the "
+                      f"client, " + ("less than rclone's own." if budget_ms - servers_ms < rclone_ms
+                                     else "more than rclone's own."), ""]
     if counts:
         lines += ["## HTTP requests per file", "",
                   "One extra run per tool and set, with s3proxy and Azurite behind a counting "
