@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,6 +103,10 @@ public final class ControlStore implements AutoCloseable {
    * up to a second each time, and a run opens and closes connections many times (its lease, its
    * start, each worker's bundle, its record). Held across a run, the database closes once. A store
    * that cannot be opened yields a no-op hold: the run itself reports why.
+   *
+   * <p>Held open, the database also writes each commit to its file at once ({@code WRITE_DELAY 0}):
+   * H2 otherwise keeps commits in memory for up to half a second, which closing the database used
+   * to flush, so a run killed with -9 lost its last commits (a lease's run, a partition's record).
    */
   public static Hold holdOpen(JobSpec.ControlSpec spec) {
     if (!spec.isEmbedded()) {
@@ -109,6 +114,11 @@ public final class ControlStore implements AutoCloseable {
     }
     try {
       Connection conn = Jdbc.connect(spec, "control store");
+      try (Statement st = conn.createStatement()) {
+        st.execute("SET WRITE_DELAY 0");
+      } catch (SQLException e) {
+        // a user without the right to change it: commits keep H2's own delay
+      }
       return conn::close;
     } catch (SQLException | RuntimeException e) {
       return () -> {};
