@@ -193,15 +193,7 @@ public class FileCopyPipelineTest {
     // More partitions than the record's shards and the listing's buckets: partitions share keys,
     // and each one must still get exactly its own files, its own failure, or its empty listing.
     List<String> prefixes = new java.util.ArrayList<>();
-    long bytes = 0;
-    for (int i = 0; i < 48; i++) {
-      String prefix = String.format("m%02d/", i);
-      prefixes.add(prefix);
-      for (int f = 0; f < i % 4; f++) {
-        TestTrees.write(source, prefix + "f" + f + ".bin", 100 + i);
-        bytes += 100 + i;
-      }
-    }
+    long bytes = writePartitions("m", 48, 4, 100, prefixes);
     URI faultyRoot = URI.create("faulty://" + source.toUri().getPath());
     FaultyStore.UNREADABLE.add("m07/f2.bin");
     FaultyStore.UNREADABLE.add("m43/f0.bin");
@@ -360,15 +352,7 @@ public class FileCopyPipelineTest {
   @Test
   public void oneRunnerThreadListsSeveralPartitionsAtOnceAndCountsEveryFile() throws Exception {
     List<String> prefixes = new java.util.ArrayList<>();
-    long bytes = 0;
-    for (int i = 0; i < 12; i++) {
-      String prefix = String.format("q%02d/", i);
-      prefixes.add(prefix);
-      for (int f = 0; f < i % 3; f++) {
-        TestTrees.write(source, prefix + "f" + f + ".bin", 10 + i);
-        bytes += 10 + i;
-      }
-    }
+    long bytes = writePartitions("q", 12, 3, 10, prefixes);
     JobSpec spec = spec(URI.create("faulty://" + source.toUri().getPath()), Mode.FULL, prefixes);
     FaultyStore.slowListings = true;
     PipelineOptions options = options();
@@ -542,6 +526,27 @@ public class FileCopyPipelineTest {
     assertThat(again.totals().partitionsSucceeded()).isEqualTo(1);
     assertThat(again.totals().filesCopied() + again.totals().filesSkipped())
         .isEqualTo(partitionB.size());
+  }
+
+  /**
+   * Writes {@code count} partitions below the source, {@code name}00/ on, partition i holding
+   * {@code i % filesModulo} files of {@code size + i} bytes, and adds their prefixes to {@code
+   * prefixes}.
+   *
+   * @return the bytes written
+   */
+  private long writePartitions(
+      String name, int count, int filesModulo, int size, List<String> prefixes) throws Exception {
+    long bytes = 0;
+    for (int i = 0; i < count; i++) {
+      String prefix = String.format("%s%02d/", name, i);
+      prefixes.add(prefix);
+      for (int f = 0; f < i % filesModulo; f++) {
+        TestTrees.write(source, prefix + "f" + f + ".bin", size + i);
+        bytes += size + i;
+      }
+    }
+    return bytes;
   }
 
   /** The runner the runs use; subclasses run the same tests on another runner. */
