@@ -147,7 +147,6 @@ public final class ListChangedFiles
     private transient int listingsAtOnce;
     private transient BlockingQueue<Object> listed;
     private transient int running;
-    private transient BoundedWindow marksWindow;
     private transient Map<String, Long> marks;
 
     /**
@@ -182,7 +181,6 @@ public final class ListChangedFiles
 
     @StartBundle
     public void startBundle() {
-      marksWindow = null;
       marks = null;
       listed = new ArrayBlockingQueue<>(LISTED_QUEUE);
       running = 0;
@@ -196,16 +194,15 @@ public final class ListChangedFiles
      */
     @ProcessElement
     public void process(ProcessContext c, BoundedWindow window) throws InterruptedException {
-      // Read once per bundle and window, not per partition: the direct runner builds the view's
-      // map anew on every read, and each partition is an element of its own unless
-      // partitionsInFlight deals them, so 2,000 partitions made 2,000 maps of 2,000 entries.
-      if (marks == null || !window.equals(marksWindow)) {
-        marks = c.sideInput(watermarks);
-        marksWindow = window;
-      }
       if (!GlobalWindow.INSTANCE.equals(window)) {
         throw new IllegalStateException(
             "partitions are listed in the global window, not " + window);
+      }
+      // Read once per bundle, not per partition: the direct runner builds the view's map anew on
+      // every read, and each partition is an element of its own unless partitionsInFlight deals
+      // them, so 2,000 partitions made 2,000 maps of 2,000 entries.
+      if (marks == null) {
+        marks = c.sideInput(watermarks);
       }
       while (running >= listingsAtOnce) {
         emit(listed.take(), c::output, r -> c.output(FAILURES, r));

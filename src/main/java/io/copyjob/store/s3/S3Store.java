@@ -503,15 +503,14 @@ public final class S3Store implements Store {
 
   private FileInfo putMultipart(String key, InputStream content, FileInfo source)
       throws IOException {
+    // Before the upload is started: a file too large for any part size starts none.
+    int partSize = PartSizes.forFile(source.size(), tuning.partSize, MAX_PARTS, where(key));
     MessageDigest whole = Checksums.newMd5();
     multipart(
         key,
         source.md5(),
         uploadId -> {
-          List<CompletedPart> parts = new ArrayList<>();
-          byte[] buffer =
-              BlockBuffers.shared()
-                  .take(PartSizes.forFile(source.size(), tuning.partSize, MAX_PARTS, where(key)));
+          byte[] buffer = BlockBuffers.shared().take(partSize);
           try {
             return writeParts(key, content, source, uploadId, buffer, whole);
           } finally {
