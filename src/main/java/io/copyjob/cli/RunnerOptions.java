@@ -53,6 +53,11 @@ final class RunnerOptions {
       parallelism = spec.copy().parallelism();
     }
     List<String> args = new ArrayList<>(beamArgs);
+    if (runner == Runner.FLINK) {
+      // Registered here, not by the jar's service list (see the pom): building the registry of
+      // every options interface is part of each run's start, and Flink's are the most of it.
+      PipelineOptionsFactory.register(FlinkPipelineOptions.class);
+    }
     PipelineOptions options = PipelineOptionsFactory.fromArgs(args.toArray(String[]::new)).create();
     options.setJobName(
         "copyjob-" + spec.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-"));

@@ -283,6 +283,7 @@ public abstract class PipelineJob {
               prepared.removeLeftovers(),
               failureLog == null ? null : failureLog.toString());
       prepared.pipeline().build(pipeline, run, runNumber);
+      InvokerWarmUp.start(pipeline);
       PipelineResult result = pipeline.run();
       running = result;
       if (stopRequested) {
