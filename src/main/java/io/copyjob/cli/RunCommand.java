@@ -79,7 +79,6 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runnerChoice.runner);
     Duration wait = Duration.ZERO;
     if (waitForLease != null) {
       wait = Durations.parse(waitForLease.trim());
@@ -95,6 +94,7 @@ final class RunCommand implements Callable<Integer> {
           "--only-failed: only for a tabular job; a file job's full mode copies only the"
               + " partitions not yet succeeded");
     }
+    RunnerOptions.Runner chosen = RunnerOptions.Runner.parse(runnerChoice.runner);
     java.util.function.Supplier<PipelineOptions> options =
         () -> RunnerOptions.create(spec, chosen, runnerChoice.flinkMaster, parallelism, beamArgs);
     if (chosen == RunnerOptions.Runner.FLINK && RunnerOptions.isRemote(runnerChoice.flinkMaster)) {
