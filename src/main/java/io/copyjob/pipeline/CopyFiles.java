@@ -154,7 +154,8 @@ public final class CopyFiles extends PTransform<PCollection<FileToCopy>, PCollec
           case FAILED -> meter.failed();
         }
         done.add(
-            result.sinkKey() != null ? result : result.withFile(sinkKey, item.file().size(), null));
+            (result.sinkKey() != null ? result : result.withFile(sinkKey, item.file().size(), null))
+                .inRound(item.round()));
       } finally {
         meter.transferEnded();
         worker.transferEnded();

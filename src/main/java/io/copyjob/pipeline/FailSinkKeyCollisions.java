@@ -106,7 +106,8 @@ public final class FailSinkKeyCollisions
                           FileResult.Outcome.FAILED,
                           0,
                           reason(file, sinkKey, files))
-                      .withFile(sinkKey, file.file().size(), null));
+                      .withFile(sinkKey, file.file().size(), null)
+                      .inRound(file.round()));
             }
           });
     }

@@ -13,6 +13,7 @@ import java.io.Serializable;
  * @param size the file's size as listed, for the manifest; -1 when not known
  * @param md5 the MD5 the copy was verified with (or the one found at the sink, for a skipped file),
  *     hex; null when neither store gives one
+ * @param round the continuous run's round the file (or listing) belongs to, 0 in a batch run
  */
 public record FileResult(
     PartitionKey partition,
@@ -23,8 +24,22 @@ public record FileResult(
     boolean serverSide,
     String sinkKey,
     long size,
-    String md5)
+    String md5,
+    long round)
     implements Serializable {
+
+  public FileResult(
+      PartitionKey partition,
+      String key,
+      Outcome outcome,
+      long bytes,
+      String error,
+      boolean serverSide,
+      String sinkKey,
+      long size,
+      String md5) {
+    this(partition, key, outcome, bytes, error, serverSide, sinkKey, size, md5, 0);
+  }
 
   public FileResult(
       PartitionKey partition,
@@ -51,7 +66,19 @@ public record FileResult(
         serverSide,
         sinkKey,
         size,
-        md5 != null ? md5 : this.md5);
+        md5 != null ? md5 : this.md5,
+        round);
+  }
+
+  /** The same result, of round {@code round} of a continuous run. */
+  public FileResult inRound(long round) {
+    return new FileResult(
+        partition, key, outcome, bytes, error, serverSide, sinkKey, size, md5, round);
+  }
+
+  /** What its partition's results are gathered under ({@link StartRounds#resultKey}). */
+  public String tallyKey() {
+    return StartRounds.resultKey(partition.id(), round);
   }
 
   /** What the copy of a file came to. */

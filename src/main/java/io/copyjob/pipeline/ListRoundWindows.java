@@ -80,15 +80,19 @@ public final class ListRoundWindows
           sweep,
           file -> {
             expected[0]++;
-            out.get(FILES).output(file);
+            out.get(FILES).output(file.inRound(round.round()));
           },
           failure -> {
             if (failure.outcome() != FileResult.Outcome.LISTED_EMPTY) {
               expected[0]++;
             }
-            out.get(FAILURES).output(failure);
+            out.get(FAILURES).output(failure.inRound(round.round()));
           });
-      out.get(LISTED).output(KV.of(round.key().id(), RoundEvent.listed(round, expected[0])));
+      out.get(LISTED)
+          .output(
+              KV.of(
+                  StartRounds.resultKey(round.key().id(), round.round()),
+                  RoundEvent.listed(round, expected[0])));
     }
 
     @Teardown

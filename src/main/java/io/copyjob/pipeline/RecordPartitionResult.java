@@ -147,7 +147,7 @@ public final class RecordPartitionResult
       if (failureLog != null && result.outcome() == FileResult.Outcome.FAILED) {
         logFailure(result);
       }
-      sums.merge(result.partition().id(), PartitionTally.EMPTY.plus(result), PartitionTally::plus);
+      sums.merge(result.tallyKey(), PartitionTally.EMPTY.plus(result), PartitionTally::plus);
     }
 
     /**

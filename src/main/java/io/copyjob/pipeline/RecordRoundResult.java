@@ -32,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * <p>A round is complete when its listing's end ({@link ListRoundWindows#LISTED}) and as many
  * results as it announced have arrived. They are gathered per partition in a stateful DoFn rather
  * than by a windowed grouping: a window of an unbounded pipeline closes only when the watermark
- * passes it, a tick later at best, while a round is recorded as soon as it is done. One round per
- * partition is in flight at a time ({@link StartRounds}), so the partition's key alone names it.
+ * passes it, a tick later at best, while a round is recorded as soon as it is done. They are keyed
+ * by partition and round ({@link StartRounds#resultKey}): one round per partition is in flight at a
+ * time ({@link StartRounds}), but after a runner's failover the results of a round recorded before
+ * it may come again (outputs its checkpoint held) while the partition's next round runs, and
+ * counted under the partition alone they completed the wrong round, early and with wrong counts.
  */
 public final class RecordRoundResult
     extends PTransform<PCollection<FileResult>, PCollection<PartitionResult>> {

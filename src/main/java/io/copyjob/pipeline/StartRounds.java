@@ -63,6 +63,16 @@ public final class StartRounds
             0, Math.floorDiv(Duration.between(runStart, tick).toMillis(), interval.toMillis()));
   }
 
+  /**
+   * The key a partition's (or table's) results are gathered under in round {@code round}: its id
+   * alone in a batch run (round 0), else the round's number, a slash and the id. After a runner's
+   * failover, results of a round recorded before the failure may come again (outputs a checkpoint
+   * held) while the partition's next round runs: each round's are gathered apart.
+   */
+  public static String resultKey(String id, long round) {
+    return round == 0 ? id : round + "/" + id;
+  }
+
   /** Plans a tick's round in time: a RUNNING row for each partition (table) it may run. */
   @FunctionalInterface
   public interface RoundPlan {

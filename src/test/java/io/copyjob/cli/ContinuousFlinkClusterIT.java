@@ -327,7 +327,33 @@ public class ContinuousFlinkClusterIT {
         assertThat(rounds).noneMatch(r -> r.status() == RoundStatus.RUNNING);
         assertThat(rounds).allMatch(r -> r.filesFailed() == 0);
         // One run throughout; what the dead TaskManager had verified is never copied again.
-        assertThat(rounds.stream().mapToLong(RoundRecord::filesCopied).sum()).isEqualTo(expected);
+        String seen =
+            "at the sink when killed "
+                + atSinkWhenKilled
+                + ", recorded then "
+                + recordedWhenKilled
+                + ", rounds "
+                + rounds.stream()
+                    .map(
+                        r ->
+                            r.round()
+                                + " "
+                                + r.key().prefix()
+                                + " "
+                                + r.status()
+                                + " ["
+                                + r.windowStart()
+                                + ", "
+                                + r.windowEnd()
+                                + ") copied "
+                                + r.filesCopied()
+                                + " skipped "
+                                + r.filesSkipped())
+                    .toList();
+        System.out.println("continuous, TaskManager killed: " + seen);
+        assertThat(rounds.stream().mapToLong(RoundRecord::filesCopied).sum())
+            .as(seen)
+            .isEqualTo(expected);
         assertThat(rounds.stream().mapToLong(RoundRecord::filesSkipped).sum())
             .isGreaterThanOrEqualTo(atSinkWhenKilled - recordedWhenKilled);
       }

@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.Assume.assumeTrue;
 
 import io.copyjob.control.ControlStore;
+import io.copyjob.control.PartitionKey;
+import io.copyjob.control.PartitionResult;
 import io.copyjob.control.PartitionRunRecord;
 import io.copyjob.control.PartitionState;
 import io.copyjob.control.PartitionStatus;
+import io.copyjob.control.RoundRecord;
+import io.copyjob.control.RoundStatus;
 import io.copyjob.control.RunRecord;
 import io.copyjob.control.RunStatus;
 import io.copyjob.monitor.ProgressReporter;
+import io.copyjob.pipeline.FileResult.Outcome;
 import io.copyjob.spec.JobSpec;
 import io.copyjob.spec.JobSpec.ControlSpec;
 import io.copyjob.spec.JobSpec.CopyBehavior;
@@ -26,6 +31,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +41,15 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -144,6 +158,89 @@ public class RunStatusAfterFaultsTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * After a Flink failover, the results of a round recorded before the failure that its checkpoint
+   * held (a bundle's outputs buffered at the barrier) come again while the partition's next round
+   * runs. They complete their own round, which stays as recorded, and never the next one: that is
+   * recorded with its own results alone, and only once they are all in. Counted under the partition
+   * alone, they completed round 6 early with round 3's copy in its counts.
+   */
+  @Test
+  public void resultsOfAnEarlierRoundDeliveredAgainCountOnlyForTheirRound() throws Exception {
+    JobSpec spec = spec(Mode.DELTA, h2());
+    String owner = "host:1:rounds";
+    PartitionKey partition = new PartitionKey(source.toUri().toString(), "a");
+    Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    DeltaWindow third = new DeltaWindow(null, start.plusSeconds(1));
+    DeltaWindow sixth = new DeltaWindow(start.plusSeconds(1), start.plusSeconds(2));
+    long runId;
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.acquireLease(job, owner, Duration.ofMinutes(1))).isTrue();
+      runId = control.startRun(job, owner, start, "continuous", "direct", "{}");
+      control.startRound(runId, job, 3, List.of(planned(runId, 3, partition, start, third)));
+      assertThat(
+              control.recordRound(
+                  runId,
+                  job,
+                  start,
+                  3,
+                  new PartitionResult(
+                      partition, 1, 0, 0, 20_000, null, third.start(), third.end())))
+          .isTrue();
+      control.startRound(runId, job, 6, List.of(planned(runId, 6, partition, start, sixth)));
+    }
+    Pipeline pipeline = Pipeline.create(direct());
+    PCollection<KV<String, RoundEvent>> listed =
+        pipeline.apply(
+            "Listed",
+            Create.of(
+                    KV.of(
+                        StartRounds.resultKey(partition.id(), 3),
+                        RoundEvent.listed(new RoundPartition(3, partition, third), 1)),
+                    KV.of(
+                        StartRounds.resultKey(partition.id(), 6),
+                        RoundEvent.listed(new RoundPartition(6, partition, sixth), 2)))
+                .withCoder(
+                    KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RoundEvent.class))));
+    // The two rounds' listings are in before the results come (the round 3 one was in the state the
+    // job was restored with), then round 3's result comes again, then round 6's.
+    pipeline
+        .apply(
+            "Results",
+            TestStream.create(SerializableCoder.of(FileResult.class))
+                .advanceWatermarkTo(new org.joda.time.Instant(start.toEpochMilli()))
+                .addElements(
+                    new FileResult(partition, "a/1.bin", Outcome.COPIED, 20_000, null).inRound(3))
+                .addElements(
+                    new FileResult(partition, "a/2.bin", Outcome.SKIPPED, 0, null).inRound(6),
+                    new FileResult(partition, "a/3.bin", Outcome.SKIPPED, 0, null).inRound(6))
+                .advanceWatermarkToInfinity())
+        .apply(
+            new RecordRoundResult(
+                spec, new RunContext(runId, start, owner, Duration.ofMinutes(1)), listed));
+    assertThat(pipeline.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.rounds(runId))
+          .extracting(
+              r ->
+                  r.round()
+                      + " "
+                      + r.status()
+                      + ", copied "
+                      + r.filesCopied()
+                      + ", skipped "
+                      + r.filesSkipped())
+          .containsExactly("3 SUCCEEDED, copied 1, skipped 0", "6 SUCCEEDED, copied 0, skipped 2");
+    }
+  }
+
+  private static RoundRecord planned(
+      long runId, long round, PartitionKey partition, Instant at, DeltaWindow window) {
+    return RoundRecord.planned(
+        runId, round, partition, RoundStatus.RUNNING, at, window.start(), window.end(), null);
   }
 
   /**

@@ -16,10 +16,15 @@ import java.util.List;
  * @param file the file (a group's first), or null for a piece of a database table
  * @param read the piece of a database table, or null for a file
  * @param more the group's files after {@code file}, in key order; empty for a single file
+ * @param round the continuous run's round that planned it (from 1), 0 in a batch run
  */
 public record Piece(
-    TableKey table, FileInfo file, SinkTable sink, TableRead read, List<FileInfo> more)
+    TableKey table, FileInfo file, SinkTable sink, TableRead read, List<FileInfo> more, long round)
     implements Serializable {
+  public Piece(TableKey table, FileInfo file, SinkTable sink, TableRead read, List<FileInfo> more) {
+    this(table, file, sink, read, more, 0);
+  }
+
   /** A file. */
   public Piece(TableKey table, FileInfo file, SinkTable sink) {
     this(table, file, sink, null, List.of());
@@ -34,6 +39,11 @@ public record Piece(
   static Piece group(TableKey table, List<FileInfo> files, SinkTable sink) {
     return new Piece(
         table, files.get(0), sink, null, new ArrayList<>(files.subList(1, files.size())));
+  }
+
+  /** The same piece, planned by round {@code round} of a continuous run. */
+  Piece inRound(long round) {
+    return new Piece(table, file, sink, read, more, round);
   }
 
   /** The piece's files in the order they are read: its file then the group's others. */

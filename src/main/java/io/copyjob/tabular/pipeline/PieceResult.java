@@ -1,6 +1,7 @@
 package io.copyjob.tabular.pipeline;
 
 import io.copyjob.control.WatermarkChange;
+import io.copyjob.pipeline.StartRounds;
 import java.io.Serializable;
 
 /**
@@ -14,6 +15,7 @@ import java.io.Serializable;
  * @param error why it failed, on one line naming the file and line; null when it did not
  * @param watermark the table's watermark change (a piece of an incremental table), or null
  * @param files how many files (or ranges) the piece is: more than one for a group of small files
+ * @param round the continuous run's round the piece belongs to, 0 in a batch run
  */
 public record PieceResult(
     String table,
@@ -27,8 +29,38 @@ public record PieceResult(
     long endMillis,
     String error,
     WatermarkChange watermark,
-    int files)
+    int files,
+    long round)
     implements Serializable {
+
+  public PieceResult(
+      String table,
+      String key,
+      Outcome outcome,
+      long rowsRead,
+      long rowsWritten,
+      long rowsRejected,
+      long bytes,
+      long startMillis,
+      long endMillis,
+      String error,
+      WatermarkChange watermark,
+      int files) {
+    this(
+        table,
+        key,
+        outcome,
+        rowsRead,
+        rowsWritten,
+        rowsRejected,
+        bytes,
+        startMillis,
+        endMillis,
+        error,
+        watermark,
+        files,
+        0);
+  }
 
   /** A single file or range. */
   public PieceResult(
@@ -82,6 +114,29 @@ public record PieceResult(
         endMillis,
         error,
         null);
+  }
+
+  /** The same result, of round {@code round} of a continuous run. */
+  PieceResult inRound(long round) {
+    return new PieceResult(
+        table,
+        key,
+        outcome,
+        rowsRead,
+        rowsWritten,
+        rowsRejected,
+        bytes,
+        startMillis,
+        endMillis,
+        error,
+        watermark,
+        files,
+        round);
+  }
+
+  /** What its table's results are gathered under ({@link StartRounds#resultKey}). */
+  String tallyKey() {
+    return StartRounds.resultKey(table, round);
   }
 
   public enum Outcome {

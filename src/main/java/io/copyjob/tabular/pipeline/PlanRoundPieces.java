@@ -1,6 +1,7 @@
 package io.copyjob.tabular.pipeline;
 
 import io.copyjob.pipeline.RunContext;
+import io.copyjob.pipeline.StartRounds;
 import io.copyjob.spec.JobSpec;
 import java.io.IOException;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -69,14 +70,17 @@ public final class PlanRoundPieces extends PTransform<PCollection<TableRound>, P
           round.table(),
           piece -> {
             expected[0]++;
-            out.get(PIECES).output(piece);
+            out.get(PIECES).output(piece.inRound(round.round()));
           },
           failure -> {
             expected[0]++;
-            out.get(FAILURES).output(failure);
+            out.get(FAILURES).output(failure.inRound(round.round()));
           });
       out.get(PLANNED)
-          .output(KV.of(round.table().id(), TableRoundEvent.planned(round, expected[0])));
+          .output(
+              KV.of(
+                  StartRounds.resultKey(round.table().id(), round.round()),
+                  TableRoundEvent.planned(round, expected[0])));
     }
 
     @Teardown

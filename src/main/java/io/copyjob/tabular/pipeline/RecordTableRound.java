@@ -5,6 +5,7 @@ import io.copyjob.control.PartitionResult;
 import io.copyjob.pipeline.CopyMetrics;
 import io.copyjob.pipeline.LeaseKeeper;
 import io.copyjob.pipeline.RunContext;
+import io.copyjob.pipeline.StartRounds;
 import io.copyjob.spec.JobSpec;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -38,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * that the run abandoned, leaves the watermark where it was, so the next round reads its rows again
  * (written by key: no row twice).
  *
- * <p>Results are gathered per table in a stateful DoFn, as {@code RecordRoundResult} gathers a
- * partition's: one round per table is in flight at a time, so the table's key names it.
+ * <p>Results are gathered per table and round in a stateful DoFn, as {@code RecordRoundResult}
+ * gathers a partition's ({@link StartRounds#resultKey}): after a failover, results of a round
+ * recorded before it may come again while the table's next round runs.
  */
 public final class RecordTableRound
     extends PTransform<PCollection<PieceResult>, PCollection<PartitionResult>> {
@@ -85,7 +87,7 @@ public final class RecordTableRound
     @ProcessElement
     public void process(@Element PieceResult result) {
       sums.merge(
-          result.table(),
+          result.tallyKey(),
           TableRoundEvent.of(TableTally.EMPTY.plus(result), 1),
           (a, b) -> TableRoundEvent.of(a.tally().plus(b.tally()), a.results() + b.results()));
     }
