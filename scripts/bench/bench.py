@@ -818,7 +818,7 @@ def report(path, res, started, host):
                       f"each; s3proxy {1000 * med(ours, 4) / files:.2f}, one GET), copyjob "
                       f"{client_ms:.2f} ms, rclone {rclone_ms:.2f} ms of its own. 2.5× rclone's "
                       f"rate is {target:.0f} files/s, {budget_ms:.2f} ms of the machine's CPU per "
-                      f"file with both cores busy: {budget_ms - servers_ms:.2f} ms left for the "
+                      f"file with all {cores} cores busy: {budget_ms - servers_ms:.2f} ms left for the "
                       f"client, " + ("less than rclone's own." if budget_ms - servers_ms < rclone_ms
                                      else "more than rclone's own."), ""]
     if counts:
