@@ -50,6 +50,16 @@ public class ShadedJarIT {
         .noneMatch(m -> m.contains("beam"));
   }
 
+  /** OpenSSL's MD5 ({@code store.Checksums}): Conscrypt's native library for Linux on x86-64. */
+  @Test
+  public void theJarHoldsConscryptsNativeLibraryForLinuxOnX8664() throws IOException {
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      assertThat(jar.getEntry("META-INF/native/libconscrypt_openjdk_jni-linux-x86_64.so"))
+          .isNotNull();
+      assertThat(jar.getEntry("org/conscrypt/Conscrypt.class")).isNotNull();
+    }
+  }
+
   private static List<String> services(String name) throws IOException {
     try (JarFile jar = new JarFile(JAR.toFile())) {
       ZipEntry entry = jar.getEntry("META-INF/services/" + name);
