@@ -398,7 +398,7 @@ public class FlinkClusterIT {
   private static long waitForFiles(Path sink, long atLeast, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      long count = countFiles(sink);
+      long count = copiedFiles(sink);
       if (count >= atLeast) {
         return count;
       }
@@ -413,6 +413,23 @@ public class FlinkClusterIT {
     }
     try (Stream<Path> walk = Files.walk(dir)) {
       return walk.filter(Files::isRegularFile).count();
+    }
+  }
+
+  /**
+   * The files a run has copied to a local sink, less the hidden temporary files its copies write
+   * first; the walk starts again when one of those is renamed into place as it passes.
+   */
+  private static long copiedFiles(Path sink) throws Exception {
+    if (!Files.exists(sink)) {
+      return 0;
+    }
+    try (Stream<Path> walk = Files.walk(sink)) {
+      return walk.filter(p -> !p.getFileName().toString().startsWith("."))
+          .filter(Files::isRegularFile)
+          .count();
+    } catch (java.io.UncheckedIOException e) {
+      return copiedFiles(sink);
     }
   }
 
