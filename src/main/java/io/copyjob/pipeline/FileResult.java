@@ -34,21 +34,8 @@ public record FileResult(
       Outcome outcome,
       long bytes,
       String error,
-      boolean serverSide,
-      String sinkKey,
-      long size,
-      String md5) {
-    this(partition, key, outcome, bytes, error, serverSide, sinkKey, size, md5, 0);
-  }
-
-  public FileResult(
-      PartitionKey partition,
-      String key,
-      Outcome outcome,
-      long bytes,
-      String error,
       boolean serverSide) {
-    this(partition, key, outcome, bytes, error, serverSide, null, -1, null);
+    this(partition, key, outcome, bytes, error, serverSide, null, -1, null, 0);
   }
 
   public FileResult(PartitionKey partition, String key, Outcome outcome, long bytes, String error) {

@@ -2,6 +2,7 @@ package io.copyjob.store;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
@@ -50,7 +51,7 @@ public final class Checksums {
         Provider provider = Conscrypt.newProvider();
         MessageDigest md5 = MessageDigest.getInstance("MD5", provider);
         // The known answer of RFC 1321's test suite, before any copy is verified with it.
-        byte[] abc = md5.digest("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] abc = md5.digest("abc".getBytes(StandardCharsets.US_ASCII));
         return "900150983cd24fb0d6963f7d28e17f72".equals(HexFormat.of().formatHex(abc))
             ? provider
             : null;

@@ -33,35 +33,6 @@ public record PieceResult(
     long round)
     implements Serializable {
 
-  public PieceResult(
-      String table,
-      String key,
-      Outcome outcome,
-      long rowsRead,
-      long rowsWritten,
-      long rowsRejected,
-      long bytes,
-      long startMillis,
-      long endMillis,
-      String error,
-      WatermarkChange watermark,
-      int files) {
-    this(
-        table,
-        key,
-        outcome,
-        rowsRead,
-        rowsWritten,
-        rowsRejected,
-        bytes,
-        startMillis,
-        endMillis,
-        error,
-        watermark,
-        files,
-        0);
-  }
-
   /** A single file or range. */
   public PieceResult(
       String table,
@@ -87,7 +58,8 @@ public record PieceResult(
         endMillis,
         error,
         watermark,
-        1);
+        1,
+        0);
   }
 
   /** A piece with no watermark. */

@@ -387,7 +387,8 @@ final class PieceTransfer {
           System.currentTimeMillis(),
           error,
           piece.read() == null ? null : piece.read().watermark(),
-          Math.max(1, piece.files().size()));
+          Math.max(1, piece.files().size()),
+          piece.round());
     }
   }
 

@@ -109,7 +109,7 @@ public final class TransferPieces extends PTransform<PCollection<Piece>, PCollec
       rowsRead.inc(result.rowsRead());
       rowsWritten.inc(result.rowsWritten());
       rowsRejected.inc(result.rowsRejected());
-      out.output(result.inRound(piece.round()));
+      out.output(result);
     }
 
     @Teardown
