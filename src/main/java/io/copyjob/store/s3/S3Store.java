@@ -123,7 +123,10 @@ public final class S3Store implements Store {
   private final S3Errors errors;
   private S3Presigner presigner;
 
-  /** Whether the bucket encrypts with SSE-KMS by default; asked once, when first needed. */
+  /**
+   * Whether the bucket encrypts with SSE-KMS by default; asked once, when first needed, by one
+   * thread while the others wait for its answer.
+   */
   private volatile Boolean defaultKms;
 
   private S3Store(
@@ -257,15 +260,23 @@ public final class S3Store implements Store {
    */
   private boolean defaultIsKms() {
     Boolean known = defaultKms;
-    if (known == null) {
-      try {
-        known = S3Etags.defaultIsKms(s3.getBucketEncryption(b -> b.bucket(bucket)));
-      } catch (SdkException e) {
-        known = false;
-      }
-      defaultKms = known;
+    if (known != null) {
+      return known;
     }
-    return known;
+    // Once for all: the listings of several partitions start together, and a server that does
+    // not know the request may answer it as dearly as a listing of the whole bucket (s3proxy does).
+    synchronized (this) {
+      known = defaultKms;
+      if (known == null) {
+        try {
+          known = S3Etags.defaultIsKms(s3.getBucketEncryption(b -> b.bucket(bucket)));
+        } catch (SdkException e) {
+          known = false;
+        }
+        defaultKms = known;
+      }
+      return known;
+    }
   }
 
   /** ListObjectsV2 gives LastModified with a millisecond field that is always zero. */
