@@ -97,8 +97,35 @@ def azure_delete_container(endpoint, sas, name):
 
 # ---------------------------------------------------------------- measuring a command
 
+def cpu_times():
+    """(busy, total) jiffies of all cores so far, from /proc/stat."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+SETTLE_IDLE, SETTLE_MAX = 0.9, 30.0
+
+
+def settle():
+    """Waits until the machine's cores were at least SETTLE_IDLE idle over the last second (a
+    server still cleaning up after the run before, a page cache flush), SETTLE_MAX seconds at most,
+    so that every timed command starts on a quiet machine rather than on the last one's tail."""
+    deadline = time.monotonic() + SETTLE_MAX
+    busy, total = cpu_times()
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        b, t = cpu_times()
+        if t > total and (b - busy) / (t - total) <= 1 - SETTLE_IDLE:
+            return
+        busy, total = b, t
+    log(f"the machine did not settle in {SETTLE_MAX:.0f} s; timing anyway")
+
+
 def timed(cmd, env=None, cwd=None):
-    """Runs cmd under GNU time: (wall s, cpu s, peak RSS MiB, output)."""
+    """Runs cmd under GNU time once the machine has settled: (wall s, cpu s, peak RSS MiB,
+    output)."""
+    settle()
     fmt = "BENCHTIME %e %U %S %M"
     p = subprocess.run(["/usr/bin/time", "-f", fmt] + cmd, env=env, cwd=cwd,
                        capture_output=True, text=True)
@@ -776,7 +803,9 @@ def report(path, res, started, host):
              "Written by `scripts/bench/run` (see its header for how to run it); do not edit by hand.",
              f"Run on {started:%Y-%m-%d %H:%M} UTC, {runs} timed runs per tool and dataset, "
              "medians shown. Wall time is the whole command, JVM start included; CPU is user + "
-             "system seconds of the tool's processes; RSS is the peak resident set.", "",
+             "system seconds of the tool's processes; RSS is the peak resident set. Each timed "
+             f"command starts once the machine's cores were {SETTLE_IDLE:.0%} idle for a second "
+             f"(after at most {SETTLE_MAX:.0f} s).", "",
              "| | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in host]
     lines += ["", "Datasets (random bytes, fixed seed, `scripts/bench/gen.py`): "
