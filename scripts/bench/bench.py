@@ -311,11 +311,18 @@ def count_requests(sets, sas):
                          "--listen", f"127.0.0.1:{listen}", "--target", f"127.0.0.1:{target}",
                          "--out", out, "--kind", kind]))
                     files[kind] = out
-                for out in files.values():
+                for p, (kind, out) in zip(procs, files.items()):
                     for _ in range(100):
-                        if os.path.exists(out):
+                        if os.path.exists(out) or p.poll() is not None:
                             break
                         time.sleep(0.1)
+                    if p.poll() is not None or not os.path.exists(out):
+                        for q in procs:
+                            q.send_signal(signal.SIGTERM)
+                            q.wait()
+                        raise RuntimeError(f"the {kind} counting proxy did not start (is port "
+                                           f"{S3_PROXY_PORT if kind == 's3' else AZ_PROXY_PORT} "
+                                           "taken?)")
                 c = f"n{stamp}-{tool}-{name.lower()}"
                 try:
                     run_s3_to_azure(tool, name, c, s3p, azp, "rclone-count.conf")
@@ -694,11 +701,18 @@ def machine():
             ("s3proxy", f"{s3proxy}, filesystem backend"), ("cp", version(["cp", "--version"]))]
 
 
+def again_line(res, section):
+    """Says when a section was run again on its own into this run's figures (--merge)."""
+    when = res.get("again", {}).get(section)
+    return [f"This section was run again on its own at {when} UTC (`--only {section} --merge`); "
+            "the others are the run's.", ""] if when else []
+
+
 def load_line(res, section):
     load = res["loads"].get(section)
     if not load:
-        return []
-    return [f"Load average (1 min, {os.cpu_count()} cores) {load[0]:.1f} at the section's start, "
+        return again_line(res, section)
+    return again_line(res, section) + [f"Load average (1 min, {os.cpu_count()} cores) {load[0]:.1f} at the section's start, "
             f"{load[1]:.1f} at its end.", ""]
 
 
@@ -853,15 +867,20 @@ def report(path, res, started, host):
     if counts:
         lines += ["## HTTP requests per file", "",
                   "One extra run per tool and set, with s3proxy and Azurite behind a counting "
-                  "proxy (`scripts/bench/countproxy.py`).", "",
-                  "| set | tool | S3 requests / file | Azure requests / file | Azure requests by kind |",
-                  "|---|---|---:|---:|---|"]
+                  "proxy (`scripts/bench/countproxy.py`). \"GET other\" on S3 is copyjob's "
+                  "GetBucketEncryption, asked once per run (s3proxy answers it by listing the "
+                  "whole bucket).", ""]
+        lines += again_line(res, "count")
+        lines += ["| set | tool | S3 requests / file | S3 requests by kind | Azure requests / file "
+                  "| Azure requests by kind |", "|---|---|---:|---|---:|---|"]
+
+        def kinds(c):
+            return ", ".join(f"{k} {n}" for k, n in sorted(c["by_kind"].items(),
+                                                           key=lambda kv: -kv[1]))
         for (name, tool), c in sorted(counts.items()):
             files = gen.SETS[name][0]
-            kinds = ", ".join(f"{k} {n}" for k, n in sorted(c["azure"]["by_kind"].items(),
-                                                             key=lambda kv: -kv[1]))
-            lines.append(f"| {name} | {tool} | {c['s3']['total'] / files:.2f} | "
-                         f"{c['azure']['total'] / files:.2f} | {kinds} |")
+            lines.append(f"| {name} | {tool} | {c['s3']['total'] / files:.2f} | {kinds(c['s3'])} | "
+                         f"{c['azure']['total'] / files:.2f} | {kinds(c['azure'])} |")
         lines.append("")
     if local:
         files, size, _ = gen.SETS["D"]
@@ -1020,15 +1039,14 @@ def main():
                     help="where the figures are saved, and read by --report-only")
     ap.add_argument("--report-only", action="store_true",
                     help="rewrite the report from the last run's figures (--results)")
+    ap.add_argument("--merge", action="store_true",
+                    help="run the chosen sections again into the last run's figures (--results), "
+                         "keeping the others; the report says which were run again, and when")
     args = ap.parse_args()
     saved = args.results
     if args.report_only:
-        r = json.load(open(saved))
-        res = {"runs": r["runs"], "copies": keyed(r["copies"]), "local": keyed(r["local"]),
-               "counts": keyed(r["counts"]), "scale": r["scale"]}
-        for k in ("partitions", "empty", "small", "flink", "loads"):
-            res[k] = r.get(k, {})
-        report(args.out, res, datetime.datetime.fromisoformat(r["started"]), r["machine"])
+        res, started, host = load_results(saved)
+        report(args.out, res, started, host)
         return
     only = [s for s in args.only.split(",") if s]
     unknown = [s for s in only if s not in SECTIONS]
@@ -1050,7 +1068,11 @@ def main():
         gen.generate(DATA, name)
     sas = account_sas(ENV["COPYJOB_LOCAL_AZURE_KEY"])
     res = {"runs": args.runs, "copies": {}, "counts": {}, "local": {}, "scale": {},
-           "partitions": {}, "empty": {}, "small": {}, "flink": {}, "loads": {}}
+           "partitions": {}, "empty": {}, "small": {}, "flink": {}, "loads": {}, "again": {}}
+    host = machine()
+    if args.merge:
+        res, started, host = load_results(saved)
+        res.setdefault("again", {})
     if uploads:
         upload(uploads)  # also the untimed first run that writes the class data archive
     warm_up()
@@ -1062,6 +1084,8 @@ def main():
         before = loadavg()
         res[key] = fn(*a)
         res["loads"][name] = (before, loadavg())
+        if args.merge:
+            res["again"][name] = f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M}"
 
     section("s3", "copies", s3_to_azure, sets, args.runs, sas)
     section("count", "counts", count_requests, sets, sas)
@@ -1072,10 +1096,20 @@ def main():
     section("flink", "flink", flink, args.runs, sas)
     section("scale", "scale", scaling, scale_sets)
     with open(saved, "w") as f:
-        json.dump({**res, "started": started.isoformat(), "machine": machine(),
+        json.dump({**res, "started": started.isoformat(), "machine": host,
                    "copies": flat(res["copies"]), "local": flat(res["local"]),
                    "counts": flat(res["counts"])}, f, indent=1)
-    report(args.out, res, started, machine())
+    report(args.out, res, started, host)
+
+
+def load_results(saved):
+    """The figures a run saved: (res, its start, its machine)."""
+    r = json.load(open(saved))
+    res = {"runs": r["runs"], "copies": keyed(r["copies"]), "local": keyed(r["local"]),
+           "counts": keyed(r["counts"]), "scale": r["scale"]}
+    for k in ("partitions", "empty", "small", "flink", "loads", "again"):
+        res[k] = r.get(k, {})
+    return res, datetime.datetime.fromisoformat(r["started"]), [tuple(x) for x in r["machine"]]
 
 
 def flat(d):
