@@ -129,6 +129,9 @@ public final class S3Store implements Store {
    */
   private volatile Boolean defaultKms;
 
+  /** Held while the bucket's encryption is asked, and by no other call. */
+  private final Object askingKms = new Object();
+
   private S3Store(
       URI root, Connection.S3 connection, Tuning tuning, RequestTimeouts timeouts, S3Client s3) {
     this.root = root;
@@ -265,7 +268,7 @@ public final class S3Store implements Store {
     }
     // Once for all: the listings of several partitions start together, and a server that does
     // not know the request may answer it as dearly as a listing of the whole bucket (s3proxy does).
-    synchronized (this) {
+    synchronized (askingKms) {
       known = defaultKms;
       if (known == null) {
         try {
