@@ -58,17 +58,7 @@ public class CircuitBreakerStoreTest {
   @Before
   public void setUp() throws Exception {
     proxy = FaultProxy.start(S3.endpoint(), FaultProxy.Flavor.S3, 5);
-    Connection.S3 direct = S3.connection("flaky", true);
-    Connection.S3 proxied =
-        new Connection.S3(
-            "flaky",
-            "us-east-1",
-            proxy.endpoint(),
-            true,
-            direct.accessKeyIdEnv(),
-            direct.secretAccessKeyEnv(),
-            null,
-            true);
+    Connection.S3 proxied = S3.connection("flaky", true, proxy.endpoint());
     store =
         CircuitBreakerStore.wrap(
             S3Store.open(

@@ -2,7 +2,6 @@ package io.copyjob.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.copyjob.spec.Connection;
 import io.copyjob.store.FaultProxy.Fault;
 import io.copyjob.store.s3.S3Store;
 import java.io.ByteArrayInputStream;
@@ -42,19 +41,10 @@ public class S3BrokenConnectionsTest {
   @Before
   public void setUp() throws Exception {
     proxy = FaultProxy.start(S3.endpoint(), FaultProxy.Flavor.S3, 5);
-    Connection.S3 direct = S3.connection("flaky", true);
     store =
         S3Store.open(
             URI.create("s3://flaky-" + UUID.randomUUID().toString().substring(0, 8) + "/base/"),
-            new Connection.S3(
-                direct.name(),
-                direct.region(),
-                proxy.endpoint(),
-                true,
-                direct.accessKeyIdEnv(),
-                direct.secretAccessKeyEnv(),
-                null,
-                true),
+            S3.connection("flaky", true, proxy.endpoint()),
             new S3Store.Tuning(PAGE_SIZE, PART_SIZE).withRequestTimeout(TIMEOUTS.request()));
     store.prepare(true);
     listAll(); // what a store asks once (the bucket's encryption) is asked here
@@ -164,20 +154,11 @@ public class S3BrokenConnectionsTest {
    */
   @Test
   public void aBucketWhoseCreationsAnswerIsLostIsThere() throws Exception {
-    Connection.S3 direct = S3.connection("flaky", true);
     String bucket = "made-" + UUID.randomUUID().toString().substring(0, 8);
     try (Store made =
         S3Store.open(
             URI.create("s3://" + bucket + "/"),
-            new Connection.S3(
-                direct.name(),
-                direct.region(),
-                proxy.endpoint(),
-                true,
-                direct.accessKeyIdEnv(),
-                direct.secretAccessKeyEnv(),
-                null,
-                true),
+            S3.connection("flaky", true, proxy.endpoint()),
             new S3Store.Tuning(PAGE_SIZE, PART_SIZE).withRequestTimeout(TIMEOUTS.request()))) {
       proxy.faultAt(proxy.exchanges() + 2, Fault.TRUNCATE); // after the bucket was looked for
 

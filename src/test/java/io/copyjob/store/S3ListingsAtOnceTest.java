@@ -50,15 +50,7 @@ public class S3ListingsAtOnceTest {
         Store store =
             S3Store.open(
                 URI.create("s3://" + bucket + "/"),
-                new Connection.S3(
-                    direct.name(),
-                    direct.region(),
-                    proxy.endpoint(),
-                    true,
-                    direct.accessKeyIdEnv(),
-                    direct.secretAccessKeyEnv(),
-                    null,
-                    true),
+                S3.connection("atonce", true, proxy.endpoint()),
                 S3Store.Tuning.DEFAULT)) {
       ExecutorService threads = Executors.newFixedThreadPool(PARTITIONS);
       try {

@@ -112,10 +112,18 @@ public final class S3ProxyServer extends ExternalResource {
 
   /** A connection with the server's keys, taken from the environment as a user's are. */
   public Connection.S3 connection(String name, boolean createBucket) {
+    return connection(name, createBucket, endpoint());
+  }
+
+  /**
+   * A connection with the server's keys that reaches it at {@code endpoint}: a proxy in front of
+   * it, such as a {@link FaultProxy}.
+   */
+  public Connection.S3 connection(String name, boolean createBucket, URI endpoint) {
     return new Connection.S3(
         name,
         "us-east-1",
-        endpoint(),
+        endpoint,
         true,
         "COPYJOB_TEST_S3_KEY",
         "COPYJOB_TEST_S3_SECRET",
