@@ -712,8 +712,9 @@ def load_line(res, section):
     load = res["loads"].get(section)
     if not load:
         return again_line(res, section)
-    return again_line(res, section) + [f"Load average (1 min, {os.cpu_count()} cores) {load[0]:.1f} at the section's start, "
-            f"{load[1]:.1f} at its end.", ""]
+    return again_line(res, section) + [
+        f"Load average (1 min, {os.cpu_count()} cores) {load[0]:.1f} at the section's start, "
+        f"{load[1]:.1f} at its end.", ""]
 
 
 def table(rows, header):
@@ -1069,10 +1070,10 @@ def main():
     sas = account_sas(ENV["COPYJOB_LOCAL_AZURE_KEY"])
     res = {"runs": args.runs, "copies": {}, "counts": {}, "local": {}, "scale": {},
            "partitions": {}, "empty": {}, "small": {}, "flink": {}, "loads": {}, "again": {}}
-    host = machine()
     if args.merge:
         res, started, host = load_results(saved)
-        res.setdefault("again", {})
+    else:
+        host = machine()
     if uploads:
         upload(uploads)  # also the untimed first run that writes the class data archive
     warm_up()
