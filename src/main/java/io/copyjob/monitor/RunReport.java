@@ -62,10 +62,16 @@ public final class RunReport {
    * Where a run's (or partition's) time went, as its workers reported it: the time spent listing,
    * reading, writing and waiting, summed over its transfers (with many in flight, more than the
    * wall clock), the step that took longest, the peak of transfers in flight, when the first byte
-   * came and the throttling answers; empty when no worker reported any.
+   * came and the throttling answers; empty when no worker reported any. A run whose steps all took
+   * less than a millisecond (a few small local files) still gets its lines, the longest step
+   * "none".
    */
   public static String timeLines(io.copyjob.control.ProgressRecord p) {
-    if (p == null || p.longestStep() == null && p.throttled() == 0) {
+    if (p == null
+        || p.longestStep() == null
+            && p.throttled() == 0
+            && p.filesListed() == 0
+            && p.filesDone() == 0) {
       return "";
     }
     StringBuilder s = new StringBuilder();

@@ -155,7 +155,10 @@ public final class ProgressMeter implements TransferEvents.Listener {
         null);
   }
 
+  /**
+   * Rounded to the nearest: a partition's sub-millisecond steps, summed over many, stay unbiased.
+   */
   private static long millis(LongAdder nanos) {
-    return TimeUnit.NANOSECONDS.toMillis(nanos.sum());
+    return TimeUnit.NANOSECONDS.toMillis(nanos.sum() + 500_000);
   }
 }

@@ -92,6 +92,22 @@ public class RunReportTest {
   }
 
   @Test
+  public void timeLinesShowARunWhoseStepsTookUnderAMillisecond() {
+    assertThat(RunReport.timeLines(ProgressRecord.queued(ProgressRecord.RUN))).isEmpty();
+    ProgressRecord fast =
+        new ProgressRecord(
+            ProgressRecord.RUN, null, 3, 6000, 3, 0, 0, 6000, 0, 0, 0, 0, 0, 12L, 1, 0, null);
+    assertThat(RunReport.timeLines(fast))
+        .isEqualTo(
+            String.join(
+                System.lineSeparator(),
+                "  time        listing 0.0 s, reading 0.0 s, writing 0.0 s, waiting 0.0 s (summed"
+                    + " over the transfers); longest: none",
+                "  transfers   peak 1 in flight, first byte after 0.0 s, 0 throttling answers",
+                ""));
+  }
+
+  @Test
   public void unitsAreHumanReadable() {
     assertThat(Units.bytes(0)).isEqualTo("0 B");
     assertThat(Units.bytes(1023)).isEqualTo("1023 B");
