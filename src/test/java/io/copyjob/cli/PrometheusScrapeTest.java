@@ -145,6 +145,9 @@ public class PrometheusScrapeTest {
 
       // The next run replaces the group: its own counts, not a sum.
       TestTrees.write(dir.resolve("src"), "a/3.bin", 700);
+      // A delta window ends a kernel tick (10 ms) before its run starts, where a file's time may
+      // lag the clock: a file written later is the next run's, so this one must be older.
+      Thread.sleep(20);
       assertThat(CopyJob.execute(writer, writer, "run", jobFile.toString(), "--pushgateway=" + url))
           .as(out.toString())
           .isZero();

@@ -246,6 +246,7 @@ public class HdfsCopyTest {
         var control = io.copyjob.control.ControlStore.open(spec.control())) {
       hdfs.prepare(true);
       hdfs.put("a/first.bin", new ByteArrayInputStream(data), new FileInfo("a", 3, null, null));
+      Thread.sleep(5); // out of the NameNode's millisecond, where the window ends (exclusive)
       RunRecord one = DeltaWindowsTest.run(spec, ahead);
       assertThat(one.totals().filesCopied()).isEqualTo(1);
       Instant end = windowEnd(control, one, "a");
@@ -270,6 +271,7 @@ public class HdfsCopyTest {
         String key = stamp.getKey();
         hdfs.put(key, new ByteArrayInputStream(data), new FileInfo(key, 3, stamp.getValue(), null));
       }
+      Thread.sleep(5); // a/now.bin out of the millisecond where the window ends
       RunRecord two = DeltaWindowsTest.run(spec, ahead);
 
       assertThat(two.status()).isEqualTo(RunStatus.SUCCEEDED);
@@ -304,13 +306,16 @@ public class HdfsCopyTest {
     try (Store hdfs = Stores.open(URI.create(source), cluster)) {
       hdfs.prepare(true);
       hdfs.put("a/first.bin", new ByteArrayInputStream(first), new FileInfo("a", 3, null, null));
-
+      Thread.sleep(5); // out of the NameNode's millisecond, where the window ends (exclusive)
       RunRecord one = DeltaWindowsTest.run(spec, clock());
       assertThat(one.totals().filesCopied()).isEqualTo(1);
 
       hdfs.put("a/second.bin", new ByteArrayInputStream(second), new FileInfo("a", 4, null, null));
       // Replaced: a later modification time, the same name.
       hdfs.put("a/first.bin", new ByteArrayInputStream(second), new FileInfo("a", 4, null, null));
+      // The window ends (exclusive) at the NameNode's millisecond when the run reads its clock: a
+      // file closed in that same millisecond is the next run's.
+      Thread.sleep(5);
       RunRecord two = DeltaWindowsTest.run(spec, clock());
 
       assertThat(two.status()).isEqualTo(RunStatus.SUCCEEDED);
