@@ -274,20 +274,7 @@ public class FaultInjectionTest {
     if (proxy == null) {
       return direct;
     }
-    if (direct instanceof Connection.S3 s3) {
-      return new Connection.S3(
-          s3.name(),
-          s3.region(),
-          proxy.endpoint(),
-          true,
-          s3.accessKeyIdEnv(),
-          s3.secretAccessKeyEnv(),
-          null,
-          true);
-    }
-    Connection.Azure azure = (Connection.Azure) direct;
-    return new Connection.Azure(
-        azure.name(), azure.account(), proxy.endpoint(), azure.accountKeyEnv(), null, null, true);
+    return proxy.through(direct);
   }
 
   /** The job copying {@code copy}, through the proxies given (null: straight to the server). */

@@ -78,10 +78,7 @@ public class StalledCloudCopyTest {
     id = UUID.randomUUID().toString().substring(0, 8);
     proxy = FaultProxy.start(AzuriteServer.endpoint(), FaultProxy.Flavor.AZURE, 3);
     aws = S3.connection("aws", true);
-    Connection.Azure direct = AzuriteServer.connection("lake", true);
-    lake =
-        new Connection.Azure(
-            "lake", direct.account(), proxy.endpoint(), direct.accountKeyEnv(), null, null, true);
+    lake = proxy.through(AzuriteServer.connection("lake", true));
     Random random = new Random(7);
     for (String partition : List.of("a", "b")) {
       for (int i = 0; i < 20; i++) {

@@ -246,25 +246,7 @@ public class WorkerProgressTest {
     }
     try (FaultProxy proxy = FaultProxy.start(server, flavor, 7)) {
       proxy.only(line -> line.startsWith("PUT ") && line.contains(".bin")).inject(0.5, Fault.BUSY);
-      Connection through =
-          direct instanceof Connection.S3 s3
-              ? new Connection.S3(
-                  s3.name(),
-                  s3.region(),
-                  proxy.endpoint(),
-                  true,
-                  s3.accessKeyIdEnv(),
-                  s3.secretAccessKeyEnv(),
-                  null,
-                  true)
-              : new Connection.Azure(
-                  direct.name(),
-                  ((Connection.Azure) direct).account(),
-                  proxy.endpoint(),
-                  ((Connection.Azure) direct).accountKeyEnv(),
-                  null,
-                  null,
-                  true);
+      Connection through = proxy.through(direct);
       Map<String, Connection> connections = new LinkedHashMap<>();
       connections.put(through.name(), through);
       JobSpec spec =

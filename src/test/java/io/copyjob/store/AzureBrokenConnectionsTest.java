@@ -57,14 +57,7 @@ public class AzureBrokenConnectionsTest {
     store =
         AzureBlobStore.open(
             URI.create("azfs://devstoreaccount1/" + container + "/"),
-            new Connection.Azure(
-                direct.name(),
-                direct.account(),
-                proxy.endpoint(),
-                direct.accountKeyEnv(),
-                null,
-                null,
-                true),
+            proxy.through(direct),
             AzureBlobStore.Tuning.DEFAULT.withRequestTimeout(TIMEOUTS.request()));
   }
 

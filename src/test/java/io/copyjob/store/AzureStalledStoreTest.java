@@ -1,6 +1,5 @@
 package io.copyjob.store;
 
-import io.copyjob.spec.Connection;
 import io.copyjob.store.azure.AzureBlobStore;
 import java.net.URI;
 import java.time.Duration;
@@ -21,13 +20,9 @@ public class AzureStalledStoreTest extends StalledStoreContractTest {
 
   @Override
   protected Store open(String name, URI endpoint, Duration requestTimeout) throws Exception {
-    Connection.Azure direct = AzuriteServer.connection(connection(), true);
-    Connection.Azure through =
-        new Connection.Azure(
-            direct.name(), direct.account(), endpoint, direct.accountKeyEnv(), null, null, true);
     return AzureBlobStore.open(
         URI.create("azfs://devstoreaccount1/" + name + "/base/"),
-        through,
+        FaultProxy.at(AzuriteServer.connection(connection(), true), endpoint),
         new AzureBlobStore.Tuning(100, BLOCK_SIZE, requestTimeout));
   }
 

@@ -1,5 +1,6 @@
 package io.copyjob.store;
 
+import io.copyjob.spec.Connection;
 import io.copyjob.store.HttpFraming.Gate;
 import io.copyjob.store.HttpFraming.Head;
 import java.io.BufferedInputStream;
@@ -136,6 +137,40 @@ public final class FaultProxy implements AutoCloseable {
   /** The proxy's address, with the target's path: what a connection's endpoint should name. */
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + server.getLocalPort() + targetPath);
+  }
+
+  /** The S3 or Azure connection {@code direct}, reaching its server through this proxy. */
+  public <C extends Connection> C through(C direct) {
+    return at(direct, endpoint());
+  }
+
+  /** The S3 or Azure connection {@code direct}, reaching its server at {@code endpoint}. */
+  @SuppressWarnings("unchecked") // a connection of the same record type as direct
+  public static <C extends Connection> C at(C direct, URI endpoint) {
+    if (direct instanceof Connection.S3 s3) {
+      return (C)
+          new Connection.S3(
+              s3.name(),
+              s3.region(),
+              endpoint,
+              s3.pathStyle(),
+              s3.accessKeyIdEnv(),
+              s3.secretAccessKeyEnv(),
+              s3.profile(),
+              s3.createBucket());
+    }
+    if (direct instanceof Connection.Azure azure) {
+      return (C)
+          new Connection.Azure(
+              azure.name(),
+              azure.account(),
+              endpoint,
+              azure.accountKeyEnv(),
+              azure.sasTokenEnv(),
+              azure.connectionStringEnv(),
+              azure.createContainer());
+    }
+    throw new IllegalArgumentException("not an S3 or Azure connection: " + direct.name());
   }
 
   /** From now on, each exchange gets one of {@code faults} (equally likely) with {@code rate}. */

@@ -1,6 +1,5 @@
 package io.copyjob.store;
 
-import io.copyjob.spec.Connection;
 import io.copyjob.store.s3.S3Store;
 import java.net.URI;
 import java.time.Duration;
@@ -24,20 +23,9 @@ public class S3StalledStoreTest extends StalledStoreContractTest {
 
   @Override
   protected Store open(String name, URI endpoint, Duration requestTimeout) throws Exception {
-    Connection.S3 direct = S3.connection(connection(), true);
-    Connection.S3 through =
-        new Connection.S3(
-            direct.name(),
-            direct.region(),
-            endpoint,
-            true,
-            direct.accessKeyIdEnv(),
-            direct.secretAccessKeyEnv(),
-            null,
-            true);
     return S3Store.open(
         URI.create("s3://" + name + "/base/"),
-        through,
+        S3.connection(connection(), true, endpoint),
         new S3Store.Tuning(100, PART_SIZE, PART_SIZE, PART_SIZE, requestTimeout));
   }
 
