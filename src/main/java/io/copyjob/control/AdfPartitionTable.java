@@ -28,7 +28,8 @@ import java.util.TimeZone;
  *       partition that succeeds gets {@code UPDATE ... SET SuccessOrFailure = 1}; a failed one is
  *       left at 0;
  *   <li>delta mode: every distinct prefix; a partition's window starts at {@code max(JobRunTime)
- *       WHERE SuccessOrFailure = 1}; every run inserts {@code (prefix, run time, 1 or 0)}.
+ *       WHERE SuccessOrFailure = 1}; every run inserts {@code (prefix, run time, 1 or 0)}, but for
+ *       a partition that keeps its watermark ({@link PartitionResult#watermarkKept}).
  * </ul>
  *
  * Nothing is created in that database. Times are UTC, as ADF applies them. Column and table names
@@ -190,7 +191,8 @@ public final class AdfPartitionTable implements PartitionQueries {
             markSucceeded(connection, result.key(), rawRoot);
           }
         }
-      } else {
+      } else if (!result.watermarkKept()) {
+        // A kept watermark adds no run: the table's last successful JobRunTime is the watermark.
         insertRun(connection, result, rawRoots.get(0), runTime);
       }
       connection.commit();

@@ -13,6 +13,10 @@ import java.time.Instant;
  * @param warning what a person should look at although the partition succeeded (its listing was
  *     empty while its last run had files), null when nothing
  * @param table a tabular job's rows and duration for this table; null for a file copy's partition
+ * @param watermarkKept whether the partition's delta watermark stays where it was although it
+ *     succeeded: its listing gave no file at all, and a source folder that is gone or not mounted
+ *     lists empty too, so moving the window past what it could not see would lose the changes made
+ *     meanwhile
  */
 public record PartitionResult(
     PartitionKey key,
@@ -24,8 +28,35 @@ public record PartitionResult(
     Instant windowStart,
     Instant windowEnd,
     String warning,
-    TableCounts table)
+    TableCounts table,
+    boolean watermarkKept)
     implements Serializable {
+
+  /** A result that moves the partition's watermark to its window's end when it succeeds. */
+  public PartitionResult(
+      PartitionKey key,
+      long filesCopied,
+      long filesSkipped,
+      long filesFailed,
+      long bytesCopied,
+      String firstError,
+      Instant windowStart,
+      Instant windowEnd,
+      String warning,
+      TableCounts table) {
+    this(
+        key,
+        filesCopied,
+        filesSkipped,
+        filesFailed,
+        bytesCopied,
+        firstError,
+        windowStart,
+        windowEnd,
+        warning,
+        table,
+        false);
+  }
 
   /** A file copy's partition. */
   public PartitionResult(
@@ -71,6 +102,27 @@ public record PartitionResult(
         windowStart,
         windowEnd,
         null);
+  }
+
+  /** This result with {@code warning}, keeping the partition's watermark where it was. */
+  public PartitionResult keepingWatermark(String warning) {
+    return new PartitionResult(
+        key,
+        filesCopied,
+        filesSkipped,
+        filesFailed,
+        bytesCopied,
+        firstError,
+        windowStart,
+        windowEnd,
+        warning,
+        table,
+        true);
+  }
+
+  /** Whether recording this result moves the partition's watermark: it succeeded, and may. */
+  public boolean advancesWatermark() {
+    return succeeded() && !watermarkKept;
   }
 
   /** Succeeded: no file failed and no error was met (a partition with no files succeeds). */

@@ -76,7 +76,8 @@ final class PartitionRows {
    * Sets the partition's status, last run and counts, inserting the row when the partition is not
    * in the table yet. The last success time (the delta watermark) moves only when the partition
    * succeeded, to the end of the window it listed (the run's time when the window had no end): a
-   * failed partition keeps its watermark, so the next run copies its window again.
+   * failed partition keeps its watermark, so the next run copies its window again; so does one
+   * whose result keeps it ({@link PartitionResult#watermarkKept}).
    */
   static void updatePartition(
       Connection conn,
@@ -88,6 +89,7 @@ final class PartitionRows {
       PartitionResult r)
       throws SQLException {
     boolean ok = r.succeeded();
+    boolean advance = r.advancesWatermark();
     String status = (ok ? PartitionStatus.SUCCEEDED : PartitionStatus.FAILED).name();
     long files = r.filesCopied() + r.filesSkipped();
     String error = Jdbc.truncate(r.note(), Schema.ERROR_LENGTH);
@@ -97,7 +99,7 @@ final class PartitionRows {
             + PARTITIONS
             + " SET status = ?, last_run_id = ?, last_run_time = ?, files = ?, bytes = ?,"
             + " error = ?"
-            + (ok ? ", last_success_time = ?" : "")
+            + (advance ? ", last_success_time = ?" : "")
             + " WHERE job = ? AND key_hash = ?";
     try (PreparedStatement ps = conn.prepareStatement(update)) {
       int i = 0;
@@ -107,7 +109,7 @@ final class PartitionRows {
       ps.setLong(++i, files);
       ps.setLong(++i, r.bytesCopied());
       ps.setString(++i, error);
-      if (ok) {
+      if (advance) {
         d.setInstant(ps, ++i, watermark);
       }
       ps.setString(++i, job);
@@ -130,7 +132,7 @@ final class PartitionRows {
       ps.setString(5, status);
       ps.setLong(6, runId);
       d.setInstant(ps, 7, runTime);
-      d.setInstant(ps, 8, ok ? watermark : null);
+      d.setInstant(ps, 8, advance ? watermark : null);
       ps.setLong(9, files);
       ps.setLong(10, r.bytesCopied());
       ps.setString(11, error);

@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * and its status, a batch of partitions per transaction. A partition with any failed file, or a
  * failed listing, is recorded as failed with its first error. A partition that listed no file at
  * all while its last run had some succeeds with a warning (a source folder that is gone or not
- * mounted lists empty), logged and kept in its rows.
+ * mounted lists empty), logged and kept in its rows. In delta mode a partition that listed no file
+ * at all succeeds but keeps its watermark, with a warning when it had one: the next run lists its
+ * window from the same start, and the changes made in a folder that was not there are not lost.
  *
  * <p>The join groups on {@link #SHARDS} keys, each partition on the one of its id, not on a key per
  * partition: a grouping holds each of a shard's partitions and all their sums together, so a
@@ -244,19 +246,27 @@ public final class RecordPartitionResult
     private PartitionResult result(
         PartitionKey key, Map<String, Long> marks, PartitionTally tally, ControlStore control)
         throws SQLException {
-      DeltaWindow window = DeltaWindow.of(spec, marks.get(key.id()), run.source(key.root()));
-      String warning =
-          tally.listedEmpty() && tally.firstError() == null ? emptyWarning(key, control) : null;
-      return new PartitionResult(
-          key,
-          tally.copied(),
-          tally.skipped(),
-          tally.failed(),
-          tally.bytes(),
-          tally.firstError(),
-          window.start(),
-          window.end(),
-          warning);
+      Long watermark = marks.get(key.id());
+      DeltaWindow window = DeltaWindow.of(spec, watermark, run.source(key.root()));
+      boolean empty = tally.listedEmpty() && tally.firstError() == null;
+      PartitionResult result =
+          new PartitionResult(
+              key,
+              tally.copied(),
+              tally.skipped(),
+              tally.failed(),
+              tally.bytes(),
+              tally.firstError(),
+              window.start(),
+              window.end(),
+              empty && spec.mode() == JobSpec.Mode.FULL ? emptyWarning(key, control) : null);
+      if (empty && spec.mode() != JobSpec.Mode.FULL) {
+        // A folder gone or not mounted lists empty: a window moved past it would never list the
+        // changes made there meanwhile. An empty window costs nothing to list again.
+        return result.keepingWatermark(
+            watermark == null ? emptyWarning(key, control) : keptWarning(key, watermark));
+      }
+      return result;
     }
 
     private void record(ProcessContext c, List<PartitionResult> batch, ControlStore control)
@@ -286,13 +296,31 @@ public final class RecordPartitionResult
       if (before <= 0) {
         return null;
       }
-      String warning =
+      return warn(
+          key,
           "listed no file under "
-              + java.net.URI.create(key.root())
-              + key.prefix()
+              + where(key)
               + " while its last run had "
               + before
-              + "; is the source folder there and mounted?";
+              + "; is the source folder there and mounted?");
+    }
+
+    /** The warning of a delta partition that listed empty and keeps its watermark. */
+    private String keptWarning(PartitionKey key, long watermark) {
+      return warn(
+          key,
+          "listed no file under "
+              + where(key)
+              + "; its delta watermark stays at "
+              + Instant.ofEpochMilli(watermark)
+              + " until it lists a file again: is the source folder there and mounted?");
+    }
+
+    private static String where(PartitionKey key) {
+      return java.net.URI.create(key.root()) + key.prefix();
+    }
+
+    private static String warn(PartitionKey key, String warning) {
       LOG.warn("Partition '{}': {}", key.prefix(), warning);
       return warning;
     }

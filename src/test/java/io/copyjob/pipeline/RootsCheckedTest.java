@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -154,6 +155,60 @@ public class RootsCheckedTest {
     }
     assertThat(copyjob("partitions", "list", job.toString())[1])
         .contains("warning: listed no file");
+  }
+
+  @Test
+  public void aDeltaPartitionThatListsNoFileKeepsItsWatermarkSoTheChangesMadeMeanwhileAreCopied()
+      throws Exception {
+    Path source = dir.resolve("source");
+    TestTrees.write(source, "a/1.txt", 100);
+    jobFile("./source/", "delta");
+    assertThat(copyjob("run", job.toString())[0]).isEqualTo("0");
+    Instant watermark = state("a").lastSuccessTime();
+    assertThat(watermark).isNotNull();
+    // The share is unmounted (its folder lists empty) while a file is written on its server.
+    Path server = dir.resolve("server");
+    Files.createDirectories(server);
+    Files.move(source.resolve("a/1.txt"), server.resolve("1.txt"));
+    byte[] written = TestTrees.write(server, "2.txt", 200);
+    Thread.sleep(20); // past the next window's end, which lies a few ms before the run's start
+
+    String[] unmounted = copyjob("run", job.toString());
+
+    String warning =
+        "listed no file under "
+            + source.toUri()
+            + "a; its delta watermark stays at "
+            + watermark
+            + " until it lists a file again: is the source folder there and mounted?";
+    assertThat(unmounted[0]).isEqualTo("0");
+    assertThat(unmounted[1]).contains("  warning     partition 'a': " + warning);
+    assertThat(unmounted[1]).doesNotContain("partition 'z'"); // never had a watermark to keep
+    assertThat(state("a").status()).isEqualTo(PartitionStatus.SUCCEEDED);
+    assertThat(state("a").lastSuccessTime()).isEqualTo(watermark);
+    assertThat(state("a").error()).isEqualTo(warning);
+    assertThat(state("z").lastSuccessTime()).isNull();
+
+    // Mounted again: the file written meanwhile, older than the empty run's window end, is copied.
+    Files.move(server.resolve("1.txt"), source.resolve("a/1.txt"));
+    Files.move(server.resolve("2.txt"), source.resolve("a/2.txt"));
+    Thread.sleep(20);
+    String[] mounted = copyjob("run", job.toString());
+
+    assertThat(mounted[0]).isEqualTo("0");
+    assertThat(dir.resolve("out/a/2.txt")).hasBinaryContent(written);
+    assertThat(state("a").lastSuccessTime()).isAfter(watermark);
+    assertThat(state("a").error()).isNull();
+  }
+
+  private PartitionState state(String prefix) throws Exception {
+    JobSpec spec = JobSpecParser.parse(job);
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      return control.partitions(name).stream()
+          .filter(p -> p.key().prefix().equals(prefix))
+          .findFirst()
+          .orElseThrow();
+    }
   }
 
   private void assertNothingRecorded() throws Exception {
