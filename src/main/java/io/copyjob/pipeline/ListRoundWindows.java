@@ -71,6 +71,7 @@ public final class ListRoundWindows
     @ProcessElement
     public void process(@Element RoundPartition round, MultiOutputReceiver out) {
       long[] expected = {0};
+      boolean[] empty = {false};
       // What a killed run left in the sink is swept once per partition and worker; sweeping spares
       // this run's own temporary files, so a second sweep elsewhere costs a listing, nothing more.
       boolean sweep = removeLeftovers && swept.add(round.key().id());
@@ -83,7 +84,9 @@ public final class ListRoundWindows
             out.get(FILES).output(file.inRound(round.round()));
           },
           failure -> {
-            if (failure.outcome() != FileResult.Outcome.LISTED_EMPTY) {
+            if (failure.outcome() == FileResult.Outcome.LISTED_EMPTY) {
+              empty[0] = true;
+            } else {
               expected[0]++;
             }
             out.get(FAILURES).output(failure.inRound(round.round()));
@@ -92,7 +95,7 @@ public final class ListRoundWindows
           .output(
               KV.of(
                   StartRounds.resultKey(round.key().id(), round.round()),
-                  RoundEvent.listed(round, expected[0])));
+                  RoundEvent.listed(round, expected[0], empty[0])));
     }
 
     @Teardown

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * Records each partition's round once all its results are in, as {@link RecordPartitionResult}
  * records a batch run's partition: counts, first error, window, and (when it succeeded) the
  * partition's watermark moved to the window's end, in one transaction ({@link
- * ControlStore#recordRound}).
+ * ControlStore#recordRound}). A round whose listing gave no file at all keeps the watermark where
+ * it was, as a batch run's delta partition does.
  *
  * <p>A round is complete when its listing's end ({@link ListRoundWindows#LISTED}) and as many
  * results as it announced have arrived. They are gathered per partition in a stateful DoFn rather
@@ -138,6 +139,21 @@ public final class RecordRoundResult
               tally.firstError(),
               round.window().start(),
               round.window().end());
+      if (listed.listedEmpty() && result.firstError() == null) {
+        // As a batch run's delta partition (RecordPartitionResult): a folder gone or not mounted
+        // lists empty, and the next round lists from the same start.
+        String warning = null;
+        if (round.window().start() != null) {
+          warning =
+              "listed no file under "
+                  + java.net.URI.create(round.key().root())
+                  + round.key().prefix()
+                  + "; its delta watermark stays until it lists a file again: is the source folder"
+                  + " there and mounted?";
+          LOG.warn("Partition '{}', round {}: {}", round.key().prefix(), round.round(), warning);
+        }
+        result = result.keepingWatermark(warning);
+      }
       try (ControlStore control = ControlStore.openExisting(spec.control())) {
         if (!control.recordRound(run.runId(), spec.name(), run.runStart(), round.round(), result)) {
           LOG.info(

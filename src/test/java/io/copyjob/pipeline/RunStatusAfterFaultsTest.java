@@ -198,10 +198,10 @@ public class RunStatusAfterFaultsTest {
             Create.of(
                     KV.of(
                         StartRounds.resultKey(partition.id(), 3),
-                        RoundEvent.listed(new RoundPartition(3, partition, third), 1)),
+                        RoundEvent.listed(new RoundPartition(3, partition, third), 1, false)),
                     KV.of(
                         StartRounds.resultKey(partition.id(), 6),
-                        RoundEvent.listed(new RoundPartition(6, partition, sixth), 2)))
+                        RoundEvent.listed(new RoundPartition(6, partition, sixth), 2, false)))
                 .withCoder(
                     KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RoundEvent.class))));
     // The two rounds' listings are in before the results come (the round 3 one was in the state the
@@ -234,6 +234,68 @@ public class RunStatusAfterFaultsTest {
                       + ", skipped "
                       + r.filesSkipped())
           .containsExactly("3 SUCCEEDED, copied 1, skipped 0", "6 SUCCEEDED, copied 0, skipped 2");
+    }
+  }
+
+  /**
+   * A continuous run's round whose listing gives no file at all (a folder emptied, a share not
+   * mounted) is recorded, but the partition's watermark stays at the last round that listed files:
+   * the next round lists from there, and what was written meanwhile is not passed over.
+   */
+  @Test
+  public void aRoundThatListsNoFileKeepsThePartitionsWatermark() throws Exception {
+    JobSpec spec = spec(Mode.DELTA, h2());
+    String owner = "host:1:rounds";
+    PartitionKey partition = new PartitionKey(source.toUri().toString(), "a");
+    Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    DeltaWindow first = new DeltaWindow(null, start.plusSeconds(1));
+    DeltaWindow second = new DeltaWindow(start.plusSeconds(1), start.plusSeconds(2));
+    long runId;
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.acquireLease(job, owner, Duration.ofMinutes(1))).isTrue();
+      runId = control.startRun(job, owner, start, "continuous", "direct", "{}");
+      control.startRound(runId, job, 1, List.of(planned(runId, 1, partition, start, first)));
+      assertThat(
+              control.recordRound(
+                  runId,
+                  job,
+                  start,
+                  1,
+                  new PartitionResult(
+                      partition, 1, 0, 0, 20_000, null, first.start(), first.end())))
+          .isTrue();
+      control.startRound(runId, job, 2, List.of(planned(runId, 2, partition, start, second)));
+    }
+    Pipeline pipeline = Pipeline.create(direct());
+    PCollection<KV<String, RoundEvent>> listed =
+        pipeline.apply(
+            "Listed",
+            Create.of(
+                    KV.of(
+                        StartRounds.resultKey(partition.id(), 2),
+                        RoundEvent.listed(new RoundPartition(2, partition, second), 0, true)))
+                .withCoder(
+                    KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RoundEvent.class))));
+    pipeline
+        .apply("Results", Create.empty(SerializableCoder.of(FileResult.class)))
+        .apply(
+            new RecordRoundResult(
+                spec, new RunContext(runId, start, owner, Duration.ofMinutes(1)), listed));
+    assertThat(pipeline.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.rounds(runId))
+          .extracting(r -> r.round() + " " + r.status())
+          .containsExactly("1 SUCCEEDED", "2 SUCCEEDED");
+      PartitionState state = control.partitions(job).get(0);
+      assertThat(state.status()).isEqualTo(PartitionStatus.SUCCEEDED);
+      assertThat(state.lastSuccessTime()).isEqualTo(first.end());
+      assertThat(state.error())
+          .isEqualTo(
+              "listed no file under "
+                  + source.toUri()
+                  + "a; its delta watermark stays until it lists a file again: is the source"
+                  + " folder there and mounted?");
     }
   }
 
