@@ -17,6 +17,7 @@ public final class CopyMetrics {
   public static final String FILES_SERVER_SIDE = "files_copied_server_side";
   public static final String LEFTOVERS_REMOVED = "temporary_files_removed";
   public static final String MARKERS_SKIPPED = "folder_markers_skipped";
+  public static final String FILES_STAMPED_LATER = "files_stamped_later";
 
   // Tabular runs: their tables are counted as partitions, the files they read as files.
   public static final String ROWS_READ = "rows_read";

@@ -77,11 +77,32 @@ public record FileResult(
     /** Not copied; {@link #error()} says why. */
     FAILED,
     /** Not a file: the partition's listing gave none at all (before any window applied). */
-    LISTED_EMPTY
+    LISTED_EMPTY,
+    /**
+     * Not copied by this run: stamped later than the listing's own time (a writer's clock ahead, a
+     * time kept from elsewhere), so past the delta window's end; a run after that time copies it.
+     * {@link #error()} says when.
+     */
+    STAMPED_LATER
   }
 
   public static FileResult listedEmpty(PartitionKey partition) {
     return new FileResult(partition, null, Outcome.LISTED_EMPTY, 0, null);
+  }
+
+  /** A file left for a later run: stamped at {@code stamp}, later than its listing's time. */
+  public static FileResult stampedLater(
+      PartitionKey partition, String key, long size, java.time.Instant stamp) {
+    return new FileResult(
+            partition,
+            key,
+            Outcome.STAMPED_LATER,
+            0,
+            key
+                + ": not copied yet, stamped "
+                + stamp
+                + ", later than this run's listing; a run after that time copies it")
+        .withFile(null, size, null);
   }
 
   public static FileResult listingFailed(PartitionKey partition, String error) {

@@ -11,6 +11,8 @@ import io.copyjob.store.TempOwner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -127,6 +129,9 @@ public final class ListChangedFiles
     /** The most a partitionsInFlight slot count runs at once in one worker. */
     static final int MAX_LISTINGS_PER_WORKER = 64;
 
+    /** How far a file's stamp may lie ahead of its listing before it is said to be later. */
+    static final Duration CLOCK_DRIFT = Duration.ofMinutes(1);
+
     /** Listed files held between the listings and the bundle's thread, which outputs them. */
     private static final int LISTED_QUEUE = 4096;
 
@@ -140,6 +145,7 @@ public final class ListChangedFiles
     private final Counter leftoversRemoved = CopyMetrics.counter(CopyMetrics.LEFTOVERS_REMOVED);
     private final Counter filesFailed = CopyMetrics.counter(CopyMetrics.FILES_FAILED);
     private final Counter markersSkipped = CopyMetrics.counter(CopyMetrics.MARKERS_SKIPPED);
+    private final Counter filesLater = CopyMetrics.counter(CopyMetrics.FILES_STAMPED_LATER);
     private transient StoreCache stores;
     private transient LeaseKeeper lease;
     private transient ProgressKeeper progress;
@@ -306,6 +312,7 @@ public final class ListChangedFiles
       leftoversRemoved.inc(counts.leftovers);
       filesFailed.inc(counts.failed);
       markersSkipped.inc(counts.markers);
+      filesLater.inc(counts.later);
     }
 
     private void list(
@@ -357,10 +364,26 @@ public final class ListChangedFiles
         if (!listing.hasNext()) {
           failures.accept(FileResult.listedEmpty(partition));
         }
+        long later = 0;
         while (listing.hasNext()) {
           FileInfo file = listing.next();
-          if (!window.contains(file.lastModified())
-              || layout.ownedByLonger(partition, file.key())) {
+          if (layout.ownedByLonger(partition, file.key())) {
+            continue;
+          }
+          if (!window.contains(file.lastModified())) {
+            if (window.end() != null && stampedLater(file.lastModified())) {
+              if (later++ == 0) {
+                LOG.warn(
+                    "Partition '{}': {} is stamped {}, later than its listing: not copied by this"
+                        + " run, but by a run after that time",
+                    partition.prefix(),
+                    file.key(),
+                    file.lastModified());
+              }
+              counts.later++;
+              failures.accept(
+                  FileResult.stampedLater(partition, file.key(), file.size(), file.lastModified()));
+            }
             continue;
           }
           counts.files++;
@@ -383,6 +406,16 @@ public final class ListChangedFiles
                 partition, "listing " + describe(partition) + " failed: " + e.getMessage()));
       }
       counts.partitions++;
+    }
+
+    /**
+     * Whether a file's stamp lies later than its listing by more than clocks drift apart: such a
+     * file is past the delta window's end not because it changed while the run went, which the next
+     * run copies, but because its writer's clock or a time kept from elsewhere is ahead; it is
+     * copied only by a run after that time, and so it is said.
+     */
+    private static boolean stampedLater(Instant lastModified) {
+      return lastModified.isAfter(Instant.now().plus(CLOCK_DRIFT));
     }
 
     /**
@@ -447,6 +480,7 @@ public final class ListChangedFiles
       long leftovers;
       long failed;
       long markers;
+      long later;
     }
 
     /** A batch's listing ended: its counts, and what made it fail, if anything did. */

@@ -64,6 +64,9 @@ final class RecordCoders {
       NULLABLE_STRING.encode(t.firstErrorKey(), out);
       NULLABLE_STRING.encode(t.firstError(), out);
       BOOLEAN.encode(t.listedEmpty(), out);
+      LONG.encode(t.later(), out);
+      NULLABLE_STRING.encode(t.firstLaterKey(), out);
+      NULLABLE_STRING.encode(t.firstLater(), out);
     }
 
     @Override
@@ -75,7 +78,10 @@ final class RecordCoders {
           LONG.decode(in),
           NULLABLE_STRING.decode(in),
           NULLABLE_STRING.decode(in),
-          BOOLEAN.decode(in));
+          BOOLEAN.decode(in),
+          LONG.decode(in),
+          NULLABLE_STRING.decode(in),
+          NULLABLE_STRING.decode(in));
     }
 
     @Override

@@ -259,7 +259,9 @@ public final class RecordPartitionResult
               tally.firstError(),
               window.start(),
               window.end(),
-              empty && spec.mode() == JobSpec.Mode.FULL ? emptyWarning(key, control) : null);
+              join(
+                  empty && spec.mode() == JobSpec.Mode.FULL ? emptyWarning(key, control) : null,
+                  laterWarning(key, tally)));
       if (empty && spec.mode() != JobSpec.Mode.FULL) {
         // A folder gone or not mounted lists empty: a window moved past it would never list the
         // changes made there meanwhile. An empty window costs nothing to list again.
@@ -314,6 +316,16 @@ public final class RecordPartitionResult
               + "; its delta watermark stays at "
               + Instant.ofEpochMilli(watermark)
               + " until it lists a file again: is the source folder there and mounted?");
+    }
+
+    /** A warning of the files left for a later run (stamped later than their listing), or null. */
+    private static String laterWarning(PartitionKey key, PartitionTally tally) {
+      String warning = tally.laterWarning();
+      return warning == null ? null : warn(key, warning);
+    }
+
+    private static String join(String a, String b) {
+      return a == null ? b : b == null ? a : a + "; " + b;
     }
 
     private static String where(PartitionKey key) {

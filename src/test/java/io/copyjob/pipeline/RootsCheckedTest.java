@@ -14,7 +14,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -198,6 +200,46 @@ public class RootsCheckedTest {
     assertThat(mounted[0]).isEqualTo("0");
     assertThat(dir.resolve("out/a/2.txt")).hasBinaryContent(written);
     assertThat(state("a").lastSuccessTime()).isAfter(watermark);
+    assertThat(state("a").error()).isNull();
+  }
+
+  @Test
+  public void aFileStampedLaterThanItsListingIsLeftForALaterRunAndSaidSo() throws Exception {
+    Path source = dir.resolve("source");
+    byte[] now = TestTrees.write(source, "a/now.txt", 100);
+    byte[] ahead = TestTrees.write(source, "a/ahead.txt", 200);
+    // Its writer's clock is a day ahead: past this run's window end, and the next few runs'.
+    Instant stamp =
+        Instant.now().plus(java.time.Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS);
+    Files.setLastModifiedTime(source.resolve("a/ahead.txt"), FileTime.from(stamp));
+    jobFile("./source/", "delta");
+
+    String[] first = copyjob("run", job.toString());
+
+    String reason =
+        "a/ahead.txt: not copied yet, stamped "
+            + stamp
+            + ", later than this run's listing; a run after that time copies it";
+    assertThat(first[0]).isEqualTo("0");
+    assertThat(first[1])
+        .contains(
+            "  warning     partition 'a': 1 file not copied yet, stamped later than this run's"
+                + " listing: "
+                + reason);
+    assertThat(dir.resolve("out/a/now.txt")).hasBinaryContent(now);
+    assertThat(dir.resolve("out/a/ahead.txt")).doesNotExist();
+    assertThat(state("a").error()).contains(reason);
+    assertThat(copyjob("history", job.toString(), "--run", "1", "--files")[1])
+        .containsPattern("a/ahead.txt.*STAMPED_LATER");
+
+    // Its time has come (here: the stamp corrected): the next run copies it.
+    Files.setLastModifiedTime(source.resolve("a/ahead.txt"), FileTime.from(Instant.now()));
+    Thread.sleep(20);
+    String[] second = copyjob("run", job.toString());
+
+    assertThat(second[0]).isEqualTo("0");
+    assertThat(second[1]).doesNotContain("not copied yet");
+    assertThat(dir.resolve("out/a/ahead.txt")).hasBinaryContent(ahead);
     assertThat(state("a").error()).isNull();
   }
 
