@@ -83,7 +83,12 @@ public record FileResult(
      * time kept from elsewhere), so past the delta window's end; a run after that time copies it.
      * {@link #error()} says when.
      */
-    STAMPED_LATER
+    STAMPED_LATER,
+    /**
+     * Not copied: an entry of the listing that is not a file (a link to a folder, a link whose
+     * target is gone, a named pipe); {@link #error()} says which.
+     */
+    NOT_A_FILE
   }
 
   public static FileResult listedEmpty(PartitionKey partition) {
@@ -99,10 +104,15 @@ public record FileResult(
             Outcome.STAMPED_LATER,
             0,
             key
-                + ": not copied yet, stamped "
+                + ": stamped "
                 + stamp
                 + ", later than this run's listing; a run after that time copies it")
         .withFile(null, size, null);
+  }
+
+  /** An entry of the listing passed over: not a file. */
+  public static FileResult notAFile(PartitionKey partition, String key, String reason) {
+    return new FileResult(partition, key, Outcome.NOT_A_FILE, 0, key + ": " + reason);
   }
 
   public static FileResult listingFailed(PartitionKey partition, String error) {

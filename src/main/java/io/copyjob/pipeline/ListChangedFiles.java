@@ -367,6 +367,7 @@ public final class ListChangedFiles
         long later = 0;
         while (listing.hasNext()) {
           FileInfo file = listing.next();
+          sayNotFiles(partition, listing, counts, failures);
           if (layout.ownedByLonger(partition, file.key())) {
             continue;
           }
@@ -399,6 +400,7 @@ public final class ListChangedFiles
           SinkCursor.Lookup atSinkKey = atSink.find(sinkKey);
           files.accept(new FileToCopy(partition, file, atSinkKey.known(), atSinkKey.file()));
         }
+        sayNotFiles(partition, listing, counts, failures);
         counts.markers += listing.markersSkipped();
       } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
         failures.accept(
@@ -406,6 +408,24 @@ public final class ListChangedFiles
                 partition, "listing " + describe(partition) + " failed: " + e.getMessage()));
       }
       counts.partitions++;
+    }
+
+    /** Each entry the listing passed over as not a file, said as a result of the partition's. */
+    private void sayNotFiles(
+        PartitionKey partition, Listing listing, ListCounts counts, Consumer<FileResult> failures) {
+      for (Listing.Skipped skipped : listing.takeSkipped()) {
+        if (layout.ownedByLonger(partition, skipped.key())) {
+          continue;
+        }
+        if (counts.notFiles++ == 0) {
+          LOG.warn(
+              "Partition '{}': {}: {}; not copied",
+              partition.prefix(),
+              skipped.key(),
+              skipped.reason());
+        }
+        failures.accept(FileResult.notAFile(partition, skipped.key(), skipped.reason()));
+      }
     }
 
     /**
@@ -481,6 +501,7 @@ public final class ListChangedFiles
       long failed;
       long markers;
       long later;
+      long notFiles;
     }
 
     /** A batch's listing ended: its counts, and what made it fail, if anything did. */

@@ -86,7 +86,8 @@ public final class ListRoundWindows
           failure -> {
             if (failure.outcome() == FileResult.Outcome.LISTED_EMPTY) {
               empty[0] = true;
-            } else if (failure.outcome() != FileResult.Outcome.STAMPED_LATER) {
+            } else if (failure.outcome() != FileResult.Outcome.STAMPED_LATER
+                && failure.outcome() != FileResult.Outcome.NOT_A_FILE) {
               expected[0]++;
             }
             out.get(FAILURES).output(failure.inRound(round.round()));

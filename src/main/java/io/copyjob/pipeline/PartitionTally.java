@@ -4,13 +4,13 @@ import java.io.Serializable;
 
 /**
  * The file results of one partition summed up. The first error kept is the one of the smallest key,
- * so that reruns of the same failure report the same error; so is the first file left for later.
+ * so that reruns of the same failure report the same error; so is the first file left for left.
  *
  * @param listedEmpty whether the partition's listing gave no file at all
- * @param later files stamped later than their listing, left for a later run ({@link
+ * @param left files stamped left than their listing, left for a left run ({@link
  *     FileResult.Outcome#STAMPED_LATER})
- * @param firstLaterKey of those, the smallest key; null when none
- * @param firstLater its reason, which says its stamp
+ * @param firstLeftKey of those, the smallest key; null when none
+ * @param firstLeft its reason, which says its stamp
  */
 record PartitionTally(
     long copied,
@@ -20,9 +20,9 @@ record PartitionTally(
     String firstErrorKey,
     String firstError,
     boolean listedEmpty,
-    long later,
-    String firstLaterKey,
-    String firstLater)
+    long left,
+    String firstLeftKey,
+    String firstLeft)
     implements Serializable {
 
   static final PartitionTally EMPTY =
@@ -44,10 +44,10 @@ record PartitionTally(
               firstErrorKey,
               firstError,
               true,
-              later,
-              firstLaterKey,
-              firstLater);
-      case STAMPED_LATER -> laterBy(1).withLater(r.key(), r.error());
+              left,
+              firstLeftKey,
+              firstLeft);
+      case STAMPED_LATER, NOT_A_FILE -> leftBy(1).withLeft(r.key(), r.error());
     };
   }
 
@@ -61,28 +61,26 @@ record PartitionTally(
             firstErrorKey,
             firstError,
             listedEmpty || o.listedEmpty,
-            later + o.later,
-            firstLaterKey,
-            firstLater);
+            left + o.left,
+            firstLeftKey,
+            firstLeft);
     if (o.firstError != null) {
       sum = sum.withError(o.firstErrorKey, o.firstError);
     }
-    return o.firstLater == null ? sum : sum.withLater(o.firstLaterKey, o.firstLater);
+    return o.firstLeft == null ? sum : sum.withLeft(o.firstLeftKey, o.firstLeft);
   }
 
   /**
-   * What a person is told of the files left for later, null when none: they are not lost, but not
-   * at the sink after this run either.
+   * What a person is told of the entries left out, null when none: not lost, but not at the sink
+   * after this run either.
    */
-  String laterWarning() {
-    if (later == 0) {
+  String leftWarning() {
+    if (left == 0) {
       return null;
     }
-    return later == 1
-        ? "1 file not copied yet, stamped later than this run's listing: " + firstLater
-        : later
-            + " files not copied yet, stamped later than this run's listing; the first: "
-            + firstLater;
+    return left == 1
+        ? "1 entry not copied: " + firstLeft
+        : left + " entries not copied; the first: " + firstLeft;
   }
 
   private PartitionTally counts(long copied, long skipped, long failed, long bytes) {
@@ -94,12 +92,12 @@ record PartitionTally(
         firstErrorKey,
         firstError,
         listedEmpty,
-        later,
-        firstLaterKey,
-        firstLater);
+        left,
+        firstLeftKey,
+        firstLeft);
   }
 
-  private PartitionTally laterBy(long n) {
+  private PartitionTally leftBy(long n) {
     return new PartitionTally(
         copied,
         skipped,
@@ -108,9 +106,9 @@ record PartitionTally(
         firstErrorKey,
         firstError,
         listedEmpty,
-        later + n,
-        firstLaterKey,
-        firstLater);
+        left + n,
+        firstLeftKey,
+        firstLeft);
   }
 
   private PartitionTally withError(String key, String error) {
@@ -118,14 +116,14 @@ record PartitionTally(
       return this;
     }
     return new PartitionTally(
-        copied, skipped, failed, bytes, key, error, listedEmpty, later, firstLaterKey, firstLater);
+        copied, skipped, failed, bytes, key, error, listedEmpty, left, firstLeftKey, firstLeft);
   }
 
-  private PartitionTally withLater(String key, String reason) {
-    if (firstLater != null && firstLaterKey.compareTo(key) <= 0) {
+  private PartitionTally withLeft(String key, String reason) {
+    if (firstLeft != null && firstLeftKey.compareTo(key) <= 0) {
       return this;
     }
     return new PartitionTally(
-        copied, skipped, failed, bytes, firstErrorKey, firstError, listedEmpty, later, key, reason);
+        copied, skipped, failed, bytes, firstErrorKey, firstError, listedEmpty, left, key, reason);
   }
 }

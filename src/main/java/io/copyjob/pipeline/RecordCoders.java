@@ -64,9 +64,9 @@ final class RecordCoders {
       NULLABLE_STRING.encode(t.firstErrorKey(), out);
       NULLABLE_STRING.encode(t.firstError(), out);
       BOOLEAN.encode(t.listedEmpty(), out);
-      LONG.encode(t.later(), out);
-      NULLABLE_STRING.encode(t.firstLaterKey(), out);
-      NULLABLE_STRING.encode(t.firstLater(), out);
+      LONG.encode(t.left(), out);
+      NULLABLE_STRING.encode(t.firstLeftKey(), out);
+      NULLABLE_STRING.encode(t.firstLeft(), out);
     }
 
     @Override

@@ -261,7 +261,7 @@ public final class RecordPartitionResult
               window.end(),
               join(
                   empty && spec.mode() == JobSpec.Mode.FULL ? emptyWarning(key, control) : null,
-                  laterWarning(key, tally)));
+                  leftWarning(key, tally)));
       if (empty && spec.mode() != JobSpec.Mode.FULL) {
         // A folder gone or not mounted lists empty: a window moved past it would never list the
         // changes made there meanwhile. An empty window costs nothing to list again.
@@ -318,9 +318,11 @@ public final class RecordPartitionResult
               + " until it lists a file again: is the source folder there and mounted?");
     }
 
-    /** A warning of the files left for a later run (stamped later than their listing), or null. */
-    private static String laterWarning(PartitionKey key, PartitionTally tally) {
-      String warning = tally.laterWarning();
+    /**
+     * A warning of the entries listed but not copied (see {@link PartitionTally#left}), or null.
+     */
+    private static String leftWarning(PartitionKey key, PartitionTally tally) {
+      String warning = tally.leftWarning();
       return warning == null ? null : warn(key, warning);
     }
 

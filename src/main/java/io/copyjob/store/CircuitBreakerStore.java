@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -229,6 +230,11 @@ public final class CircuitBreakerStore extends ForwardingStore {
       @Override
       public long markersSkipped() {
         return listing.markersSkipped();
+      }
+
+      @Override
+      public List<Skipped> takeSkipped() {
+        return listing.takeSkipped();
       }
     };
   }

@@ -2,6 +2,7 @@ package io.copyjob.store;
 
 import java.io.IOException;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * A listing that is fetched page by page while it is iterated, so that a prefix of millions of
@@ -18,4 +19,17 @@ public interface Listing extends Iterator<FileInfo>, AutoCloseable {
   default long markersSkipped() {
     return 0;
   }
+
+  /**
+   * The entries passed over since the last call that a person would take for files: on a local
+   * disk, a link to a folder (not followed: links can make cycles), a link whose target is gone, a
+   * named pipe, a socket or a device. Each is said, never dropped without a word. Empty for stores
+   * whose listings hold files alone.
+   */
+  default List<Skipped> takeSkipped() {
+    return List.of();
+  }
+
+  /** An entry passed over: its key as a file's would be, and why it is not copied. */
+  record Skipped(String key, String reason) {}
 }

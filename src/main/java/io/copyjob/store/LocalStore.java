@@ -26,8 +26,10 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.zip.CRC32C;
 
@@ -492,6 +494,7 @@ public final class LocalStore implements Store {
   private static final class WalkListing extends AbstractIterator<FileInfo> implements Listing {
     private final Deque<Level> levels = new ArrayDeque<>();
     private final boolean recursive;
+    private List<Skipped> skipped = new ArrayList<>();
 
     private record Level(DirectoryStream<Path> stream, Iterator<Path> entries, String keyPrefix) {}
 
@@ -515,25 +518,52 @@ public final class LocalStore implements Store {
           }
           Path entry = level.entries.next();
           String name = entry.getFileName().toString();
+          String key = level.keyPrefix + name;
           BasicFileAttributes attrs =
               Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
           if (attrs.isSymbolicLink()) {
-            attrs = Files.readAttributes(entry, BasicFileAttributes.class);
+            try {
+              attrs = Files.readAttributes(entry, BasicFileAttributes.class);
+            } catch (NoSuchFileException e) {
+              skipped.add(new Skipped(key, "a symbolic link whose target is not there"));
+              continue;
+            }
             if (attrs.isDirectory()) {
-              continue; // directory links are not followed: they can make cycles
+              // Directory links are not followed: they can make cycles.
+              if (recursive) {
+                skipped.add(new Skipped(key, "a symbolic link to a folder, not followed"));
+              }
+              continue;
             }
           }
-          if (attrs.isRegularFile() && !isTemp(name)) {
-            return info(level.keyPrefix + name, attrs);
-          } else if (attrs.isDirectory() && recursive) {
-            DirectoryStream<Path> stream = Files.newDirectoryStream(entry);
-            levels.push(new Level(stream, stream.iterator(), level.keyPrefix + name + "/"));
+          if (attrs.isRegularFile()) {
+            if (!isTemp(name)) {
+              return info(key, attrs);
+            }
+          } else if (attrs.isDirectory()) {
+            if (recursive) {
+              DirectoryStream<Path> stream = Files.newDirectoryStream(entry);
+              levels.push(new Level(stream, stream.iterator(), key + "/"));
+            }
+          } else {
+            skipped.add(
+                new Skipped(key, "not a regular file (a named pipe, a socket or a device)"));
           }
         }
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
       return endOfData();
+    }
+
+    @Override
+    public List<Skipped> takeSkipped() {
+      if (skipped.isEmpty()) {
+        return List.of();
+      }
+      List<Skipped> taken = skipped;
+      skipped = new ArrayList<>();
+      return taken;
     }
 
     @Override

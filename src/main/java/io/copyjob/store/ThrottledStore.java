@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -104,6 +105,11 @@ public final class ThrottledStore extends ForwardingStore implements Throttle {
       @Override
       public long markersSkipped() {
         return listing.markersSkipped();
+      }
+
+      @Override
+      public List<Skipped> takeSkipped() {
+        return listing.takeSkipped();
       }
     };
   }

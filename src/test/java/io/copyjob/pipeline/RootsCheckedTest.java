@@ -217,15 +217,11 @@ public class RootsCheckedTest {
     String[] first = copyjob("run", job.toString());
 
     String reason =
-        "a/ahead.txt: not copied yet, stamped "
+        "a/ahead.txt: stamped "
             + stamp
             + ", later than this run's listing; a run after that time copies it";
     assertThat(first[0]).isEqualTo("0");
-    assertThat(first[1])
-        .contains(
-            "  warning     partition 'a': 1 file not copied yet, stamped later than this run's"
-                + " listing: "
-                + reason);
+    assertThat(first[1]).contains("  warning     partition 'a': 1 entry not copied: " + reason);
     assertThat(dir.resolve("out/a/now.txt")).hasBinaryContent(now);
     assertThat(dir.resolve("out/a/ahead.txt")).doesNotExist();
     assertThat(state("a").error()).contains(reason);
@@ -238,9 +234,42 @@ public class RootsCheckedTest {
     String[] second = copyjob("run", job.toString());
 
     assertThat(second[0]).isEqualTo("0");
-    assertThat(second[1]).doesNotContain("not copied yet");
+    assertThat(second[1]).doesNotContain("not copied");
     assertThat(dir.resolve("out/a/ahead.txt")).hasBinaryContent(ahead);
     assertThat(state("a").error()).isNull();
+  }
+
+  @Test
+  public void entriesOfALocalSourceThatAreNotFilesAreSaidNotDroppedAndTheRestIsCopied()
+      throws Exception {
+    Path source = dir.resolve("source");
+    byte[] real = TestTrees.write(source, "a/real.txt", 100);
+    byte[] linked = TestTrees.write(source, "a/linked.txt", 50);
+    TestTrees.write(dir, "elsewhere/inside.txt", 10);
+    Files.createSymbolicLink(source.resolve("a/folder-link"), dir.resolve("elsewhere"));
+    Files.createSymbolicLink(source.resolve("a/file-link"), source.resolve("a/linked.txt"));
+    Files.createSymbolicLink(source.resolve("a/dangling"), dir.resolve("gone"));
+    Process mkfifo = new ProcessBuilder("mkfifo", source.resolve("a/pipe").toString()).start();
+    assertThat(mkfifo.waitFor()).isZero();
+    jobFile("./source/", "full");
+
+    String[] result = copyjob("run", job.toString());
+
+    assertThat(result[0]).isEqualTo("0");
+    assertThat(result[1])
+        .contains(
+            "  warning     partition 'a': 3 entries not copied; the first: a/dangling: a symbolic"
+                + " link whose target is not there");
+    assertThat(dir.resolve("out/a/real.txt")).hasBinaryContent(real);
+    assertThat(dir.resolve("out/a/file-link")).hasBinaryContent(linked); // a file link: its file
+    assertThat(dir.resolve("out/a/folder-link")).doesNotExist();
+    assertThat(state("a").status()).isEqualTo(PartitionStatus.SUCCEEDED);
+    String files = copyjob("history", job.toString(), "--run", "1", "--files")[1];
+    assertThat(files)
+        .containsPattern("a/dangling.*NOT_A_FILE.*a symbolic link whose target is not there")
+        .containsPattern("a/folder-link.*NOT_A_FILE.*a symbolic link to a folder, not followed")
+        .containsPattern(
+            "a/pipe.*NOT_A_FILE.*not a regular file \\(a named pipe, a socket or a device\\)");
   }
 
   private PartitionState state(String prefix) throws Exception {
