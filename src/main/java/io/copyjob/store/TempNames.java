@@ -21,6 +21,15 @@ public final class TempNames {
   private static final Pattern OWNED =
       Pattern.compile(Pattern.quote(MARK) + "([0-9a-f]{12})-(\\d+)-[0-9a-f]{32}\\.tmp$");
 
+  /**
+   * Any temporary name {@link #beside} makes, owned or not: a user's file that only looks like one
+   * ({@code .notes.copyjob-draft.tmp}) is a file like any other, listed and copied.
+   */
+  private static final Pattern ANY =
+      Pattern.compile(
+          "^\\..*" + Pattern.quote(MARK) + "(?:[0-9a-f]{12}-\\d+-)?[0-9a-f]{32}\\.tmp$",
+          Pattern.DOTALL);
+
   private TempNames() {}
 
   /**
@@ -50,7 +59,7 @@ public final class TempNames {
 
   /** Whether a file name is one of these temporary names (never listed as a file). */
   public static boolean isTemp(String name) {
-    return name.startsWith(".") && name.contains(MARK) && name.endsWith(".tmp");
+    return ANY.matcher(name).matches();
   }
 
   /** A temporary file of {@code owner}'s job written by another of its runs. */

@@ -243,6 +243,35 @@ public class LocalStoreTest extends StoreContractTest {
   }
 
   /**
+   * Only the names copyjob makes for its temporary files are left out of a listing: a user's file
+   * that merely looks like one (hidden, the mark, ".tmp") is listed and so copied.
+   */
+  @Test
+  public void listsAUsersFileThatOnlyLooksLikeATemporaryOne() throws Exception {
+    Path ownedTemp = leftBehind(store.ownedBy(new TempOwner("job-a", 1)), "p/x.bin");
+    Path unownedTemp = leftBehind(store, "p/y.bin");
+    List<String> lookalikes =
+        List.of(
+            "p/.notes.copyjob-draft.tmp",
+            "p/.x.copyjob-0123.tmp",
+            "p/.x.copyjob-" + "0".repeat(32) + ".tmp.bak",
+            "p/.x.copyjob-" + "G".repeat(32) + ".tmp");
+    for (String key : lookalikes) {
+      put(key, random(10));
+    }
+    List<String> listed = new ArrayList<>();
+    try (Listing listing = store.list("p/", true)) {
+      listing.forEachRemaining(f -> listed.add(f.key()));
+    }
+
+    List<String> expected = new ArrayList<>(lookalikes);
+    expected.addAll(List.of("p/x.bin", "p/y.bin")); // the puts that left the temporaries
+    assertThat(listed).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(ownedTemp).exists();
+    assertThat(unownedTemp).exists();
+  }
+
+  /**
    * The temporary file a put of {@code key} writes, as a kill during the write would leave it: its
    * name is taken while the put reads its content, and the file made again after the put.
    */
