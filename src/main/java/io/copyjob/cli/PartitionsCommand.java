@@ -77,7 +77,12 @@ final class PartitionsCommand implements Runnable {
                 + "; insert them there");
       }
       String sourceRoot = spec.source().root().toString();
-      String partitionRoot = root == null ? sourceRoot : RootNames.resolve(sourceRoot, root);
+      String partitionRoot;
+      try {
+        partitionRoot = root == null ? sourceRoot : RootNames.resolve(sourceRoot, root);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--root: " + e.getMessage());
+      }
       List<PartitionKey> keys = new ArrayList<>();
       for (String prefix : prefixes) {
         if (prefix.startsWith("/")) {

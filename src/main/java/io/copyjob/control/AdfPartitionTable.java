@@ -115,9 +115,21 @@ public final class AdfPartitionTable implements PartitionQueries {
 
   @Override
   public PartitionKey key(ResultSet row) throws SQLException {
-    String root =
-        table.rootColumn() == null ? sourceRoot : RootNames.resolve(sourceRoot, row.getString(2));
-    return new PartitionKey(root, row.getString(1));
+    String prefix = row.getString(1);
+    if (table.rootColumn() == null) {
+      return new PartitionKey(sourceRoot, prefix);
+    }
+    String raw = row.getString(2);
+    String where =
+        "partition table " + table.table() + ", prefix '" + prefix + "', " + table.rootColumn();
+    if (raw == null) {
+      throw new SQLException(where + ": empty; give a bucket, container or folder name, or a URI");
+    }
+    try {
+      return new PartitionKey(RootNames.resolve(sourceRoot, raw), prefix);
+    } catch (IllegalArgumentException e) {
+      throw new SQLException(where + ": " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -125,6 +137,15 @@ public final class AdfPartitionTable implements PartitionQueries {
     int column = table.rootColumn() == null ? 2 : 3;
     Timestamp time = row.getTimestamp(column, Calendar.getInstance(UTC));
     return time == null ? null : time.toInstant().minus(ROUNDING_TOLERANCE);
+  }
+
+  /** The root a root column's value names, or null for one that names none (never a partition). */
+  private String resolvedOrNull(String raw) {
+    try {
+      return RootNames.resolve(sourceRoot, raw);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** Opens a connection to the table's database. */
@@ -308,7 +329,7 @@ public final class AdfPartitionTable implements PartitionQueries {
       try (ResultSet rows = s.executeQuery()) {
         while (rows.next()) {
           String raw = rows.getString(1);
-          if (raw != null && RootNames.resolve(sourceRoot, raw).equals(key.root())) {
+          if (raw != null && key.root().equals(resolvedOrNull(raw))) {
             raws.add(raw);
           }
         }

@@ -11,13 +11,41 @@ import java.net.URI;
 public final class RootNames {
   private RootNames() {}
 
-  /** The root URI (ending in '/') a root column's value names, next to {@code sourceRoot}. */
+  /**
+   * The root URI (ending in '/') a root column's value names, next to {@code sourceRoot}: a URI as
+   * it is, a name as above, or, beside a {@code file:} or {@code hdfs:} root, an absolute path on
+   * the same file system ({@code /data/other}). A bucket or container name cannot start with '/'.
+   *
+   * @throws IllegalArgumentException for a value that names no root, saying why
+   */
   public static String resolve(String sourceRoot, String value) {
     if (value.contains("://") || value.startsWith("file:")) {
       return value.endsWith("/") ? value : value + "/";
     }
     URI root = URI.create(sourceRoot);
     String scheme = root.getScheme();
+    if (value.isBlank()) {
+      throw new IllegalArgumentException(
+          "root: empty; give a URI or a bucket, container or folder name");
+    }
+    if (value.startsWith("/")) {
+      if (scheme.equals("file") || scheme.equals("hdfs")) {
+        String path = value.endsWith("/") ? value : value + "/";
+        try {
+          return new URI(
+                  scheme, root.getAuthority() == null ? "" : root.getAuthority(), path, null, null)
+              .toString();
+        } catch (java.net.URISyntaxException e) {
+          throw new IllegalArgumentException("root '" + value + "': " + e.getMessage(), e);
+        }
+      }
+      throw new IllegalArgumentException(
+          "root '"
+              + value
+              + "': a bucket or container name cannot start with '/'; give the name alone or a URI ("
+              + scheme
+              + "://...)");
+    }
     if (scheme.equals("s3") || scheme.equals("gs")) {
       return scheme + "://" + value + "/";
     }

@@ -517,4 +517,21 @@ public class CopyJobTest {
     TestTrees.assertTree(dir.resolve("dst"), expected);
     assertThat(out.toString()).contains("partitions  3 succeeded, 0 failed");
   }
+
+  /** An absolute path had been appended to the source root's parent (file:///...//abs/path/). */
+  @Test
+  public void anotherRootGivenAsAnAbsolutePathIsThatFolder() throws Exception {
+    Path elsewhere = dir.resolve("mnt/more");
+    byte[] other = TestTrees.write(elsewhere, "z/9.bin", 900);
+    assertThat(
+            copyjob("partitions", "add", jobFile.toString(), "z", "--root", elsewhere.toString()))
+        .isZero();
+
+    assertThat(copyjob("run", jobFile.toString())).isZero();
+
+    Map<String, byte[]> expected = new java.util.HashMap<>(files);
+    expected.put("more/z/9.bin", other);
+    TestTrees.assertTree(dir.resolve("dst"), expected);
+    assertThat(out.toString()).contains("partitions  3 succeeded, 0 failed");
+  }
 }
