@@ -41,14 +41,71 @@ final class Roots {
   }
 
   /**
-   * True when one root is the other or lies below it, so a copy would read what it writes. Roots of
-   * different schemes or authorities never overlap (we cannot tell that two endpoints name the same
-   * storage).
+   * True when one root is the other or lies below it, so a copy would read what it writes. Local
+   * folders are compared where they really are (a symbolic link on the way followed, for the part
+   * that exists); an Azure container is the same whether named {@code azfs://ACCOUNT/CONTAINER/},
+   * {@code abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/} or {@code
+   * https://ACCOUNT.blob.core.windows.net/CONTAINER/}. Other roots of different schemes or
+   * authorities never overlap (we cannot tell that two endpoints name the same storage).
    */
   static boolean overlap(URI a, URI b) {
-    return a.getScheme().equalsIgnoreCase(b.getScheme())
-        && String.valueOf(a.getRawAuthority()).equalsIgnoreCase(String.valueOf(b.getRawAuthority()))
-        && (a.getRawPath().startsWith(b.getRawPath()) || b.getRawPath().startsWith(a.getRawPath()));
+    URI x = canonical(a);
+    URI y = canonical(b);
+    return x.getScheme().equalsIgnoreCase(y.getScheme())
+        && String.valueOf(x.getRawAuthority()).equalsIgnoreCase(String.valueOf(y.getRawAuthority()))
+        && (x.getRawPath().startsWith(y.getRawPath()) || y.getRawPath().startsWith(x.getRawPath()));
+  }
+
+  private static final Pattern ABFS_AUTHORITY =
+      Pattern.compile(
+          "^([^@]+)@([^.]+)\\.(?:dfs|blob)\\.core\\.windows\\.net$", Pattern.CASE_INSENSITIVE);
+  private static final Pattern AZURE_HOST =
+      Pattern.compile("^([^.]+)\\.(?:dfs|blob)\\.core\\.windows\\.net$", Pattern.CASE_INSENSITIVE);
+
+  /** The one form of a root that {@link #overlap} compares. */
+  private static URI canonical(URI root) {
+    String scheme = root.getScheme().toLowerCase(Locale.ROOT);
+    String authority = root.getRawAuthority() == null ? "" : root.getRawAuthority();
+    String path = withSlash(root.getRawPath() == null ? "/" : root.getRawPath());
+    try {
+      switch (scheme) {
+        case "file":
+          return directory(realPath(Path.of(root)));
+        case "azfs":
+          return URI.create("azure://" + authority + path);
+        case "abfs":
+        case "abfss":
+          Matcher abfs = ABFS_AUTHORITY.matcher(authority);
+          return abfs.matches()
+              ? URI.create("azure://" + abfs.group(2) + "/" + abfs.group(1) + path)
+              : root;
+        case "https":
+        case "http":
+          Matcher host = AZURE_HOST.matcher(authority);
+          return host.matches() ? URI.create("azure://" + host.group(1) + path) : root;
+        default:
+          return root;
+      }
+    } catch (RuntimeException e) {
+      return root; // not a form we can take apart: compared as written
+    }
+  }
+
+  /** Where a folder really is: its deepest existing ancestor's real path, then the rest. */
+  private static Path realPath(Path path) {
+    Path absolute = path.toAbsolutePath().normalize();
+    Path existing = absolute;
+    while (existing != null && !java.nio.file.Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return absolute;
+    }
+    try {
+      return existing.toRealPath().resolve(existing.relativize(absolute)).normalize();
+    } catch (java.io.IOException e) {
+      return absolute;
+    }
   }
 
   // The shell expands ~ but Java does not; a user who writes ~/data means their home.
