@@ -4,13 +4,14 @@ import java.io.Serializable;
 
 /**
  * The file results of one partition summed up. The first error kept is the one of the smallest key,
- * so that reruns of the same failure report the same error; so is the first file left for left.
+ * so that reruns of the same failure report the same error; so is the first entry left.
  *
  * @param listedEmpty whether the partition's listing gave no file at all
- * @param left files stamped left than their listing, left for a left run ({@link
- *     FileResult.Outcome#STAMPED_LATER})
+ * @param left entries listed but not copied, each said: files stamped later than their listing,
+ *     left for a later run ({@link FileResult.Outcome#STAMPED_LATER}), and entries that are not
+ *     files ({@link FileResult.Outcome#NOT_A_FILE})
  * @param firstLeftKey of those, the smallest key; null when none
- * @param firstLeft its reason, which says its stamp
+ * @param firstLeft its reason
  */
 record PartitionTally(
     long copied,

@@ -122,7 +122,8 @@ public final class RecordRoundResult
         tally = tally.plus(e.tally());
         tallyState.write(tally);
       }
-      if (listed == null || tally.copied() + tally.skipped() + tally.failed() < listed.expected()) {
+      if (listed == null
+          || tally.copied() + tally.skipped() + tally.failed() + tally.left() < listed.expected()) {
         return;
       }
       tallyState.clear();
@@ -138,7 +139,12 @@ public final class RecordRoundResult
               tally.bytes(),
               tally.firstError(),
               round.window().start(),
-              round.window().end());
+              round.window().end(),
+              tally.leftWarning());
+      if (result.warning() != null) {
+        LOG.warn(
+            "Partition '{}', round {}: {}", round.key().prefix(), round.round(), result.warning());
+      }
       if (listed.listedEmpty() && result.firstError() == null) {
         // As a batch run's delta partition (RecordPartitionResult): a folder gone or not mounted
         // lists empty, and the next round lists from the same start.
@@ -152,7 +158,11 @@ public final class RecordRoundResult
                   + " there and mounted?";
           LOG.warn("Partition '{}', round {}: {}", round.key().prefix(), round.round(), warning);
         }
-        result = result.keepingWatermark(warning);
+        result =
+            result.keepingWatermark(
+                warning == null
+                    ? result.warning()
+                    : result.warning() == null ? warning : warning + "; " + result.warning());
       }
       try (ControlStore control = ControlStore.openExisting(spec.control())) {
         if (!control.recordRound(run.runId(), spec.name(), run.runStart(), round.round(), result)) {

@@ -299,6 +299,58 @@ public class RunStatusAfterFaultsTest {
     }
   }
 
+  /**
+   * The entries a round's listing left (not files, stamped later) are waited for as its copies are
+   * and said in its record: they had been logged alone, and a round could be recorded before they
+   * came.
+   */
+  @Test
+  public void aRoundSaysTheEntriesItsListingLeftAndWaitsForThem() throws Exception {
+    JobSpec spec = spec(Mode.DELTA, h2());
+    String owner = "host:1:rounds";
+    PartitionKey partition = new PartitionKey(source.toUri().toString(), "a");
+    Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    DeltaWindow first = new DeltaWindow(null, start.plusSeconds(1));
+    long runId;
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.acquireLease(job, owner, Duration.ofMinutes(1))).isTrue();
+      runId = control.startRun(job, owner, start, "continuous", "direct", "{}");
+      control.startRound(runId, job, 1, List.of(planned(runId, 1, partition, start, first)));
+    }
+    Pipeline pipeline = Pipeline.create(direct());
+    PCollection<KV<String, RoundEvent>> listed =
+        pipeline.apply(
+            "Listed",
+            Create.of(
+                    KV.of(
+                        StartRounds.resultKey(partition.id(), 1),
+                        RoundEvent.listed(new RoundPartition(1, partition, first), 2, false)))
+                .withCoder(
+                    KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RoundEvent.class))));
+    pipeline
+        .apply(
+            "Results",
+            Create.of(
+                    new FileResult(partition, "a/x.bin", FileResult.Outcome.COPIED, 100, null)
+                        .inRound(1),
+                    FileResult.notAFile(partition, "a/pipe", "not a regular file").inRound(1))
+                .withCoder(SerializableCoder.of(FileResult.class)))
+        .apply(
+            new RecordRoundResult(
+                spec, new RunContext(runId, start, owner, Duration.ofMinutes(1)), listed));
+    assertThat(pipeline.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.rounds(runId))
+          .extracting(r -> r.round() + " " + r.status())
+          .containsExactly("1 SUCCEEDED");
+      PartitionState state = control.partitions(job).get(0);
+      assertThat(state.status()).isEqualTo(PartitionStatus.SUCCEEDED);
+      assertThat(state.lastSuccessTime()).isEqualTo(first.end());
+      assertThat(state.error()).isEqualTo("1 entry not copied: a/pipe: not a regular file");
+    }
+  }
+
   private static RoundRecord planned(
       long runId, long round, PartitionKey partition, Instant at, DeltaWindow window) {
     return RoundRecord.planned(
