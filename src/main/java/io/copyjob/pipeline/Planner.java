@@ -61,21 +61,44 @@ public final class Planner {
       Partitions.Selection selection, Instant runStart, EachFile eachFile) {
     List<PartitionPlan> plans = new ArrayList<>();
     Map<String, SourceTime> times = new HashMap<>();
+    Map<String, String> unreachable = new HashMap<>();
     try (StoreCache stores = new StoreCache(spec)) {
       for (PartitionKey key : selection.partitions()) {
         Instant last = selection.lastSuccess().get(key.id());
         SourceTime time = times.get(key.root());
         if (time == null) {
-          time = sourceTime(stores, key.root(), runStart);
+          // Each root is checked once as a run checks it, quickly: a store that does not answer
+          // fails its partitions with the run's one line, not after each listing's tries.
+          String problem = rootProblem(stores, key.root());
+          if (problem != null) {
+            unreachable.put(key.root(), problem);
+            time = new SourceTime(runStart, io.copyjob.store.Store.DEFAULT_TIME_RESOLUTION);
+          } else {
+            time = sourceTime(stores, key.root(), runStart);
+          }
           times.put(key.root(), time);
         }
         DeltaWindow window = DeltaWindow.of(spec, last == null ? null : last.toEpochMilli(), time);
-        plans.add(planPartition(stores, key, window, eachFile));
+        String problem = unreachable.get(key.root());
+        plans.add(
+            problem != null
+                ? new PartitionPlan(key, window, 0, 0, problem, 0, 0)
+                : planPartition(stores, key, window, eachFile));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return plans;
+  }
+
+  /** Why a run could not read {@code root} (see {@link StoreCache#preflight}), or null. */
+  private static String rootProblem(StoreCache stores, String root) {
+    try {
+      stores.get(root).prepare(false);
+      return null;
+    } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+      return e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+    }
   }
 
   /** The root's clock as a run would read it; the run's start when the store cannot be asked. */

@@ -170,6 +170,49 @@ public class StoreMessagesTest {
                 + System.lineSeparator());
   }
 
+  /**
+   * A plan whose source does not answer says so as a run does, at once: each listing had waited out
+   * the Azure SDK's tries first (2 min 15 s against a refused port).
+   */
+  @Test(timeout = 60_000)
+  public void aPlanOfASourceThatDoesNotAnswerSaysSoAtOnce() throws Exception {
+    int port = freePort();
+    List<String> lines = new ArrayList<>(List.of("name: messages-" + id, "connections:"));
+    lines.addAll(
+        List.of(
+            azure(
+                URI.create("http://127.0.0.1:" + port + "/devstoreaccount1"),
+                "accountKeyEnv: COPYJOB_TEST_AZURE_KEY")));
+    lines.addAll(
+        List.of(
+            "source:",
+            "  root: azfs://devstoreaccount1/c-" + id + "/",
+            "  connection: c",
+            "  partitions: [a, b]",
+            "sink:",
+            "  root: ./out/",
+            ""));
+    Path job = tmp.getRoot().toPath().resolve("plan.yaml");
+    Files.writeString(job, String.join("\n", lines));
+
+    String[] result = copyjob("plan", job.toString());
+
+    assertThat(result[0]).isEqualTo("1");
+    for (String prefix : List.of("a", "b")) {
+      assertThat(result[1])
+          .contains(
+              "partition '"
+                  + prefix
+                  + "' of azfs://devstoreaccount1/c-"
+                  + id
+                  + "/: 0 files, 0 B  (listing failed: connection 'c': container 'c-"
+                  + id
+                  + "': nothing answers at 127.0.0.1:"
+                  + port
+                  + " (connection refused))");
+    }
+  }
+
   /** The SDK used to log an error line of its own, and copyjob's named no connection. */
   @Test
   public void anInvalidAzureConnectionStringNamesTheConnectionAndTheVariable() throws Exception {
