@@ -89,7 +89,9 @@ public final class CopyJob implements Runnable {
       return e.getMessage();
     }
     if (e instanceof SQLException) {
-      return "control store: " + oneLine(e.getMessage());
+      String message = oneLine(e.getMessage());
+      // Messages of copyjob's own often name the store already ("control store URL: ...").
+      return message.startsWith("control store") ? message : "control store: " + message;
     }
     return e.getClass().getSimpleName()
         + (e.getMessage() == null ? "" : ": " + oneLine(e.getMessage()));

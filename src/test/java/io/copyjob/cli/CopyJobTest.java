@@ -534,4 +534,21 @@ public class CopyJobTest {
     TestTrees.assertTree(dir.resolve("dst"), expected);
     assertThat(out.toString()).contains("partitions  3 succeeded, 0 failed");
   }
+
+  /** The line had said "control store: control store URL: ...". */
+  @Test
+  public void aControlStoreThatDoesNotAnswerIsOneLineNamingItOnce() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    String url = "jdbc:postgresql://127.0.0.1:" + port + "/copyjob";
+    Files.writeString(
+        jobFile, Files.readString(jobFile) + "control:\n  url: " + url + "\n  user: u\n");
+
+    assertThat(copyjob("run", jobFile.toString())).isEqualTo(1);
+
+    assertThat(err.toString().lines()).hasSize(1);
+    assertThat(err.toString()).startsWith("copyjob: control store " + url + ": cannot connect: ");
+  }
 }
