@@ -106,6 +106,54 @@ public class SchedulingRecipesIT {
     }
   }
 
+  /**
+   * cron and systemd start the launcher with no locale: Java then reads file names as ASCII, and
+   * every local file whose name is outside it failed to copy. The launcher sets a UTF-8 locale.
+   */
+  @Test
+  public void aRunStartedWithNoLocaleCopiesNamesOutsideAscii() throws Exception {
+    Path dir = tmp.getRoot().toPath();
+    String name = "caf\u00e9 na\u00efve \u65e5\u672c.txt";
+    // Written by the shell: this JVM may be one without a UTF-8 locale itself.
+    Result write =
+        sh(
+            dir,
+            "mkdir -p src/a && printf 'x%.0s' {1..1000} > \"src/a/$(printf '"
+                + bashEscaped(name)
+                + "')\"",
+            30);
+    assertThat(write.exit()).as(write.out()).isZero();
+    Files.writeString(
+        dir.resolve("job.yaml"),
+        "name: names\nsource:\n  root: ./src/\n  partitions: [a]\nsink:\n  root: ./dst/\n");
+
+    Result run =
+        sh(
+            dir,
+            "env -i PATH=\"$PATH\" HOME=\"$HOME\" "
+                + ROOT.resolve("scripts/copyjob")
+                + " run job.yaml",
+            300);
+
+    assertThat(run.exit()).as(run.out()).isZero();
+    assertThat(run.out()).contains("files       1 copied, 0 skipped, 0 failed");
+    Result listed = sh(dir, "ls dst/a | od -An -tx1 | tr -d ' \\n'", 30);
+    StringBuilder hex = new StringBuilder();
+    for (byte b : (name + "\n").getBytes(StandardCharsets.UTF_8)) {
+      hex.append(String.format("%02x", b));
+    }
+    assertThat(listed.out()).isEqualTo(hex.toString());
+  }
+
+  /** {@code text} as printf's format writes its UTF-8 bytes: each byte as \\xHH. */
+  private static String bashEscaped(String text) {
+    StringBuilder out = new StringBuilder();
+    for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+      out.append(String.format("\\x%02x", b));
+    }
+    return out.toString();
+  }
+
   @Test
   public void theSystemdUnitsVerifyAndTheirCalendarIsHourly() throws Exception {
     Assume.assumeTrue("systemd-analyze is not installed", onPath("systemd-analyze"));
