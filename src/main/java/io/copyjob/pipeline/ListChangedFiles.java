@@ -417,6 +417,21 @@ public final class ListChangedFiles
         if (layout.ownedByLonger(partition, skipped.key())) {
           continue;
         }
+        if (skipped.failure()) {
+          LOG.warn(
+              "Partition '{}': {}: {}; not copied",
+              partition.prefix(),
+              skipped.key(),
+              skipped.reason());
+          failures.accept(
+              new FileResult(
+                  partition,
+                  skipped.key(),
+                  FileResult.Outcome.FAILED,
+                  0,
+                  skipped.key() + ": " + skipped.reason()));
+          continue;
+        }
         if (counts.notFiles++ == 0) {
           LOG.warn(
               "Partition '{}': {}: {}; not copied",

@@ -30,6 +30,15 @@ public interface Listing extends Iterator<FileInfo>, AutoCloseable {
     return List.of();
   }
 
-  /** An entry passed over: its key as a file's would be, and why it is not copied. */
-  record Skipped(String key, String reason) {}
+  /**
+   * An entry passed over: its key as a file's would be, and why it is not copied.
+   *
+   * @param failure whether it is a file that should have been copied (a failure of its partition),
+   *     not an entry that is no file
+   */
+  record Skipped(String key, String reason, boolean failure) {
+    public Skipped(String key, String reason) {
+      this(key, reason, false);
+    }
+  }
 }

@@ -486,6 +486,31 @@ public final class LocalStore implements Store {
     return new FileInfo(key, attrs.size(), attrs.lastModifiedTime().toInstant(), null);
   }
 
+  /**
+   * Whether {@code name}, the entry's name as Java decoded it, names the entry again: bytes that
+   * are not valid in the JVM's file name charset (sun.jnu.encoding) are decoded as U+FFFD, and the
+   * file cannot be opened by its key.
+   */
+  private static boolean namesAgain(Path entry, String name) {
+    try {
+      return entry.getFileSystem().getPath(name).equals(entry.getFileName());
+    } catch (InvalidPathException e) {
+      return false;
+    }
+  }
+
+  /** Why a file whose name does not decode is not copied, and what to do. */
+  static String unreadableName() {
+    String charset = System.getProperty("sun.jnu.encoding", "the platform's charset");
+    boolean utf8 = charset.equalsIgnoreCase("UTF-8") || charset.equalsIgnoreCase("UTF8");
+    return "its name holds bytes that are not valid "
+        + charset
+        + ", so it cannot be opened by name"
+        + (utf8
+            ? "; rename it to valid UTF-8 to copy it"
+            : " (no UTF-8 locale is set: run with LC_ALL=C.UTF-8, as scripts/copyjob does)");
+  }
+
   private static boolean isTemp(String name) {
     return TempNames.isTemp(name);
   }
@@ -519,6 +544,10 @@ public final class LocalStore implements Store {
           Path entry = level.entries.next();
           String name = entry.getFileName().toString();
           String key = level.keyPrefix + name;
+          if (name.indexOf('\uFFFD') >= 0 && !namesAgain(entry, name)) {
+            skipped.add(new Skipped(key, unreadableName(), true));
+            continue;
+          }
           BasicFileAttributes attrs =
               Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
           if (attrs.isSymbolicLink()) {

@@ -272,6 +272,33 @@ public class RootsCheckedTest {
             "a/pipe.*NOT_A_FILE.*not a regular file \\(a named pipe, a socket or a device\\)");
   }
 
+  /**
+   * A file whose name's bytes the JVM cannot decode (Latin-1 on a UTF-8 system) is a failure naming
+   * why: it had been listed, then failed as a file not found, and its neighbours are copied.
+   */
+  @Test
+  public void aFileWhoseNameDoesNotDecodeFailsSayingWhyAndTheRestIsCopied() throws Exception {
+    Path source = dir.resolve("source");
+    byte[] real = TestTrees.write(source, "a/real.txt", 100);
+    // Written by the shell: Java could not name it.
+    Process write =
+        new ProcessBuilder(
+                "bash", "-c", "printf latin1 > \"$1\"/a/$'caf\\xe9.txt'", "-", source.toString())
+            .start();
+    assertThat(write.waitFor()).isZero();
+    jobFile("./source/", "full");
+
+    String[] result = copyjob("run", job.toString());
+
+    assertThat(result[0]).isEqualTo("1");
+    assertThat(result[1])
+        .containsPattern("partition 'a': a/caf.\\.txt: its name holds bytes that are not valid ");
+    assertThat(dir.resolve("out/a/real.txt")).hasBinaryContent(real);
+    assertThat(state("a").status()).isEqualTo(PartitionStatus.FAILED);
+    String files = copyjob("history", job.toString(), "--run", "1", "--files")[1];
+    assertThat(files).containsPattern("FAILED.*so it cannot be opened by name");
+  }
+
   private PartitionState state(String prefix) throws Exception {
     JobSpec spec = JobSpecParser.parse(job);
     try (ControlStore control = ControlStore.open(spec.control())) {
