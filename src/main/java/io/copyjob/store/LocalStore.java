@@ -500,7 +500,7 @@ public final class LocalStore implements Store {
   }
 
   /** Why a file whose name does not decode is not copied, and what to do. */
-  static String unreadableName() {
+  private static String unreadableName() {
     String charset = System.getProperty("sun.jnu.encoding", "the platform's charset");
     boolean utf8 = charset.equalsIgnoreCase("UTF-8") || charset.equalsIgnoreCase("UTF8");
     return "its name holds bytes that are not valid "

@@ -17,17 +17,14 @@ public final class TempNames {
   /** The most bytes a file name may take on Linux (NAME_MAX), macOS, Windows and HDFS alike. */
   public static final int MAX_NAME_BYTES = 255;
 
-  /** A temporary file of an owned store: its job's tag, its run, then a random part. */
-  private static final Pattern OWNED =
-      Pattern.compile(Pattern.quote(MARK) + "([0-9a-f]{12})-(\\d+)-[0-9a-f]{32}\\.tmp$");
-
   /**
-   * Any temporary name {@link #beside} makes, owned or not: a user's file that only looks like one
-   * ({@code .notes.copyjob-draft.tmp}) is a file like any other, listed and copied.
+   * Any temporary name {@link #beside} makes: an owned store's holds its job's tag (group 1) and
+   * its run (group 2) before the random part. A user's file that only looks like one ({@code
+   * .notes.copyjob-draft.tmp}) is a file like any other, listed and copied.
    */
-  private static final Pattern ANY =
+  private static final Pattern TEMP =
       Pattern.compile(
-          "^\\..*" + Pattern.quote(MARK) + "(?:[0-9a-f]{12}-\\d+-)?[0-9a-f]{32}\\.tmp$",
+          "^\\..*" + Pattern.quote(MARK) + "(?:([0-9a-f]{12})-(\\d+)-)?[0-9a-f]{32}\\.tmp$",
           Pattern.DOTALL);
 
   private TempNames() {}
@@ -59,17 +56,14 @@ public final class TempNames {
 
   /** Whether a file name is one of these temporary names (never listed as a file). */
   public static boolean isTemp(String name) {
-    return ANY.matcher(name).matches();
+    return TEMP.matcher(name).matches();
   }
 
   /** A temporary file of {@code owner}'s job written by another of its runs. */
   public static boolean isLeftover(String name, TempOwner owner) {
-    if (!name.startsWith(".")) {
-      return false;
-    }
-    Matcher m = OWNED.matcher(name);
-    return m.find()
-        && m.group(1).equals(owner.jobTag())
+    Matcher m = TEMP.matcher(name);
+    return m.matches()
+        && owner.jobTag().equals(m.group(1))
         && !m.group(2).equals(Long.toString(owner.runId()));
   }
 }
