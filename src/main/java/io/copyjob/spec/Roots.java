@@ -1,5 +1,6 @@
 package io.copyjob.spec;
 
+import io.copyjob.store.azure.AzureUri;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
@@ -56,37 +57,27 @@ final class Roots {
         && (x.getRawPath().startsWith(y.getRawPath()) || y.getRawPath().startsWith(x.getRawPath()));
   }
 
-  private static final Pattern ABFS_AUTHORITY =
-      Pattern.compile(
-          "^([^@]+)@([^.]+)\\.(?:dfs|blob)\\.core\\.windows\\.net$", Pattern.CASE_INSENSITIVE);
-  private static final Pattern AZURE_HOST =
-      Pattern.compile("^([^.]+)\\.(?:dfs|blob)\\.core\\.windows\\.net$", Pattern.CASE_INSENSITIVE);
-
-  /** The one form of a root that {@link #overlap} compares. */
+  /**
+   * The one form of a root that {@link #overlap} compares: an Azure container as {@code
+   * azure://ACCOUNT/CONTAINER/PATH/} from any form {@link AzureUri} reads, except an emulator's
+   * path-style URL (its account's endpoint is the connection's, not known here).
+   */
   private static URI canonical(URI root) {
     String scheme = root.getScheme().toLowerCase(Locale.ROOT);
-    String authority = root.getRawAuthority() == null ? "" : root.getRawAuthority();
-    String path = withSlash(root.getRawPath() == null ? "/" : root.getRawPath());
     try {
-      switch (scheme) {
-        case "file":
-          return directory(realPath(Path.of(root)));
-        case "azfs":
-          return URI.create("azure://" + authority + path);
-        case "abfs":
-        case "abfss":
-          Matcher abfs = ABFS_AUTHORITY.matcher(authority);
-          return abfs.matches()
-              ? URI.create("azure://" + abfs.group(2) + "/" + abfs.group(1) + path)
-              : root;
-        case "https":
-        case "http":
-          Matcher host = AZURE_HOST.matcher(authority);
-          return host.matches() ? URI.create("azure://" + host.group(1) + path) : root;
-        default:
-          return root;
+      if (scheme.equals("file")) {
+        return directory(realPath(Path.of(root)));
       }
-    } catch (RuntimeException e) {
+      boolean azure =
+          scheme.equals("azfs")
+              || scheme.startsWith("abfs")
+              || (scheme.startsWith("http") && AzureUri.namesAccountByHost(root));
+      if (!azure) {
+        return root;
+      }
+      AzureUri at = AzureUri.parse(root);
+      return new URI("azure", at.account(), "/" + at.container() + "/" + at.path(), null);
+    } catch (RuntimeException | URISyntaxException e) {
       return root; // not a form we can take apart: compared as written
     }
   }

@@ -45,7 +45,7 @@ public record AzureUri(String account, String container, String path, String end
           if (host == null) {
             throw invalid(uri);
           }
-          if (host.contains(".blob.") || host.contains(".dfs.")) {
+          if (namesAccountByHost(uri)) {
             String account = host.substring(0, host.indexOf('.'));
             String[] parts = split(rawPath, 2, uri);
             return new AzureUri(
@@ -64,6 +64,15 @@ public record AzureUri(String account, String container, String path, String end
       default:
         throw invalid(uri);
     }
+  }
+
+  /**
+   * Whether an http(s) URL names its account by its host ({@code ACCOUNT.blob.…}), not by the first
+   * segment of its path as an emulator's does.
+   */
+  public static boolean namesAccountByHost(URI uri) {
+    String host = uri.getHost();
+    return host != null && (host.contains(".blob.") || host.contains(".dfs."));
   }
 
   /** The Blob endpoint: the URI's, or the public cloud's for the account. */
