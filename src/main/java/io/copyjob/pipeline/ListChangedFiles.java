@@ -410,36 +410,33 @@ public final class ListChangedFiles
       counts.partitions++;
     }
 
-    /** Each entry the listing passed over as not a file, said as a result of the partition's. */
+    /**
+     * Each entry the listing passed over, said as a result of the partition's: one that is no file,
+     * or a file that fails (a name the store cannot open it by).
+     */
     private void sayNotFiles(
         PartitionKey partition, Listing listing, ListCounts counts, Consumer<FileResult> failures) {
       for (Listing.Skipped skipped : listing.takeSkipped()) {
         if (layout.ownedByLonger(partition, skipped.key())) {
           continue;
         }
-        if (skipped.failure()) {
-          LOG.warn(
-              "Partition '{}': {}: {}; not copied",
-              partition.prefix(),
-              skipped.key(),
-              skipped.reason());
-          failures.accept(
-              new FileResult(
-                  partition,
-                  skipped.key(),
-                  FileResult.Outcome.FAILED,
-                  0,
-                  skipped.key() + ": " + skipped.reason()));
-          continue;
-        }
-        if (counts.notFiles++ == 0) {
+        // Every file that fails is logged; of the entries that are no file, the first.
+        if (skipped.failure() || counts.notFiles++ == 0) {
           LOG.warn(
               "Partition '{}': {}: {}; not copied",
               partition.prefix(),
               skipped.key(),
               skipped.reason());
         }
-        failures.accept(FileResult.notAFile(partition, skipped.key(), skipped.reason()));
+        failures.accept(
+            skipped.failure()
+                ? new FileResult(
+                    partition,
+                    skipped.key(),
+                    FileResult.Outcome.FAILED,
+                    0,
+                    skipped.key() + ": " + skipped.reason())
+                : FileResult.notAFile(partition, skipped.key(), skipped.reason()));
       }
     }
 

@@ -127,6 +127,11 @@ public final class RecordPartitionResult
     return Math.floorMod(partitionId.hashCode(), SHARDS);
   }
 
+  /** Two warnings of one partition as one, either or both null. */
+  static String join(String a, String b) {
+    return a == null ? b : b == null ? a : a + "; " + b;
+  }
+
   /**
    * The results of one bundle summed per partition, output when the bundle finishes; each failure
    * appended to the run's failure log, if any.
@@ -324,10 +329,6 @@ public final class RecordPartitionResult
     private static String leftWarning(PartitionKey key, PartitionTally tally) {
       String warning = tally.leftWarning();
       return warning == null ? null : warn(key, warning);
-    }
-
-    private static String join(String a, String b) {
-      return a == null ? b : b == null ? a : a + "; " + b;
     }
 
     private static String where(PartitionKey key) {

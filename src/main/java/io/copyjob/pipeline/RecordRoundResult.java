@@ -130,6 +130,21 @@ public final class RecordRoundResult
       listedState.clear();
       lease.check(); // a run that lost its lease records nothing more
       RoundPartition round = listed.listed();
+      // As a batch run's delta partition (RecordPartitionResult): a folder gone or not mounted
+      // lists empty, and the next round lists from the same start.
+      boolean keep = listed.listedEmpty() && tally.firstError() == null;
+      String kept =
+          keep && round.window().start() != null
+              ? "listed no file under "
+                  + java.net.URI.create(round.key().root())
+                  + round.key().prefix()
+                  + "; its delta watermark stays until it lists a file again: is the source folder"
+                  + " there and mounted?"
+              : null;
+      String warning = RecordPartitionResult.join(kept, tally.leftWarning());
+      if (warning != null) {
+        LOG.warn("Partition '{}', round {}: {}", round.key().prefix(), round.round(), warning);
+      }
       PartitionResult result =
           new PartitionResult(
               round.key(),
@@ -140,29 +155,9 @@ public final class RecordRoundResult
               tally.firstError(),
               round.window().start(),
               round.window().end(),
-              tally.leftWarning());
-      if (result.warning() != null) {
-        LOG.warn(
-            "Partition '{}', round {}: {}", round.key().prefix(), round.round(), result.warning());
-      }
-      if (listed.listedEmpty() && result.firstError() == null) {
-        // As a batch run's delta partition (RecordPartitionResult): a folder gone or not mounted
-        // lists empty, and the next round lists from the same start.
-        String warning = null;
-        if (round.window().start() != null) {
-          warning =
-              "listed no file under "
-                  + java.net.URI.create(round.key().root())
-                  + round.key().prefix()
-                  + "; its delta watermark stays until it lists a file again: is the source folder"
-                  + " there and mounted?";
-          LOG.warn("Partition '{}', round {}: {}", round.key().prefix(), round.round(), warning);
-        }
-        result =
-            result.keepingWatermark(
-                warning == null
-                    ? result.warning()
-                    : result.warning() == null ? warning : warning + "; " + result.warning());
+              warning);
+      if (keep) {
+        result = result.keepingWatermark(warning);
       }
       try (ControlStore control = ControlStore.openExisting(spec.control())) {
         if (!control.recordRound(run.runId(), spec.name(), run.runStart(), round.round(), result)) {
