@@ -45,10 +45,19 @@ public class StoreMessagesTest {
 
   /** A job copying the folder in/ to {@code sink} through the connection {@code lines}. */
   private Path job(String sink, String... connection) throws Exception {
+    return job(
+        List.of("source:", "  root: ./in/", "sink:", "  root: " + sink, "  connection: c"),
+        connection);
+  }
+
+  /** A job file: its connections' lines, then {@code body}'s (source, sink and the rest). */
+  private Path job(List<String> body, String[]... connections) throws Exception {
     List<String> lines = new ArrayList<>(List.of("name: messages-" + id, "connections:"));
-    lines.addAll(List.of(connection));
-    lines.addAll(
-        List.of("source:", "  root: ./in/", "sink:", "  root: " + sink, "  connection: c", ""));
+    for (String[] connection : connections) {
+      lines.addAll(List.of(connection));
+    }
+    lines.addAll(body);
+    lines.add("");
     Path file = tmp.getRoot().toPath().resolve("job.yaml");
     Files.writeString(file, String.join("\n", lines));
     return file;
@@ -177,23 +186,18 @@ public class StoreMessagesTest {
   @Test(timeout = 60_000)
   public void aPlanOfASourceThatDoesNotAnswerSaysSoAtOnce() throws Exception {
     int port = freePort();
-    List<String> lines = new ArrayList<>(List.of("name: messages-" + id, "connections:"));
-    lines.addAll(
-        List.of(
+    Path job =
+        job(
+            List.of(
+                "source:",
+                "  root: azfs://devstoreaccount1/c-" + id + "/",
+                "  connection: c",
+                "  partitions: [a, b]",
+                "sink:",
+                "  root: ./out/"),
             azure(
                 URI.create("http://127.0.0.1:" + port + "/devstoreaccount1"),
-                "accountKeyEnv: COPYJOB_TEST_AZURE_KEY")));
-    lines.addAll(
-        List.of(
-            "source:",
-            "  root: azfs://devstoreaccount1/c-" + id + "/",
-            "  connection: c",
-            "  partitions: [a, b]",
-            "sink:",
-            "  root: ./out/",
-            ""));
-    Path job = tmp.getRoot().toPath().resolve("plan.yaml");
-    Files.writeString(job, String.join("\n", lines));
+                "accountKeyEnv: COPYJOB_TEST_AZURE_KEY"));
 
     String[] result = copyjob("plan", job.toString());
 
@@ -262,21 +266,17 @@ public class StoreMessagesTest {
       source.prepare(true);
     }
     S3.putDirectly(bucket, "a//z", "z".getBytes(StandardCharsets.UTF_8));
-    List<String> lines = new ArrayList<>(List.of("name: messages-" + id, "connections:"));
-    lines.addAll(List.of(s3(S3.endpoint(), "COPYJOB_TEST_S3_SECRET")));
-    lines.addAll(
-        List.of(azure("lake", AzuriteServer.endpoint(), "accountKeyEnv: COPYJOB_TEST_AZURE_KEY")));
-    lines.addAll(
-        List.of(
-            "source:",
-            "  root: s3://" + bucket + "/",
-            "  connection: c",
-            "sink:",
-            "  root: azfs://devstoreaccount1/dst-" + id + "/",
-            "  connection: lake",
-            ""));
-    Path job = tmp.getRoot().toPath().resolve("job.yaml");
-    Files.writeString(job, String.join("\n", lines));
+    Path job =
+        job(
+            List.of(
+                "source:",
+                "  root: s3://" + bucket + "/",
+                "  connection: c",
+                "sink:",
+                "  root: azfs://devstoreaccount1/dst-" + id + "/",
+                "  connection: lake"),
+            s3(S3.endpoint(), "COPYJOB_TEST_S3_SECRET"),
+            azure("lake", AzuriteServer.endpoint(), "accountKeyEnv: COPYJOB_TEST_AZURE_KEY"));
 
     String[] result = copyjob("run", job.toString());
 

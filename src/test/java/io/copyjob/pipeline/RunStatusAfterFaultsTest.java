@@ -33,6 +33,7 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +49,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.After;
 import org.junit.Before;
@@ -62,6 +65,9 @@ import org.junit.rules.TemporaryFolder;
  * database drops its connections mid-run.
  */
 public class RunStatusAfterFaultsTest {
+  /** Who holds the lease of the runs the round tests start. */
+  private static final String ROUNDS_OWNER = "host:1:rounds";
+
   @Rule public TemporaryFolder tmp = new TemporaryFolder();
 
   private Path source;
@@ -170,57 +176,29 @@ public class RunStatusAfterFaultsTest {
   @Test
   public void resultsOfAnEarlierRoundDeliveredAgainCountOnlyForTheirRound() throws Exception {
     JobSpec spec = spec(Mode.DELTA, h2());
-    String owner = "host:1:rounds";
     PartitionKey partition = new PartitionKey(source.toUri().toString(), "a");
     Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     DeltaWindow third = new DeltaWindow(null, start.plusSeconds(1));
     DeltaWindow sixth = new DeltaWindow(start.plusSeconds(1), start.plusSeconds(2));
-    long runId;
-    try (ControlStore control = ControlStore.open(spec.control())) {
-      assertThat(control.acquireLease(job, owner, Duration.ofMinutes(1))).isTrue();
-      runId = control.startRun(job, owner, start, "continuous", "direct", "{}");
-      control.startRound(runId, job, 3, List.of(planned(runId, 3, partition, start, third)));
-      assertThat(
-              control.recordRound(
-                  runId,
-                  job,
-                  start,
-                  3,
-                  new PartitionResult(
-                      partition, 1, 0, 0, 20_000, null, third.start(), third.end())))
-          .isTrue();
-      control.startRound(runId, job, 6, List.of(planned(runId, 6, partition, start, sixth)));
-    }
-    Pipeline pipeline = Pipeline.create(direct());
-    PCollection<KV<String, RoundEvent>> listed =
-        pipeline.apply(
-            "Listed",
-            Create.of(
-                    KV.of(
-                        StartRounds.resultKey(partition.id(), 3),
-                        RoundEvent.listed(new RoundPartition(3, partition, third), 1, false)),
-                    KV.of(
-                        StartRounds.resultKey(partition.id(), 6),
-                        RoundEvent.listed(new RoundPartition(6, partition, sixth), 2, false)))
-                .withCoder(
-                    KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RoundEvent.class))));
+    RoundPartition round3 = new RoundPartition(3, partition, third);
+    RoundPartition round6 = new RoundPartition(6, partition, sixth);
+    long runId = continuousRun(spec, start, true, round3, round6);
     // The two rounds' listings are in before the results come (the round 3 one was in the state the
     // job was restored with), then round 3's result comes again, then round 6's.
-    pipeline
-        .apply(
-            "Results",
-            TestStream.create(SerializableCoder.of(FileResult.class))
-                .advanceWatermarkTo(new org.joda.time.Instant(start.toEpochMilli()))
-                .addElements(
-                    new FileResult(partition, "a/1.bin", Outcome.COPIED, 20_000, null).inRound(3))
-                .addElements(
-                    new FileResult(partition, "a/2.bin", Outcome.SKIPPED, 0, null).inRound(6),
-                    new FileResult(partition, "a/3.bin", Outcome.SKIPPED, 0, null).inRound(6))
-                .advanceWatermarkToInfinity())
-        .apply(
-            new RecordRoundResult(
-                spec, new RunContext(runId, start, owner, Duration.ofMinutes(1)), listed));
-    assertThat(pipeline.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+    recordRounds(
+        spec,
+        runId,
+        start,
+        TestStream.create(SerializableCoder.of(FileResult.class))
+            .advanceWatermarkTo(new org.joda.time.Instant(start.toEpochMilli()))
+            .addElements(
+                new FileResult(partition, "a/1.bin", Outcome.COPIED, 20_000, null).inRound(3))
+            .addElements(
+                new FileResult(partition, "a/2.bin", Outcome.SKIPPED, 0, null).inRound(6),
+                new FileResult(partition, "a/3.bin", Outcome.SKIPPED, 0, null).inRound(6))
+            .advanceWatermarkToInfinity(),
+        RoundEvent.listed(round3, 1, false),
+        RoundEvent.listed(round6, 2, false));
 
     try (ControlStore control = ControlStore.open(spec.control())) {
       assertThat(control.rounds(runId))
@@ -245,43 +223,19 @@ public class RunStatusAfterFaultsTest {
   @Test
   public void aRoundThatListsNoFileKeepsThePartitionsWatermark() throws Exception {
     JobSpec spec = spec(Mode.DELTA, h2());
-    String owner = "host:1:rounds";
     PartitionKey partition = new PartitionKey(source.toUri().toString(), "a");
     Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     DeltaWindow first = new DeltaWindow(null, start.plusSeconds(1));
     DeltaWindow second = new DeltaWindow(start.plusSeconds(1), start.plusSeconds(2));
-    long runId;
-    try (ControlStore control = ControlStore.open(spec.control())) {
-      assertThat(control.acquireLease(job, owner, Duration.ofMinutes(1))).isTrue();
-      runId = control.startRun(job, owner, start, "continuous", "direct", "{}");
-      control.startRound(runId, job, 1, List.of(planned(runId, 1, partition, start, first)));
-      assertThat(
-              control.recordRound(
-                  runId,
-                  job,
-                  start,
-                  1,
-                  new PartitionResult(
-                      partition, 1, 0, 0, 20_000, null, first.start(), first.end())))
-          .isTrue();
-      control.startRound(runId, job, 2, List.of(planned(runId, 2, partition, start, second)));
-    }
-    Pipeline pipeline = Pipeline.create(direct());
-    PCollection<KV<String, RoundEvent>> listed =
-        pipeline.apply(
-            "Listed",
-            Create.of(
-                    KV.of(
-                        StartRounds.resultKey(partition.id(), 2),
-                        RoundEvent.listed(new RoundPartition(2, partition, second), 0, true)))
-                .withCoder(
-                    KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RoundEvent.class))));
-    pipeline
-        .apply("Results", Create.empty(SerializableCoder.of(FileResult.class)))
-        .apply(
-            new RecordRoundResult(
-                spec, new RunContext(runId, start, owner, Duration.ofMinutes(1)), listed));
-    assertThat(pipeline.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+    RoundPartition round2 = new RoundPartition(2, partition, second);
+    long runId = continuousRun(spec, start, true, new RoundPartition(1, partition, first), round2);
+
+    recordRounds(
+        spec,
+        runId,
+        start,
+        Create.empty(SerializableCoder.of(FileResult.class)),
+        RoundEvent.listed(round2, 0, true));
 
     try (ControlStore control = ControlStore.open(spec.control())) {
       assertThat(control.rounds(runId))
@@ -307,38 +261,22 @@ public class RunStatusAfterFaultsTest {
   @Test
   public void aRoundSaysTheEntriesItsListingLeftAndWaitsForThem() throws Exception {
     JobSpec spec = spec(Mode.DELTA, h2());
-    String owner = "host:1:rounds";
     PartitionKey partition = new PartitionKey(source.toUri().toString(), "a");
     Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
     DeltaWindow first = new DeltaWindow(null, start.plusSeconds(1));
-    long runId;
-    try (ControlStore control = ControlStore.open(spec.control())) {
-      assertThat(control.acquireLease(job, owner, Duration.ofMinutes(1))).isTrue();
-      runId = control.startRun(job, owner, start, "continuous", "direct", "{}");
-      control.startRound(runId, job, 1, List.of(planned(runId, 1, partition, start, first)));
-    }
-    Pipeline pipeline = Pipeline.create(direct());
-    PCollection<KV<String, RoundEvent>> listed =
-        pipeline.apply(
-            "Listed",
-            Create.of(
-                    KV.of(
-                        StartRounds.resultKey(partition.id(), 1),
-                        RoundEvent.listed(new RoundPartition(1, partition, first), 2, false)))
-                .withCoder(
-                    KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RoundEvent.class))));
-    pipeline
-        .apply(
-            "Results",
-            Create.of(
-                    new FileResult(partition, "a/x.bin", FileResult.Outcome.COPIED, 100, null)
-                        .inRound(1),
-                    FileResult.notAFile(partition, "a/pipe", "not a regular file").inRound(1))
-                .withCoder(SerializableCoder.of(FileResult.class)))
-        .apply(
-            new RecordRoundResult(
-                spec, new RunContext(runId, start, owner, Duration.ofMinutes(1)), listed));
-    assertThat(pipeline.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+    RoundPartition round1 = new RoundPartition(1, partition, first);
+    long runId = continuousRun(spec, start, false, round1);
+
+    recordRounds(
+        spec,
+        runId,
+        start,
+        Create.of(
+                new FileResult(partition, "a/x.bin", FileResult.Outcome.COPIED, 100, null)
+                    .inRound(1),
+                FileResult.notAFile(partition, "a/pipe", "not a regular file").inRound(1))
+            .withCoder(SerializableCoder.of(FileResult.class)),
+        RoundEvent.listed(round1, 2, false));
 
     try (ControlStore control = ControlStore.open(spec.control())) {
       assertThat(control.rounds(runId))
@@ -349,6 +287,65 @@ public class RunStatusAfterFaultsTest {
       assertThat(state.lastSuccessTime()).isEqualTo(first.end());
       assertThat(state.error()).isEqualTo("1 entry not copied: a/pipe: not a regular file");
     }
+  }
+
+  /**
+   * A continuous run of the job that holds its lease, with {@code rounds} started in turn; the
+   * first recorded (one file copied) before the next starts when {@code firstRecorded}.
+   */
+  private long continuousRun(
+      JobSpec spec, Instant start, boolean firstRecorded, RoundPartition... rounds)
+      throws Exception {
+    try (ControlStore control = ControlStore.open(spec.control())) {
+      assertThat(control.acquireLease(job, ROUNDS_OWNER, Duration.ofMinutes(1))).isTrue();
+      long runId = control.startRun(job, ROUNDS_OWNER, start, "continuous", "direct", "{}");
+      for (int i = 0; i < rounds.length; i++) {
+        RoundPartition r = rounds[i];
+        control.startRound(
+            runId, job, r.round(), List.of(planned(runId, r.round(), r.key(), start, r.window())));
+        if (i == 0 && firstRecorded) {
+          assertThat(
+                  control.recordRound(
+                      runId,
+                      job,
+                      start,
+                      r.round(),
+                      new PartitionResult(
+                          r.key(), 1, 0, 0, 20_000, null, r.window().start(), r.window().end())))
+              .isTrue();
+        }
+      }
+      return runId;
+    }
+  }
+
+  /**
+   * Runs {@link RecordRoundResult} of run {@code runId} to its end over the ends of the rounds'
+   * listings ({@code listed}) and the file results {@code results} gives.
+   */
+  private void recordRounds(
+      JobSpec spec,
+      long runId,
+      Instant start,
+      PTransform<PBegin, PCollection<FileResult>> results,
+      RoundEvent... listed) {
+    Pipeline pipeline = Pipeline.create(direct());
+    List<KV<String, RoundEvent>> keyed = new ArrayList<>();
+    for (RoundEvent e : listed) {
+      keyed.add(KV.of(StartRounds.resultKey(e.listed().key().id(), e.listed().round()), e));
+    }
+    PCollection<KV<String, RoundEvent>> events =
+        pipeline.apply(
+            "Listed",
+            Create.of(keyed)
+                .withCoder(
+                    KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(RoundEvent.class))));
+    pipeline
+        .apply("Results", results)
+        .apply(
+            new RecordRoundResult(
+                spec, new RunContext(runId, start, ROUNDS_OWNER, Duration.ofMinutes(1)), events));
+    assertThat(pipeline.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
   }
 
   private static RoundRecord planned(
